@@ -1,0 +1,1 @@
+"""The running bot: settings, composition root, channels, CLI. Only here: aiogram, httpx."""

@@ -1,0 +1,1 @@
+"""Platform-neutral: incoming message -> command -> reply. Imports reminders and storage."""

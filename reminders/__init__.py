@@ -1,0 +1,1 @@
+"""The calendar, the schedule and what is due. Imports storage only."""

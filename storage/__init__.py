@@ -1,0 +1,1 @@
+"""Tables, the engine and repositories. Imports no other package of the project."""

@@ -1,0 +1,119 @@
+"""`cnsbot`: run the bot, chat in the console, see what the parser understands."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from bot import compose
+from bot.console import ConsoleChat, repl
+from bot.settings import Settings
+from handlers import texts
+from handlers.grammar import ReportError, Vocabulary, parse_report
+from reminders.calendar import earliest_open_day, vn_today
+from storage.seed import DEFAULT_INDICATORS
+
+app = typer.Typer(help="cnsbot: reports of community digital technology teams.", no_args_is_help=True)
+
+
+def main() -> None:
+    app()
+
+
+@app.command()
+def run() -> None:
+    """Start the bot: Telegram when a token is set, otherwise the console on demo data."""
+    settings = Settings()
+    compose.setup_logging(settings.log_level)
+    if settings.telegram_bot_token is None:
+        asyncio.run(_console(settings, "an", demo=settings.demo_data))
+        return
+    typer.echo("The Telegram channel is not wired in yet; use `cnsbot console`.", err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def console(
+    as_: Annotated[
+        str, typer.Option("--as", help="Console user: 'an' (member), 'binh' (leader), or a new name")
+    ] = "an",
+) -> None:
+    """Chat with the bot in this terminal, through the same handlers and database."""
+    settings = Settings()
+    compose.setup_logging("WARNING")
+    asyncio.run(_console(settings, as_, demo=settings.demo_data))
+
+
+async def _console(settings: Settings, user: str, *, demo: bool) -> None:
+    runtime = await compose.build(settings, demo=demo)
+    try:
+        async with runtime.db.transaction() as store:
+            member = await store.members.by_identity("console", user)
+            invites = [(i.code, u.name) for i, u in await store.invites.active(runtime.clock())]
+        who = f"{member.name} ({texts.ROLE_NAMES[member.role]})" if member else f"{user} (chưa tham gia)"
+        banner = texts.console_banner(who, invites, settings.telegram_bot_token is not None)
+        await repl(ConsoleChat(runtime, user, user), banner)
+    finally:
+        await runtime.db.dispose()
+
+
+def _vocabulary() -> Vocabulary:
+    return Vocabulary.build((code, [code, *aliases]) for code, _, _, aliases in DEFAULT_INDICATORS)
+
+
+def _parse_one(text: str, vocabulary: Vocabulary, today: date, settings: Settings) -> dict[str, object]:
+    labels = {code: short for code, short, _, _ in DEFAULT_INDICATORS}
+    try:
+        parsed = parse_report(
+            text,
+            vocabulary=vocabulary,
+            today=today,
+            cap=settings.per_entry_cap,
+            earliest_open=earliest_open_day(today, settings.period_grace_days),
+        )
+    except ReportError as err:
+        result: dict[str, object] = {"ok": False, "error": _plain(texts.refusal(err, labels)), "kind": err.kind}
+        if err.params.get("suggestion"):
+            result["suggestion"] = err.params["suggestion"]
+        return result
+    return {"ok": True, "counts": parsed.counts, "date": parsed.day.isoformat()}
+
+
+def _plain(html: str) -> str:
+    from bot.render import html_to_plain
+
+    return html_to_plain(html)
+
+
+@app.command()
+def parse(
+    text: Annotated[str | None, typer.Argument(help="The message, as a person would type it")] = None,
+    today: Annotated[str | None, typer.Option(help="Pretend today is YYYY-MM-DD")] = None,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="Read JSON strings, one per line, from stdin")] = False,
+) -> None:
+    """Show what the bot understands of a message, as JSON. Needs no database or token."""
+    settings = Settings()
+    day = date.fromisoformat(today) if today else vn_today(compose.system_clock())
+    vocabulary = _vocabulary()
+    if jsonl == (text is not None):
+        raise typer.BadParameter("give either TEXT or --jsonl (with messages on standard input)")
+    if text is not None:
+        typer.echo(json.dumps(_parse_one(text, vocabulary, day, settings), ensure_ascii=False))
+        return
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            message = json.loads(line)
+            if not isinstance(message, str):
+                raise ValueError("not a JSON string")
+        except ValueError as err:
+            result: dict[str, object] = {"ok": False, "error": f"line {number}: {err}", "kind": "bad_input"}
+        else:
+            result = _parse_one(message, vocabulary, day, settings)
+        typer.echo(json.dumps(result, ensure_ascii=False))

@@ -1,0 +1,49 @@
+"""The composition root: settings -> database, handlers and channels. Nothing at import time."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.settings import Settings
+from handlers.app import Handlers
+from handlers.types import Clock
+from reminders.calendar import vn_today
+from storage.db import Database
+from storage.seed import seed_demo, seed_indicators
+
+log = logging.getLogger(__name__)
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    handlers: Handlers
+    clock: Clock
+
+
+async def build(settings: Settings, *, clock: Clock = system_clock, demo: bool = False) -> Runtime:
+    """Open the database, create the schema, seed indicators (and the demo commune)."""
+    db = Database(settings.database_url)
+    await db.create_schema()
+    now = clock()
+    async with db.transaction() as store:
+        if demo and await store.units.count() == 0:
+            codes = await seed_demo(store, today=vn_today(now), now=now)
+            log.info("seeded the demo commune; invite codes: %s", codes)
+        else:
+            await seed_indicators(store)
+    handlers = Handlers(db, clock=clock, rules=settings.rules)
+    return Runtime(settings=settings, db=db, handlers=handlers, clock=clock)
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )

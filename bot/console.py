@@ -1,0 +1,74 @@
+"""The console channel: a terminal chat through the very same handlers and storage."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+
+from rich.console import Console
+
+from bot.compose import Runtime
+from bot.render import html_to_plain
+from handlers import texts
+from handlers.types import Button, Incoming, Kind, Reply
+
+PLATFORM = "console"
+
+
+class ConsoleChat:
+    """One person's private chat with the bot. `!N` presses the N-th button of the last reply."""
+
+    def __init__(self, runtime: Runtime, user_id: str, display_name: str = "") -> None:
+        self.runtime = runtime
+        self.user_id = user_id
+        self.display_name = display_name or user_id
+        self.buttons: list[Button] = []
+
+    def _incoming(self, text: str, kind: Kind) -> Incoming:
+        return Incoming(
+            key=f"{PLATFORM}:{uuid.uuid4().hex}",
+            platform=PLATFORM,
+            chat_id=self.user_id,
+            user_id=self.user_id,
+            text=text,
+            kind=kind,
+            display_name=self.display_name,
+            message_id=uuid.uuid4().hex[:8],
+        )
+
+    async def send(self, text: str) -> list[Reply]:
+        kind = Kind.text
+        if text.startswith("!") and text[1:].isdigit():
+            index = int(text[1:]) - 1
+            if not 0 <= index < len(self.buttons):
+                return [Reply(texts.NO_SUCH_BUTTON)]
+            text, kind = self.buttons[index].action, Kind.button
+        outcome = await self.runtime.handlers.handle(self._incoming(text, kind))
+        for reply in outcome.replies:
+            if reply.buttons:
+                self.buttons = list(reply.buttons)
+        return outcome.replies
+
+
+def show(console: Console, replies: list[Reply]) -> None:
+    for reply in replies:
+        console.print(html_to_plain(reply.html), style="green", markup=False, highlight=False)
+        for number, button in enumerate(reply.buttons, start=1):
+            console.print(f"  [nút !{number}] {button.label}", style="cyan", markup=False)
+
+
+async def repl(chat: ConsoleChat, banner: str, read: Callable[[str], str] = input) -> None:
+    console = Console()
+    console.print(banner, markup=False, highlight=False)
+    while True:
+        try:
+            line = await asyncio.to_thread(read, "> ")
+        except (EOFError, KeyboardInterrupt):
+            console.print(texts.BYE)
+            return
+        if line.strip() in ("/quit", "/exit", "/thoat"):
+            console.print(texts.BYE)
+            return
+        if line.strip():
+            show(console, await chat.send(line))

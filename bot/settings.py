@@ -1,0 +1,40 @@
+"""One settings class: environment variables and `.env`. Built by the composition root only."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from handlers.types import Rules
+
+PLACEHOLDERS = {"", "changeme", "change-me", "your-token-here", "123456:ABC"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    database_url: str = "sqlite:///data/cnsbot.db"
+    log_level: str = "INFO"
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base: str = "https://api.telegram.org"
+
+    per_entry_cap: int = Field(500, ge=1, le=100_000)
+    period_grace_days: int = Field(5, ge=0, le=27)
+    demo_data: bool = True  # seed the demo commune into an empty database when no token is set
+
+    @model_validator(mode="after")
+    def _no_placeholder_secrets(self) -> Settings:
+        token = self.telegram_bot_token
+        if token is not None and token.get_secret_value().strip() in PLACEHOLDERS:
+            if self.environment == "production":
+                raise ValueError("TELEGRAM_BOT_TOKEN is a placeholder; set the real token")
+            self.telegram_bot_token = None
+        return self
+
+    @property
+    def rules(self) -> Rules:
+        return Rules(per_entry_cap=self.per_entry_cap, grace_days=self.period_grace_days)

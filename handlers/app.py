@@ -1,0 +1,101 @@
+"""The neutral entry point: one update, one transaction, the replies to send back."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from handlers import commands as cmd
+from handlers import join, me, report, texts
+from handlers.context import Ctx, UserError
+from handlers.types import Clock, Incoming, Outcome, Reply, Rules
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Ctx, str], Awaitable[Reply]]
+
+# Commands of members (every role has them). Leaders' commands join this table later.
+MEMBER_COMMANDS: dict[str, Handler] = {
+    "bc": report.submit_report,
+    "baocao": report.submit_report,
+    "report": report.submit_report,
+    "huy": report.undo,
+    "sua": report.correct,
+    "toi": me.my_totals,
+}
+HELP_ORDER = ["bc", "vneid", "huy", "sua", "toi", "help"]
+
+
+async def _help(ctx: Ctx, _args: str) -> Reply:
+    role = ctx.member.role if ctx.member else "member"
+    return Reply(texts.help_text(HELP_ORDER, role, private=not ctx.msg.is_group))
+
+
+async def _start(ctx: Ctx, args: str) -> Reply:
+    if args.strip():
+        return await join.join(ctx, args)
+    return await _help(ctx, "") if ctx.member else Reply(texts.STRANGER)
+
+
+class Handlers:
+    def __init__(self, db: Database, *, clock: Clock, rules: Rules | None = None) -> None:
+        self.db = db
+        self.clock = clock
+        self.rules = rules or Rules()
+
+    async def handle(self, msg: Incoming) -> Outcome:
+        """Decide and store in one transaction; an exception leaves nothing behind.
+
+        A key seen before answers nothing. A refusal (UserError) keeps the key (so a
+        re-sent update is not answered twice) but rolls back everything else.
+        """
+        command = cmd.parse_command(msg)
+        if command is None:
+            return Outcome()
+        async with self.db.transaction() as store:
+            if not await store.claim_update(msg.key):
+                return Outcome(duplicate=True)
+            ctx = Ctx(msg=msg, store=store, now=self.clock(), rules=self.rules)
+            try:
+                async with store.savepoint():
+                    reply = await self._route(ctx, command)
+            except UserError as refusal:
+                reply = Reply(refusal.html, notice=command.name == cmd.BUTTON)
+        return Outcome([reply] if reply else [])
+
+    async def _route(self, ctx: Ctx, command: cmd.Command) -> Reply | None:
+        name, args = command.name, command.args
+        if name == cmd.JOINED:
+            return Reply(texts.GROUP_GREETING)
+        if name == cmd.EDITED:
+            return Reply(texts.EDITED)
+        if name == cmd.NOT_TEXT:
+            return Reply(texts.NOT_TEXT)
+        await self._identify(ctx)
+        if name in ("start", "thamgia"):
+            return await (_start if name == "start" else join.join)(ctx, args)
+        if name in ("help", "trogiup"):
+            return await _help(ctx, args)
+        if ctx.member is None:
+            return Reply(texts.STRANGER)
+        if not ctx.member.active:
+            return Reply(texts.INACTIVE)
+        if name == cmd.BUTTON:
+            return await report.button(ctx, args)
+        if name in MEMBER_COMMANDS:
+            return await MEMBER_COMMANDS[name](ctx, args)
+        if name in (await ctx.vocabulary()).codes:
+            return await report.shortcut(ctx, name, args)
+        return Reply(texts.unknown_command(name))
+
+    async def _identify(self, ctx: Ctx) -> None:
+        msg, members = ctx.msg, ctx.store.members
+        identity = await members.identity(msg.platform, msg.user_id)
+        if identity is None:
+            return
+        ctx.member = await members.get(identity.member_id)
+        if ctx.member is not None:
+            ctx.unit = await ctx.store.units.get(ctx.member.unit_id)
+        if not msg.is_group and identity.private_chat_id != msg.chat_id:
+            identity.private_chat_id = msg.chat_id  # where reminders will reach them

@@ -1,0 +1,30 @@
+"""Joining a unit with an invite code (`/start CODE` from a deep link, `/thamgia CODE`)."""
+
+from __future__ import annotations
+
+from handlers import texts
+from handlers.context import Ctx, UserError
+from handlers.types import Reply
+
+
+async def join(ctx: Ctx, args: str) -> Reply:
+    code = args.strip().split()[0].upper() if args.strip() else ""
+    if ctx.member is not None:
+        _, unit = ctx.me()
+        return Reply(texts.already_member(unit.name))
+    if not code:
+        raise UserError(texts.INVITE_MISSING)
+    invite = await ctx.store.invites.by_code(code)
+    if invite is None:
+        raise UserError(texts.invite_unknown(code))
+    if not await ctx.store.invites.use(invite, ctx.now):
+        raise UserError(texts.invite_spent(code))
+    unit = await ctx.store.units.get(invite.unit_id)
+    assert unit is not None
+    name = ctx.msg.display_name.strip() or f"{ctx.msg.platform}:{ctx.msg.user_id}"
+    member = await ctx.store.members.add(name[:80], unit, invite.role)
+    identity = await ctx.store.members.link(member, ctx.msg.platform, ctx.msg.user_id, name[:80])
+    if not ctx.msg.is_group:
+        identity.private_chat_id = ctx.msg.chat_id
+    await ctx.store.audit(member.id, "join", f"{code} {unit.code} {invite.role}")
+    return Reply(texts.joined(member.name, unit.name, invite.role))

@@ -1,0 +1,27 @@
+"""`/toi`: the member's own totals, and their unit against its target."""
+
+from __future__ import annotations
+
+from handlers import texts
+from handlers.context import Ctx
+from handlers.types import Reply
+from reminders.calendar import month_of, quarter_of, week_of, year_of
+
+
+async def my_totals(ctx: Ctx, _args: str) -> Reply:
+    member, unit = ctx.me()
+    today, entries, labels = ctx.today, ctx.store.entries, await ctx.labels()
+    rows = []
+    for kind, period in (("today", None), ("week", week_of(today)), ("month", month_of(today))):
+        start, end = (today, today) if period is None else (period.start, period.end)
+        counts = await entries.totals(start, end, member_id=member.id)
+        rows.append((texts.period_label(kind, today), counts))
+    # The unit's progress against the nearest target that is set: month, quarter, year.
+    progress = texts.unit_progress(unit.name, month_of(today).key, {}, {}, labels)
+    for period in (month_of(today), quarter_of(today), year_of(today)):
+        targets = await ctx.store.targets.for_unit(unit.id or 0, period.key)
+        if targets:
+            done = await entries.totals(period.start, period.end, unit=unit)
+            progress = texts.unit_progress(unit.name, period.key, done, targets, labels)
+            break
+    return Reply(texts.my_summary(member.name, unit.name, rows, labels, progress))

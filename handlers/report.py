@@ -1,0 +1,114 @@
+"""Logging outreach: report, the per-indicator shortcuts, undo and correct."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from handlers import texts
+from handlers.context import Ctx, UserError
+from handlers.grammar import ParsedReport, ReportError, parse_report
+from handlers.types import Button, Reply
+from storage.models import Entry
+
+
+async def _parse(ctx: Ctx, text: str) -> ParsedReport:
+    try:
+        return parse_report(
+            text,
+            vocabulary=await ctx.vocabulary(),
+            today=ctx.today,
+            cap=ctx.rules.per_entry_cap,
+            earliest_open=ctx.earliest_open,
+        )
+    except ReportError as err:
+        raise UserError(texts.refusal(err, await ctx.labels())) from err
+
+
+def _source(ctx: Ctx) -> str:
+    return f"{ctx.msg.platform}:{ctx.msg.chat_id}:{ctx.msg.message_id}"
+
+
+async def submit_report(ctx: Ctx, text: str) -> Reply:
+    member, unit = ctx.me()
+    if not text.strip():
+        raise UserError(texts.REPORT_NEEDS_TEXT)
+    parsed = await _parse(ctx, text)
+    receipt = await ctx.store.entries.add_report(
+        member_id=member.id or 0,
+        unit_id=unit.id or 0,
+        counts=parsed.counts,
+        day=parsed.day,
+        source=_source(ctx),
+    )
+    await ctx.store.audit(member.id, "report", f"{receipt} {parsed.day} {parsed.counts}")
+    html = texts.report_saved(parsed.counts, await ctx.labels(), parsed.day, receipt)
+    return Reply(html, buttons=(Button(texts.UNDO_BUTTON, f"undo:{receipt}"),))
+
+
+async def shortcut(ctx: Ctx, indicator: str, args: str) -> Reply:
+    """`/vneid 5 hôm qua` is the report `vneid 5 hôm qua`."""
+    return await submit_report(ctx, f"{indicator} {args}" if args else indicator)
+
+
+async def _own_active(ctx: Ctx, code: str) -> Sequence[Entry]:
+    """The entries of one of the member's receipts that can still be changed."""
+    member, _ = ctx.me()
+    code = code.strip().upper()
+    entries = await ctx.store.entries.by_receipt(code)
+    if not entries:
+        raise UserError(texts.receipt_unknown(code))
+    if entries[0].member_id != member.id:
+        raise UserError(texts.receipt_not_yours(code))
+    if all(e.cancelled_at is not None for e in entries):
+        raise UserError(texts.receipt_cancelled(code))
+    if entries[0].day < ctx.earliest_open:
+        raise UserError(texts.receipt_closed(code, entries[0].day))
+    return [e for e in entries if e.cancelled_at is None]
+
+
+async def undo(ctx: Ctx, args: str) -> Reply:
+    member, _ = ctx.me()
+    code = args.split()[0] if args.split() else None
+    if code is None:
+        code = await ctx.store.entries.last_active_receipt(member.id or 0)
+        if code is None:
+            raise UserError(texts.NOTHING_TO_UNDO)
+    entries = await _own_active(ctx, code)
+    receipt = entries[0].receipt
+    await ctx.store.entries.cancel(receipt, by=member.id or 0, at=ctx.now)
+    await ctx.store.audit(member.id, "undo", receipt)
+    counts = {e.indicator: e.count for e in entries}
+    return Reply(texts.undone(receipt, counts, await ctx.labels(), entries[0].day))
+
+
+async def correct(ctx: Ctx, args: str) -> Reply:
+    member, unit = ctx.me()
+    code, _, report = args.strip().partition(" ")
+    if not code:
+        raise UserError(texts.RECEIPT_MISSING)
+    if not report.strip():
+        raise UserError(texts.correct_needs_report(code))
+    old = await _own_active(ctx, code)
+    parsed = await _parse(ctx, report)
+    day = parsed.day if parsed.day_given else old[0].day
+    receipt = await ctx.store.entries.add_report(
+        member_id=member.id or 0,
+        unit_id=unit.id or 0,
+        counts=parsed.counts,
+        day=day,
+        source=_source(ctx),
+        replaces=old[0].receipt,
+    )
+    await ctx.store.entries.cancel(old[0].receipt, by=member.id or 0, at=ctx.now, replaced_by=receipt)
+    await ctx.store.audit(member.id, "correct", f"{old[0].receipt} -> {receipt} {day} {parsed.counts}")
+    html = texts.corrected(old[0].receipt, receipt, parsed.counts, await ctx.labels(), day)
+    return Reply(html, buttons=(Button(texts.UNDO_BUTTON, f"undo:{receipt}"),))
+
+
+async def button(ctx: Ctx, action: str) -> Reply:
+    """An inline button: `undo:CODE`. Pressed twice or by someone else: says so, harms nothing."""
+    verb, _, code = action.partition(":")
+    if verb != "undo" or not code:
+        raise UserError(texts.unknown_command(verb))
+    reply = await undo(ctx, code)
+    return Reply(reply.html, notice=True)

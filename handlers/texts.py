@@ -1,0 +1,291 @@
+"""Everything the bot says to people, in Vietnamese, in one place.
+
+Output is a small HTML subset (<b>, <i>, <code>); every value a person typed or named
+goes through `esc` first. Channels without HTML strip the tags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from html import escape
+
+from handlers.grammar import ReportError
+
+EXAMPLE = "vneid 5 cks 2"
+
+
+def esc(value: object) -> str:
+    return escape(str(value), quote=False)
+
+
+def day_vn(day: date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+ROLE_NAMES = {
+    "member": "thành viên tổ",
+    "village_lead": "tổ trưởng thôn",
+    "commune_leader": "lãnh đạo xã",
+    "district_admin": "quản trị huyện/cụm",
+    "province_admin": "quản trị tỉnh",
+}
+
+
+def counts_lines(counts: Mapping[str, int], labels: Mapping[str, str]) -> str:
+    return "\n".join(f"• {esc(labels.get(c, c))}: <b>{n}</b>" for c, n in counts.items())
+
+
+def counts_inline(counts: Mapping[str, int], labels: Mapping[str, str]) -> str:
+    if not any(counts.values()):
+        return "chưa có"
+    return " · ".join(f"{esc(labels.get(c, c))} {counts.get(c, 0)}" for c in labels)
+
+
+# --- joining -------------------------------------------------------------------------------
+
+STRANGER = (
+    "Xin chào! Đây là trợ lý báo cáo của <b>Tổ công nghệ số cộng đồng</b>.\n"
+    "Bạn chưa tham gia tổ nào. Hãy xin tổ trưởng thôn hoặc cán bộ xã một <b>mã mời</b>, "
+    "rồi gửi: <code>/thamgia MÃ_MỜI</code> (ví dụ <code>/thamgia K7PX3MQA</code>)."
+)
+INVITE_MISSING = "Bạn cần gửi kèm mã mời, ví dụ: <code>/thamgia K7PX3MQA</code>."
+INVITE_UNKNOWN = "Mã mời <code>{code}</code> không đúng. Hãy kiểm tra lại từng chữ với người gửi mã."
+INVITE_SPENT = "Mã mời <code>{code}</code> đã hết hạn hoặc đã dùng hết lượt. Hãy xin mã mới."
+INACTIVE = "Tài khoản của bạn đã ngừng hoạt động. Hãy liên hệ lãnh đạo xã nếu cần tham gia lại."
+
+
+def invite_unknown(code: str) -> str:
+    return INVITE_UNKNOWN.format(code=esc(code))
+
+
+def invite_spent(code: str) -> str:
+    return INVITE_SPENT.format(code=esc(code))
+
+
+def joined(name: str, unit: str, role: str) -> str:
+    return (
+        f"Chào mừng <b>{esc(name)}</b>! Bạn đã tham gia <b>{esc(unit)}</b> "
+        f"với vai trò {ROLE_NAMES.get(role, role)}.\n"
+        f"Báo cáo bằng một tin nhắn ngắn, ví dụ: <code>{EXAMPLE}</code>\n"
+        "Gõ /help để xem các lệnh."
+    )
+
+
+def already_member(unit: str) -> str:
+    return f"Bạn đã là thành viên của <b>{esc(unit)}</b>. Gõ /help để xem các lệnh."
+
+
+# --- reports -------------------------------------------------------------------------------
+
+
+def report_saved(counts: Mapping[str, int], labels: Mapping[str, str], day: date, receipt: str) -> str:
+    return (
+        f"✅ Đã ghi nhận báo cáo ngày <b>{day_vn(day)}</b>:\n{counts_lines(counts, labels)}\n"
+        f"Mã phiếu: <code>{receipt}</code>. Ghi sai? Gõ <code>/huy {receipt}</code> để hủy "
+        f"hoặc <code>/sua {receipt} vneid 4</code> để sửa."
+    )
+
+
+def corrected(
+    old: str, new: str, counts: Mapping[str, int], labels: Mapping[str, str], day: date
+) -> str:
+    return (
+        f"✏️ Đã sửa phiếu <code>{old}</code>. Phiếu mới <code>{new}</code>, "
+        f"ngày <b>{day_vn(day)}</b>:\n{counts_lines(counts, labels)}"
+    )
+
+
+def undone(receipt: str, counts: Mapping[str, int], labels: Mapping[str, str], day: date) -> str:
+    return (
+        f"↩️ Đã hủy phiếu <code>{receipt}</code> (ngày {day_vn(day)}):\n"
+        f"{counts_lines(counts, labels)}\nCác số này không còn được tính."
+    )
+
+
+UNDO_BUTTON = "Hủy phiếu này"
+NOTHING_TO_UNDO = "Bạn chưa có báo cáo nào để hủy."
+RECEIPT_MISSING = "Hãy gửi kèm mã phiếu, ví dụ: <code>/sua ABC234 vneid 4</code>."
+CORRECT_NEEDS_REPORT = "Hãy ghi báo cáo mới sau mã phiếu, ví dụ: <code>/sua {code} vneid 4</code>."
+
+
+def correct_needs_report(code: str) -> str:
+    return CORRECT_NEEDS_REPORT.format(code=esc(code))
+
+
+def receipt_unknown(code: str) -> str:
+    return f"Không tìm thấy phiếu <code>{esc(code)}</code>. Mã phiếu có trong tin xác nhận."
+
+
+def receipt_not_yours(code: str) -> str:
+    return f"Phiếu <code>{esc(code)}</code> không phải của bạn, nên bạn không thể hủy hay sửa."
+
+
+def receipt_cancelled(code: str) -> str:
+    return f"Phiếu <code>{esc(code)}</code> đã được hủy trước đó, không có gì thay đổi."
+
+
+def receipt_closed(code: str, day: date) -> str:
+    return (
+        f"Phiếu <code>{esc(code)}</code> (ngày {day_vn(day)}) thuộc kỳ báo cáo đã khóa. "
+        "Hãy báo lãnh đạo xã nếu cần điều chỉnh."
+    )
+
+
+REPORT_NEEDS_TEXT = f"Hãy ghi số liệu sau lệnh, ví dụ: <code>/bc {EXAMPLE}</code>."
+
+
+def _refusal_body(err: ReportError, labels: Mapping[str, str]) -> str:
+    p = err.params
+
+    def ind(key: str = "indicator") -> str:
+        code = p.get(key)
+        return esc(labels.get(str(code), code)) if code else "chỉ tiêu"
+
+    match err.kind:
+        case "empty":
+            return "Tin nhắn chưa có số liệu nào."
+        case "too_long":
+            return f"Tin nhắn quá dài ({p.get('length')} ký tự, tối đa {p.get('limit')})."
+        case "unknown_word":
+            text = f"Mình không hiểu từ “{esc(p.get('word', ''))}”."
+            if p.get("suggestion"):
+                text += f" Ý bạn là <b>{ind('suggestion')}</b>?"
+            return text
+        case "missing_number":
+            return f"Thiếu số lượng cho {ind()}."
+        case "missing_indicator":
+            return f"Số {esc(p.get('number', ''))} chưa ghi là của chỉ tiêu nào (vneid, cks, tt)."
+        case "duplicate_indicator":
+            return f"{ind()} được ghi hai lần trong một tin. Mỗi chỉ tiêu chỉ ghi một số."
+        case "zero":
+            return f"Số lượng {ind()} bằng 0: không cần báo cáo."
+        case "negative":
+            return f"Số lượng {ind()} không được âm. Để bớt số đã ghi, hãy dùng /sua."
+        case "fraction":
+            return f"Số lượng phải là số nguyên (không dùng “{esc(p.get('number', ''))}”)."
+        case "above_cap":
+            return (
+                f"{ind()} {p.get('count')} vượt mức tối đa {p.get('cap')} cho một lần báo cáo. "
+                "Hãy kiểm tra lại, hoặc chia thành nhiều lần."
+            )
+        case "bad_day":
+            return f"Ngày “{esc(p.get('text', ''))}” không hợp lệ."
+        case "future_day":
+            day = p.get("day")
+            return f"Ngày {day_vn(day) if isinstance(day, date) else esc(day)} chưa tới."
+        case "closed_period":
+            day = p.get("day")
+            shown = day_vn(day) if isinstance(day, date) else esc(day)
+            return f"Kỳ báo cáo của ngày {shown} đã khóa, không ghi thêm được."
+        case "two_days":
+            return "Một tin chỉ ghi cho một ngày."
+    return "Mình chưa hiểu báo cáo này."
+
+
+def refusal(err: ReportError, labels: Mapping[str, str]) -> str:
+    """A refused report: what was wrong, that nothing was stored, and an example."""
+    return (
+        f"⚠️ {_refusal_body(err, labels)}\nChưa ghi nhận gì. "
+        f"Ví dụ: <code>{EXAMPLE}</code> hoặc <code>tt 3 hôm qua</code>."
+    )
+
+
+# --- me ------------------------------------------------------------------------------------
+
+
+def my_summary(
+    name: str,
+    unit: str,
+    rows: Iterable[tuple[str, Mapping[str, int]]],
+    labels: Mapping[str, str],
+    unit_progress: str,
+) -> str:
+    lines = [f"📊 <b>{esc(name)}</b> — {esc(unit)}"]
+    lines += [f"{label}: {counts_inline(counts, labels)}" for label, counts in rows]
+    return "\n".join([*lines, unit_progress])
+
+
+def unit_progress(
+    unit: str,
+    period: str,
+    done: Mapping[str, int],
+    targets: Mapping[str, int],
+    labels: Mapping[str, str],
+) -> str:
+    if not targets:
+        return f"{esc(unit)} chưa có chỉ tiêu kỳ {period}."
+    parts = []
+    for code, goal in targets.items():
+        got = done.get(code, 0)
+        rate = f"{100 * got / goal:.1f}%" if goal else "—"
+        parts.append(f"• {esc(labels.get(code, code))}: {got}/{goal} ({rate})")
+    return f"Tiến độ {esc(unit)} kỳ {period}:\n" + "\n".join(parts)
+
+
+def period_label(kind: str, day: date) -> str:
+    return {
+        "today": f"Hôm nay ({day:%d/%m})",
+        "week": "Tuần này",
+        "month": f"Tháng {day.month}/{day.year}",
+    }[kind]
+
+
+# --- help and the rest ---------------------------------------------------------------------
+
+COMMAND_HELP = {
+    "bc": f"/bc {EXAMPLE} — báo cáo (thêm “hôm qua” hoặc “18/11” để ghi cho ngày khác)",
+    "vneid": "/vneid 5, /cks 3, /tt 2 — báo cáo nhanh một chỉ tiêu",
+    "huy": "/huy — hủy báo cáo gần nhất; /huy MÃ — hủy một phiếu",
+    "sua": "/sua MÃ vneid 4 — sửa một phiếu",
+    "toi": "/toi — số liệu của bạn hôm nay, tuần này, tháng này",
+    "help": "/help — danh sách lệnh",
+}
+
+
+def help_text(commands: Iterable[str], role: str, private: bool) -> str:
+    lines = [f"Các lệnh dành cho {ROLE_NAMES.get(role, role)}:"]
+    lines += [esc(COMMAND_HELP[c]) for c in commands if c in COMMAND_HELP]
+    if private:
+        lines.append(f"Trong tin nhắn riêng, bạn có thể gửi thẳng: {EXAMPLE}")
+    return "\n".join(lines)
+
+
+def unknown_command(command: str) -> str:
+    return f"Mình không biết lệnh /{esc(command)}. Gõ /help để xem các lệnh."
+
+
+EDITED = (
+    "Bạn vừa sửa một tin nhắn. Số liệu đã ghi <b>không</b> tự thay đổi theo. "
+    "Để sửa, gõ <code>/sua MÃ_PHIẾU vneid 4</code> (mã phiếu có trong tin xác nhận)."
+)
+NOT_TEXT = f"Mình chỉ đọc được tin nhắn chữ. Báo cáo ví dụ: <code>{EXAMPLE}</code>"
+GROUP_GREETING = (
+    "Xin chào cả nhóm! Mình là trợ lý báo cáo của Tổ công nghệ số cộng đồng.\n"
+    f"• Thành viên báo cáo trong nhóm bằng lệnh: <code>/bc {EXAMPLE}</code>\n"
+    "• Quản trị viên gắn nhóm với đơn vị bằng: <code>/ganhom MÃ_ĐƠN_VỊ</code>, "
+    "để nhóm nhận bảng tổng hợp hằng tuần."
+)
+ERROR = "Xin lỗi, có lỗi khi xử lý tin nhắn. Bạn hãy thử lại sau ít phút."
+
+# --- console channel -----------------------------------------------------------------------
+
+BYE = "Tạm biệt!"
+NO_SUCH_BUTTON = "Không có nút số này."
+
+
+def console_banner(who: str, invites: Iterable[tuple[str, str]], has_token: bool) -> str:
+    lines = [
+        "cnsbot — kênh console (trò chuyện với bot ngay trong terminal).",
+        f"Bạn đang là: {who}. Gõ tin nhắn rồi Enter; /help xem lệnh; !1 bấm nút; /thoat để thoát.",
+        f"Thử: {EXAMPLE} · /toi · /huy · tt 3 hôm qua",
+    ]
+    invites = list(invites)
+    if invites:
+        lines.append("Mã mời demo (dùng với --as TÊN_MỚI rồi /thamgia MÃ):")
+        lines += [f"  {code} — {unit}" for code, unit in invites]
+    if not has_token:
+        lines.append(
+            "Chưa có TELEGRAM_BOT_TOKEN: đặt nó trong tệp .env (xem README) để chạy trên Telegram."
+        )
+    return "\n".join(lines)

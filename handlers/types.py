@@ -1,0 +1,65 @@
+"""The neutral shapes a channel adapter speaks: no platform library here."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Kind(enum.StrEnum):
+    text = "text"  # a new text message
+    edited = "edited"  # an edited text message
+    button = "button"  # an inline button was pressed; `text` holds its action
+    joined_group = "joined_group"  # the bot was added to a group
+    other = "other"  # a photo, sticker, ... without text
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One update from any channel. `key` is unique per platform update (de-duplication)."""
+
+    key: str
+    platform: str
+    chat_id: str
+    user_id: str
+    text: str = ""
+    kind: Kind = Kind.text
+    is_group: bool = False
+    display_name: str = ""
+    chat_title: str = ""
+    message_id: str = ""
+    bot_username: str = ""  # so "/bc@ThisBot" is ours and "/bc@OtherBot" is not
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str  # short ASCII, e.g. "undo:ABC123": fits Telegram's 64-byte callback_data
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to send back. `html` uses <b>, <i>, <code> only; user text is already escaped."""
+
+    html: str
+    buttons: tuple[Button, ...] = ()
+    notice: bool = False  # an answer to a button press: a short toast where the channel can
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Settings the handlers obey (from the bot's settings)."""
+
+    per_entry_cap: int = 500
+    grace_days: int = 5  # a month stays open this many days into the next one
+
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class Outcome:
+    replies: list[Reply] = field(default_factory=list)
+    duplicate: bool = False  # the update was processed before: nothing done, nothing to send

@@ -1,0 +1,61 @@
+"""Reporting periods and weeks, computed in Vietnam time (Asia/Ho_Chi_Minh)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def vn_today(now: datetime) -> date:
+    """The Vietnamese calendar day of an aware instant."""
+    return now.astimezone(VN).date()
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str  # "2026-11", "2026-Q4", "2026"
+    start: date
+    end: date  # inclusive
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+
+def month_of(day: date) -> Period:
+    start = day.replace(day=1)
+    end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return Period(f"{day:%Y-%m}", start, end)
+
+
+def quarter_of(day: date) -> Period:
+    q = (day.month - 1) // 3
+    start = date(day.year, 3 * q + 1, 1)
+    end = month_of(date(day.year, 3 * q + 3, 1)).end
+    return Period(f"{day.year}-Q{q + 1}", start, end)
+
+
+def year_of(day: date) -> Period:
+    return Period(str(day.year), date(day.year, 1, 1), date(day.year, 12, 31))
+
+
+def week_of(day: date) -> Period:
+    """ISO week, Monday to Sunday."""
+    start = day - timedelta(days=day.weekday())
+    iso = day.isocalendar()
+    return Period(f"{iso.year}-W{iso.week:02d}", start, start + timedelta(days=6))
+
+
+def earliest_open_day(today: date, grace_days: int) -> date:
+    """First day a report may still be logged for.
+
+    A month stays open through the first `grace_days` days of the next month (late
+    reports of the last evenings), then it is closed and only corrections by leaders
+    could change it.
+    """
+    this_month = month_of(today).start
+    if today.day <= grace_days:
+        return month_of(this_month - timedelta(days=1)).start
+    return this_month

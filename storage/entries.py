@@ -1,0 +1,147 @@
+"""Indicators (what is counted), entries (what was logged) and targets (chỉ tiêu)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import func, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.codes import random_code
+from storage.models import Entry, Indicator, IndicatorAlias, Target, Unit
+
+RECEIPT_LENGTH = 6
+
+
+class Indicators:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def add(
+        self, code: str, name: str, aliases: Iterable[str], *, short: str = "", position: int = 0
+    ) -> None:
+        self.s.add(Indicator(code=code, name=name, short=short or code.upper(), position=position))
+        for alias in dict.fromkeys(aliases):
+            self.s.add(IndicatorAlias(alias=alias, indicator=code))
+        await self.s.flush()
+
+    async def all(self) -> Sequence[Indicator]:
+        stmt = select(Indicator).where(Indicator.active).order_by(col(Indicator.position))
+        return (await self.s.exec(stmt)).all()
+
+    async def with_aliases(self) -> list[tuple[str, list[str]]]:
+        """(code, aliases) for every active indicator, in display order."""
+        aliases: dict[str, list[str]] = {i.code: [] for i in await self.all()}
+        for row in (await self.s.exec(select(IndicatorAlias))).all():
+            if row.indicator in aliases:
+                aliases[row.indicator].append(row.alias)
+        return list(aliases.items())
+
+
+class Entries:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def new_receipt(self) -> str:
+        while True:
+            code = random_code(RECEIPT_LENGTH)
+            if not (await self.by_receipt(code)):
+                return code
+
+    async def add_report(
+        self,
+        *,
+        member_id: int,
+        unit_id: int,
+        counts: dict[str, int],
+        day: date,
+        source: str,
+        replaces: str | None = None,
+    ) -> str:
+        """Store one report (one entry per indicator, one receipt); return the receipt."""
+        receipt = await self.new_receipt()
+        for indicator, count in counts.items():
+            self.s.add(
+                Entry(
+                    receipt=receipt,
+                    member_id=member_id,
+                    unit_id=unit_id,
+                    indicator=indicator,
+                    count=count,
+                    day=day,
+                    source=source[:120],
+                    replaces=replaces,
+                )
+            )
+        await self.s.flush()
+        return receipt
+
+    async def by_receipt(self, receipt: str) -> Sequence[Entry]:
+        stmt = select(Entry).where(Entry.receipt == receipt).order_by(col(Entry.id))
+        return (await self.s.exec(stmt)).all()
+
+    async def last_active_receipt(self, member_id: int) -> str | None:
+        stmt = (
+            select(Entry.receipt)
+            .where(Entry.member_id == member_id, col(Entry.cancelled_at).is_(None))
+            .order_by(col(Entry.id).desc())
+            .limit(1)
+        )
+        return (await self.s.exec(stmt)).first()
+
+    async def cancel(
+        self, receipt: str, *, by: int, at: datetime, replaced_by: str | None = None
+    ) -> int:
+        """Cancel a receipt's active entries; returns how many were cancelled (0: already)."""
+        stmt = (
+            update(Entry)
+            .where(col(Entry.receipt) == receipt, col(Entry.cancelled_at).is_(None))
+            .values(cancelled_at=at, cancelled_by=by, replaced_by=replaced_by)
+        )
+        result = await self.s.exec(stmt)
+        return int(result.rowcount)
+
+    async def totals(
+        self,
+        start: date,
+        end: date,
+        *,
+        member_id: int | None = None,
+        unit: Unit | None = None,
+    ) -> dict[str, int]:
+        """Active counts per indicator for days in [start, end], for a member or a subtree."""
+        stmt = (
+            select(Entry.indicator, func.sum(Entry.count))
+            .where(col(Entry.cancelled_at).is_(None), Entry.day >= start, Entry.day <= end)
+            .group_by(Entry.indicator)
+        )
+        if member_id is not None:
+            stmt = stmt.where(Entry.member_id == member_id)
+        if unit is not None:
+            stmt = stmt.join(Unit, col(Unit.id) == col(Entry.unit_id)).where(
+                col(Unit.path).startswith(unit.path)
+            )
+        rows = (await self.s.exec(stmt)).all()
+        return {indicator: int(total) for indicator, total in rows}
+
+
+class Targets:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def set(self, unit_id: int, indicator: str, period: str, value: int) -> None:
+        stmt = select(Target).where(
+            Target.unit_id == unit_id, Target.indicator == indicator, Target.period == period
+        )
+        target = (await self.s.exec(stmt)).first()
+        if target is None:
+            self.s.add(Target(unit_id=unit_id, indicator=indicator, period=period, value=value))
+        else:
+            target.value = value
+        await self.s.flush()
+
+    async def for_unit(self, unit_id: int, period: str) -> dict[str, int]:
+        stmt = select(Target).where(Target.unit_id == unit_id, Target.period == period)
+        return {t.indicator: t.value for t in (await self.s.exec(stmt)).all()}

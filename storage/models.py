@@ -1,0 +1,166 @@
+"""Tables. Timestamps are timezone-aware and stored in UTC; days are Vietnam calendar days."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Dialect, String, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend (SQLite drops tzinfo)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def _ts(nullable: bool = False) -> Column:
+    return Column(UtcDateTime(), nullable=nullable)
+
+
+class Level(enum.StrEnum):
+    province = "province"
+    district = "district"  # any grouping between province and commune (district, cluster)
+    commune = "commune"
+    village = "village"
+
+
+class Role(enum.StrEnum):
+    member = "member"
+    village_lead = "village_lead"
+    commune_leader = "commune_leader"
+    district_admin = "district_admin"
+    province_admin = "province_admin"
+
+
+class Unit(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
+    name: str
+    level: Level
+    parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    # Materialized path "/1/5/23/": a subtree is one indexed LIKE 'prefix%'.
+    path: str = Field(default="", index=True)
+
+
+class Member(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    role: Role = Role.member
+    active: bool = True
+    absent_until: date | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class Identity(SQLModel, table=True):
+    """A member's account on one platform; one member may have several."""
+
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    platform: str = Field(max_length=16)
+    user_id: str = Field(max_length=64)
+    display_name: str = ""
+    private_chat_id: str | None = None  # where direct notices go, once the person wrote privately
+
+
+class Chat(SQLModel, table=True):
+    """A group chat bound to a unit (for tallies and notices)."""
+
+    __table_args__ = (UniqueConstraint("platform", "chat_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    title: str = ""
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    bound_by: int | None = Field(default=None, foreign_key="member.id")
+
+
+class Invite(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(32), unique=True, nullable=False))
+    unit_id: int = Field(foreign_key="unit.id")
+    role: Role = Role.member
+    max_uses: int | None = None
+    used: int = 0
+    expires_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    created_by: int | None = Field(default=None, foreign_key="member.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class Indicator(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=16)
+    name: str
+    short: str = ""  # the label in tables and receipts ("VNeID", "CKS")
+    position: int = 0
+    active: bool = True
+
+
+class IndicatorAlias(SQLModel, table=True):
+    __tablename__ = "indicator_alias"
+    alias: str = Field(primary_key=True, max_length=64)  # as people write it
+    indicator: str = Field(foreign_key="indicator.code", index=True)
+
+
+class Entry(SQLModel, table=True):
+    """One logged count. Never deleted: a correction cancels and replaces it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    receipt: str = Field(max_length=12, index=True)  # shared by the counts of one report
+    member_id: int = Field(foreign_key="member.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    indicator: str = Field(foreign_key="indicator.code")
+    count: int
+    day: date = Field(index=True)
+    source: str = Field(default="", max_length=120)  # platform:chat:message
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    cancelled_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    cancelled_by: int | None = Field(default=None, foreign_key="member.id")
+    replaced_by: str | None = Field(default=None, max_length=12)
+    replaces: str | None = Field(default=None, max_length=12)
+
+
+class Target(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("unit_id", "indicator", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    indicator: str = Field(foreign_key="indicator.code")
+    period: str = Field(max_length=8)  # "2026-11", "2026-Q4", "2026"
+    value: int
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Keys of updates already handled: the same key twice stores once and answers once."""
+
+    __tablename__ = "processed_update"
+    key: str = Field(primary_key=True, max_length=128)
+    at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    actor_id: int | None = Field(default=None, foreign_key="member.id")
+    action: str = Field(max_length=32)
+    detail: str = ""

@@ -1,0 +1,147 @@
+"""Units (the tree), members, their platform identities, and invites."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.codes import random_code
+from storage.models import Identity, Invite, Level, Member, Role, Unit
+
+INVITE_LENGTH = 8
+
+
+class Units:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def get(self, unit_id: int) -> Unit | None:
+        return await self.s.get(Unit, unit_id)
+
+    async def by_code(self, code: str) -> Unit | None:
+        return (await self.s.exec(select(Unit).where(Unit.code == code))).first()
+
+    async def add(self, code: str, name: str, level: Level, parent: Unit | None = None) -> Unit:
+        unit = Unit(code=code, name=name, level=level, parent_id=parent.id if parent else None)
+        self.s.add(unit)
+        await self.s.flush()
+        unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+        await self.s.flush()
+        return unit
+
+    async def children(self, unit: Unit) -> Sequence[Unit]:
+        stmt = select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.name)
+        return (await self.s.exec(stmt)).all()
+
+    async def ancestors(self, unit: Unit) -> list[Unit]:
+        """From the root down to the unit itself."""
+        ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+        rows = (await self.s.exec(select(Unit).where(col(Unit.id).in_(ids)))).all()
+        by_id = {u.id: u for u in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    async def count(self) -> int:
+        return (await self.s.exec(select(func.count()).select_from(Unit))).one()
+
+
+class Members:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def get(self, member_id: int) -> Member | None:
+        return await self.s.get(Member, member_id)
+
+    async def add(self, name: str, unit: Unit, role: Role = Role.member) -> Member:
+        assert unit.id is not None
+        member = Member(name=name, unit_id=unit.id, role=role)
+        self.s.add(member)
+        await self.s.flush()
+        return member
+
+    async def by_identity(self, platform: str, user_id: str) -> Member | None:
+        stmt = (
+            select(Member)
+            .join(Identity, col(Identity.member_id) == col(Member.id))
+            .where(Identity.platform == platform, Identity.user_id == user_id)
+        )
+        return (await self.s.exec(stmt)).first()
+
+    async def identity(self, platform: str, user_id: str) -> Identity | None:
+        stmt = select(Identity).where(Identity.platform == platform, Identity.user_id == user_id)
+        return (await self.s.exec(stmt)).first()
+
+    async def link(
+        self, member: Member, platform: str, user_id: str, display_name: str = ""
+    ) -> Identity:
+        assert member.id is not None
+        ident = Identity(
+            member_id=member.id, platform=platform, user_id=user_id, display_name=display_name
+        )
+        self.s.add(ident)
+        await self.s.flush()
+        return ident
+
+    async def identities(self, member_id: int) -> Sequence[Identity]:
+        stmt = select(Identity).where(Identity.member_id == member_id).order_by(col(Identity.id))
+        return (await self.s.exec(stmt)).all()
+
+    async def all(self) -> Sequence[Member]:
+        return (await self.s.exec(select(Member).order_by(col(Member.id)))).all()
+
+
+class Invites:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def create(
+        self,
+        unit_id: int,
+        role: Role,
+        *,
+        expires_at: datetime | None,
+        max_uses: int | None = None,
+        created_by: int | None = None,
+    ) -> Invite:
+        """A new invite with an unguessable code (8 of 31 letters and digits: ~10^12)."""
+        code = random_code(INVITE_LENGTH)
+        invite = Invite(
+            code=code,
+            unit_id=unit_id,
+            role=role,
+            expires_at=expires_at,
+            max_uses=max_uses,
+            created_by=created_by,
+        )
+        self.s.add(invite)
+        await self.s.flush()
+        return invite
+
+    async def by_code(self, code: str) -> Invite | None:
+        return (await self.s.exec(select(Invite).where(Invite.code == code))).first()
+
+    async def use(self, invite: Invite, now: datetime) -> bool:
+        """Count one use, atomically; False when the invite is used up or expired."""
+        stmt = (
+            update(Invite)
+            .where(col(Invite.id) == invite.id)
+            .where((col(Invite.max_uses).is_(None)) | (col(Invite.used) < col(Invite.max_uses)))
+            .where((col(Invite.expires_at).is_(None)) | (col(Invite.expires_at) > now))
+            .values(used=col(Invite.used) + 1)
+        )
+        result = await self.s.exec(stmt)
+        return bool(result.rowcount)
+
+    async def active(self, now: datetime) -> list[tuple[Invite, Unit]]:
+        """Invites that can still be used, with their units."""
+        stmt = (
+            select(Invite, Unit)
+            .join(Unit, col(Unit.id) == col(Invite.unit_id))
+            .where((col(Invite.expires_at).is_(None)) | (col(Invite.expires_at) > now))
+            .where((col(Invite.max_uses).is_(None)) | (col(Invite.used) < col(Invite.max_uses)))
+            .order_by(col(Invite.id))
+        )
+        return [(invite, unit) for invite, unit in (await self.s.exec(stmt)).all()]

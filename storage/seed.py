@@ -1,0 +1,83 @@
+"""Default indicators, and the demo commune that `make run` starts with."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from storage.models import Level, Role
+from storage.store import Store
+
+# (code, short label, full name, aliases)
+DEFAULT_INDICATORS: list[tuple[str, str, str, list[str]]] = [
+    (
+        "vneid",
+        "VNeID",
+        "Kích hoạt VNeID mức 2",
+        ["vneid", "vn eid", "vneid mức 2", "định danh", "định danh điện tử", "định danh mức 2"],
+    ),
+    (
+        "cks",
+        "CKS",
+        "Chữ ký số cá nhân",
+        ["cks", "chữ ký số", "chữ kí số", "ký số", "kí số", "chữ ký số cá nhân"],
+    ),
+    (
+        "tt",
+        "TT",
+        "Tài khoản thanh toán không dùng tiền mặt",
+        [
+            "tt",
+            "ttkdtm",
+            "thanh toán",
+            "tài khoản thanh toán",
+            "ví điện tử",
+            "không dùng tiền mặt",
+            "thanh toán không dùng tiền mặt",
+        ],
+    ),
+]
+
+
+async def seed_indicators(store: Store) -> None:
+    if await store.indicators.all():
+        return
+    for position, (code, short, name, aliases) in enumerate(DEFAULT_INDICATORS):
+        await store.indicators.add(code, name, [code, *aliases], short=short, position=position)
+
+
+DEMO_VILLAGES = [("Thôn 1", 1200), ("Thôn 2", 900), ("Thôn Đông Thành", 700)]
+
+
+async def seed_demo(store: Store, *, today: date, now: datetime) -> dict[str, str]:
+    """A small commune to chat with at once. Returns the demo invite codes by role."""
+    await seed_indicators(store)
+    province = await store.units.add("38", "Tỉnh Thanh Hóa", Level.province)
+    commune = await store.units.add("16012", "Xã Hoằng Kim (demo)", Level.commune, province)
+    month = f"{today:%Y-%m}"
+    codes: dict[str, str] = {}
+    for number, (name, target) in enumerate(DEMO_VILLAGES, start=1):
+        village = await store.units.add(f"16012-T{number}", name, Level.village, commune)
+        for indicator, share in (("vneid", 1.0), ("cks", 0.4), ("tt", 0.6)):
+            await store.targets.set(village.id or 0, indicator, month, int(target * share / 12))
+        if number == 1:
+            member = await store.members.add("Nguyễn Văn An", village, Role.member)
+            await store.members.link(member, "console", "an", "Nguyễn Văn An")
+            await store.entries.add_report(
+                member_id=member.id or 0,
+                unit_id=village.id or 0,
+                counts={"vneid": 4, "cks": 1},
+                day=today - timedelta(days=1) if today.day > 1 else today,
+                source="demo",
+            )
+        codes[name] = await _demo_invite(store, village.id or 0, Role.member, now)
+    for indicator, value in (("vneid", 233), ("cks", 93), ("tt", 140)):
+        await store.targets.set(commune.id or 0, indicator, month, value)
+    leader = await store.members.add("Lê Thị Bình", commune, Role.commune_leader)
+    await store.members.link(leader, "console", "binh", "Lê Thị Bình")
+    codes["leader"] = await _demo_invite(store, commune.id or 0, Role.commune_leader, now)
+    return codes
+
+
+async def _demo_invite(store: Store, unit_id: int, role: Role, now: datetime) -> str:
+    invite = await store.invites.create(unit_id, role, expires_at=now + timedelta(days=30))
+    return invite.code

@@ -1,0 +1,44 @@
+"""One transaction's view of the database: the repositories, bound to one session."""
+
+from __future__ import annotations
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSessionTransaction
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.entries import Entries, Indicators, Targets
+from storage.models import AuditLog, ProcessedUpdate, utcnow
+from storage.people import Invites, Members, Units
+
+
+class Store:
+    """Never commits: `Database.transaction()` (the caller) owns the transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.units = Units(session)
+        self.members = Members(session)
+        self.invites = Invites(session)
+        self.indicators = Indicators(session)
+        self.entries = Entries(session)
+        self.targets = Targets(session)
+
+    async def claim_update(self, key: str) -> bool:
+        """Record an incoming update's key; False when it was already processed.
+
+        Concurrent claims of one key serialize on the primary key: one inserts, the
+        other sees the conflict (after the first commits) and does nothing.
+        """
+        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(ProcessedUpdate).values(key=key, at=utcnow()).on_conflict_do_nothing()
+        result = await self.session.exec(stmt)
+        return bool(result.rowcount)
+
+    def savepoint(self) -> AsyncSessionTransaction:
+        """A nested transaction: what is written inside can be rolled back alone."""
+        return self.session.begin_nested()
+
+    async def audit(self, actor_id: int | None, action: str, detail: str = "") -> None:
+        self.session.add(AuditLog(actor_id=actor_id, action=action, detail=detail))
+        await self.session.flush()

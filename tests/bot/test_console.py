@@ -1,0 +1,69 @@
+"""The console channel, run as a person would run it: a separate process on demo data."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def cnsbot(args: list[str], stdin: str, tmp_path: Path) -> str:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
+        "TELEGRAM_BOT_TOKEN": "",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout
+
+
+def test_report_then_totals_then_undo_in_the_console(tmp_path: Path) -> None:
+    out = cnsbot(["console", "--as", "an"], "vneid 5 cks 2\n/toi\n/huy\n/toi\n", tmp_path)
+    assert "Bạn đang là: Nguyễn Văn An" in out
+    assert "Đã ghi nhận báo cáo" in out and "VNeID: 5" in out
+    summaries = [line for line in out.splitlines() if line.startswith("Hôm nay")]
+    assert len(summaries) == 2
+    assert "VNeID 5 · CKS 2" in summaries[0]
+    assert summaries[1].endswith("chưa có")
+    assert "Đã hủy phiếu" in out
+
+
+def test_the_console_keeps_data_between_runs_and_presses_buttons(tmp_path: Path) -> None:
+    cnsbot(["console"], "tt 3\n", tmp_path)
+    out = cnsbot(["console"], "/toi\ncks 1\n!1\n", tmp_path)
+    assert "TT 3" in out.split("Hôm nay")[1].splitlines()[0]
+    assert "[nút !1] Hủy phiếu này" in out and "Đã hủy phiếu" in out
+
+
+def test_a_newcomer_joins_with_a_demo_invite(tmp_path: Path) -> None:
+    banner = cnsbot(["console", "--as", "moi"], "", tmp_path)
+    code = next(line.split()[0] for line in banner.splitlines() if "— Thôn 1" in line)
+    out = cnsbot(["console", "--as", "moi"], f"/thamgia {code}\nvneid 1\n", tmp_path)
+    assert "Chào mừng" in out and "Đã ghi nhận" in out
+
+
+def test_parse_prints_json(tmp_path: Path) -> None:
+    out = cnsbot(["parse", "--today", "2026-11-21", "vneid 5 cks 2 hôm qua"], "", tmp_path)
+    assert json.loads(out) == {"ok": True, "counts": {"vneid": 5, "cks": 2}, "date": "2026-11-20"}
+
+
+def test_parse_jsonl_reads_one_message_per_line(tmp_path: Path) -> None:
+    lines = [json.dumps(m) for m in ["vneid 5\ncks 2", "vnied 5", "tt 3"]]
+    out = cnsbot(["parse", "--jsonl", "--today", "2026-11-21"], "\n".join(lines) + "\n", tmp_path)
+    first, second, third = (json.loads(line) for line in out.splitlines())
+    assert first == {"ok": True, "counts": {"vneid": 5, "cks": 2}, "date": "2026-11-21"}
+    assert second["ok"] is False and second["suggestion"] == "vneid"
+    assert "vnied" in second["error"] and "Chưa ghi nhận gì" in second["error"]
+    assert third["counts"] == {"tt": 3}
+    assert not (tmp_path / "data").exists()  # no database was touched

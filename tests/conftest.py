@@ -1,0 +1,125 @@
+"""Shared fixtures: a real SQLite database per test, a fixed clock, a chat driver."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from handlers.app import Handlers
+from handlers.types import Incoming, Kind, Reply, Rules
+from storage.db import Database
+from storage.models import Level, Role
+from storage.seed import seed_indicators
+
+# 2026-11-21 10:00 in Vietnam (UTC+7).
+NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
+
+
+@dataclass
+class FixedClock:
+    now: datetime = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite:///{tmp_path / 'test.db'}")
+    await database.create_schema()
+    async with database.transaction() as store:
+        await seed_indicators(store)
+    yield database
+    await database.dispose()
+
+
+@dataclass
+class World:
+    """A commune with two villages, a member in each, a leader, and invites."""
+
+    commune_id: int
+    village_ids: dict[str, int]
+    invites: dict[str, str] = field(default_factory=dict)
+
+
+@pytest.fixture
+async def world(db: Database, clock: FixedClock) -> World:
+    async with db.transaction() as store:
+        province = await store.units.add("38", "Thanh Hóa", Level.province)
+        commune = await store.units.add("16012", "Xã Hoằng Kim", Level.commune, province)
+        t1 = await store.units.add("16012-T1", "Thôn 1", Level.village, commune)
+        t2 = await store.units.add("16012-T2", "Thôn <2>", Level.village, commune)
+        an = await store.members.add("Nguyễn Văn An", t1)
+        await store.members.link(an, "test", "an", "An")
+        cuc = await store.members.add("Trần Thị Cúc", t2)
+        await store.members.link(cuc, "test", "cuc", "Cúc")
+        binh = await store.members.add("Lê Thị Bình", commune, Role.commune_leader)
+        await store.members.link(binh, "test", "binh", "Bình")
+        await store.targets.set(t1.id or 0, "vneid", "2026-11", 100)
+        await store.targets.set(t1.id or 0, "cks", "2026-11", 40)
+        invite = await store.invites.create(
+            t1.id or 0, Role.member, expires_at=clock() + timedelta(days=7), max_uses=2
+        )
+        return World(
+            commune_id=commune.id or 0,
+            village_ids={"T1": t1.id or 0, "T2": t2.id or 0},
+            invites={"T1": invite.code},
+        )
+
+
+_update_ids = itertools.count(1)
+
+
+@dataclass
+class Chat:
+    """Drives the neutral handlers the way a channel adapter does."""
+
+    handlers: Handlers
+
+    async def send(
+        self,
+        text: str,
+        *,
+        user: str = "an",
+        group: bool = False,
+        kind: Kind = Kind.text,
+        key: str | None = None,
+        name: str = "",
+    ) -> list[Reply]:
+        msg = Incoming(
+            key=key or f"test:{next(_update_ids)}",
+            platform="test",
+            chat_id=f"group-1" if group else user,
+            user_id=user,
+            text=text,
+            kind=kind,
+            is_group=group,
+            display_name=name or user,
+            message_id=str(next(_update_ids)),
+            bot_username="CnsBot",
+        )
+        return (await self.handlers.handle(msg)).replies
+
+    async def say(self, text: str, **kwargs: object) -> str:
+        """The single reply's text (fails when there is not exactly one)."""
+        replies = await self.send(text, **kwargs)  # type: ignore[arg-type]
+        assert len(replies) == 1, replies
+        return replies[0].html
+
+
+@pytest.fixture
+def chat(db: Database, clock: FixedClock, world: World) -> Chat:
+    return Chat(Handlers(db, clock=clock, rules=Rules(per_entry_cap=500, grace_days=5)))
