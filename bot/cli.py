@@ -9,16 +9,18 @@ from datetime import date
 from typing import Annotated
 
 import typer
+from handlers.grammar import ReportError, Vocabulary, parse_report
 
 from bot import compose
 from bot.console import ConsoleChat, repl
 from bot.settings import Settings
 from handlers import texts
-from handlers.grammar import ReportError, Vocabulary, parse_report
 from reminders.calendar import earliest_open_day, vn_today
 from storage.seed import DEFAULT_INDICATORS
 
-app = typer.Typer(help="cnsbot: reports of community digital technology teams.", no_args_is_help=True)
+app = typer.Typer(
+    help="cnsbot: reports of community digital technology teams.", no_args_is_help=True
+)
 
 
 def main() -> None:
@@ -40,7 +42,8 @@ def run() -> None:
 @app.command()
 def console(
     as_: Annotated[
-        str, typer.Option("--as", help="Console user: 'an' (member), 'binh' (leader), or a new name")
+        str,
+        typer.Option("--as", help="Console user: 'an' (member), 'binh' (leader), or a new name"),
     ] = "an",
 ) -> None:
     """Chat with the bot in this terminal, through the same handlers and database."""
@@ -55,7 +58,11 @@ async def _console(settings: Settings, user: str, *, demo: bool) -> None:
         async with runtime.db.transaction() as store:
             member = await store.members.by_identity("console", user)
             invites = [(i.code, u.name) for i, u in await store.invites.active(runtime.clock())]
-        who = f"{member.name} ({texts.ROLE_NAMES[member.role]})" if member else f"{user} (chưa tham gia)"
+        who = (
+            f"{member.name} ({texts.ROLE_NAMES[member.role]})"
+            if member
+            else f"{user} (chưa tham gia)"
+        )
         banner = texts.console_banner(who, invites, settings.telegram_bot_token is not None)
         await repl(ConsoleChat(runtime, user, user), banner)
     finally:
@@ -66,7 +73,9 @@ def _vocabulary() -> Vocabulary:
     return Vocabulary.build((code, [code, *aliases]) for code, _, _, aliases in DEFAULT_INDICATORS)
 
 
-def _parse_one(text: str, vocabulary: Vocabulary, today: date, settings: Settings) -> dict[str, object]:
+def _parse_one(
+    text: str, vocabulary: Vocabulary, today: date, settings: Settings
+) -> dict[str, object]:
     labels = {code: short for code, short, _, _ in DEFAULT_INDICATORS}
     try:
         parsed = parse_report(
@@ -77,7 +86,11 @@ def _parse_one(text: str, vocabulary: Vocabulary, today: date, settings: Setting
             earliest_open=earliest_open_day(today, settings.period_grace_days),
         )
     except ReportError as err:
-        result: dict[str, object] = {"ok": False, "error": _plain(texts.refusal(err, labels)), "kind": err.kind}
+        result: dict[str, object] = {
+            "ok": False,
+            "error": _plain(texts.refusal(err, labels)),
+            "kind": err.kind,
+        }
         if err.params.get("suggestion"):
             result["suggestion"] = err.params["suggestion"]
         return result
@@ -92,9 +105,13 @@ def _plain(html: str) -> str:
 
 @app.command()
 def parse(
-    text: Annotated[str | None, typer.Argument(help="The message, as a person would type it")] = None,
+    text: Annotated[
+        str | None, typer.Argument(help="The message, as a person would type it")
+    ] = None,
     today: Annotated[str | None, typer.Option(help="Pretend today is YYYY-MM-DD")] = None,
-    jsonl: Annotated[bool, typer.Option("--jsonl", help="Read JSON strings, one per line, from stdin")] = False,
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help="Read JSON strings, one per line, from stdin")
+    ] = False,
 ) -> None:
     """Show what the bot understands of a message, as JSON. Needs no database or token."""
     settings = Settings()
@@ -113,7 +130,11 @@ def parse(
             if not isinstance(message, str):
                 raise ValueError("not a JSON string")
         except ValueError as err:
-            result: dict[str, object] = {"ok": False, "error": f"line {number}: {err}", "kind": "bad_input"}
+            result: dict[str, object] = {
+                "ok": False,
+                "error": f"line {number}: {err}",
+                "kind": "bad_input",
+            }
         else:
             result = _parse_one(message, vocabulary, day, settings)
         typer.echo(json.dumps(result, ensure_ascii=False))

@@ -99,8 +99,12 @@ async def correct(ctx: Ctx, args: str) -> Reply:
         source=_source(ctx),
         replaces=old[0].receipt,
     )
-    await ctx.store.entries.cancel(old[0].receipt, by=member.id or 0, at=ctx.now, replaced_by=receipt)
-    await ctx.store.audit(member.id, "correct", f"{old[0].receipt} -> {receipt} {day} {parsed.counts}")
+    await ctx.store.entries.cancel(
+        old[0].receipt, by=member.id or 0, at=ctx.now, replaced_by=receipt
+    )
+    await ctx.store.audit(
+        member.id, "correct", f"{old[0].receipt} -> {receipt} {day} {parsed.counts}"
+    )
     html = texts.corrected(old[0].receipt, receipt, parsed.counts, await ctx.labels(), day)
     return Reply(html, buttons=(Button(texts.UNDO_BUTTON, f"undo:{receipt}"),))
 

@@ -50,7 +50,9 @@ STRANGER = (
     "rồi gửi: <code>/thamgia MÃ_MỜI</code> (ví dụ <code>/thamgia K7PX3MQA</code>)."
 )
 INVITE_MISSING = "Bạn cần gửi kèm mã mời, ví dụ: <code>/thamgia K7PX3MQA</code>."
-INVITE_UNKNOWN = "Mã mời <code>{code}</code> không đúng. Hãy kiểm tra lại từng chữ với người gửi mã."
+INVITE_UNKNOWN = (
+    "Mã mời <code>{code}</code> không đúng. Hãy kiểm tra lại từng chữ với người gửi mã."
+)
 INVITE_SPENT = "Mã mời <code>{code}</code> đã hết hạn hoặc đã dùng hết lượt. Hãy xin mã mới."
 INACTIVE = "Tài khoản của bạn đã ngừng hoạt động. Hãy liên hệ lãnh đạo xã nếu cần tham gia lại."
 
@@ -79,7 +81,9 @@ def already_member(unit: str) -> str:
 # --- reports -------------------------------------------------------------------------------
 
 
-def report_saved(counts: Mapping[str, int], labels: Mapping[str, str], day: date, receipt: str) -> str:
+def report_saved(
+    counts: Mapping[str, int], labels: Mapping[str, str], day: date, receipt: str
+) -> str:
     return (
         f"✅ Đã ghi nhận báo cáo ngày <b>{day_vn(day)}</b>:\n{counts_lines(counts, labels)}\n"
         f"Mã phiếu: <code>{receipt}</code>. Ghi sai? Gõ <code>/huy {receipt}</code> để hủy "

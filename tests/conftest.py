@@ -102,7 +102,7 @@ class Chat:
         msg = Incoming(
             key=key or f"test:{next(_update_ids)}",
             platform="test",
-            chat_id=f"group-1" if group else user,
+            chat_id="group-1" if group else user,
             user_id=user,
             text=text,
             kind=kind,

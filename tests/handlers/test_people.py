@@ -11,7 +11,9 @@ from storage.db import Database
 from tests.conftest import Chat, FixedClock, World
 
 
-async def test_a_stranger_is_told_how_to_join_and_nothing_is_stored(chat: Chat, db: Database) -> None:
+async def test_a_stranger_is_told_how_to_join_and_nothing_is_stored(
+    chat: Chat, db: Database
+) -> None:
     for text in ("vneid 5", "/toi", "/huy", "/start"):
         assert "mã mời" in await chat.say(text, user="stranger")
     async with db.transaction() as store:
@@ -19,7 +21,9 @@ async def test_a_stranger_is_told_how_to_join_and_nothing_is_stored(chat: Chat, 
         assert await store.entries.last_active_receipt(1) is None
 
 
-async def test_joining_with_an_invite_then_reporting(chat: Chat, db: Database, world: World) -> None:
+async def test_joining_with_an_invite_then_reporting(
+    chat: Chat, db: Database, world: World
+) -> None:
     code = world.invites["T1"]
     reply = await chat.say(f"/start {code}", user="dung", name="Phạm Dũng")
     assert "Chào mừng <b>Phạm Dũng</b>" in reply and "Thôn 1" in reply

@@ -45,8 +45,14 @@ async def test_receipt_carries_an_undo_button_within_64_bytes(chat: Chat) -> Non
 
 @pytest.mark.parametrize(
     "text",
-    ["vneid 5 cks 2", "/bc vneid 5 cks 2", "/baocao vneid 5, cks 2", "/report 5 vneid 2 cks",
-     "/BC@CnsBot vneid 5 cks 2", "Kích hoạt định danh 5 người, cài chữ ký số 2"],
+    [
+        "vneid 5 cks 2",
+        "/bc vneid 5 cks 2",
+        "/baocao vneid 5, cks 2",
+        "/report 5 vneid 2 cks",
+        "/BC@CnsBot vneid 5 cks 2",
+        "Kích hoạt định danh 5 người, cài chữ ký số 2",
+    ],
 )
 async def test_every_way_of_reporting_counts_the_same(chat: Chat, db: Database, text: str) -> None:
     assert "Đã ghi nhận" in await chat.say(text)
@@ -168,7 +174,10 @@ async def test_correct_cancels_and_replaces_keeping_the_day(chat: Chat, db: Data
         assert all(e.cancelled_at and e.replaced_by for e in entries)
         (new,) = await store.entries.by_receipt(entries[0].replaced_by or "")
         assert new.replaces == old and new.day == date(2026, 11, 20)
-        actions = [a.action for a in (await store.session.exec(select(AuditLog).order_by(col(AuditLog.id)))).all()]
+        actions = [
+            a.action
+            for a in (await store.session.exec(select(AuditLog).order_by(col(AuditLog.id)))).all()
+        ]
     assert actions == ["report", "correct"]
 
 

@@ -41,7 +41,11 @@ async def test_subtree_totals_follow_the_unit_tree(db: Database) -> None:
         day = date(2026, 11, 3)
         for member, unit, n in ((m1, v1, 5), (m2, v2, 7)):
             await store.entries.add_report(
-                member_id=member.id or 0, unit_id=unit.id or 0, counts={"vneid": n}, day=day, source=""
+                member_id=member.id or 0,
+                unit_id=unit.id or 0,
+                counts={"vneid": n},
+                day=day,
+                source="",
             )
         r = await store.entries.add_report(
             member_id=m1.id or 0, unit_id=v1.id or 0, counts={"cks": 9}, day=day, source=""
@@ -60,7 +64,11 @@ async def test_cancelling_twice_cancels_nothing_the_second_time(db: Database) ->
         v = await store.units.add("V", "Thôn", Level.village)
         m = await store.members.add("A", v)
         r = await store.entries.add_report(
-            member_id=m.id or 0, unit_id=v.id or 0, counts={"vneid": 1, "tt": 2}, day=date(2026, 11, 1), source=""
+            member_id=m.id or 0,
+            unit_id=v.id or 0,
+            counts={"vneid": 1, "tt": 2},
+            day=date(2026, 11, 1),
+            source="",
         )
         now = datetime.now(UTC)
         assert await store.entries.cancel(r, by=m.id or 0, at=now) == 2
@@ -73,13 +81,17 @@ async def test_an_invite_is_used_atomically_up_to_its_limit(db: Database) -> Non
     now = datetime(2026, 11, 21, tzinfo=UTC)
     async with db.transaction() as store:
         v = await store.units.add("V", "Thôn", Level.village)
-        invite = await store.invites.create(v.id or 0, Role.member, expires_at=now + timedelta(days=1), max_uses=1)
+        invite = await store.invites.create(
+            v.id or 0, Role.member, expires_at=now + timedelta(days=1), max_uses=1
+        )
         assert len(invite.code) == 8 and invite.code.isalnum()
         assert await store.invites.use(invite, now)
         assert not await store.invites.use(invite, now)
         other = await store.invites.create(v.id or 0, Role.member, expires_at=now)
         assert not await store.invites.use(other, now)
-        assert [i.code for i, _ in await store.invites.active(now - timedelta(hours=1))] == [other.code]
+        assert [i.code for i, _ in await store.invites.active(now - timedelta(hours=1))] == [
+            other.code
+        ]
 
 
 async def test_one_platform_account_belongs_to_one_member(db: Database) -> None:
@@ -99,7 +111,10 @@ async def test_one_member_may_have_several_platforms(db: Database) -> None:
         await store.members.link(a, "telegram", "1")
         await store.members.link(a, "zalo", "abc")
         assert (await store.members.by_identity("zalo", "abc")) == a
-        assert [i.platform for i in await store.members.identities(a.id or 0)] == ["telegram", "zalo"]
+        assert [i.platform for i in await store.members.identities(a.id or 0)] == [
+            "telegram",
+            "zalo",
+        ]
 
 
 async def test_naive_timestamps_are_refused(db: Database) -> None:
@@ -108,7 +123,11 @@ async def test_naive_timestamps_are_refused(db: Database) -> None:
             v = await store.units.add("V", "Thôn", Level.village)
             m = await store.members.add("A", v)
             r = await store.entries.add_report(
-                member_id=m.id or 0, unit_id=v.id or 0, counts={"vneid": 1}, day=date(2026, 11, 1), source=""
+                member_id=m.id or 0,
+                unit_id=v.id or 0,
+                counts={"vneid": 1},
+                day=date(2026, 11, 1),
+                source="",
             )
             await store.entries.cancel(r, by=m.id or 0, at=datetime(2026, 11, 1))
 
