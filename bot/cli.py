@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from handlers.grammar import ReportError, Vocabulary, parse_report
 
-from bot import compose
+from bot import cli_data, cli_invites, cli_units, compose
 from bot.console import ConsoleChat, repl
 from bot.settings import Settings
 from handlers import texts
@@ -21,6 +21,12 @@ from storage.seed import DEFAULT_INDICATORS
 app = typer.Typer(
     help="cnsbot: reports of community digital technology teams.", no_args_is_help=True
 )
+
+app.add_typer(cli_units.app, name="units")
+app.add_typer(cli_invites.app, name="invite")
+app.add_typer(cli_data.targets_app, name="targets")
+app.add_typer(cli_data.db_app, name="db")
+app.command()(cli_data.export)
 
 
 def main() -> None:

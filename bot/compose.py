@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from bot.settings import Settings
 from handlers.app import Handlers
@@ -12,6 +14,9 @@ from handlers.types import Clock
 from reminders.calendar import vn_today
 from storage.db import Database
 from storage.seed import seed_demo, seed_indicators
+from storage.store import Store
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -47,3 +52,28 @@ def setup_logging(level: str) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+
+
+async def in_transaction(
+    settings: Settings, work: Callable[[Store], Awaitable[T]], *, commit: bool = True
+) -> T:
+    """One CLI command = one transaction (rolled back when `commit` is False: dry runs)."""
+    db = Database(settings.database_url)
+    try:
+        await db.create_schema()
+        async with db.transaction() as store:
+            await seed_indicators(store)
+        async with db.transaction() as store:
+            result = await work(store)
+            if not commit:
+                raise _RollBack(result)
+        return result
+    except _RollBack as rolled_back:
+        return rolled_back.result  # type: ignore[no-any-return]
+    finally:
+        await db.dispose()
+
+
+class _RollBack(Exception):
+    def __init__(self, result: object) -> None:
+        self.result = result

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"
+    telegram_bot_username: str | None = None  # for invite deep links made offline (CLI)
 
     per_entry_cap: int = Field(500, ge=1, le=100_000)
     period_grace_days: int = Field(5, ge=0, le=27)

@@ -6,30 +6,44 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from handlers import commands as cmd
-from handlers import join, me, report, texts
+from handlers import join, me, progress, report, team, texts
 from handlers.context import Ctx, UserError
+from handlers.permissions import at_least
 from handlers.types import Clock, Incoming, Outcome, Reply, Rules
 from storage.db import Database
+from storage.models import Role
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Ctx, str], Awaitable[Reply]]
 
-# Commands of members (every role has them). Leaders' commands join this table later.
-MEMBER_COMMANDS: dict[str, Handler] = {
-    "bc": report.submit_report,
-    "baocao": report.submit_report,
-    "report": report.submit_report,
-    "huy": report.undo,
-    "sua": report.correct,
-    "toi": me.my_totals,
+# Command -> (handler, the lowest role that may use it). Each handler also checks that
+# the unit it is asked about is inside the person's subtree.
+COMMANDS: dict[str, tuple[Handler, Role]] = {
+    "bc": (report.submit_report, Role.member),
+    "baocao": (report.submit_report, Role.member),
+    "report": (report.submit_report, Role.member),
+    "huy": (report.undo, Role.member),
+    "sua": (report.correct, Role.member),
+    "toi": (me.my_totals, Role.member),
+    "chitieu": (progress.targets, Role.member),
+    "tiendo": (progress.progress, Role.village_lead),
+    "chuabaocao": (progress.not_reported, Role.village_lead),
+    "thanhvien": (team.members, Role.village_lead),
+    "khoa": (team.deactivate, Role.village_lead),
+    "moi": (team.invite, Role.village_lead),
+    "xuat": (progress.export, Role.commune_leader),
 }
-HELP_ORDER = ["bc", "vneid", "huy", "sua", "toi", "help"]
+HELP_ORDER = [
+    "bc", "vneid", "huy", "sua", "toi", "chitieu", "tiendo", "chuabaocao", "thanhvien", "khoa",
+    "moi", "xuat", "help",
+]  # fmt: skip
 
 
 async def _help(ctx: Ctx, _args: str) -> Reply:
-    role = ctx.member.role if ctx.member else "member"
-    return Reply(texts.help_text(HELP_ORDER, role, private=not ctx.msg.is_group))
+    role = ctx.member.role if ctx.member else Role.member
+    usable = [c for c in HELP_ORDER if c not in COMMANDS or at_least(role, COMMANDS[c][1])]
+    return Reply(texts.help_text(usable, role, private=not ctx.msg.is_group))
 
 
 async def _start(ctx: Ctx, args: str) -> Reply:
@@ -83,8 +97,11 @@ class Handlers:
             return Reply(texts.INACTIVE)
         if name == cmd.BUTTON:
             return await report.button(ctx, args)
-        if name in MEMBER_COMMANDS:
-            return await MEMBER_COMMANDS[name](ctx, args)
+        if name in COMMANDS:
+            handler, needed = COMMANDS[name]
+            if not at_least(ctx.member.role, needed):
+                return Reply(texts.not_allowed(needed))
+            return await handler(ctx, args)
         if name in (await ctx.vocabulary()).codes:
             return await report.shortcut(ctx, name, args)
         return Reply(texts.unknown_command(name))

@@ -11,6 +11,8 @@ from datetime import date
 from html import escape
 
 from handlers.grammar import ReportError
+from reminders.progress import UnitProgress
+from storage.models import Member, Unit
 
 EXAMPLE = "vneid 5 cks 2"
 
@@ -243,6 +245,13 @@ COMMAND_HELP = {
     "huy": "/huy — hủy báo cáo gần nhất; /huy MÃ — hủy một phiếu",
     "sua": "/sua MÃ vneid 4 — sửa một phiếu",
     "toi": "/toi — số liệu của bạn hôm nay, tuần này, tháng này",
+    "chitieu": "/chitieu [MÃ_ĐƠN_VỊ] — chỉ tiêu tháng này",
+    "tiendo": "/tiendo [MÃ_ĐƠN_VỊ] — tiến độ từng đơn vị so với chỉ tiêu",
+    "chuabaocao": "/chuabaocao [MÃ_ĐƠN_VỊ] — các thôn chưa báo cáo tháng này",
+    "thanhvien": "/thanhvien [MÃ_ĐƠN_VỊ] — danh sách thành viên",
+    "khoa": "/khoa SỐ — khóa một thành viên (số liệu vẫn giữ)",
+    "moi": "/moi [MÃ_ĐƠN_VỊ] [VAI_TRÒ] — tạo mã mời kèm mã QR",
+    "xuat": "/xuat [MÃ_ĐƠN_VỊ] [2026-11|2026-Q4|2026] — xuất bảng tổng hợp Excel",
     "help": "/help — danh sách lệnh",
 }
 
@@ -271,6 +280,148 @@ GROUP_GREETING = (
     "để nhóm nhận bảng tổng hợp hằng tuần."
 )
 ERROR = "Xin lỗi, có lỗi khi xử lý tin nhắn. Bạn hãy thử lại sau ít phút."
+
+
+def not_allowed(needed: str) -> str:
+    return f"Lệnh này dành cho {ROLE_NAMES.get(needed, needed)} trở lên."
+
+
+def outside_unit(unit: str) -> str:
+    return f"<b>{esc(unit)}</b> không thuộc đơn vị bạn phụ trách."
+
+
+def unit_unknown(code: str) -> str:
+    return f"Không có đơn vị mã <code>{esc(code)}</code>. Mã đơn vị có trong /tiendo."
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+EXPORT_SHEET_SUMMARY = "Tổng hợp"
+EXPORT_SHEET_RAW = "Số liệu chi tiết"
+EXPORT_UNIT = "Đơn vị"
+EXPORT_TRIPLE = ("Chỉ tiêu", "Kết quả", "Tỷ lệ")
+EXPORT_TOTAL = "Tổng cộng"
+EXPORT_RAW_HEADERS = (
+    "Ngày", "Đơn vị", "Thành viên", "Chỉ tiêu", "Số lượng", "Mã phiếu", "Trạng thái", "Thay bằng",
+)  # fmt: skip
+EXPORT_ACTIVE = "Hiệu lực"
+EXPORT_CANCELLED = "Đã hủy"
+PERIOD_USAGE = "Kỳ báo cáo ghi dạng 2026-11 (tháng), 2026-Q4 (quý) hoặc 2026 (năm)."
+
+
+def export_title(unit: str, period: str) -> str:
+    return f"Kết quả Tổ công nghệ số cộng đồng — {unit} — kỳ {period}"
+
+
+def export_ready(unit: str, period: str) -> str:
+    return f"📄 Bảng tổng hợp <b>{esc(unit)}</b> kỳ {esc(period)} (Excel, kèm số liệu chi tiết)."
+
+
+# --- leaders: invites and members ---------------------------------------------------------
+
+DEACTIVATE_USAGE = "Hãy ghi số của thành viên (xem /thanhvien), ví dụ: <code>/khoa 12</code>."
+
+
+def role_unknown(word: str) -> str:
+    names = ", ".join(ROLE_NAMES.values())
+    return f"Không rõ vai trò “{esc(word)}”. Các vai trò: {names}."
+
+
+def invite_created(code: str, link: str, unit: str, role: str, days: int) -> str:
+    return (
+        f"📨 Mã mời <code>{esc(code)}</code> vào <b>{esc(unit)}</b> "
+        f"(vai trò {ROLE_NAMES.get(role, role)}), dùng được {days} ngày.\n"
+        f"Gửi cho người cần tham gia: {esc(link)}\n"
+        f"Trên Zalo hoặc khi không bấm được liên kết: gõ <code>/thamgia {esc(code)}</code>. "
+        "Hoặc quét mã QR trong ảnh."
+    )
+
+
+def member_list(unit: str, people: list[tuple[Member, Unit]]) -> str:
+    if not people:
+        return f"{esc(unit)} chưa có thành viên nào."
+    lines = [f"👥 Thành viên {esc(unit)} ({len(people)}):"]
+    for member, where in people:
+        state = "" if member.active else " — đã khóa"
+        role = ROLE_NAMES.get(member.role, member.role)
+        lines.append(f"#{member.id} {esc(member.name)} — {esc(where.name)}, {role}{state}")
+    lines.append("Khóa một thành viên: <code>/khoa SỐ</code> (số liệu đã báo cáo vẫn được giữ).")
+    return "\n".join(lines)
+
+
+def member_unknown(number: str) -> str:
+    return f"Không có thành viên số {esc(number)} trong đơn vị bạn phụ trách."
+
+
+def already_inactive(name: str) -> str:
+    return f"{esc(name)} đã bị khóa từ trước."
+
+
+def deactivated(name: str, unit: str) -> str:
+    return (
+        f"🔒 Đã khóa {esc(name)} ({esc(unit)}). Người này không báo cáo được nữa; "
+        "số liệu đã ghi vẫn được tính."
+    )
+
+
+# --- leaders: progress, missing reports, targets -------------------------------------------
+
+
+def _rate(got: int, goal: int | None) -> str:
+    if not goal:
+        return f"{got}"
+    return f"{got}/{goal} ({100 * got / goal:.1f}%)"
+
+
+def progress_line(p: UnitProgress, labels: Mapping[str, str]) -> str:
+    parts = [
+        f"{esc(label)} {_rate(p.counts.get(code, 0), p.targets.get(code))}"
+        for code, label in labels.items()
+    ]
+    return " · ".join(parts)
+
+
+def progress_report(
+    top: UnitProgress,
+    children: list[UnitProgress],
+    missing: list[Unit],
+    period: str,
+    today: date,
+    labels: Mapping[str, str],
+) -> str:
+    lines = [
+        f"📈 <b>Tiến độ {esc(top.unit.name)}</b> — kỳ {period} (đến {today:%d/%m})",
+        f"Tổng: {progress_line(top, labels)}",
+    ]
+    if top.villages:
+        lines.append(f"Đã báo cáo: {top.villages_reported}/{top.villages} thôn")
+    for rank, child in enumerate(children, start=1):
+        lines.append(f"{rank}. <b>{esc(child.unit.name)}</b> <code>{esc(child.unit.code)}</code>")
+        lines.append(f"    {progress_line(child, labels)}")
+    if missing:
+        lines.append(missing_list(missing))
+    return "\n".join(lines)
+
+
+def missing_list(missing: list[Unit]) -> str:
+    return f"⏳ Chưa báo cáo ({len(missing)}): " + ", ".join(esc(u.name) for u in missing)
+
+
+def missing_report(unit: str, missing: list[Unit], period: str) -> str:
+    if not missing:
+        return f"✅ Mọi thôn của {esc(unit)} đã báo cáo kỳ {period}."
+    return f"<b>{esc(unit)}</b>, kỳ {period}\n{missing_list(missing)}"
+
+
+def targets_report(
+    unit: str, period: str, targets: Mapping[str, int], labels: Mapping[str, str]
+) -> str:
+    if not targets:
+        return f"{esc(unit)} chưa có chỉ tiêu kỳ {period}."
+    lines = [f"🎯 Chỉ tiêu {esc(unit)} kỳ {period}:"]
+    lines += [f"• {esc(labels.get(c, c))}: {v}" for c, v in targets.items()]
+    return "\n".join(lines)
+
 
 # --- console channel -----------------------------------------------------------------------
 

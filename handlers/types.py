@@ -40,12 +40,22 @@ class Button:
 
 
 @dataclass(frozen=True)
+class File:
+    """A picture or a document sent along with a reply (a QR code, an Excel export)."""
+
+    name: str
+    data: bytes
+    photo: bool = False  # shown as a picture, else sent as a document
+
+
+@dataclass(frozen=True)
 class Reply:
     """What to send back. `html` uses <b>, <i>, <code> only; user text is already escaped."""
 
     html: str
     buttons: tuple[Button, ...] = ()
     notice: bool = False  # an answer to a button press: a short toast where the channel can
+    files: tuple[File, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -59,3 +59,16 @@ def earliest_open_day(today: date, grace_days: int) -> date:
     if today.day <= grace_days:
         return month_of(this_month - timedelta(days=1)).start
     return this_month
+
+
+def parse_period(text: str) -> Period:
+    """ "2026-11" (month), "2026-Q4" (quarter) or "2026" (year); ValueError otherwise."""
+    text = text.strip().upper()
+    if len(text) == 4 and text.isdigit():
+        return year_of(date(int(text), 1, 1))
+    year, _, rest = text.partition("-")
+    if year.isdigit() and rest.startswith("Q") and rest[1:] in ("1", "2", "3", "4"):
+        return quarter_of(date(int(year), 3 * int(rest[1:]), 1))
+    if year.isdigit() and rest.isdigit() and 1 <= int(rest) <= 12:
+        return month_of(date(int(year), int(rest), 1))
+    raise ValueError(f"not a period: {text!r} (2026-11, 2026-Q4 or 2026)")

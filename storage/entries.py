@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.codes import random_code
-from storage.models import Entry, Indicator, IndicatorAlias, Target, Unit
+from storage.models import Entry, Indicator, IndicatorAlias, Member, Target, Unit
 
 RECEIPT_LENGTH = 6
 
@@ -126,6 +126,33 @@ class Entries:
         rows = (await self.s.exec(stmt)).all()
         return {indicator: int(total) for indicator, total in rows}
 
+    async def totals_by_unit(
+        self, scope: Unit, start: date, end: date
+    ) -> dict[int, dict[str, int]]:
+        """Active counts per unit (its own entries) and indicator, for a whole subtree."""
+        stmt = (
+            select(Entry.unit_id, Entry.indicator, func.sum(Entry.count))
+            .join(Unit, col(Unit.id) == col(Entry.unit_id))
+            .where(col(Unit.path).startswith(scope.path))
+            .where(col(Entry.cancelled_at).is_(None), Entry.day >= start, Entry.day <= end)
+            .group_by(Entry.unit_id, Entry.indicator)
+        )
+        result: dict[int, dict[str, int]] = {}
+        for unit_id, indicator, total in (await self.s.exec(stmt)).all():
+            result.setdefault(unit_id, {})[indicator] = int(total)
+        return result
+
+    async def in_range(self, scope: Unit, start: date, end: date) -> list[tuple[Entry, str, str]]:
+        """Every entry (cancelled too) of a subtree with unit and member names, oldest first."""
+        stmt = (
+            select(Entry, Unit.name, Member.name)
+            .join(Unit, col(Unit.id) == col(Entry.unit_id))
+            .join(Member, col(Member.id) == col(Entry.member_id))
+            .where(col(Unit.path).startswith(scope.path), Entry.day >= start, Entry.day <= end)
+            .order_by(col(Entry.day), col(Entry.id))
+        )
+        return [(entry, unit, member) for entry, unit, member in (await self.s.exec(stmt)).all()]
+
 
 class Targets:
     def __init__(self, session: AsyncSession) -> None:
@@ -141,6 +168,18 @@ class Targets:
         else:
             target.value = value
         await self.s.flush()
+
+    async def in_subtree(self, scope: Unit, period: str) -> dict[int, dict[str, int]]:
+        """Targets set on the units of a subtree for one period: unit id -> indicator -> value."""
+        stmt = (
+            select(Target)
+            .join(Unit, col(Unit.id) == col(Target.unit_id))
+            .where(col(Unit.path).startswith(scope.path), Target.period == period)
+        )
+        result: dict[int, dict[str, int]] = {}
+        for target in (await self.s.exec(stmt)).all():
+            result.setdefault(target.unit_id, {})[target.indicator] = target.value
+        return result
 
     async def for_unit(self, unit_id: int, period: str) -> dict[str, int]:
         stmt = select(Target).where(Target.unit_id == unit_id, Target.period == period)

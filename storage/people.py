@@ -33,6 +33,35 @@ class Units:
         await self.s.flush()
         return unit
 
+    async def update(self, unit: Unit, *, name: str, level: Level, parent: Unit | None) -> Unit:
+        """Rename, relevel or move a unit; a move carries its whole subtree along."""
+        unit.name, unit.level = name, level
+        if parent is not None and parent.path.startswith(unit.path):
+            raise ValueError(f"{unit.code} cannot move under its own subtree ({parent.code})")
+        new_path = f"{parent.path if parent else '/'}{unit.id}/"
+        if new_path != unit.path:
+            old_path = unit.path
+            stmt = (
+                update(Unit)
+                .where(col(Unit.path).startswith(old_path))
+                .values(path=new_path + func.substr(col(Unit.path), len(old_path) + 1))
+                .execution_options(synchronize_session=False)
+            )
+            await self.s.exec(stmt)
+            unit.parent_id = parent.id if parent else None
+            unit.path = new_path
+        await self.s.flush()
+        return unit
+
+    async def subtree(self, unit: Unit) -> Sequence[Unit]:
+        """The unit and everything under it, parents before children."""
+        stmt = select(Unit).where(col(Unit.path).startswith(unit.path)).order_by(col(Unit.path))
+        return (await self.s.exec(stmt)).all()
+
+    async def roots(self) -> Sequence[Unit]:
+        stmt = select(Unit).where(col(Unit.parent_id).is_(None)).order_by(col(Unit.code))
+        return (await self.s.exec(stmt)).all()
+
     async def children(self, unit: Unit) -> Sequence[Unit]:
         stmt = select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.name)
         return (await self.s.exec(stmt)).all()
@@ -88,6 +117,21 @@ class Members:
     async def identities(self, member_id: int) -> Sequence[Identity]:
         stmt = select(Identity).where(Identity.member_id == member_id).order_by(col(Identity.id))
         return (await self.s.exec(stmt)).all()
+
+    async def in_subtree(self, scope: Unit) -> list[tuple[Member, Unit]]:
+        """Everyone in a subtree with their unit, by unit path then name."""
+        stmt = (
+            select(Member, Unit)
+            .join(Unit, col(Unit.id) == col(Member.unit_id))
+            .where(col(Unit.path).startswith(scope.path))
+            .order_by(col(Unit.path), col(Member.name))
+        )
+        return [(m, u) for m, u in (await self.s.exec(stmt)).all()]
+
+    async def active_counts(self) -> dict[int, int]:
+        """Active members per unit id (the unit itself, not its subtree)."""
+        stmt = select(Member.unit_id, func.count()).where(Member.active).group_by(Member.unit_id)
+        return {unit_id: int(n) for unit_id, n in (await self.s.exec(stmt)).all()}
 
     async def all(self) -> Sequence[Member]:
         return (await self.s.exec(select(Member).order_by(col(Member.id)))).all()

@@ -1,0 +1,92 @@
+"""`cnsbot targets import`, `cnsbot export`, `cnsbot db backup`."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.engine import make_url
+
+from bot.compose import in_transaction
+from bot.files import read_table
+from bot.settings import Settings
+from handlers.export import export_unit
+from handlers.target_import import TargetPlan, TargetRow, apply_targets, plan_targets
+from reminders.calendar import parse_period
+from storage.store import Store
+
+targets_app = typer.Typer(help="Targets (chỉ tiêu) per unit, indicator and period.")
+db_app = typer.Typer(help="Database maintenance.")
+
+
+@targets_app.command("import")
+def import_targets(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change")] = False,
+) -> None:
+    """Columns: unit (code), indicator, period (2026-11, 2026-Q4, 2026), value."""
+    rows = [
+        TargetRow(
+            line, c.get("unit", ""), c.get("indicator", ""), c.get("period", ""), c.get("value", "")
+        )
+        for line, c in read_table(file)
+    ]
+
+    async def work(store: Store) -> TargetPlan:
+        plan = await plan_targets(store, rows)
+        if not plan.errors:
+            await apply_targets(store, plan)
+        return plan
+
+    plan = asyncio.run(in_transaction(Settings(), work, commit=not dry_run))
+    for line, message in plan.errors:
+        typer.echo(f"line {line}: {message}", err=True)
+    if plan.errors:
+        typer.echo("Nothing was changed.", err=True)
+        raise typer.Exit(1)
+    verb = "would change" if dry_run else "changed"
+    typer.echo(f"{len(plan.ready)} targets read, {plan.changed} {verb}.")
+
+
+def export(
+    unit: Annotated[str, typer.Option(help="Unit code: one row per unit under it")],
+    period: Annotated[str, typer.Option(help="2026-11, 2026-Q4 or 2026")],
+    out: Annotated[Path, typer.Option(help="FILE.xlsx or FILE.csv")],
+) -> None:
+    """Write the appendix-shaped table (XLSX with a raw-entries sheet, or CSV)."""
+    try:
+        span = parse_period(period)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from err
+
+    async def work(store: Store) -> tuple[bytes, bytes]:
+        scope = await store.units.by_code(unit)
+        if scope is None:
+            raise typer.BadParameter(f"no unit {unit}")
+        return await export_unit(store, scope, span)
+
+    xlsx, csv_bytes = asyncio.run(in_transaction(Settings(), work, commit=False))
+    out.write_bytes(csv_bytes if out.suffix.lower() == ".csv" else xlsx)
+    typer.echo(f"Wrote {out}")
+
+
+@db_app.command()
+def backup(path: Annotated[Path, typer.Argument(help="Where to write the copy")]) -> None:
+    """A consistent copy of the SQLite database while the bot runs (SQLite online backup)."""
+    url = make_url(Settings().database_url)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise typer.BadParameter("db backup copies SQLite; for PostgreSQL use pg_dump")
+    if path.exists():
+        raise typer.BadParameter(f"{path} exists; choose a new file")
+    source = sqlite3.connect(url.database)
+    target = sqlite3.connect(path)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    typer.echo(f"Backed up {url.database} to {path}")

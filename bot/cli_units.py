@@ -1,0 +1,124 @@
+"""`cnsbot units ...`: the unit tree from official data and from the commune's own files."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from handlers.folding import fold
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+from vietnam_provinces import Province, Ward
+
+from bot.compose import in_transaction
+from bot.files import read_table
+from bot.settings import Settings
+from handlers.unit_import import Plan, Row, apply_plan, plan_units
+from storage.models import Unit
+from storage.store import Store
+
+app = typer.Typer(help="The unit tree: province > [district] > commune > village.")
+out = Console()
+
+
+def official_rows(province: str) -> list[Row]:
+    """The province and its communes from `vietnam-provinces` (embedded, no network)."""
+    wanted = fold(province).removeprefix("tinh ").removeprefix("thanh pho ").strip()
+    found = [
+        p for p in Province.iter_all()
+        if str(int(p.code)) == wanted.lstrip("0") or fold(p.name) == wanted or p.codename == wanted
+    ]  # fmt: skip
+    if not found:
+        raise typer.BadParameter(f"no province {province!r} (give a name or a code, e.g. 38)")
+    p = found[0]
+    code = str(int(p.code))
+    rows = [Row(1, code, f"{p.division_type.value.capitalize()} {p.name}", "province", "")]
+    wards = sorted(Ward.iter_by_province(p.code), key=lambda w: int(w.code))
+    rows += [Row(n, str(int(w.code)), w.name, "commune", code) for n, w in enumerate(wards, 2)]
+    return rows
+
+
+def file_rows(path: Path) -> list[Row]:
+    rows = []
+    for line, cells in read_table(path):
+        parent = cells.get("parent_code") or cells.get("parent", "")
+        rows.append(
+            Row(line, cells.get("code", ""), cells.get("name", ""), cells.get("level", ""), parent)
+        )
+    return rows
+
+
+def _show(plan: Plan, dry_run: bool) -> None:
+    if plan.errors:
+        for line, message in plan.errors:
+            out.print(f"[red]line {line}:[/red] {message}", highlight=False)
+        out.print("[red]Nothing was changed.[/red]")
+        raise typer.Exit(1)
+    table = Table("line", "action", "code", "name", "level", "parent", title="Units")
+    for c in plan.changes:
+        if c.action != "same":
+            table.add_row(str(c.line), c.action, c.code, c.name, c.level, c.parent)
+    if table.row_count:
+        out.print(table)
+    verb = "would be" if dry_run else "were"
+    out.print(f"{plan.count('add')} {verb} added, {plan.count('update')} updated, "
+              f"{plan.count('same')} unchanged.")  # fmt: skip
+
+
+async def _import(rows: list[Row], store: Store) -> Plan:
+    plan = await plan_units(store, rows)
+    if not plan.errors:
+        await apply_plan(store, plan)
+    return plan
+
+
+def _run(rows: list[Row], dry_run: bool) -> None:
+    plan = asyncio.run(
+        in_transaction(Settings(), lambda store: _import(rows, store), commit=not dry_run)
+    )
+    _show(plan, dry_run)
+
+
+@app.command("import-official")
+def import_official(
+    province: Annotated[str, typer.Option(help="Province name or code, e.g. 'Thanh Hóa' or 38")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change")] = False,
+) -> None:
+    """Create a province and its communes from the official list (34 provinces, 2025)."""
+    _run(official_rows(province), dry_run)
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change")] = False,
+) -> None:
+    """Add villages and groupings: columns code, name, level, parent_code."""
+    _run(file_rows(file), dry_run)
+
+
+@app.command()
+def tree(code: Annotated[str | None, typer.Argument(help="Start at this unit")] = None) -> None:
+    """Print the tree with the number of active members in each unit."""
+
+    async def load(store: Store) -> list[tuple[Unit, int]]:
+        roots = [await store.units.by_code(code)] if code else list(await store.units.roots())
+        units: list[Unit] = []
+        for root in roots:
+            if root is None:
+                raise typer.BadParameter(f"no unit {code}")
+            units += await store.units.subtree(root)
+        counts = await store.members.active_counts()
+        return [(u, counts.get(u.id or 0, 0)) for u in units]
+
+    rows = asyncio.run(in_transaction(Settings(), load))
+    nodes: dict[int | None, Tree] = {}
+    top = Tree("Units", hide_root=True)
+    for unit, members in rows:
+        parent = nodes.get(unit.parent_id, top)
+        label = f"{unit.name} [dim]({unit.code}, {unit.level}, {members} members)[/dim]"
+        nodes[unit.id] = parent.add(label)
+    out.print(top)

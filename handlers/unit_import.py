@@ -1,0 +1,131 @@
+"""Adding villages and groupings to the unit tree from rows of a file (CSV or XLSX).
+
+Planning is separate from applying, so `--dry-run` shows exactly what applying would do,
+and a file imported twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from handlers.folding import fold
+from storage.models import Level, Unit
+from storage.store import Store
+
+LEVEL_WORDS = {
+    "province": Level.province, "tinh": Level.province, "thanh pho": Level.province,
+    "district": Level.district, "huyen": Level.district, "cum": Level.district,
+    "quan": Level.district, "thi xa": Level.district,
+    "commune": Level.commune, "xa": Level.commune, "phuong": Level.commune,
+    "dac khu": Level.commune,
+    "village": Level.village, "thon": Level.village, "ban": Level.village,
+    "to dan pho": Level.village, "khu pho": Level.village, "ap": Level.village,
+    "xom": Level.village, "khu": Level.village, "to": Level.village,
+}  # fmt: skip
+
+# Which levels may sit directly under which: groupings are optional and may nest.
+PARENT_LEVELS = {
+    Level.province: set(),
+    Level.district: {Level.province, Level.district},
+    Level.commune: {Level.province, Level.district},
+    Level.village: {Level.commune},
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    code: str
+    name: str
+    level: str
+    parent: str
+
+
+@dataclass(frozen=True)
+class Change:
+    line: int
+    action: str  # "add", "update", "same"
+    code: str
+    name: str
+    level: Level
+    parent: str
+
+
+@dataclass
+class Plan:
+    changes: list[Change] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for c in self.changes if c.action == action)
+
+
+async def plan_units(store: Store, rows: list[Row]) -> Plan:
+    plan = Plan()
+    in_file: dict[str, Row] = {}
+    for row in rows:
+        if row.code in in_file:
+            plan.errors.append((row.line, f"code {row.code} repeats line {in_file[row.code].line}"))
+        in_file[row.code] = row
+    for row in rows:
+        error = await _check(store, row, in_file)
+        if error:
+            plan.errors.append((row.line, error))
+            continue
+        level = LEVEL_WORDS[fold(row.level).strip()]
+        existing = await store.units.by_code(row.code)
+        action = "add"
+        if existing is not None:
+            parent = await store.units.get(existing.parent_id) if existing.parent_id else None
+            same = (existing.name, existing.level, parent.code if parent else "") == (
+                row.name,
+                level,
+                row.parent,
+            )
+            action = "same" if same else "update"
+        plan.changes.append(Change(row.line, action, row.code, row.name, level, row.parent))
+    return plan
+
+
+async def _check(store: Store, row: Row, in_file: dict[str, Row]) -> str | None:
+    if not row.code or not row.name:
+        return "code and name are required"
+    level = LEVEL_WORDS.get(fold(row.level).strip())
+    if level is None:
+        return f"unknown level {row.level!r} (village/thôn, commune/xã, district/huyện/cụm)"
+    if not row.parent:
+        return None if level is Level.province else "parent code is required"
+    parent_level = await _level_of(store, row.parent, in_file)
+    if parent_level is None:
+        return f"parent {row.parent} is neither in the database nor in the file"
+    if parent_level not in PARENT_LEVELS[level]:
+        return f"a {level} cannot be under a {parent_level} ({row.parent})"
+    return None
+
+
+async def _level_of(store: Store, code: str, in_file: dict[str, Row]) -> Level | None:
+    if code in in_file:
+        return LEVEL_WORDS.get(fold(in_file[code].level).strip())
+    unit = await store.units.by_code(code)
+    return unit.level if unit else None
+
+
+async def apply_plan(store: Store, plan: Plan) -> None:
+    """Apply a plan without errors. Parents are created before children, whatever the order."""
+    assert not plan.errors
+    pending = [c for c in plan.changes if c.action != "same"]
+    while pending:
+        ready = [c for c in pending if not c.parent or await store.units.by_code(c.parent)]
+        if not ready:
+            raise ValueError("cycle in parent codes")
+        for change in ready:
+            await _apply(store, change)
+        pending = [c for c in pending if c not in ready]
+
+
+async def _apply(store: Store, change: Change) -> Unit:
+    parent = await store.units.by_code(change.parent) if change.parent else None
+    unit = await store.units.by_code(change.code)
+    if unit is None:
+        return await store.units.add(change.code, change.name, change.level, parent)
+    return await store.units.update(unit, name=change.name, level=change.level, parent=parent)

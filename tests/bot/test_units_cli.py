@@ -1,0 +1,83 @@
+"""`cnsbot units ...` on a real SQLite file, through typer's runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "units.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
+    return path
+
+
+def cli(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_thanh_hoa_comes_from_the_official_list_once() -> None:
+    first = cli("units", "import-official", "--province", "Thanh Hóa")
+    assert "167 were added" in first  # the province and its 166 communes
+    again = cli("units", "import-official", "--province", "38")
+    assert "0 were added, 0 updated, 167 unchanged" in again
+    assert "Xã Hoằng Sơn" in cli("units", "tree", "15910")
+
+
+def test_villages_import_with_a_dry_run_first() -> None:
+    cli("units", "import-official", "--province", "thanh hoa")
+    dry = cli("units", "import", str(FIXTURES / "villages_hoang_kim.csv"), "--dry-run")
+    assert "9 would be added" in dry and "Thôn Kim Sơn" in dry
+    assert "Hoằng Kim" not in cli("units", "tree", "38")
+    cli("units", "import", str(FIXTURES / "villages_hoang_kim.csv"))
+    tree = cli("units", "tree", "HH")
+    assert "Xã Hoằng Kim (cũ)" in tree and "Thôn 6" in tree and "0 members" in tree
+    again = cli("units", "import", str(FIXTURES / "villages_hoang_kim.csv"))
+    assert "0 were added, 0 updated, 9 unchanged" in again
+
+
+def test_errors_name_the_line_and_change_nothing(tmp_path: Path) -> None:
+    cli("units", "import-official", "--province", "38")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "code,name,level,parent_code\n"
+        "A1,Thôn A,thôn,NOPE\n"
+        "A2,Thôn B,hamlet,15910\n"
+        "A3,,thôn,15910\n"
+        "A4,Thôn D,thôn,38\n"
+        "A5,Thôn E,thôn,15910\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["units", "import", str(bad)])
+    assert result.exit_code == 1
+    for line in ("line 2:", "line 3:", "line 4:", "line 5:"):
+        assert line in result.output
+    assert "line 6" not in result.output and "Nothing was changed" in result.output
+    assert "Thôn E" not in cli("units", "tree", "15910")
+
+
+def test_xlsx_rows_and_renames(tmp_path: Path) -> None:
+    cli("units", "import-official", "--province", "38")
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Code", "Name", "Level", "Parent_code"])
+    sheet.append(["X1", "Bản Mới", "bản", 15910])
+    book.save(tmp_path / "v.xlsx")
+    assert "1 were added" in cli("units", "import", str(tmp_path / "v.xlsx"))
+    sheet["B2"] = "Bản Mới Đổi Tên"
+    book.save(tmp_path / "v.xlsx")
+    assert "1 updated" in cli("units", "import", str(tmp_path / "v.xlsx"))
+    assert "Bản Mới Đổi Tên" in cli("units", "tree", "X1")
