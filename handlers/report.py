@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from handlers import texts
 from handlers.context import Ctx, UserError
 from handlers.grammar import ParsedReport, ReportError, parse_report
+from handlers.permissions import at_least, inside
 from handlers.types import Button, Reply
-from storage.models import Entry
+from storage.models import Entry, Role
 
 
 async def _parse(ctx: Ctx, text: str) -> ParsedReport:
@@ -50,15 +51,19 @@ async def shortcut(ctx: Ctx, indicator: str, args: str) -> Reply:
     return await submit_report(ctx, f"{indicator} {args}" if args else indicator)
 
 
-async def _own_active(ctx: Ctx, code: str) -> Sequence[Entry]:
-    """The entries of one of the member's receipts that can still be changed."""
-    member, _ = ctx.me()
+async def _changeable(ctx: Ctx, code: str) -> Sequence[Entry]:
+    """The active entries of a receipt this person may change: their own, or (for leaders)
+    one of a unit inside their subtree."""
+    member, scope = ctx.me()
     code = code.strip().upper()
     entries = await ctx.store.entries.by_receipt(code)
     if not entries:
         raise UserError(texts.receipt_unknown(code))
     if entries[0].member_id != member.id:
-        raise UserError(texts.receipt_not_yours(code))
+        unit = await ctx.store.units.get(entries[0].unit_id)
+        leader = at_least(member.role, Role.village_lead)
+        if not (leader and unit is not None and inside(unit, scope)):
+            raise UserError(texts.receipt_not_yours(code))
     if all(e.cancelled_at is not None for e in entries):
         raise UserError(texts.receipt_cancelled(code))
     if entries[0].day < ctx.earliest_open:
@@ -73,7 +78,7 @@ async def undo(ctx: Ctx, args: str) -> Reply:
         code = await ctx.store.entries.last_active_receipt(member.id or 0)
         if code is None:
             raise UserError(texts.NOTHING_TO_UNDO)
-    entries = await _own_active(ctx, code)
+    entries = await _changeable(ctx, code)
     receipt = entries[0].receipt
     await ctx.store.entries.cancel(receipt, by=member.id or 0, at=ctx.now)
     await ctx.store.audit(member.id, "undo", receipt)
@@ -82,18 +87,18 @@ async def undo(ctx: Ctx, args: str) -> Reply:
 
 
 async def correct(ctx: Ctx, args: str) -> Reply:
-    member, unit = ctx.me()
+    member, _ = ctx.me()
     code, _, report = args.strip().partition(" ")
     if not code:
         raise UserError(texts.RECEIPT_MISSING)
     if not report.strip():
         raise UserError(texts.correct_needs_report(code))
-    old = await _own_active(ctx, code)
+    old = await _changeable(ctx, code)
     parsed = await _parse(ctx, report)
     day = parsed.day if parsed.day_given else old[0].day
-    receipt = await ctx.store.entries.add_report(
-        member_id=member.id or 0,
-        unit_id=unit.id or 0,
+    receipt = await ctx.store.entries.add_report(  # still the author's, in the author's unit
+        member_id=old[0].member_id,
+        unit_id=old[0].unit_id,
         counts=parsed.counts,
         day=day,
         source=_source(ctx),

@@ -124,7 +124,10 @@ def receipt_unknown(code: str) -> str:
 
 
 def receipt_not_yours(code: str) -> str:
-    return f"Phiếu <code>{esc(code)}</code> không phải của bạn, nên bạn không thể hủy hay sửa."
+    return (
+        f"Phiếu <code>{esc(code)}</code> không phải của bạn và không thuộc đơn vị bạn phụ trách, "
+        "nên bạn không thể hủy hay sửa."
+    )
 
 
 def receipt_cancelled(code: str) -> str:

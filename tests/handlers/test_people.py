@@ -57,7 +57,7 @@ async def test_an_expired_invite_is_refused(chat: Chat, world: World, clock: Fix
 
 async def test_my_totals_show_today_week_month_and_the_village_target(chat: Chat) -> None:
     await chat.say("vneid 5 cks 2")
-    await chat.say("vneid 3 ngày 16/11")  # last week, same month
+    await chat.say("vneid 3 ngày 14/11")  # last week (Mon 16 - Sun 22), same month
     await chat.say("vneid 7", user="cuc")  # another village: not in my village's progress
     reply = await chat.say("/toi")
     lines = reply.split("\n")

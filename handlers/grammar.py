@@ -1,0 +1,214 @@
+"""The report grammar: one short message -> counts per indicator and a day. Never a guess.
+
+`vneid 5 cks 2`, `5 vneid, 2 cks`, `kích hoạt định danh 5 người`, `cks3 hôm qua`,
+`ngày 18/11: vneid 10; tt 2`. Anything ambiguous or invalid raises `ReportError` with a kind
+and parameters; `texts.refusal` turns it into Vietnamese.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from handlers.folding import fold
+from handlers.lexer import Item, Kind, build_phrases, lex, phrase_key
+
+MAX_LENGTH = 2000
+MAX_DIGITS = 9
+
+
+class ReportError(Exception):
+    def __init__(self, kind: str, **params: object) -> None:
+        super().__init__(kind, params)
+        self.kind = kind
+        self.params: dict[str, object] = params
+
+
+@dataclass(frozen=True)
+class ParsedReport:
+    counts: dict[str, int]  # indicator code -> count, in the order written
+    day: date
+    day_given: bool  # False when the day defaulted to today
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    aliases: Mapping[str, str]  # folded alias -> indicator code
+    _phrases: dict[tuple[str, ...], tuple[Kind | None, str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    @classmethod
+    def build(cls, indicators: Iterable[tuple[str, Iterable[str]]]) -> Vocabulary:
+        aliases: dict[str, str] = {}
+        for code, names in indicators:
+            for name in [code, *names]:
+                aliases.setdefault(" ".join(phrase_key(name)), code)
+        return cls(aliases, build_phrases(aliases))
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.aliases.values()))
+
+
+def parse_report(
+    text: str,
+    *,
+    vocabulary: Vocabulary,
+    today: date,
+    cap: int = 500,
+    earliest_open: date | None = None,
+) -> ParsedReport:
+    if len(text) > MAX_LENGTH:
+        raise ReportError("too_long", length=len(text), limit=MAX_LENGTH)
+    items = lex(text, vocabulary._phrases)
+    for item in items:
+        if item.kind is Kind.unknown:
+            raise ReportError(
+                "unknown_word", word=item.typed, suggestion=suggest(item, items, vocabulary)
+            )
+    day, day_given = _day(items, today)
+    pairs = _pair([i for i in items if i.kind in (Kind.indicator, Kind.number)])
+    counts: dict[str, int] = {}
+    for indicator, number in pairs:
+        if indicator in counts:
+            raise ReportError("duplicate_indicator", indicator=indicator)
+        counts[indicator] = _count(indicator, number, cap)
+    if not counts:
+        raise ReportError("empty")
+    if day > today:
+        raise ReportError("future_day", day=day)
+    if earliest_open is not None and day < earliest_open:
+        raise ReportError("closed_period", day=day, earliest_open=earliest_open)
+    return ParsedReport(counts, day, day_given)
+
+
+def _count(indicator: str, number: Item, cap: int) -> int:
+    raw = number.value
+    if "." in raw or "," in raw:
+        raise ReportError("fraction", indicator=indicator, number=number.typed)
+    if raw.startswith("-"):
+        raise ReportError("negative", indicator=indicator, number=number.typed)
+    digits = raw.lstrip("0")
+    if not digits:
+        raise ReportError("zero", indicator=indicator)
+    if len(digits) > MAX_DIGITS or int(digits) > cap:
+        raise ReportError("above_cap", indicator=indicator, count=digits, cap=cap)
+    return int(digits)
+
+
+def _pair(items: list[Item]) -> list[tuple[str, Item]]:
+    """Each indicator takes the one number next to it, before or after.
+
+    Within each part (between commas, semicolons, new lines...) items pair off in order:
+    `vneid 5 cks 2`, `5 vneid 2 cks`, `vneid 5 2 cks`. Failing that, the whole message pairs
+    off if every pair has the same order (`vneid, 5 cks, 2`). Otherwise it is refused.
+    """
+    by_segment: dict[int, list[Item]] = {}
+    for item in items:
+        by_segment.setdefault(item.segment, []).append(item)
+    runs = [_pair_run(part) for part in by_segment.values()]
+    if all(run is not None for run in runs):
+        return [(ind.value, num) for run in runs for ind, num, _ in run or []]
+    whole = _pair_run(items)
+    if whole is not None and len({first for _, _, first in whole}) == 1:
+        return [(ind.value, num) for ind, num, _ in whole]
+    raise _unpaired(items)
+
+
+def _pair_run(items: list[Item]) -> list[tuple[Item, Item, bool]] | None:
+    """(indicator, number, indicator written first) for consecutive pairs, or None."""
+    if len(items) % 2:
+        return None
+    pairs = []
+    for first, second in zip(items[::2], items[1::2], strict=True):
+        if {first.kind, second.kind} != {Kind.indicator, Kind.number}:
+            return None
+        if first.kind is Kind.indicator:
+            pairs.append((first, second, True))
+        else:
+            pairs.append((second, first, False))
+    return pairs
+
+
+def _unpaired(items: list[Item]) -> ReportError:
+    """Name what is missing: a number for an indicator, or an indicator for a number."""
+    indicators = [i for i in items if i.kind is Kind.indicator]
+    numbers = [i for i in items if i.kind is Kind.number]
+    if not indicators or len(numbers) > len(indicators):
+        lone = _lonely(items, Kind.number) or numbers[0]
+        return ReportError("missing_indicator", number=lone.typed)
+    lone = _lonely(items, Kind.indicator) or indicators[0]
+    return ReportError("missing_number", indicator=lone.value)
+
+
+def _lonely(items: list[Item], kind: Kind) -> Item | None:
+    """The first item of `kind` left alone when each indicator takes the number after it."""
+    taken: set[int] = set()
+    for index, item in enumerate(items):
+        if item.kind is Kind.indicator and index + 1 < len(items) and index + 1 not in taken:
+            if items[index + 1].kind is Kind.number:
+                taken |= {index, index + 1}
+    return next((i for n, i in enumerate(items) if i.kind is kind and n not in taken), None)
+
+
+def _day(items: list[Item], today: date) -> tuple[date, bool]:
+    days = {_to_day(item, today) for item in items if item.kind in (Kind.date, Kind.days_ago)}
+    if len(days) > 1:
+        first, second = sorted(days)
+        raise ReportError("two_days", first=first, second=second)
+    return (days.pop(), True) if days else (today, False)
+
+
+def _to_day(item: Item, today: date) -> date:
+    if item.kind is Kind.days_ago:
+        return today - timedelta(days=int(item.value))
+    parts = item.value.replace("-", "/").replace(".", "/").split("/")
+    day, month = int(parts[0]), int(parts[1])
+    year = today.year
+    if len(parts) == 3:
+        year = int(parts[2]) + (2000 if len(parts[2]) == 2 else 0)
+    elif month == 12 and today.month == 1:
+        year -= 1  # "28/12" typed in January is last December
+    if year < 2000:
+        raise ReportError("bad_day", text=item.typed)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ReportError("bad_day", text=item.typed) from None
+
+
+def suggest(item: Item, items: list[Item], vocabulary: Vocabulary) -> str | None:
+    """The indicator an unknown word is closest to (`vnied` -> vneid), if any is close."""
+    index = items.index(item)
+    candidates = [fold(item.typed)]
+    following = [i for i in items[index + 1 : index + 3] if i.segment == item.segment]
+    for n in range(len(following)):
+        candidates.append(" ".join([candidates[0], *(fold(i.typed) for i in following[: n + 1])]))
+    best: tuple[int, str] | None = None
+    for word in candidates:
+        allowed = 0 if len(word) <= 2 else 1 if len(word) <= 5 else 2
+        for alias, code in vocabulary.aliases.items():
+            distance = _distance(word, alias, allowed)
+            if distance <= allowed and (best is None or distance < best[0]):
+                best = (distance, code)
+    return best[1] if best else None
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (a swap of two letters counts once), capped."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous_row: list[int] | None = None
+    row = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        before, previous_row, row = previous_row, row, [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(previous_row[j] + 1, row[j - 1] + 1, previous_row[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1] and before:
+                row[j] = min(row[j], before[j - 2] + 1)
+        if min(row) > limit:
+            return limit + 1
+    return row[-1]

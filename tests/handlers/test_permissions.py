@@ -1,0 +1,114 @@
+"""The permission matrix, whole: every command x every role x a unit inside / outside the
+person's subtree. README's table says the same in words."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from handlers.app import COMMANDS, Handlers
+from handlers.permissions import RANK
+from handlers.types import Rules
+from storage.db import Database
+from storage.models import Level, Role
+from tests.conftest import Chat, FixedClock
+
+# P1 > D1 > C1 > V1, V2 ; D1 > C2 > V3 ; P1 > D2 > C3 > V4 ; P2 > C4 > V5
+TREE = [
+    ("P1", Level.province, None), ("D1", Level.district, "P1"), ("C1", Level.commune, "D1"),
+    ("V1", Level.village, "C1"), ("V2", Level.village, "C1"), ("C2", Level.commune, "D1"),
+    ("V3", Level.village, "C2"), ("D2", Level.district, "P1"), ("C3", Level.commune, "D2"),
+    ("V4", Level.village, "C3"), ("P2", Level.province, None), ("C4", Level.commune, "P2"),
+    ("V5", Level.village, "C4"),
+]  # fmt: skip
+PEOPLE = {  # role -> (their unit, a unit inside their subtree, a unit outside it)
+    Role.member: ("V1", "V1", "V2"),
+    Role.village_lead: ("V1", "V1", "V2"),
+    Role.commune_leader: ("C1", "V2", "V3"),
+    Role.district_admin: ("D1", "V3", "V4"),
+    Role.province_admin: ("P1", "V4", "V5"),
+}
+SUCCESS = {
+    "bc": "Đã ghi nhận", "huy": "Đã hủy", "sua": "Đã sửa", "toi": "📊", "chitieu": "Chỉ tiêu",
+    "tiendo": "Tiến độ", "chuabaocao": "báo cáo kỳ 2026-11", "thanhvien": "Thành viên",
+    "khoa": "Đã khóa", "moi": "Mã mời", "xuat": "Bảng tổng hợp",
+}  # fmt: skip
+REFUSALS = ("dành cho", "không thuộc đơn vị", "không phải của bạn", "Không có thành viên số")
+# Commands about one's own doings have no unit argument: they are always inside.
+OWN_ONLY = {"bc", "toi"}
+
+
+@dataclass
+class Matrix:
+    chat: Chat
+    receipts: dict[str, str]  # unit code -> receipt of the member reporting there
+    member_ids: dict[str, int]  # unit code -> id of a plain member there
+
+
+@pytest.fixture
+async def matrix(db: Database, clock: FixedClock) -> Matrix:
+    member_ids: dict[str, int] = {}
+    async with db.transaction() as store:
+        units = {}
+        for code, level, parent in TREE:
+            units[code] = await store.units.add(code, code, level, units.get(parent or ""))
+            await store.targets.set(units[code].id or 0, "vneid", "2026-11", 10)
+        for role, (home, _, _) in PEOPLE.items():
+            person = await store.members.add(role.value, units[home], role)
+            await store.members.link(person, "test", role.value)
+        for code in ("V1", "V2", "V3", "V4", "V5"):
+            person = await store.members.add(f"m-{code}", units[code])
+            await store.members.link(person, "test", f"m-{code}")
+            member_ids[code] = person.id or 0
+    chat = Chat(Handlers(db, clock=clock, rules=Rules()))
+    receipts = {}
+    for code in member_ids:
+        html = await chat.say("vneid 1", user=f"m-{code}")
+        receipts[code] = re.search(r"Mã phiếu: <code>(\w+)</code>", html).group(1)  # type: ignore[union-attr]
+    return Matrix(chat, receipts, member_ids)
+
+
+def command_text(command: str, role: Role, inside: bool, m: Matrix) -> tuple[str, str]:
+    """(the message, who sends it): the reporting member of the unit for receipt commands."""
+    home, unit_in, unit_out = PEOPLE[role]
+    unit = unit_in if inside else unit_out
+    if command in ("huy", "sua"):
+        # A plain member acts on their own receipt (inside) or a neighbour's (outside);
+        # leaders on a receipt of a unit inside or outside their subtree.
+        sender = "m-V1" if role is Role.member else role.value
+        receipt = m.receipts[unit]
+        text = f"/huy {receipt}" if command == "huy" else f"/sua {receipt} vneid 2"
+        return text, sender
+    if command == "khoa":
+        return f"/khoa {m.member_ids[unit if unit.startswith('V') else 'V1']}", role.value
+    if command in OWN_ONLY:
+        return ("/bc vneid 1" if command == "bc" else "/toi"), role.value
+    return f"/{command} {unit}", role.value
+
+
+def expected(command: str, role: Role, inside: bool) -> bool:
+    _, needed = COMMANDS[command]
+    if RANK[role] < RANK[needed]:
+        return False
+    return inside or command in OWN_ONLY
+
+
+CASES = list(itertools.product(SUCCESS, PEOPLE, [True, False]))
+
+
+@pytest.mark.parametrize("command, role, inside", CASES)
+async def test_permission_matrix(matrix: Matrix, command: str, role: Role, inside: bool) -> None:
+    text, sender = command_text(command, role, inside, matrix)
+    reply = await matrix.chat.say(text, user=sender)
+    if expected(command, role, inside):
+        assert SUCCESS[command] in reply, (text, sender, reply)
+    else:
+        assert any(r in reply for r in REFUSALS), (text, sender, reply)
+        assert SUCCESS[command] not in reply
+
+
+def test_every_command_is_in_the_matrix() -> None:
+    assert set(SUCCESS) | {"baocao", "report"} == set(COMMANDS)
