@@ -9,12 +9,12 @@ from datetime import date
 from typing import Annotated
 
 import typer
-from handlers.grammar import ReportError, Vocabulary, parse_report
 
 from bot import cli_data, cli_invites, cli_units, compose
 from bot.console import ConsoleChat, repl
 from bot.settings import Settings
 from handlers import texts
+from handlers.grammar import ReportError, Vocabulary, parse_report
 from reminders.calendar import earliest_open_day, vn_today
 from storage.seed import DEFAULT_INDICATORS
 

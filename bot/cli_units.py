@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from handlers.folding import fold
 from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
@@ -16,6 +15,7 @@ from vietnam_provinces import Province, Ward
 from bot.compose import in_transaction
 from bot.files import read_table
 from bot.settings import Settings
+from handlers.folding import fold
 from handlers.unit_import import Plan, Row, apply_plan, plan_units
 from storage.models import Unit
 from storage.store import Store

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from bot.settings import Settings
 from handlers.app import Handlers
@@ -69,7 +69,7 @@ async def in_transaction(
                 raise _RollBack(result)
         return result
     except _RollBack as rolled_back:
-        return rolled_back.result  # type: ignore[no-any-return]
+        return cast(T, rolled_back.result)
     finally:
         await db.dispose()
 

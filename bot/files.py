@@ -38,7 +38,7 @@ def _csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 def _xlsx(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
-        rows = workbook.active.iter_rows(values_only=True)  # type: ignore[union-attr]
+        rows = workbook.active.iter_rows(values_only=True)
         header = [str(h or "").strip().lower() for h in next(rows, ())]
         for line, values in enumerate(rows, start=2):
             if any(v not in (None, "") for v in values):

@@ -26,8 +26,8 @@ async def summary_rows(
     return top, children
 
 
-def _cells(p: UnitProgress, codes: Sequence[str]) -> list[object]:
-    cells: list[object] = []
+def _cells(p: UnitProgress, codes: Sequence[str]) -> list[int | float | None]:
+    cells: list[int | float | None] = []
     for code in codes:
         goal, got = p.targets.get(code), p.counts.get(code, 0)
         cells += [goal, got, round(got / goal, 4) if goal else None]

@@ -147,9 +147,10 @@ def _lonely(items: list[Item], kind: Kind) -> Item | None:
     """The first item of `kind` left alone when each indicator takes the number after it."""
     taken: set[int] = set()
     for index, item in enumerate(items):
-        if item.kind is Kind.indicator and index + 1 < len(items) and index + 1 not in taken:
-            if items[index + 1].kind is Kind.number:
-                taken |= {index, index + 1}
+        following = items[index + 1] if index + 1 < len(items) else None
+        free = index + 1 not in taken
+        if item.kind is Kind.indicator and following and following.kind is Kind.number and free:
+            taken |= {index, index + 1}
     return next((i for n, i in enumerate(items) if i.kind is kind and n not in taken), None)
 
 

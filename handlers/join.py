@@ -19,12 +19,12 @@ async def join(ctx: Ctx, args: str) -> Reply:
         raise UserError(texts.invite_unknown(code))
     if not await ctx.store.invites.use(invite, ctx.now):
         raise UserError(texts.invite_spent(code))
-    unit = await ctx.store.units.get(invite.unit_id)
-    assert unit is not None
+    joined_unit = await ctx.store.units.get(invite.unit_id)
+    assert joined_unit is not None
     name = ctx.msg.display_name.strip() or f"{ctx.msg.platform}:{ctx.msg.user_id}"
-    member = await ctx.store.members.add(name[:80], unit, invite.role)
+    member = await ctx.store.members.add(name[:80], joined_unit, invite.role)
     identity = await ctx.store.members.link(member, ctx.msg.platform, ctx.msg.user_id, name[:80])
     if not ctx.msg.is_group:
         identity.private_chat_id = ctx.msg.chat_id
-    await ctx.store.audit(member.id, "join", f"{code} {unit.code} {invite.role}")
-    return Reply(texts.joined(member.name, unit.name, invite.role))
+    await ctx.store.audit(member.id, "join", f"{code} {joined_unit.code} {invite.role}")
+    return Reply(texts.joined(member.name, joined_unit.name, invite.role))

@@ -146,7 +146,7 @@ def _longest_phrase(
 def _level_suffix(tokens: list[Token], start: int) -> int:
     for suffix in LEVEL_SUFFIXES:
         size = len(suffix)
-        if _contiguous(tokens, start, size):
-            if tuple(t.text for t in tokens[start : start + size]) == suffix:
-                return size
+        window = tuple(t.text for t in tokens[start : start + size])
+        if _contiguous(tokens, start, size) and window == suffix:
+            return size
     return 0

@@ -135,7 +135,7 @@ class Entries:
             .join(Unit, col(Unit.id) == col(Entry.unit_id))
             .where(col(Unit.path).startswith(scope.path))
             .where(col(Entry.cancelled_at).is_(None), Entry.day >= start, Entry.day <= end)
-            .group_by(Entry.unit_id, Entry.indicator)
+            .group_by(col(Entry.unit_id), col(Entry.indicator))
         )
         result: dict[int, dict[str, int]] = {}
         for unit_id, indicator, total in (await self.s.exec(stmt)).all():

@@ -130,7 +130,9 @@ class Members:
 
     async def active_counts(self) -> dict[int, int]:
         """Active members per unit id (the unit itself, not its subtree)."""
-        stmt = select(Member.unit_id, func.count()).where(Member.active).group_by(Member.unit_id)
+        stmt = (
+            select(Member.unit_id, func.count()).where(Member.active).group_by(col(Member.unit_id))
+        )
         return {unit_id: int(n) for unit_id, n in (await self.s.exec(stmt)).all()}
 
     async def all(self) -> Sequence[Member]:

@@ -51,19 +51,27 @@ async def log_entries(url: str) -> None:
     await db.dispose()
 
 
-def test_the_export_shows_the_hoang_kim_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_export_shows_the_hoang_kim_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = f"sqlite:///{tmp_path / 'th.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     assert "167 were added" in cli("units", "import-official", "--province", "Thanh Hóa")
     cli("units", "import", str(FIXTURES / "villages_hoang_kim.csv"))
-    assert "3 targets read, 3 changed" in cli("targets", "import", str(FIXTURES / "targets_hoang_kim.csv"))
+    assert "3 targets read, 3 changed" in cli(
+        "targets", "import", str(FIXTURES / "targets_hoang_kim.csv")
+    )
     asyncio.run(log_entries(url))
 
     cli("export", "--unit", "HH", "--period", "2024", "--out", str(tmp_path / "hh.xlsx"))
     book = load_workbook(tmp_path / "hh.xlsx")
     summary = book["Tổng hợp"]
     rows = list(summary.iter_rows(values_only=True))
-    assert rows[1][:3] == ("TT", "Đơn vị", "VNeID") and rows[2][2:5] == ("Chỉ tiêu", "Kết quả", "Tỷ lệ")
+    assert rows[1][:3] == ("TT", "Đơn vị", "VNeID") and rows[2][2:5] == (
+        "Chỉ tiêu",
+        "Kết quả",
+        "Tỷ lệ",
+    )
     (hoang_kim,) = [r for r in rows if r[1] == "Xã Hoằng Kim (cũ)"]
     vneid, cks = hoang_kim[2:5], hoang_kim[5:8]
     assert cks == (3501, 1178, pytest.approx(0.3365, abs=1e-4))

@@ -73,7 +73,7 @@ async def matrix(db: Database, clock: FixedClock) -> Matrix:
 
 def command_text(command: str, role: Role, inside: bool, m: Matrix) -> tuple[str, str]:
     """(the message, who sends it): the reporting member of the unit for receipt commands."""
-    home, unit_in, unit_out = PEOPLE[role]
+    _, unit_in, unit_out = PEOPLE[role]
     unit = unit_in if inside else unit_out
     if command in ("huy", "sua"):
         # A plain member acts on their own receipt (inside) or a neighbour's (outside);
