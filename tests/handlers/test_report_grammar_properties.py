@@ -1,0 +1,90 @@
+"""Properties of the grammar over generated messages (hypothesis)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from handlers.folding import fold
+from handlers.grammar import ReportError, parse_report
+from tests.handlers.test_report_grammar import OPEN, TODAY, VOCABULARY
+
+ALIASES = {code: [code, *aliases] for code, aliases in
+           ((c, [a for a, k in VOCABULARY.aliases.items() if k == c]) for c in VOCABULARY.codes)}  # fmt: skip
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+hostile_text = st.lists(
+    st.one_of(
+        st.characters(codec="utf-8"),
+        st.sampled_from(list("0123456789 ,;:=+-./\n<>&\u200b\u202e\u0301đĐ")),
+        st.sampled_from(["vneid", "cks", "tt", "hôm qua", "ngày", "18/11", "mức 2", "người"]),
+    ),
+    max_size=40,
+).map("".join)
+
+
+@SETTINGS
+@given(hostile_text)
+def test_only_report_errors_ever_escape(text: str) -> None:
+    try:
+        parse_report(text, vocabulary=VOCABULARY, today=TODAY, earliest_open=OPEN)
+    except ReportError:
+        pass
+
+
+@SETTINGS
+@given(hostile_text)
+def test_every_count_is_written_in_the_message(text: str) -> None:
+    try:
+        parsed = parse_report(text, vocabulary=VOCABULARY, today=TODAY, earliest_open=OPEN)
+    except ReportError:
+        return
+    digit_runs = {int(run) for run in re.findall(r"\d+", fold(text))}
+    for count in parsed.counts.values():
+        assert count in digit_runs
+        assert 1 <= count <= 500
+
+
+@st.composite
+def reports(draw: st.DrawFn) -> tuple[str, dict[str, int]]:
+    codes = draw(st.lists(st.sampled_from(VOCABULARY.codes), min_size=1, unique=True))
+    counts = {code: draw(st.integers(1, 500)) for code in codes}
+    number_first = draw(st.booleans())
+    parts = []
+    for code, count in counts.items():
+        alias = draw(st.sampled_from(ALIASES[code]))
+        joiner = draw(st.sampled_from([" ", ": ", " = ", "  "]))
+        parts.append(f"{count}{joiner}{alias}" if number_first else f"{alias}{joiner}{count}")
+    text = draw(st.sampled_from([", ", "; ", "\n", " + "])).join(parts)
+    form = draw(st.sampled_from(["NFC", "NFD", "upper", "plain"]))
+    if form == "upper":
+        text = text.upper()
+    elif form == "plain":
+        text = fold(text)
+    else:
+        text = unicodedata.normalize(form, text)
+    return text, counts
+
+
+@SETTINGS
+@given(reports())
+def test_well_formed_reports_parse_back_exactly(report: tuple[str, dict[str, int]]) -> None:
+    text, counts = report
+    parsed = parse_report(text, vocabulary=VOCABULARY, today=TODAY, earliest_open=OPEN)
+    assert parsed.counts == counts
+    assert parsed.day == TODAY and not parsed.day_given
+
+
+def test_a_huge_message_is_refused_quickly() -> None:
+    import time
+
+    start = time.perf_counter()
+    try:
+        parse_report("vneid 5 " * 20_000, vocabulary=VOCABULARY, today=date(2026, 11, 21))
+    except ReportError as err:
+        assert err.kind == "too_long"
+    assert time.perf_counter() - start < 1.0
