@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 from rich.console import Console
 
@@ -14,6 +15,7 @@ from handlers import texts
 from handlers.types import Button, Incoming, Kind, Reply
 
 PLATFORM = "console"
+FILES_DIR = Path("data/console-files")
 
 
 class ConsoleChat:
@@ -51,11 +53,16 @@ class ConsoleChat:
         return outcome.replies
 
 
-def show(console: Console, replies: list[Reply]) -> None:
+def show(console: Console, replies: list[Reply], files_dir: Path = FILES_DIR) -> None:
     for reply in replies:
         console.print(html_to_plain(reply.html), style="green", markup=False, highlight=False)
         for number, button in enumerate(reply.buttons, start=1):
             console.print(f"  [nút !{number}] {button.label}", style="cyan", markup=False)
+        for file in reply.files:  # a terminal cannot show a picture: save it, say where
+            files_dir.mkdir(parents=True, exist_ok=True)
+            path = files_dir / Path(file.name).name
+            path.write_bytes(file.data)
+            console.print(texts.console_file_saved(str(path)), style="cyan", markup=False)
 
 
 async def repl(chat: ConsoleChat, banner: str, read: Callable[[str], str] = input) -> None:

@@ -432,6 +432,10 @@ BYE = "Tạm biệt!"
 NO_SUCH_BUTTON = "Không có nút số này."
 
 
+def console_file_saved(path: str) -> str:
+    return f"  [tệp đính kèm đã lưu: {path}]"
+
+
 def console_banner(who: str, invites: Iterable[tuple[str, str]], has_token: bool) -> str:
     lines = [
         "cnsbot — kênh console (trò chuyện với bot ngay trong terminal).",

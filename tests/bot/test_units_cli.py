@@ -81,3 +81,30 @@ def test_xlsx_rows_and_renames(tmp_path: Path) -> None:
     book.save(tmp_path / "v.xlsx")
     assert "1 updated" in cli("units", "import", str(tmp_path / "v.xlsx"))
     assert "Bản Mới Đổi Tên" in cli("units", "tree", "X1")
+
+
+def test_invite_create_prints_code_link_and_writes_a_qr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "CnsXaBot")
+    cli("units", "import-official", "--province", "38")
+    qr = tmp_path / "moi.png"
+    out = cli("invite", "create", "--unit", "15910", "--role", "commune_leader", "--uses", "2",
+              "--expires", "7d", "--qr", str(qr))  # fmt: skip
+    code = out.split()[1]
+    assert f"https://t.me/CnsXaBot?start={code}" in out and "2 uses, valid 7d" in out
+    assert qr.read_bytes().startswith(b"\x89PNG")
+    bad = runner.invoke(app, ["invite", "create", "--unit", "15910", "--expires", "soon"])
+    assert bad.exit_code != 0
+
+
+def test_db_backup_makes_a_consistent_copy(tmp_path: Path, database: Path) -> None:
+    import sqlite3
+
+    cli("units", "import-official", "--province", "38")
+    copy = tmp_path / "backup.db"
+    assert "Backed up" in cli("db", "backup", str(copy))
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("select count(*) from unit").fetchone() == (167,)
+    again = runner.invoke(app, ["db", "backup", str(copy)])
+    assert again.exit_code != 0  # never overwrites
