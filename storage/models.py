@@ -6,7 +6,15 @@ import enum
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Dialect, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Dialect,
+    LargeBinary,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -164,3 +172,38 @@ class AuditLog(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="member.id")
     action: str = Field(max_length=32)
     detail: str = ""
+
+
+class OutboxStatus(enum.StrEnum):
+    pending = "pending"
+    sending = "sending"  # claimed by a worker; back to pending if the worker died
+    sent = "sent"
+    dead = "dead"  # gave up after the last attempt: listed by `cnsbot outbox status`
+    undeliverable = "undeliverable"  # the platform will not take it (e.g. outside a window)
+    cancelled = "cancelled"  # a broadcast stopped before this went out
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A notification to send, written in the same transaction that decided it.
+
+    `key` (kind:period:recipient) is unique: deciding the same thing twice stores it once.
+    """
+
+    __tablename__ = "outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_column=Column(String(200), unique=True, nullable=False))
+    kind: str = Field(max_length=16)  # reminder, escalation, tally, broadcast, progress
+    platform: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    is_group: bool = False
+    html: str
+    file_name: str | None = None
+    file_data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    broadcast_id: int | None = Field(default=None, index=True)
+    status: OutboxStatus = Field(default=OutboxStatus.pending, index=True)
+    attempts: int = 0
+    not_before: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    claimed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    last_error: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())

@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.entries import Entries, Indicators, Targets
 from storage.models import AuditLog, ProcessedUpdate, utcnow
+from storage.outbox import Outbox
 from storage.people import Invites, Members, Units
 
 
@@ -22,6 +23,7 @@ class Store:
         self.indicators = Indicators(session)
         self.entries = Entries(session)
         self.targets = Targets(session)
+        self.outbox = Outbox(session)
 
     async def claim_update(self, key: str) -> bool:
         """Record an incoming update's key; False when it was already processed.

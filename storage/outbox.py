@@ -1,0 +1,150 @@
+"""The outbox: notifications waiting to go out, and what became of them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import OutboxMessage, OutboxStatus, utcnow
+
+_S = OutboxStatus
+
+
+class Outbox:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    def _dialect(self) -> str:
+        return self.s.bind.dialect.name if self.s.bind else "sqlite"
+
+    async def enqueue(
+        self,
+        key: str,
+        *,
+        kind: str,
+        platform: str,
+        chat_id: str,
+        html: str,
+        is_group: bool = False,
+        file_name: str | None = None,
+        file_data: bytes | None = None,
+        broadcast_id: int | None = None,
+        not_before: datetime | None = None,
+    ) -> bool:
+        """Queue one message; False (and nothing written) when the key was queued before."""
+        insert = postgresql.insert if self._dialect() == "postgresql" else sqlite.insert
+        now = utcnow()
+        stmt = (
+            insert(OutboxMessage)
+            .values(
+                key=key[:200],
+                kind=kind,
+                platform=platform,
+                chat_id=chat_id,
+                is_group=is_group,
+                html=html,
+                file_name=file_name,
+                file_data=file_data,
+                broadcast_id=broadcast_id,
+                status=_S.pending,
+                attempts=0,
+                not_before=not_before or now,
+                created_at=now,
+                last_error="",
+            )
+            .on_conflict_do_nothing()
+        )
+        result = await self.s.exec(stmt)
+        return bool(result.rowcount)
+
+    async def claim(
+        self, now: datetime, limit: int, platforms: Sequence[str]
+    ) -> list[OutboxMessage]:
+        """Take due pending messages for these platforms, oldest first, marking them sending.
+
+        On PostgreSQL, rows locked by another worker are skipped (FOR UPDATE SKIP LOCKED).
+        """
+        stmt = (
+            select(OutboxMessage)
+            .where(OutboxMessage.status == _S.pending, OutboxMessage.not_before <= now)
+            .where(col(OutboxMessage.platform).in_(list(platforms)))
+            .order_by(col(OutboxMessage.id))
+            .limit(limit)
+        )
+        if self._dialect() == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        rows = list((await self.s.exec(stmt)).all())
+        for row in rows:
+            row.status, row.claimed_at = _S.sending, now
+        await self.s.flush()
+        return rows
+
+    async def release_stale(self, now: datetime, lease: timedelta) -> int:
+        """Messages claimed by a worker that died go back to pending (sent at most twice)."""
+        stmt = (
+            update(OutboxMessage)
+            .where(col(OutboxMessage.status) == _S.sending)
+            .where(col(OutboxMessage.claimed_at) < now - lease)
+            .values(status=_S.pending, claimed_at=None)
+        )
+        return int((await self.s.exec(stmt)).rowcount)
+
+    async def _set(self, message_id: int, **values: object) -> None:
+        stmt = update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values)
+        await self.s.exec(stmt)
+
+    async def mark_sent(self, message_id: int, at: datetime) -> None:
+        await self._set(message_id, status=_S.sent, sent_at=at, claimed_at=None)
+
+    async def mark_retry(
+        self, message_id: int, attempts: int, not_before: datetime, error: str
+    ) -> None:
+        await self._set(
+            message_id, status=_S.pending, attempts=attempts, not_before=not_before,
+            last_error=error[:500], claimed_at=None,
+        )  # fmt: skip
+
+    async def mark_failed(
+        self, message_id: int, status: OutboxStatus, attempts: int, error: str
+    ) -> None:
+        await self._set(
+            message_id, status=status, attempts=attempts, last_error=error[:500], claimed_at=None
+        )
+
+    async def cancel_broadcast(self, broadcast_id: int) -> int:
+        stmt = (
+            update(OutboxMessage)
+            .where(col(OutboxMessage.broadcast_id) == broadcast_id)
+            .where(col(OutboxMessage.status) == _S.pending)
+            .values(status=_S.cancelled)
+        )
+        return int((await self.s.exec(stmt)).rowcount)
+
+    async def counts(self, broadcast_id: int | None = None) -> dict[str, int]:
+        stmt = select(OutboxMessage.status, func.count()).group_by(col(OutboxMessage.status))
+        if broadcast_id is not None:
+            stmt = stmt.where(OutboxMessage.broadcast_id == broadcast_id)
+        return {str(status): int(n) for status, n in (await self.s.exec(stmt)).all()}
+
+    async def with_status(self, status: OutboxStatus, limit: int = 100) -> Sequence[OutboxMessage]:
+        stmt = (
+            select(OutboxMessage)
+            .where(OutboxMessage.status == status)
+            .order_by(col(OutboxMessage.id))
+            .limit(limit)
+        )
+        return (await self.s.exec(stmt)).all()
+
+    async def retry_dead(self, now: datetime) -> int:
+        """Give dead messages another round of attempts."""
+        stmt = (
+            update(OutboxMessage)
+            .where(col(OutboxMessage.status) == _S.dead)
+            .values(status=_S.pending, attempts=0, not_before=now)
+        )
+        return int((await self.s.exec(stmt)).rowcount)
