@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from handlers import commands as cmd
-from handlers import join, me, progress, report, team, texts
+from handlers import join, me, notices, progress, report, team, texts
 from handlers.context import Ctx, UserError
 from handlers.permissions import at_least
 from handlers.types import Clock, Incoming, Outcome, Reply, Rules
@@ -33,10 +33,15 @@ COMMANDS: dict[str, tuple[Handler, Role]] = {
     "khoa": (team.deactivate, Role.village_lead),
     "moi": (team.invite, Role.village_lead),
     "xuat": (progress.export, Role.commune_leader),
+    "vang": (notices.away, Role.member),
+    "tonghop": (notices.tally_now, Role.village_lead),
+    "ganhom": (notices.bind_group, Role.village_lead),
+    "thongbao": (notices.notice, Role.commune_leader),
+    "huythongbao": (notices.stop_notice, Role.commune_leader),
 }
 HELP_ORDER = [
     "bc", "vneid", "huy", "sua", "toi", "chitieu", "tiendo", "chuabaocao", "thanhvien", "khoa",
-    "moi", "xuat", "help",
+    "moi", "xuat", "vang", "tonghop", "ganhom", "thongbao", "huythongbao", "help",
 ]  # fmt: skip
 
 
@@ -96,6 +101,8 @@ class Handlers:
         if not ctx.member.active:
             return Reply(texts.INACTIVE)
         if name == cmd.BUTTON:
+            if args.startswith("bcast:"):
+                return await notices.confirm(ctx, args)
             return await report.button(ctx, args)
         if name in COMMANDS:
             handler, needed = COMMANDS[name]

@@ -213,3 +213,17 @@ def _distance(a: str, b: str, limit: int) -> int:
         if min(row) > limit:
             return limit + 1
     return row[-1]
+
+
+_DAYS_ONLY = build_phrases({})
+
+
+def parse_day(text: str, today: date) -> date | None:
+    """The first day written in a text (`30/11`, `ngày 2/12/2026`, `hôm qua`), or None.
+
+    Raises ReportError("bad_day") for an impossible date.
+    """
+    for item in lex(text[:MAX_LENGTH], _DAYS_ONLY):
+        if item.kind in (Kind.date, Kind.days_ago):
+            return _to_day(item, today)
+    return None

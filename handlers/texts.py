@@ -11,6 +11,7 @@ from datetime import date
 from html import escape
 
 from handlers.grammar import ReportError
+from reminders.calendar import Period
 from reminders.progress import UnitProgress
 from storage.models import Member, Unit
 
@@ -255,6 +256,11 @@ COMMAND_HELP = {
     "khoa": "/khoa SỐ — khóa một thành viên (số liệu vẫn giữ)",
     "moi": "/moi [MÃ_ĐƠN_VỊ] [VAI_TRÒ] — tạo mã mời kèm mã QR",
     "xuat": "/xuat [MÃ_ĐƠN_VỊ] [2026-11|2026-Q4|2026] — xuất bảng tổng hợp Excel",
+    "vang": "/vang 30/11 — báo đi vắng đến ngày đó (không bị nhắc); /vang hủy",
+    "tonghop": "/tonghop [MÃ_ĐƠN_VỊ] — bảng tổng hợp tuần kèm biểu đồ",
+    "ganhom": "/ganhom MÃ_ĐƠN_VỊ — (trong nhóm) gắn nhóm với đơn vị để nhận tổng hợp tuần",
+    "thongbao": "/thongbao NỘI_DUNG — gửi thông báo tới mọi người trong đơn vị",
+    "huythongbao": "/huythongbao — dừng phần thông báo chưa gửi",
     "help": "/help — danh sách lệnh",
 }
 
@@ -424,6 +430,118 @@ def targets_report(
     lines = [f"🎯 Chỉ tiêu {esc(unit)} kỳ {period}:"]
     lines += [f"• {esc(labels.get(c, c))}: {v}" for c, v in targets.items()]
     return "\n".join(lines)
+
+
+# --- groups, absences, notices, reminders, tallies ----------------------------------------
+
+GROUP_ONLY = "Hãy dùng lệnh này trong nhóm cần gắn với đơn vị."
+BIND_USAGE = "Hãy ghi mã đơn vị, ví dụ: <code>/ganhom 16012</code> (mã có trong /tiendo)."
+AWAY_USAGE = "Hãy ghi ngày bạn quay lại, ví dụ: <code>/vang 30/11</code> (tối đa 180 ngày)."
+AWAY_CLEARED = "Đã bỏ đánh dấu vắng: bạn sẽ nhận nhắc báo cáo như thường."
+NOTICE_USAGE = "Hãy ghi nội dung sau lệnh, ví dụ: <code>/thongbao Họp tổ lúc 8h thứ Hai</code>."
+NOTICE_SEND = "Gửi"
+NOTICE_DROP = "Bỏ"
+NOTICE_NOT_YOURS = "Thông báo này không phải của bạn."
+NOTICE_ALREADY = "Thông báo này đã được xử lý rồi."
+NOTICE_DROPPED = "Đã bỏ thông báo, không gửi cho ai."
+NOTICE_NONE = "Bạn không có thông báo nào đang gửi."
+
+
+def group_bound(unit: str) -> str:
+    return f"✅ Nhóm này đã gắn với <b>{esc(unit)}</b>: bảng tổng hợp sẽ gửi vào đây mỗi tuần."
+
+
+def away_set(until: date) -> str:
+    return f"Đã ghi nhận bạn vắng đến hết ngày {day_vn(until)}: bot sẽ không nhắc báo cáo."
+
+
+def notice_too_long(length: int, limit: int) -> str:
+    return f"Thông báo dài {length} ký tự; tối đa {limit}. Hãy rút gọn."
+
+
+def notice_preview(text: str, people: int, groups: int, unit: str) -> str:
+    return (
+        f"📢 Thông báo tới mọi người trong <b>{esc(unit)}</b>: {people} người và {groups} nhóm "
+        f"sẽ nhận.\n\n{esc(text)}\n\nBấm <b>{NOTICE_SEND}</b> để gửi hoặc <b>{NOTICE_DROP}</b>."
+    )
+
+
+def notice_message(author: str, unit: str, text: str) -> str:
+    return f"📢 <b>Thông báo</b> từ {esc(author)} ({esc(unit)}):\n{esc(text)}"
+
+
+def notice_sending(total: int) -> str:
+    return f"Đang gửi thông báo tới {total} nơi. Dừng phần chưa gửi: /huythongbao"
+
+
+def notice_progress(sent: int, total: int) -> str:
+    return f"📢 Đã gửi {sent}/{total}."
+
+
+def notice_stopped(stopped: int, total: int) -> str:
+    gone = total - stopped
+    return f"Đã dừng thông báo: {stopped} tin chưa gửi sẽ không gửi nữa ({gone}/{total} đã đi)."
+
+
+class Wording:
+    """The words of reminders and tallies (the `reminders.due.Wording` port)."""
+
+    def reminder(self, name: str, unit: str, period: str, deadline: date) -> str:
+        return (
+            f"⏰ Chào {esc(name)}! <b>{esc(unit)}</b> chưa có báo cáo kỳ {period}. "
+            f"Hạn chót: <b>{day_vn(deadline)}</b>.\nGửi ngay, ví dụ: <code>{EXAMPLE}</code>\n"
+            "Nếu bạn đi vắng: <code>/vang 30/11</code>."
+        )
+
+    def escalation(self, unit: str, missing: list[Unit], period: str, deadline: date) -> str:
+        return (
+            f"⚠️ <b>{esc(unit)}</b>, kỳ {period}, hạn {day_vn(deadline)}:\n{missing_list(missing)}\n"
+            "Các thành viên đã được nhắc. Xem chi tiết: /tiendo"
+        )
+
+    def deadline_summary(self, unit: str, rows: list[UnitProgress], period: str) -> str:
+        lines = [f"📋 <b>{esc(unit)}</b> — hạn báo cáo kỳ {period} là hôm nay:"]
+        for row in sorted(
+            rows, key=lambda r: (r.villages_reported / (r.villages or 1), r.unit.name)
+        ):
+            lines.append(
+                f"• {esc(row.unit.name)}: {row.villages_reported}/{row.villages} thôn đã báo cáo"
+            )
+        return "\n".join(lines)
+
+    def tally(
+        self,
+        top: UnitProgress,
+        rows: list[UnitProgress],
+        missing: list[Unit],
+        week: Period,
+        month: Period,
+    ) -> str:
+        lines = [
+            f"📊 <b>Tổng hợp tuần {week.start:%d/%m}–{week.end:%d/%m}</b> — {esc(top.unit.name)}",
+            "(+ trong tuần · lũy kế tháng/chỉ tiêu · %)",
+            f"<b>Tổng</b>: {_tally_line(top)}",
+        ]
+        for rank, row in enumerate(rows, start=1):
+            lines.append(f"{rank}. {esc(row.unit.name)}: {_tally_line(row)}")
+        if missing:
+            lines.append(missing_list(missing))
+        return "\n".join(lines)
+
+    def chart(self, top: UnitProgress, rows: list[UnitProgress], month: Period) -> bytes | None:
+        return None
+
+
+def _tally_line(p: UnitProgress) -> str:
+    parts = []
+    for code in sorted(set(p.counts) | set(p.targets) | set(p.week)):
+        got, goal = p.counts.get(code, 0), p.targets.get(code)
+        rate = f" {100 * got / goal:.0f}%" if goal else ""
+        parts.append(f"{code.upper()} +{p.week.get(code, 0)} · {got}/{goal or '—'}{rate}")
+    return "; ".join(parts) or "chưa có số liệu"
+
+
+WORDING = Wording()
 
 
 # --- console channel -----------------------------------------------------------------------

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+import holidays
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -72,3 +74,50 @@ def parse_period(text: str) -> Period:
     if year.isdigit() and rest.isdigit() and 1 <= int(rest) <= 12:
         return month_of(date(int(year), int(rest), 1))
     raise ValueError(f"not a period: {text!r} (2026-11, 2026-Q4 or 2026)")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When reminders and tallies go out (settings)."""
+
+    deadline_day: int = 20
+    offsets: tuple[int, ...] = (5, 2, 0)  # days before the deadline; 0 is the deadline morning
+    send_at: time = time(8, 0)
+    tally_weekday: int = 0  # Monday
+    tally_at: time = time(8, 0)
+
+
+class WorkingDays:
+    """Weekends and Vietnamese public holidays (the `holidays` package) are days off."""
+
+    def __init__(self, extra_days_off: frozenset[date] = frozenset()) -> None:
+        self._holidays = holidays.country_holidays("VN")
+        self._extra = extra_days_off
+
+    def is_working(self, day: date) -> bool:
+        return day.weekday() < 5 and day not in self._holidays and day not in self._extra
+
+    def on_or_before(self, day: date) -> date:
+        while not self.is_working(day):
+            day -= timedelta(days=1)
+        return day
+
+
+def deadline_of(month: Period, schedule: Schedule) -> date:
+    """The deadline day of a month (the last day when the month is shorter)."""
+    return month.start + timedelta(days=min(schedule.deadline_day, month.end.day) - 1)
+
+
+def reminder_days(month: Period, schedule: Schedule, days: WorkingDays) -> dict[date, set[int]]:
+    """Working day -> the offsets that fall on it (a weekend or holiday moves a reminder to
+    the working day before; two may land on one day and become one message)."""
+    deadline = deadline_of(month, schedule)
+    result: dict[date, set[int]] = {}
+    for offset in schedule.offsets:
+        day = days.on_or_before(deadline - timedelta(days=offset))
+        result.setdefault(day, set()).add(offset)
+    return result
+
+
+def at_vn(day: date, moment: time) -> datetime:
+    return datetime.combine(day, moment, tzinfo=VN)

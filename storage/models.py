@@ -207,3 +207,18 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     last_error: str = ""
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class Broadcast(SQLModel, table=True):
+    """A notice from a leader to everyone under them: a draft until confirmed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    author_id: int = Field(foreign_key="member.id")
+    unit_id: int = Field(foreign_key="unit.id")
+    text: str
+    status: str = "draft"  # draft, sending, cancelled
+    total: int = 0
+    platform: str = Field(default="", max_length=16)  # where the author follows progress
+    chat_id: str = Field(default="", max_length=64)
+    progress_message_id: str = ""  # the channel's message that shows "đã gửi 120/450"
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())

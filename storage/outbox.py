@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import OutboxMessage, OutboxStatus, utcnow
+from storage.models import Broadcast, OutboxMessage, OutboxStatus, utcnow
 
 _S = OutboxStatus
 
@@ -148,3 +148,32 @@ class Outbox:
             .values(status=_S.pending, attempts=0, not_before=now)
         )
         return int((await self.s.exec(stmt)).rowcount)
+
+
+class Broadcasts:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def draft(
+        self, author_id: int, unit_id: int, text: str, chat: tuple[str, str]
+    ) -> Broadcast:
+        broadcast = Broadcast(
+            author_id=author_id, unit_id=unit_id, text=text, platform=chat[0], chat_id=chat[1]
+        )
+        self.s.add(broadcast)
+        await self.s.flush()
+        return broadcast
+
+    async def get(self, broadcast_id: int) -> Broadcast | None:
+        return await self.s.get(Broadcast, broadcast_id)
+
+    async def latest_sending(self, author_id: int) -> Broadcast | None:
+        stmt = (
+            select(Broadcast)
+            .where(Broadcast.author_id == author_id, Broadcast.status == "sending")
+            .order_by(col(Broadcast.id).desc())
+        )
+        return (await self.s.exec(stmt)).first()
+
+    async def sending(self) -> Sequence[Broadcast]:
+        return (await self.s.exec(select(Broadcast).where(Broadcast.status == "sending"))).all()

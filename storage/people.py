@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.codes import random_code
-from storage.models import Identity, Invite, Level, Member, Role, Unit
+from storage.models import Chat, Identity, Invite, Level, Member, Role, Unit
 
 INVITE_LENGTH = 8
 
@@ -128,6 +128,39 @@ class Members:
         )
         return [(m, u) for m, u in (await self.s.exec(stmt)).all()]
 
+    async def private_chats(self, member_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """member id -> (platform, chat id) of their first identity with a private chat."""
+        chats: dict[int, tuple[str, str]] = {}
+        ids = list(member_ids)
+        for start in range(0, len(ids), 500):  # stay under the database's parameter limit
+            stmt = (
+                select(Identity)
+                .where(col(Identity.member_id).in_(ids[start : start + 500]))
+                .where(col(Identity.private_chat_id).is_not(None))
+                .order_by(col(Identity.id))
+            )
+            for ident in (await self.s.exec(stmt)).all():
+                chats.setdefault(ident.member_id, (ident.platform, ident.private_chat_id or ""))
+        return chats
+
+    async def with_roles(
+        self, roles: Sequence[Role], scope: Unit | None = None
+    ) -> list[tuple[Member, Unit]]:
+        """Active members holding one of the roles (in a subtree), with their units."""
+        stmt = (
+            select(Member, Unit)
+            .join(Unit, col(Unit.id) == col(Member.unit_id))
+            .where(col(Member.role).in_(list(roles)), col(Member.active))
+            .order_by(col(Member.id))
+        )
+        if scope is not None:
+            stmt = stmt.where(col(Unit.path).startswith(scope.path))
+        return [(m, u) for m, u in (await self.s.exec(stmt)).all()]
+
+    async def set_absent(self, member: Member, until: date | None) -> None:
+        member.absent_until = until
+        await self.s.flush()
+
     async def active_counts(self) -> dict[int, int]:
         """Active members per unit id (the unit itself, not its subtree)."""
         stmt = (
@@ -191,3 +224,30 @@ class Invites:
             .order_by(col(Invite.id))
         )
         return [(invite, unit) for invite, unit in (await self.s.exec(stmt)).all()]
+
+
+class Chats:
+    """Group chats bound to units: where tallies and notices go."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def bind(
+        self, platform: str, chat_id: str, unit: Unit, *, title: str, by: int | None
+    ) -> Chat:
+        stmt = select(Chat).where(Chat.platform == platform, Chat.chat_id == chat_id)
+        chat = (await self.s.exec(stmt)).first()
+        if chat is None:
+            chat = Chat(platform=platform, chat_id=chat_id)
+            self.s.add(chat)
+        chat.unit_id, chat.title, chat.bound_by = unit.id, title[:200], by
+        await self.s.flush()
+        return chat
+
+    async def bound(self, scope: Unit | None = None) -> list[tuple[Chat, Unit]]:
+        stmt = (
+            select(Chat, Unit).join(Unit, col(Unit.id) == col(Chat.unit_id)).order_by(col(Chat.id))
+        )
+        if scope is not None:
+            stmt = stmt.where(col(Unit.path).startswith(scope.path))
+        return [(c, u) for c, u in (await self.s.exec(stmt)).all()]

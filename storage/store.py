@@ -8,8 +8,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.entries import Entries, Indicators, Targets
 from storage.models import AuditLog, ProcessedUpdate, utcnow
-from storage.outbox import Outbox
-from storage.people import Invites, Members, Units
+from storage.outbox import Broadcasts, Outbox
+from storage.people import Chats, Invites, Members, Units
 
 
 class Store:
@@ -24,6 +24,8 @@ class Store:
         self.entries = Entries(session)
         self.targets = Targets(session)
         self.outbox = Outbox(session)
+        self.chats = Chats(session)
+        self.broadcasts = Broadcasts(session)
 
     async def claim_update(self, key: str) -> bool:
         """Record an incoming update's key; False when it was already processed.

@@ -34,11 +34,17 @@ PEOPLE = {  # role -> (their unit, a unit inside their subtree, a unit outside i
 SUCCESS = {
     "bc": "Đã ghi nhận", "huy": "Đã hủy", "sua": "Đã sửa", "toi": "📊", "chitieu": "Chỉ tiêu",
     "tiendo": "Tiến độ", "chuabaocao": "báo cáo kỳ 2026-11", "thanhvien": "Thành viên",
-    "khoa": "Đã khóa", "moi": "Mã mời", "xuat": "Bảng tổng hợp",
+    "khoa": "Đã khóa", "moi": "Mã mời", "xuat": "Bảng tổng hợp", "vang": "vắng đến hết",
+    "tonghop": "Tổng hợp tuần", "ganhom": "Nhóm này đã gắn", "thongbao": "Thông báo tới",
+    "huythongbao": "đang gửi",
 }  # fmt: skip
 REFUSALS = ("dành cho", "không thuộc đơn vị", "không phải của bạn", "Không có thành viên số")
 # Commands about one's own doings have no unit argument: they are always inside.
-OWN_ONLY = {"bc", "toi"}
+OWN_ONLY = {"bc", "toi", "vang", "thongbao", "huythongbao"}
+OWN_TEXT = {
+    "bc": "/bc vneid 1", "toi": "/toi", "vang": "/vang 30/11", "thongbao": "/thongbao Họp",
+    "huythongbao": "/huythongbao",
+}  # fmt: skip
 
 
 @dataclass
@@ -85,7 +91,7 @@ def command_text(command: str, role: Role, inside: bool, m: Matrix) -> tuple[str
     if command == "khoa":
         return f"/khoa {m.member_ids[unit if unit.startswith('V') else 'V1']}", role.value
     if command in OWN_ONLY:
-        return ("/bc vneid 1" if command == "bc" else "/toi"), role.value
+        return OWN_TEXT[command], role.value
     return f"/{command} {unit}", role.value
 
 
@@ -102,7 +108,7 @@ CASES = list(itertools.product(SUCCESS, PEOPLE, [True, False]))
 @pytest.mark.parametrize("command, role, inside", CASES)
 async def test_permission_matrix(matrix: Matrix, command: str, role: Role, inside: bool) -> None:
     text, sender = command_text(command, role, inside, matrix)
-    reply = await matrix.chat.say(text, user=sender)
+    reply = await matrix.chat.say(text, user=sender, group=command == "ganhom")
     if expected(command, role, inside):
         assert SUCCESS[command] in reply, (text, sender, reply)
     else:

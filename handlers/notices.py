@@ -1,0 +1,129 @@
+"""Groups, absences and notices: `/ganhom`, `/vang`, `/tonghop`, `/thongbao`, `/huythongbao`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from handlers import texts
+from handlers.context import Ctx, UserError
+from handlers.folding import fold
+from handlers.grammar import ReportError, parse_day
+from handlers.permissions import require_role
+from handlers.progress import unit_arg
+from handlers.types import Button, File, Reply
+from reminders.calendar import month_of, week_of
+from reminders.progress import children_progress, villages_missing
+from storage.models import Role
+
+MAX_ABSENCE = timedelta(days=180)
+MAX_NOTICE = 1500  # leaves room for the header within Zalo's 2,000 characters
+
+
+async def bind_group(ctx: Ctx, args: str) -> Reply:
+    """`/ganhom UNIT` in a group: weekly tallies of that unit go to this group."""
+    require_role(ctx, Role.village_lead)
+    if not ctx.msg.is_group:
+        raise UserError(texts.GROUP_ONLY)
+    if not args.strip():
+        raise UserError(texts.BIND_USAGE)
+    unit = await unit_arg(ctx, args)
+    member, _ = ctx.me()
+    await ctx.store.chats.bind(
+        ctx.msg.platform, ctx.msg.chat_id, unit, title=ctx.msg.chat_title, by=member.id
+    )
+    await ctx.store.audit(member.id, "bind", f"{ctx.msg.platform}:{ctx.msg.chat_id} {unit.code}")
+    return Reply(texts.group_bound(unit.name))
+
+
+async def away(ctx: Ctx, args: str) -> Reply:
+    """`/vang 30/11`: no reminders until that day; `/vang hủy` ends it early."""
+    member, _ = ctx.me()
+    if fold(args).strip() in ("huy", "xong", "het"):
+        await ctx.store.members.set_absent(member, None)
+        return Reply(texts.AWAY_CLEARED)
+    try:
+        until = parse_day(args, ctx.today)
+    except ReportError as err:
+        raise UserError(texts.AWAY_USAGE) from err
+    if until is None or until < ctx.today or until > ctx.today + MAX_ABSENCE:
+        raise UserError(texts.AWAY_USAGE)
+    await ctx.store.members.set_absent(member, until)
+    return Reply(texts.away_set(until))
+
+
+async def tally_now(ctx: Ctx, args: str) -> Reply:
+    """`/tonghop [UNIT]`: this week's tally now, as the Monday one (text and chart)."""
+    require_role(ctx, Role.village_lead)
+    unit = await unit_arg(ctx, args)
+    week, month = week_of(ctx.today), month_of(ctx.today)
+    top, rows = await children_progress(ctx.store, unit, month, week)
+    missing = await villages_missing(ctx.store, unit, month)
+    html = texts.WORDING.tally(top, rows, missing, week, month)
+    png = texts.WORDING.chart(top, rows, month)
+    files = (File(f"tien-do-{unit.code}-{week.key}.png", png, photo=True),) if png else ()
+    return Reply(html, files=files)
+
+
+async def notice(ctx: Ctx, args: str) -> Reply:
+    """`/thongbao TEXT`: shows who will receive it and asks to confirm."""
+    require_role(ctx, Role.commune_leader)
+    member, unit = ctx.me()
+    text = args.strip()
+    if not text:
+        raise UserError(texts.NOTICE_USAGE)
+    if len(text) > MAX_NOTICE:
+        raise UserError(texts.notice_too_long(len(text), MAX_NOTICE))
+    people = await ctx.store.members.in_subtree(unit)
+    chats = await ctx.store.members.private_chats([m.id or 0 for m, _ in people if m.active])
+    groups = await ctx.store.chats.bound(unit)
+    draft = await ctx.store.broadcasts.draft(
+        member.id or 0, unit.id or 0, text, (ctx.msg.platform, ctx.msg.chat_id)
+    )
+    buttons = (
+        Button(texts.NOTICE_SEND, f"bcast:ok:{draft.id}"),
+        Button(texts.NOTICE_DROP, f"bcast:no:{draft.id}"),
+    )
+    return Reply(texts.notice_preview(text, len(chats), len(groups), unit.name), buttons=buttons)
+
+
+async def confirm(ctx: Ctx, action: str) -> Reply:
+    """The confirm / drop buttons of a notice preview: queue one message per recipient."""
+    member, unit = ctx.me()
+    _, verb, number = [*action.split(":"), "", ""][:3]
+    draft = await ctx.store.broadcasts.get(int(number)) if number.isdigit() else None
+    if draft is None or draft.author_id != member.id:
+        raise UserError(texts.NOTICE_NOT_YOURS)
+    if draft.status != "draft":
+        raise UserError(texts.NOTICE_ALREADY)
+    if verb != "ok":
+        draft.status = "cancelled"
+        return Reply(texts.NOTICE_DROPPED, notice=True)
+    html = texts.notice_message(member.name, unit.name, draft.text)
+    people = await ctx.store.members.in_subtree(unit)
+    targets = list(
+        (await ctx.store.members.private_chats([m.id or 0 for m, _ in people if m.active])).values()
+    )
+    targets += [(c.platform, c.chat_id) for c, _ in await ctx.store.chats.bound(unit)]
+    groups = {(c.platform, c.chat_id) for c, _ in await ctx.store.chats.bound(unit)}
+    for platform, chat_id in dict.fromkeys(targets):
+        await ctx.store.outbox.enqueue(
+            f"broadcast:{draft.id}:{platform}:{chat_id}", kind="broadcast", platform=platform,
+            chat_id=chat_id, html=html, is_group=(platform, chat_id) in groups,
+            broadcast_id=draft.id, not_before=ctx.now,
+        )  # fmt: skip
+    draft.status, draft.total = "sending", len(dict.fromkeys(targets))
+    await ctx.store.audit(member.id, "broadcast", f"{draft.id} to {draft.total}")
+    return Reply(texts.notice_sending(draft.total))
+
+
+async def stop_notice(ctx: Ctx, _args: str) -> Reply:
+    """`/huythongbao`: what of my last notice has not gone out yet stays unsent."""
+    require_role(ctx, Role.commune_leader)
+    member, _ = ctx.me()
+    draft = await ctx.store.broadcasts.latest_sending(member.id or 0)
+    if draft is None:
+        raise UserError(texts.NOTICE_NONE)
+    stopped = await ctx.store.outbox.cancel_broadcast(draft.id or 0)
+    draft.status = "cancelled"
+    await ctx.store.audit(member.id, "broadcast_stop", f"{draft.id} stopped {stopped}")
+    return Reply(texts.notice_stopped(stopped, draft.total))

@@ -1,0 +1,217 @@
+"""What is due at a moment: reminders, escalations, the deadline summary, weekly tallies.
+
+Each scheduled event has a key; running it claims the key and writes its notifications to
+the outbox in the same transaction, so an event runs once even if the bot restarts, and an
+event missed while the bot was down still runs at start-up within the grace window.
+The words come through the `Wording` port (the texts live with the handlers).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from reminders.calendar import (
+    Period,
+    Schedule,
+    WorkingDays,
+    at_vn,
+    deadline_of,
+    month_of,
+    reminder_days,
+    vn_today,
+    week_of,
+)
+from reminders.progress import UnitProgress, children_progress, villages_missing
+from storage.db import Database
+from storage.models import Level, Member, Role, Unit
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+VILLAGE_ROLES = (Role.member, Role.village_lead)
+ADMIN_ROLES = (Role.district_admin, Role.province_admin)
+
+
+class Wording(Protocol):
+    def reminder(self, name: str, unit: str, period: str, deadline: date) -> str: ...
+    def escalation(self, unit: str, missing: list[Unit], period: str, deadline: date) -> str: ...
+    def deadline_summary(self, unit: str, rows: list[UnitProgress], period: str) -> str: ...
+    def tally(
+        self,
+        top: UnitProgress,
+        rows: list[UnitProgress],
+        missing: list[Unit],
+        week: Period,
+        month: Period,
+    ) -> str: ...
+    def chart(self, top: UnitProgress, rows: list[UnitProgress], month: Period) -> bytes | None: ...
+
+
+@dataclass(frozen=True)
+class Event:
+    key: str
+    kind: str  # "remind" or "tally"
+    day: date
+    moment: datetime
+    offsets: frozenset[int] = frozenset()
+
+
+@dataclass
+class Planner:
+    schedule: Schedule = field(default_factory=Schedule)
+    days: WorkingDays = field(default_factory=WorkingDays)
+    grace: timedelta = timedelta(hours=12)
+
+    def events_between(self, start: datetime, end: datetime) -> list[Event]:
+        """Events whose moment is in (start, end], oldest first."""
+        events = []
+        day = vn_today(start)
+        while day <= vn_today(end):
+            month = month_of(day)
+            offsets = reminder_days(month, self.schedule, self.days).get(day)
+            if offsets:
+                moment = at_vn(day, self.schedule.send_at)
+                events.append(Event(f"remind:{day}", "remind", day, moment, frozenset(offsets)))
+            if day.weekday() == self.schedule.tally_weekday:
+                week = week_of(day - timedelta(days=7))
+                moment = at_vn(day, self.schedule.tally_at)
+                events.append(Event(f"tally:{week.key}", "tally", day, moment))
+            day += timedelta(days=1)
+        return sorted((e for e in events if start < e.moment <= end), key=lambda e: e.moment)
+
+    def is_escalation_day(self, day: date) -> bool:
+        """The last two reminder days of the month."""
+        days = sorted(reminder_days(month_of(day), self.schedule, self.days))
+        return day in days[-2:]
+
+
+async def run_due(db: Database, now: datetime, planner: Planner, wording: Wording) -> list[str]:
+    """Run every event due in the grace window that has not run yet; return their keys."""
+    ran = []
+    for event in planner.events_between(now - planner.grace, now):
+        async with db.transaction() as store:
+            if not await store.claim_update(f"job:{event.key}"):
+                continue
+            if event.kind == "remind":
+                count = await remind(store, event, planner, wording)
+            else:
+                count = await tally(store, event, wording)
+            log.info("ran %s: %d notifications queued", event.key, count)
+            ran.append(event.key)
+    return ran
+
+
+async def _queue(
+    store: Store,
+    key: str,
+    kind: str,
+    chat: tuple[str, str],
+    html: str,
+    *,
+    is_group: bool = False,
+    file: tuple[str, bytes] | None = None,
+) -> int:
+    platform, chat_id = chat
+    added = await store.outbox.enqueue(
+        key, kind=kind, platform=platform, chat_id=chat_id, html=html, is_group=is_group,
+        file_name=file[0] if file else None, file_data=file[1] if file else None,
+    )  # fmt: skip
+    return int(added)
+
+
+async def _private_chats(
+    store: Store, people: list[tuple[Member, Unit]]
+) -> dict[int, tuple[str, str]]:
+    return await store.members.private_chats([m.id or 0 for m, _ in people])
+
+
+async def remind(store: Store, event: Event, planner: Planner, wording: Wording) -> int:
+    """One message per person (several reminders falling on one day make one)."""
+    month = month_of(event.day)
+    deadline = deadline_of(month, planner.schedule)
+    queued = 0
+    people = await members_to_remind(store, month, event.day)
+    chats = await _private_chats(store, people)
+    for member, unit in people:
+        if chat := chats.get(member.id or 0):
+            html = wording.reminder(member.name, unit.name, month.key, deadline)
+            key = f"reminder:{month.key}:{event.day}:{member.id}"
+            queued += await _queue(store, key, "reminder", chat, html)
+    if planner.is_escalation_day(event.day):
+        queued += await _escalate(store, event, month, deadline, wording)
+    if 0 in event.offsets:
+        queued += await _deadline_summaries(store, event, month, wording)
+    return queued
+
+
+async def members_to_remind(store: Store, month: Period, today: date) -> list[tuple[Member, Unit]]:
+    """Active village members, not away, whose village has no report in the month yet."""
+    people = await store.members.with_roles(VILLAGE_ROLES)
+    reported = {
+        unit_id
+        for unit_id, counts in (await _village_counts(store, month)).items()
+        if any(counts.values())
+    }
+    return [
+        (m, u)
+        for m, u in people
+        if u.level is Level.village
+        and u.id not in reported
+        and (m.absent_until is None or m.absent_until < today)
+    ]
+
+
+async def _village_counts(store: Store, month: Period) -> dict[int, dict[str, int]]:
+    counts: dict[int, dict[str, int]] = {}
+    for root in await store.units.roots():
+        counts |= await store.entries.totals_by_unit(root, month.start, month.end)
+    return counts
+
+
+async def _escalate(
+    store: Store, event: Event, month: Period, deadline: date, wording: Wording
+) -> int:
+    queued = 0
+    leaders = await store.members.with_roles([Role.commune_leader])
+    chats = await _private_chats(store, leaders)
+    for leader, unit in leaders:
+        missing = await villages_missing(store, unit, month)
+        chat = chats.get(leader.id or 0)
+        if missing and chat:
+            html = wording.escalation(unit.name, missing, month.key, deadline)
+            key = f"escalation:{month.key}:{event.day}:{leader.id}"
+            queued += await _queue(store, key, "escalation", chat, html)
+    return queued
+
+
+async def _deadline_summaries(store: Store, event: Event, month: Period, wording: Wording) -> int:
+    queued = 0
+    admins = await store.members.with_roles(ADMIN_ROLES)
+    chats = await _private_chats(store, admins)
+    for admin, unit in admins:
+        chat = chats.get(admin.id or 0)
+        if not chat:
+            continue
+        _, rows = await children_progress(store, unit, month)
+        html = wording.deadline_summary(unit.name, rows, month.key)
+        queued += await _queue(store, f"deadline:{month.key}:{admin.id}", "escalation", chat, html)
+    return queued
+
+
+async def tally(store: Store, event: Event, wording: Wording) -> int:
+    week = week_of(event.day - timedelta(days=7))
+    month = month_of(week.end)
+    queued = 0
+    for chat, unit in await store.chats.bound():
+        top, rows = await children_progress(store, unit, month, week)
+        missing = await villages_missing(store, unit, month)
+        html = wording.tally(top, rows, missing, week, month)
+        png = wording.chart(top, rows, month)
+        file = (f"tien-do-{unit.code}-{week.key}.png", png) if png else None
+        key = f"tally:{week.key}:{chat.platform}:{chat.chat_id}"
+        target = (chat.platform, chat.chat_id)
+        queued += await _queue(store, key, "tally", target, html, is_group=True, file=file)
+    return queued
