@@ -203,7 +203,8 @@ async def _deadline_summaries(store: Store, event: Event, month: Period, wording
 
 async def tally(store: Store, event: Event, wording: Wording) -> int:
     week = week_of(event.day - timedelta(days=7))
-    month = month_of(week.end)
+    whole_month = month_of(week.end)
+    month = Period(whole_month.key, whole_month.start, week.end)  # to date: as of that Sunday
     queued = 0
     for chat, unit in await store.chats.bound():
         top, rows = await children_progress(store, unit, month, week)
