@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.types import Rules
+from reminders.calendar import Schedule
 
 PLACEHOLDERS = {"", "changeme", "change-me", "your-token-here", "123456:ABC"}
 
@@ -27,6 +29,14 @@ class Settings(BaseSettings):
     period_grace_days: int = Field(5, ge=0, le=27)
     demo_data: bool = True  # seed the demo commune into an empty database when no token is set
 
+    deadline_day: int = Field(20, ge=1, le=31)
+    reminder_offsets: str = "5,2,0"  # days before the deadline; 0 = the deadline morning
+    reminder_time: time = time(8, 0)
+    tally_weekday: int = Field(0, ge=0, le=6)  # 0 = Monday
+    tally_time: time = time(8, 0)
+    catch_up_hours: float = Field(12, ge=0, le=48)  # missed while down: still sent this late
+    scheduler_tick_seconds: int = Field(60, ge=1)
+
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Settings:
         token = self.telegram_bot_token
@@ -35,6 +45,17 @@ class Settings(BaseSettings):
                 raise ValueError("TELEGRAM_BOT_TOKEN is a placeholder; set the real token")
             self.telegram_bot_token = None
         return self
+
+    @property
+    def schedule(self) -> Schedule:
+        offsets = tuple(sorted({int(o) for o in self.reminder_offsets.split(",") if o.strip()}))
+        return Schedule(
+            deadline_day=self.deadline_day,
+            offsets=tuple(reversed(offsets)),
+            send_at=self.reminder_time,
+            tally_weekday=self.tally_weekday,
+            tally_at=self.tally_time,
+        )
 
     @property
     def rules(self) -> Rules:

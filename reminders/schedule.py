@@ -1,0 +1,61 @@
+"""The in-process schedule (APScheduler 3): one job that runs whatever is due.
+
+The job only asks `run_due` for the events of the grace window; event keys make it safe
+to run often, at start-up, and after a restart. The job id is fixed, so a second start
+replaces rather than doubles it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from reminders.calendar import VN
+from reminders.due import Planner, Wording, run_due
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+JOB_ID = "cnsbot-due"
+
+
+class DueJob:
+    def __init__(
+        self,
+        db: Database,
+        planner: Planner,
+        wording: Wording,
+        clock: Callable[[], datetime],
+        on_queued: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.db, self.planner, self.wording, self.clock = db, planner, wording, clock
+        self.on_queued = on_queued  # wakes the delivery worker
+
+    async def run(self) -> list[str]:
+        try:
+            ran = await run_due(self.db, self.clock(), self.planner, self.wording)
+        except Exception:
+            log.exception("running due events failed; the next tick retries")
+            return []
+        if ran:
+            self.on_queued()
+        return ran
+
+
+def start_scheduler(job: DueJob, every: timedelta) -> AsyncIOScheduler:
+    """Start the schedule on the running event loop; the first run is immediate (catch-up)."""
+    scheduler = AsyncIOScheduler(timezone=VN)
+    scheduler.add_job(
+        job.run,  # a bound coroutine method: APScheduler awaits it on the loop
+        IntervalTrigger(seconds=max(1, int(every.total_seconds())), timezone=VN),
+        id=JOB_ID,
+        replace_existing=True,
+        next_run_time=datetime.now(VN),
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.start()
+    return scheduler
