@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from bot import cli_data, cli_invites, cli_units, compose
+from bot import cli_data, cli_invites, cli_schedule, cli_units, compose
 from bot.console import ConsoleChat, repl
 from bot.settings import Settings
 from handlers import texts
@@ -27,6 +27,8 @@ app.add_typer(cli_invites.app, name="invite")
 app.add_typer(cli_data.targets_app, name="targets")
 app.add_typer(cli_data.db_app, name="db")
 app.command()(cli_data.export)
+app.command()(cli_schedule.remind)
+app.command()(cli_schedule.tally)
 
 
 def main() -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar, cast
 
 from bot.settings import Settings
 from handlers.app import Handlers
 from handlers.types import Clock
-from reminders.calendar import vn_today
+from reminders.calendar import WorkingDays, vn_today
+from reminders.due import Planner
 from storage.db import Database
 from storage.seed import seed_demo, seed_indicators
 from storage.store import Store
@@ -77,3 +78,11 @@ async def in_transaction(
 class _RollBack(Exception):
     def __init__(self, result: object) -> None:
         self.result = result
+
+
+def planner_of(settings: Settings) -> Planner:
+    return Planner(
+        schedule=settings.schedule,
+        days=WorkingDays(),
+        grace=timedelta(hours=settings.catch_up_hours),
+    )

@@ -121,3 +121,11 @@ def reminder_days(month: Period, schedule: Schedule, days: WorkingDays) -> dict[
 
 def at_vn(day: date, moment: time) -> datetime:
     return datetime.combine(day, moment, tzinfo=VN)
+
+
+def parse_week(text: str) -> Period:
+    """ISO week "2026-W47"; ValueError otherwise."""
+    year, _, week = text.strip().upper().partition("-W")
+    if not (year.isdigit() and week.isdigit()):
+        raise ValueError(f"not a week: {text!r} (e.g. 2026-W47)")
+    return week_of(date.fromisocalendar(int(year), int(week), 1))

@@ -95,13 +95,17 @@ async def run_due(db: Database, now: datetime, planner: Planner, wording: Wordin
         async with db.transaction() as store:
             if not await store.claim_update(f"job:{event.key}"):
                 continue
-            if event.kind == "remind":
-                count = await remind(store, event, planner, wording)
-            else:
-                count = await tally(store, event, wording)
+            count = await run_event(store, event, planner, wording)
             log.info("ran %s: %d notifications queued", event.key, count)
             ran.append(event.key)
     return ran
+
+
+async def run_event(store: Store, event: Event, planner: Planner, wording: Wording) -> int:
+    """Queue an event's notifications; returns how many were new."""
+    if event.kind == "remind":
+        return await remind(store, event, planner, wording)
+    return await tally(store, event, wording)
 
 
 async def _queue(

@@ -61,7 +61,8 @@ async def seed_demo(store: Store, *, today: date, now: datetime) -> dict[str, st
             await store.targets.set(village.id or 0, indicator, month, int(target * share / 12))
         if number == 1:
             member = await store.members.add("Nguyễn Văn An", village, Role.member)
-            await store.members.link(member, "console", "an", "Nguyễn Văn An")
+            ident = await store.members.link(member, "console", "an", "Nguyễn Văn An")
+            ident.private_chat_id = "an"  # the console chat: reminders reach it
             await store.entries.add_report(
                 member_id=member.id or 0,
                 unit_id=village.id or 0,
@@ -73,7 +74,8 @@ async def seed_demo(store: Store, *, today: date, now: datetime) -> dict[str, st
     for indicator, value in (("vneid", 233), ("cks", 93), ("tt", 140)):
         await store.targets.set(commune.id or 0, indicator, month, value)
     leader = await store.members.add("Lê Thị Bình", commune, Role.commune_leader)
-    await store.members.link(leader, "console", "binh", "Lê Thị Bình")
+    ident = await store.members.link(leader, "console", "binh", "Lê Thị Bình")
+    ident.private_chat_id = "binh"
     codes["leader"] = await _demo_invite(store, commune.id or 0, Role.commune_leader, now)
     return codes
 
