@@ -10,8 +10,7 @@ from typing import Annotated
 
 import typer
 
-from bot import cli_data, cli_invites, cli_schedule, cli_units, compose
-from bot.console import ConsoleChat, repl
+from bot import cli_data, cli_invites, cli_schedule, cli_units, compose, runner
 from bot.settings import Settings
 from handlers import texts
 from handlers.grammar import ReportError, Vocabulary, parse_report
@@ -41,10 +40,9 @@ def run() -> None:
     settings = Settings()
     compose.setup_logging(settings.log_level)
     if settings.telegram_bot_token is None:
-        asyncio.run(_console(settings, "an", demo=settings.demo_data))
+        asyncio.run(runner.run_console(settings, "an", demo=settings.demo_data))
         return
-    typer.echo("The Telegram channel is not wired in yet; use `cnsbot console`.", err=True)
-    raise typer.Exit(2)
+    asyncio.run(runner.run_telegram(settings))
 
 
 @app.command()
@@ -57,24 +55,7 @@ def console(
     """Chat with the bot in this terminal, through the same handlers and database."""
     settings = Settings()
     compose.setup_logging("WARNING")
-    asyncio.run(_console(settings, as_, demo=settings.demo_data))
-
-
-async def _console(settings: Settings, user: str, *, demo: bool) -> None:
-    runtime = await compose.build(settings, demo=demo)
-    try:
-        async with runtime.db.transaction() as store:
-            member = await store.members.by_identity("console", user)
-            invites = [(i.code, u.name) for i, u in await store.invites.active(runtime.clock())]
-        who = (
-            f"{member.name} ({texts.ROLE_NAMES[member.role]})"
-            if member
-            else f"{user} (chưa tham gia)"
-        )
-        banner = texts.console_banner(who, invites, settings.telegram_bot_token is not None)
-        await repl(ConsoleChat(runtime, user, user), banner)
-    finally:
-        await runtime.db.dispose()
+    asyncio.run(runner.run_console(settings, as_, demo=settings.demo_data))
 
 
 def _vocabulary() -> Vocabulary:

@@ -28,8 +28,9 @@ def split_text(text: str, limit: int) -> list[str]:
             if current:
                 chunks.append(current)
                 current = ""
-            chunks.append(line[:limit])
-            line = line[limit:]
+            cut = _safe_cut(line, limit)
+            chunks.append(line[:cut])
+            line = line[cut:]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             chunks.append(current)
@@ -39,3 +40,13 @@ def split_text(text: str, limit: int) -> list[str]:
     if current or not chunks:
         chunks.append(current)
     return chunks
+
+
+def _safe_cut(line: str, limit: int) -> int:
+    """A cut at most `limit` that does not fall inside an HTML tag or entity."""
+    cut = limit
+    for opener, closer in (("<", ">"), ("&", ";")):
+        start = line.rfind(opener, 0, cut)
+        if start != -1 and line.find(closer, start, cut) == -1:
+            cut = min(cut, start)
+    return cut if cut > 0 else limit

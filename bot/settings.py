@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"
     telegram_bot_username: str | None = None  # for invite deep links made offline (CLI)
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    webhook_base_url: str | None = None  # public https://host, as Telegram reaches the proxy
+    webhook_secret: SecretStr | None = None  # checked on every webhook request
+    web_host: str = "127.0.0.1"  # where the webhook server listens (behind a reverse proxy)
+    web_port: int = Field(8080, ge=1, le=65535)
 
     per_entry_cap: int = Field(500, ge=1, le=100_000)
     period_grace_days: int = Field(5, ge=0, le=27)
@@ -45,6 +50,21 @@ class Settings(BaseSettings):
                 raise ValueError("TELEGRAM_BOT_TOKEN is a placeholder; set the real token")
             self.telegram_bot_token = None
         return self
+
+    @model_validator(mode="after")
+    def _webhook_needs_url_and_secret(self) -> Settings:
+        if self.telegram_bot_token and self.telegram_mode == "webhook":
+            secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+            if not self.webhook_base_url or len(secret) < 16 or secret in PLACEHOLDERS:
+                raise ValueError(
+                    "webhook mode needs WEBHOOK_BASE_URL and a WEBHOOK_SECRET of 16+ characters"
+                )
+        return self
+
+    def secrets(self) -> list[str]:
+        """What must never appear in logs."""
+        values = [self.telegram_bot_token, self.webhook_secret]
+        return [v.get_secret_value() for v in values if v is not None]
 
     @property
     def schedule(self) -> Schedule:

@@ -97,7 +97,7 @@ async def confirm(ctx: Ctx, action: str) -> Reply:
         raise UserError(texts.NOTICE_ALREADY)
     if verb != "ok":
         draft.status = "cancelled"
-        return Reply(texts.NOTICE_DROPPED, notice=True)
+        return Reply(texts.NOTICE_DROPPED, notice=True, clear_buttons=True)
     html = texts.notice_message(member.name, unit.name, draft.text)
     people = await ctx.store.members.in_subtree(unit)
     targets = list(
@@ -113,7 +113,7 @@ async def confirm(ctx: Ctx, action: str) -> Reply:
         )  # fmt: skip
     draft.status, draft.total = "sending", len(dict.fromkeys(targets))
     await ctx.store.audit(member.id, "broadcast", f"{draft.id} to {draft.total}")
-    return Reply(texts.notice_sending(draft.total))
+    return Reply(texts.notice_sending(draft.total), clear_buttons=True)
 
 
 async def stop_notice(ctx: Ctx, _args: str) -> Reply:

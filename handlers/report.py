@@ -120,4 +120,4 @@ async def button(ctx: Ctx, action: str) -> Reply:
     if verb != "undo" or not code:
         raise UserError(texts.unknown_command(verb))
     reply = await undo(ctx, code)
-    return Reply(reply.html, notice=True)
+    return Reply(reply.html, notice=True, clear_buttons=True)

@@ -544,6 +544,28 @@ def _tally_line(p: UnitProgress) -> str:
 WORDING = Wording()
 
 
+# --- Telegram command menus (setMyCommands) -------------------------------------------------
+
+TELEGRAM_MENU_PRIVATE = [
+    ("bc", "Báo cáo: vneid 5 cks 2"),
+    ("toi", "Số liệu của tôi"),
+    ("huy", "Hủy báo cáo gần nhất"),
+    ("sua", "Sửa một phiếu: /sua MÃ vneid 4"),
+    ("tiendo", "Tiến độ so với chỉ tiêu (lãnh đạo)"),
+    ("chuabaocao", "Thôn chưa báo cáo (lãnh đạo)"),
+    ("moi", "Tạo mã mời kèm QR (lãnh đạo)"),
+    ("vang", "Báo đi vắng: /vang 30/11"),
+    ("help", "Danh sách lệnh"),
+]
+TELEGRAM_MENU_GROUP = [
+    ("bc", "Báo cáo: /bc vneid 5 cks 2"),
+    ("toi", "Số liệu của tôi"),
+    ("tonghop", "Bảng tổng hợp tuần"),
+    ("ganhom", "Gắn nhóm với đơn vị: /ganhom MÃ"),
+    ("help", "Danh sách lệnh"),
+]
+
+
 # --- console channel -----------------------------------------------------------------------
 
 BYE = "Tạm biệt!"

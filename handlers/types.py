@@ -56,6 +56,7 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     notice: bool = False  # an answer to a button press: a short toast where the channel can
     files: tuple[File, ...] = ()
+    clear_buttons: bool = False  # the pressed button did its work: remove the message's buttons
 
 
 @dataclass(frozen=True)

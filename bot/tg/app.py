@@ -1,0 +1,69 @@
+"""Building the Telegram bot and dispatcher, and running them (polling or webhook)."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from aiohttp import web
+
+from bot.settings import Settings
+from bot.tg import routers
+from handlers import texts
+from handlers.app import Handlers
+
+log = logging.getLogger(__name__)
+WEBHOOK_PATH = "/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def make_bot(settings: Settings) -> Bot:
+    assert settings.telegram_bot_token is not None
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    return Bot(
+        token=settings.telegram_bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def make_dispatcher(handlers: Handlers, *, retry_failures: bool) -> Dispatcher:
+    dispatcher = Dispatcher(handlers=handlers, retry_failures=retry_failures)
+    dispatcher.include_router(routers.router)
+    return dispatcher
+
+
+async def set_commands(bot: Bot) -> None:
+    """The command menu, in Vietnamese: members' commands in private, reporting in groups."""
+    private = [BotCommand(command=c, description=d) for c, d in texts.TELEGRAM_MENU_PRIVATE]
+    group = [BotCommand(command=c, description=d) for c, d in texts.TELEGRAM_MENU_GROUP]
+    await bot.set_my_commands(private, scope=BotCommandScopeAllPrivateChats())
+    await bot.set_my_commands(group, scope=BotCommandScopeAllGroupChats())
+
+
+def webhook_route(app: web.Application, bot: Bot, dispatcher: Dispatcher, secret: str) -> None:
+    """POST /telegram: the secret header is checked first; an update that fails answers 500
+    so that Telegram delivers it again (and the handlers count it once)."""
+
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return web.Response(status=401)
+        try:
+            update = await request.json()
+        except ValueError:
+            return web.Response(status=400)
+        try:
+            await dispatcher.feed_raw_update(bot, update)
+        except Exception:
+            log.exception("webhook update failed; Telegram will send it again")
+            return web.Response(status=500)
+        return web.Response(status=200)
+
+    app.router.add_post(WEBHOOK_PATH, receive)
