@@ -96,10 +96,11 @@ class Handlers:
             return await (_start if name == "start" else join.join)(ctx, args)
         if name in ("help", "trogiup"):
             return await _help(ctx, args)
+        pressed = name == cmd.BUTTON  # a button press is answered with a toast
         if ctx.member is None:
-            return Reply(texts.STRANGER)
+            return Reply(texts.STRANGER, notice=pressed)
         if not ctx.member.active:
-            return Reply(texts.INACTIVE)
+            return Reply(texts.INACTIVE, notice=pressed)
         if name == cmd.BUTTON:
             if args.startswith("bcast:"):
                 return await notices.confirm(ctx, args)

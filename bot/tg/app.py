@@ -35,7 +35,7 @@ def make_bot(settings: Settings) -> Bot:
 
 def make_dispatcher(handlers: Handlers, *, retry_failures: bool) -> Dispatcher:
     dispatcher = Dispatcher(handlers=handlers, retry_failures=retry_failures)
-    dispatcher.include_router(routers.router)
+    dispatcher.include_router(routers.make_router())
     return dispatcher
 
 

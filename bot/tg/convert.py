@@ -111,6 +111,7 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 async def send_reply(bot: Bot, chat_id: int | str, reply: Reply) -> None:
     """Text split at line boundaries under 4,096 characters; buttons on the last part."""
+    chat_id = int(chat_id) if str(chat_id).lstrip("-").isdigit() else chat_id
     chunks = split_text(reply.html, TEXT_LIMIT)
     for number, chunk in enumerate(chunks, start=1):
         markup = keyboard(reply) if number == len(chunks) else None

@@ -26,7 +26,6 @@ from handlers.app import Handlers
 from handlers.types import Incoming, Outcome, Reply
 
 log = logging.getLogger(__name__)
-router = Router(name=__name__)
 ATTEMPTS = 3
 
 
@@ -46,7 +45,6 @@ async def _username(bot: Bot) -> str:
     return (await bot.me()).username or ""
 
 
-@router.message()
 async def on_message(
     message: Message, event_update: Update, bot: Bot, handlers: Handlers, retry_failures: bool
 ) -> None:
@@ -55,7 +53,6 @@ async def on_message(
         await _answer(bot, handlers, incoming, retry_failures)
 
 
-@router.edited_message()
 async def on_edited(
     edited_message: Message,
     event_update: Update,
@@ -70,7 +67,6 @@ async def on_edited(
         await _answer(bot, handlers, incoming, retry_failures)
 
 
-@router.my_chat_member()
 async def on_membership(
     my_chat_member: ChatMemberUpdated,
     event_update: Update,
@@ -83,7 +79,6 @@ async def on_membership(
         await _answer(bot, handlers, incoming, retry_failures)
 
 
-@router.callback_query()
 async def on_button(
     callback_query: CallbackQuery,
     event_update: Update,
@@ -107,3 +102,13 @@ async def _answer(bot: Bot, handlers: Handlers, incoming: Incoming, retry_failur
     outcome = await _handle(handlers, incoming, retry_failures)
     for reply in outcome.replies:
         await send_reply(bot, incoming.chat_id, reply)
+
+
+def make_router() -> Router:
+    """A fresh router per dispatcher (an aiogram router belongs to one parent)."""
+    router = Router(name=__name__)
+    router.message.register(on_message)
+    router.edited_message.register(on_edited)
+    router.my_chat_member.register(on_membership)
+    router.callback_query.register(on_button)
+    return router

@@ -1,0 +1,101 @@
+"""The webhook over aiohttp's test server: secrets, duplicates, failures."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import date
+
+import pytest
+from aiogram import Bot
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.tg.app import SECRET_HEADER, WEBHOOK_PATH, make_dispatcher, webhook_route
+from handlers.app import Handlers
+from handlers.types import Rules
+from storage.db import Database
+from tests.bot.tg import fakes
+from tests.conftest import FixedClock, World
+
+SECRET = "s3cret-webhook-token-123"
+SESSION = web.AppKey("session", fakes.RecordingSession)
+HANDLERS = web.AppKey("handlers", Handlers)
+
+
+@pytest.fixture
+async def client(db: Database, clock: FixedClock, world: World) -> AsyncIterator[TestClient]:
+    async with db.transaction() as store:
+        an = await store.members.by_identity("test", "an")
+        assert an is not None
+        await store.members.link(an, "telegram", str(fakes.PERSON["id"]), "An")
+    session = fakes.RecordingSession()
+    bot = Bot("123456:TEST-TOKEN", session=session)
+    app = web.Application()
+    handlers = Handlers(db, clock=clock, rules=Rules())
+    webhook_route(app, bot, make_dispatcher(handlers, retry_failures=False), SECRET)
+    app[SESSION], app[HANDLERS] = session, handlers
+    async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
+        yield test_client
+
+
+async def vneid(db: Database) -> int:
+    async with db.transaction() as store:
+        return (await store.entries.totals(date(2026, 11, 1), date(2026, 11, 30))).get("vneid", 0)
+
+
+async def post(client: TestClient, update: dict[str, object], secret: str | None = SECRET) -> int:
+    headers = {SECRET_HEADER: secret} if secret is not None else {}
+    response = await client.post(WEBHOOK_PATH, json=update, headers=headers)
+    return response.status
+
+
+async def test_a_wrong_or_missing_secret_is_refused_and_nothing_stored(
+    client: TestClient, db: Database
+) -> None:
+    assert await post(client, fakes.private_text("vneid 5"), secret="wrong") == 401
+    assert await post(client, fakes.private_text("vneid 5"), secret=None) == 401
+    assert await vneid(db) == 0 and client.app[SESSION].calls == []
+
+
+async def test_the_same_update_twice_counts_once(client: TestClient, db: Database) -> None:
+    update = fakes.private_text("vneid 5")
+    assert await post(client, update) == 200
+    assert await post(client, update) == 200
+    assert await vneid(db) == 5
+    assert len(client.app[SESSION].sent("SendMessage")) == 1
+
+
+async def test_five_concurrent_deliveries_count_once(client: TestClient, db: Database) -> None:
+    update = fakes.private_text("vneid 7")
+    statuses = await asyncio.gather(*(post(client, update) for _ in range(5)))
+    assert statuses == [200] * 5
+    assert await vneid(db) == 7
+    assert len(client.app[SESSION].sent("SendMessage")) == 1
+
+
+async def test_a_failing_update_answers_500_and_is_processed_when_sent_again(
+    client: TestClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handlers: Handlers = client.app[HANDLERS]
+    real = handlers.handle
+    calls = 0
+
+    async def flaky(msg):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("database went away")
+        return await real(msg)
+
+    monkeypatch.setattr(handlers, "handle", flaky)
+    update = fakes.private_text("vneid 4")
+    assert await post(client, update) == 500
+    assert await vneid(db) == 0
+    assert await post(client, update) == 200  # Telegram's retry
+    assert await vneid(db) == 4
+
+
+async def test_garbage_is_a_bad_request(client: TestClient) -> None:
+    response = await client.post(WEBHOOK_PATH, data=b"not json", headers={SECRET_HEADER: SECRET})
+    assert response.status == 400
