@@ -1,0 +1,47 @@
+"""`cnsbot outbox status|retry` on a temporary database."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from storage.db import Database
+from storage.models import OutboxStatus
+
+runner = CliRunner()
+
+
+async def seed(url: str) -> None:
+    db = Database(url)
+    await db.create_schema()
+    async with db.transaction() as store:
+        for key in ("ok", "broken"):
+            await store.outbox.enqueue(
+                key, kind="reminder", platform="telegram", chat_id="1", html="x"
+            )
+        (broken,) = [
+            m for m in await store.outbox.with_status(OutboxStatus.pending) if m.key == "broken"
+        ]
+        await store.outbox.mark_failed(
+            broken.id or 0, OutboxStatus.dead, 6, "Forbidden: bot was blocked"
+        )
+    await db.dispose()
+
+
+def test_status_lists_dead_letters_and_retry_revives_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    asyncio.run(seed(url))
+    status = runner.invoke(app, ["outbox", "status"])
+    assert status.exit_code == 0, status.output
+    assert "Dead letters" in status.output and "Forbidden: bot was blocked" in status.output
+    retried = runner.invoke(app, ["outbox", "retry"])
+    assert "1 dead letters are pending again" in retried.output
+    after = runner.invoke(app, ["outbox", "status"])
+    assert "Dead letters" not in after.output
