@@ -10,9 +10,11 @@ from pathlib import Path
 from rich.console import Console
 
 from bot.compose import Runtime
+from bot.ratelimit import Limits
 from bot.render import html_to_plain
 from handlers import texts
 from handlers.types import Button, Incoming, Kind, Reply
+from storage.models import OutboxMessage
 
 PLATFORM = "console"
 FILES_DIR = Path("data/console-files")
@@ -79,3 +81,19 @@ async def repl(chat: ConsoleChat, banner: str, read: Callable[[str], str] = inpu
             return
         if line.strip():
             show(console, await chat.send(line))
+
+
+class ConsoleChannel:
+    """Notifications to console chats are printed (the demo's reminders and tallies)."""
+
+    platform = PLATFORM
+    limits = Limits(per_second=1000, per_chat_second=1000, per_group_minute=1000)
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console()
+
+    async def send(self, message: OutboxMessage) -> None:
+        self.console.print(
+            f"\n[{texts.console_notice(message.chat_id)}]\n{html_to_plain(message.html)}",
+            style="yellow", markup=False, highlight=False,
+        )  # fmt: skip

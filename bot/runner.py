@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
@@ -13,24 +14,54 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import compose
-from bot.console import ConsoleChat, repl
+from bot.console import ConsoleChannel, ConsoleChat, repl
+from bot.delivery import Channel, DeliverySettings, DeliveryWorker
 from bot.logsafe import redact_logs
+from bot.ratelimit import Limits
 from bot.settings import Settings
 from bot.tg.app import WEBHOOK_PATH, make_bot, make_dispatcher, set_commands, webhook_route
+from bot.tg.channel import TelegramChannel
 from handlers import texts
 from reminders.schedule import DueJob, start_scheduler
 
 log = logging.getLogger(__name__)
 
 
-def _scheduler(runtime: compose.Runtime) -> AsyncIOScheduler:
-    job = DueJob(runtime.db, compose.planner_of(runtime.settings), texts.WORDING, runtime.clock)
+def _scheduler(runtime: compose.Runtime, worker: DeliveryWorker) -> AsyncIOScheduler:
+    planner = compose.planner_of(runtime.settings)
+    job = DueJob(runtime.db, planner, texts.WORDING, runtime.clock, on_queued=worker.wake)
     return start_scheduler(job, timedelta(seconds=runtime.settings.scheduler_tick_seconds))
+
+
+def _worker(runtime: compose.Runtime, channels: list[Channel]) -> DeliveryWorker:
+    settings = runtime.settings
+    return DeliveryWorker(
+        runtime.db,
+        {c.platform: c for c in channels},
+        DeliverySettings(
+            max_attempts=settings.delivery_max_attempts,
+            lease=timedelta(seconds=settings.delivery_lease_seconds),
+        ),
+    )
+
+
+@contextlib.asynccontextmanager
+async def background(runtime: compose.Runtime, channels: list[Channel]) -> AsyncIterator[None]:
+    """The schedule and the delivery worker, for as long as the channel runs."""
+    worker = _worker(runtime, channels)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    scheduler = _scheduler(runtime, worker)
+    try:
+        yield
+    finally:
+        scheduler.shutdown(wait=False)
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
 
 
 async def run_console(settings: Settings, user: str, *, demo: bool) -> None:
     runtime = await compose.build(settings, demo=demo)
-    scheduler = _scheduler(runtime)
     try:
         async with runtime.db.transaction() as store:
             member = await store.members.by_identity("console", user)
@@ -41,9 +72,9 @@ async def run_console(settings: Settings, user: str, *, demo: bool) -> None:
             else f"{user} (chưa tham gia)"
         )
         banner = texts.console_banner(who, invites, settings.telegram_bot_token is not None)
-        await repl(ConsoleChat(runtime, user, user), banner)
+        async with background(runtime, [ConsoleChannel()]):
+            await repl(ConsoleChat(runtime, user, user), banner)
     finally:
-        scheduler.shutdown(wait=False)
         await runtime.db.dispose()
 
 
@@ -53,19 +84,25 @@ async def run_telegram(settings: Settings) -> None:
     polling = settings.telegram_mode == "polling"
     bot = make_bot(settings)
     dispatcher = make_dispatcher(runtime.handlers, retry_failures=polling)
-    scheduler = _scheduler(runtime)
+    limits = Limits(
+        settings.telegram_rate_per_second,
+        settings.telegram_rate_per_chat_second,
+        settings.telegram_rate_per_group_minute,
+    )
     try:
         await set_commands(bot)
-        if polling:
-            await bot.delete_webhook()
-            log.info("Telegram: long polling")
-            await dispatcher.start_polling(
-                bot, allowed_updates=dispatcher.resolve_used_update_types(), close_bot_session=False
-            )
-        else:
-            await _serve_webhook(settings, bot, dispatcher)
+        async with background(runtime, [TelegramChannel(bot, limits)]):
+            if polling:
+                await bot.delete_webhook()
+                log.info("Telegram: long polling")
+                await dispatcher.start_polling(
+                    bot,
+                    allowed_updates=dispatcher.resolve_used_update_types(),
+                    close_bot_session=False,
+                )
+            else:
+                await _serve_webhook(settings, bot, dispatcher)
     finally:
-        scheduler.shutdown(wait=False)
         await bot.session.close()
         await runtime.db.dispose()
 

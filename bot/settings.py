@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     catch_up_hours: float = Field(12, ge=0, le=48)  # missed while down: still sent this late
     scheduler_tick_seconds: int = Field(60, ge=1)
 
+    telegram_rate_per_second: float = Field(30, gt=0)
+    telegram_rate_per_chat_second: float = Field(1, gt=0)
+    telegram_rate_per_group_minute: float = Field(20, gt=0)
+    delivery_max_attempts: int = Field(6, ge=1)
+    delivery_lease_seconds: int = Field(120, ge=1)  # a claimed message whose worker died
+
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Settings:
         token = self.telegram_bot_token

@@ -572,6 +572,10 @@ BYE = "Tạm biệt!"
 NO_SUCH_BUTTON = "Không có nút số này."
 
 
+def console_notice(chat: str) -> str:
+    return f"tin gửi tới {chat}"
+
+
 def console_file_saved(path: str) -> str:
     return f"  [tệp đính kèm đã lưu: {path}]"
 
