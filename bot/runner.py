@@ -8,8 +8,8 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from aiogram import Bot, Dispatcher
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -19,10 +19,11 @@ from bot.delivery import Channel, DeliverySettings, DeliveryWorker
 from bot.logsafe import redact_logs
 from bot.ratelimit import Limits
 from bot.settings import Settings
-from bot.tg.app import WEBHOOK_PATH, make_bot, make_dispatcher, set_commands, webhook_route
-from bot.tg.channel import TelegramChannel
 from handlers import texts
 from reminders.schedule import DueJob, start_scheduler
+
+if TYPE_CHECKING:
+    from aiogram import Bot, Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,12 @@ async def run_console(settings: Settings, user: str, *, demo: bool) -> None:
 
 
 async def run_telegram(settings: Settings) -> None:
+    # aiogram takes seconds to import: only the Telegram path pays for it.
+    from bot.tg.app import make_bot, make_dispatcher, set_commands
+    from bot.tg.channel import TelegramChannel
+
+    # aiogram takes seconds to import: only the Telegram path pays for it.
+
     redact_logs(settings.secrets())
     runtime = await compose.build(settings)
     polling = settings.telegram_mode == "polling"
@@ -108,6 +115,9 @@ async def run_telegram(settings: Settings) -> None:
 
 
 async def _serve_webhook(settings: Settings, bot: Bot, dispatcher: Dispatcher) -> None:
+
+    from bot.tg.app import WEBHOOK_PATH, webhook_route
+
     assert settings.webhook_secret is not None and settings.webhook_base_url
     app = web.Application()
     webhook_route(app, bot, dispatcher, settings.webhook_secret.get_secret_value())
