@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import compose
 from bot.console import ConsoleChannel, ConsoleChat, repl
@@ -28,10 +27,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _scheduler(runtime: compose.Runtime, worker: DeliveryWorker) -> AsyncIOScheduler:
+def _due_job(runtime: compose.Runtime, worker: DeliveryWorker) -> DueJob:
     planner = compose.planner_of(runtime.settings)
-    job = DueJob(runtime.db, planner, texts.WORDING, runtime.clock, on_queued=worker.wake)
-    return start_scheduler(job, timedelta(seconds=runtime.settings.scheduler_tick_seconds))
+    return DueJob(runtime.db, planner, texts.WORDING, runtime.clock, on_queued=worker.wake)
 
 
 def _worker(runtime: compose.Runtime, channels: list[Channel]) -> DeliveryWorker:
@@ -52,13 +50,15 @@ async def background(runtime: compose.Runtime, channels: list[Channel]) -> Async
     worker = _worker(runtime, channels)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
-    scheduler = _scheduler(runtime, worker)
+    job = _due_job(runtime, worker)
+    scheduler = start_scheduler(job, timedelta(seconds=runtime.settings.scheduler_tick_seconds))
     try:
         yield
     finally:
         scheduler.shutdown(wait=False)
+        await job.finish()  # a run in progress completes before the database closes
         stop.set()
-        await asyncio.wait_for(task, timeout=10)
+        await asyncio.wait_for(task, timeout=30)
 
 
 async def run_console(settings: Settings, user: str, *, demo: bool) -> None:

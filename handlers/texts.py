@@ -12,6 +12,7 @@ from html import escape
 
 from handlers.grammar import ReportError
 from reminders.calendar import Period
+from reminders.chart import ChartLabels, ChartRow, render_progress_chart
 from reminders.progress import UnitProgress
 from storage.models import Member, Unit
 
@@ -529,7 +530,17 @@ class Wording:
         return "\n".join(lines)
 
     def chart(self, top: UnitProgress, rows: list[UnitProgress], month: Period) -> bytes | None:
-        return None
+        """Bars of % of target per unit; None when no unit has a target to measure against."""
+        chart_rows = [ChartRow(r.unit.name, r.counts, r.targets) for r in rows or [top]]
+        if not any(r.targets for r in chart_rows):
+            return None
+        labels = ChartLabels(
+            title=f"{top.unit.name} — tiến độ tháng {month.start.month}/{month.start.year}",
+            axis="% chỉ tiêu tháng",
+            indicators={"vneid": "VNeID", "cks": "Chữ ký số", "tt": "Thanh toán"}
+            | {c: c.upper() for r in chart_rows for c in r.targets},
+        )
+        return render_progress_chart(chart_rows, labels)
 
 
 def _tally_line(p: UnitProgress) -> str:

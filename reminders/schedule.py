@@ -7,6 +7,7 @@ replaces rather than doubles it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -33,16 +34,23 @@ class DueJob:
     ) -> None:
         self.db, self.planner, self.wording, self.clock = db, planner, wording, clock
         self.on_queued = on_queued  # wakes the delivery worker
+        self._running = asyncio.Lock()
 
     async def run(self) -> list[str]:
-        try:
-            ran = await run_due(self.db, self.clock(), self.planner, self.wording)
-        except Exception:
-            log.exception("running due events failed; the next tick retries")
-            return []
+        async with self._running:
+            try:
+                ran = await run_due(self.db, self.clock(), self.planner, self.wording)
+            except Exception:
+                log.exception("running due events failed; the next tick retries")
+                return []
         if ran:
             self.on_queued()
         return ran
+
+    async def finish(self) -> None:
+        """Wait for a run in progress: the database must not close under it."""
+        async with self._running:
+            pass
 
 
 def start_scheduler(job: DueJob, every: timedelta) -> AsyncIOScheduler:
