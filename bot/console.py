@@ -97,3 +97,8 @@ class ConsoleChannel:
             f"\n[{texts.console_notice(message.chat_id)}]\n{html_to_plain(message.html)}",
             style="yellow", markup=False, highlight=False,
         )  # fmt: skip
+
+    async def show(self, chat_id: str, html: str, message_id: str) -> str:
+        """Progress of a notice: a terminal cannot edit, so it prints each change."""
+        self.console.print(html_to_plain(html), style="yellow", markup=False, highlight=False)
+        return message_id or "console"

@@ -16,6 +16,7 @@ from bot import compose
 from bot.console import ConsoleChannel, ConsoleChat, repl
 from bot.delivery import Channel, DeliverySettings, DeliveryWorker
 from bot.logsafe import redact_logs
+from bot.progress_messages import BroadcastProgress, ProgressBoard
 from bot.ratelimit import Limits
 from bot.settings import Settings
 from handlers import texts
@@ -46,10 +47,12 @@ def _worker(runtime: compose.Runtime, channels: list[Channel]) -> DeliveryWorker
 
 @contextlib.asynccontextmanager
 async def background(runtime: compose.Runtime, channels: list[Channel]) -> AsyncIterator[None]:
-    """The schedule and the delivery worker, for as long as the channel runs."""
+    """The schedule, the delivery worker and notice progress, while the channel runs."""
     worker = _worker(runtime, channels)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
+    boards = {c.platform: c for c in channels if isinstance(c, ProgressBoard)}
+    progress = asyncio.create_task(BroadcastProgress(runtime.db, boards).run(stop))
     job = _due_job(runtime, worker)
     scheduler = start_scheduler(job, timedelta(seconds=runtime.settings.scheduler_tick_seconds))
     try:
@@ -58,7 +61,7 @@ async def background(runtime: compose.Runtime, channels: list[Channel]) -> Async
         scheduler.shutdown(wait=False)
         await job.finish()  # a run in progress completes before the database closes
         stop.set()
-        await asyncio.wait_for(task, timeout=30)
+        await asyncio.wait_for(asyncio.gather(task, progress), timeout=30)
 
 
 async def run_console(settings: Settings, user: str, *, demo: bool) -> None:

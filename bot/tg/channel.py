@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramBadRequest,
@@ -37,3 +39,15 @@ class TelegramChannel:
             raise PermanentError(err.message) from err
         except (TelegramServerError, TelegramNetworkError) as err:
             raise TransientError(str(err)) from err
+
+    async def show(self, chat_id: str, html: str, message_id: str) -> str:
+        """A notice's progress: sent once, then edited in place."""
+        if message_id:
+            # "message is not modified" and the like are no reason to stop.
+            with contextlib.suppress(TelegramBadRequest):
+                await self.bot.edit_message_text(
+                    html, chat_id=int(chat_id), message_id=int(message_id)
+                )
+            return message_id
+        sent = await self.bot.send_message(int(chat_id), html)
+        return str(sent.message_id)
