@@ -37,13 +37,13 @@ def main() -> None:
 
 @app.command()
 def run() -> None:
-    """Start the bot: Telegram when a token is set, otherwise the console on demo data."""
+    """Start the bot: Telegram and/or Zalo when tokens are set, else the console on demo data."""
     settings = Settings()
     compose.setup_logging(settings.log_level)
-    if settings.telegram_bot_token is None:
+    if not settings.has_channel:
         asyncio.run(runner.run_console(settings, "an", demo=settings.demo_data))
         return
-    asyncio.run(runner.run_telegram(settings))
+    asyncio.run(runner.run_channels(settings))
 
 
 @app.command()

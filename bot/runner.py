@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -21,9 +21,6 @@ from bot.ratelimit import Limits
 from bot.settings import Settings
 from handlers import texts
 from reminders.schedule import DueJob, start_scheduler
-
-if TYPE_CHECKING:
-    from aiogram import Bot, Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -82,63 +79,115 @@ async def run_console(settings: Settings, user: str, *, demo: bool) -> None:
         await runtime.db.dispose()
 
 
-async def run_telegram(settings: Settings) -> None:
-    # aiogram takes seconds to import: only the Telegram path pays for it.
-    from bot.tg.app import make_bot, make_dispatcher, set_commands
-    from bot.tg.channel import TelegramChannel
-
-    # aiogram takes seconds to import: only the Telegram path pays for it.
-
+async def run_channels(settings: Settings) -> None:
+    """Telegram and/or Zalo, polling or on one webhook server, until SIGINT or SIGTERM."""
     redact_logs(settings.secrets())
     runtime = await compose.build(settings)
-    polling = settings.telegram_mode == "polling"
-    bot = make_bot(settings)
-    dispatcher = make_dispatcher(runtime.handlers, retry_failures=polling)
-    limits = Limits(
-        settings.telegram_rate_per_second,
-        settings.telegram_rate_per_chat_second,
-        settings.telegram_rate_per_group_minute,
-    )
-    try:
-        await set_commands(bot)
-        async with background(runtime, [TelegramChannel(bot, limits)]):
-            if polling:
-                await bot.delete_webhook()
-                log.info("Telegram: long polling")
-                await dispatcher.start_polling(
-                    bot,
-                    allowed_updates=dispatcher.resolve_used_update_types(),
-                    close_bot_session=False,
-                )
-            else:
-                await _serve_webhook(settings, bot, dispatcher)
-    finally:
-        await bot.session.close()
-        await runtime.db.dispose()
-
-
-async def _serve_webhook(settings: Settings, bot: Bot, dispatcher: Dispatcher) -> None:
-
-    from bot.tg.app import WEBHOOK_PATH, webhook_route
-
-    assert settings.webhook_secret is not None and settings.webhook_base_url
-    app = web.Application()
-    webhook_route(app, bot, dispatcher, settings.webhook_secret.get_secret_value())
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, settings.web_host, settings.web_port).start()
-    await bot.set_webhook(
-        url=settings.webhook_base_url.rstrip("/") + WEBHOOK_PATH,
-        secret_token=settings.webhook_secret.get_secret_value(),
-        allowed_updates=dispatcher.resolve_used_update_types(),
-    )
-    log.info("Telegram: webhook on %s:%d%s", settings.web_host, settings.web_port, WEBHOOK_PATH)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    served = Served(web.Application())
     try:
-        await stop.wait()
+        if settings.telegram_bot_token:
+            await _add_telegram(settings, runtime, served)
+        if settings.zalo_bot_token:
+            await _add_zalo(settings, runtime, served, stop)
+        async with background(runtime, served.channels):
+            site = await served.start_web(settings)
+            await served.run(stop)
+            if site is not None:
+                await site.cleanup()  # finishes the requests in hand
     finally:
-        await runner.cleanup()  # finishes the requests in hand
+        for close in reversed(served.closers):
+            await close()
+        await runtime.db.dispose()
+
+
+@dataclass
+class Served:
+    app: web.Application
+    channels: list[Channel] = field(default_factory=list)
+    loops: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    stoppers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    webhooks: int = 0
+
+    async def start_web(self, settings: Settings) -> web.AppRunner | None:
+        if not self.webhooks:
+            return None
+        runner = web.AppRunner(self.app)
+        await runner.setup()
+        await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+        log.info("webhooks served on %s:%d", settings.web_host, settings.web_port)
+        return runner
+
+    async def run(self, stop: asyncio.Event) -> None:
+        tasks = [asyncio.ensure_future(loop()) for loop in self.loops]
+        await stop.wait()
+        for stopper in self.stoppers:
+            await stopper()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _add_telegram(settings: Settings, runtime: compose.Runtime, served: Served) -> None:
+    # aiogram takes seconds to import: only the Telegram path pays for it.
+    from bot.tg.app import WEBHOOK_PATH, make_bot, make_dispatcher, set_commands, webhook_route
+    from bot.tg.channel import TelegramChannel
+
+    polling = settings.telegram_mode == "polling"
+    bot = make_bot(settings)
+    dispatcher = make_dispatcher(runtime.handlers, retry_failures=polling)
+    served.closers.append(bot.session.close)
+    limits = Limits(
+        settings.telegram_rate_per_second,
+        settings.telegram_rate_per_chat_second,
+        settings.telegram_rate_per_group_minute,
+    )
+    served.channels.append(TelegramChannel(bot, limits))
+    await set_commands(bot)
+    updates = dispatcher.resolve_used_update_types()
+    if polling:
+        await bot.delete_webhook()
+        served.loops.append(
+            lambda: dispatcher.start_polling(
+                bot, allowed_updates=updates, handle_signals=False, close_bot_session=False
+            )
+        )
+        served.stoppers.append(dispatcher.stop_polling)
+        return
+    assert settings.webhook_secret is not None and settings.webhook_base_url
+    secret = settings.webhook_secret.get_secret_value()
+    webhook_route(served.app, bot, dispatcher, secret)
+    served.webhooks += 1
+    url = settings.webhook_base_url.rstrip("/") + WEBHOOK_PATH
+    await bot.set_webhook(url=url, secret_token=secret, allowed_updates=updates)
+
+
+async def _add_zalo(
+    settings: Settings, runtime: compose.Runtime, served: Served, stop: asyncio.Event
+) -> None:
+    from bot.zalo import channel as zalo
+    from bot.zalo.client import ClientSettings, ZaloBotClient
+
+    assert settings.zalo_bot_token is not None
+    client = ZaloBotClient(
+        settings.zalo_bot_token.get_secret_value(), ClientSettings(base_url=settings.zalo_api_base)
+    )
+    served.closers.append(client.aclose)
+    limits = Limits(
+        settings.zalo_rate_per_second,
+        settings.zalo_rate_per_chat_second,
+        settings.zalo_rate_per_group_minute,
+    )
+    served.channels.append(zalo.ZaloChannel(client, limits))
+    if settings.zalo_mode == "polling":
+        await client.delete_webhook()
+        served.loops.append(lambda: zalo.poll(client, runtime.handlers, stop))
+        return
+    assert settings.zalo_webhook_secret is not None and settings.webhook_base_url
+    secret = settings.zalo_webhook_secret.get_secret_value()
+    zalo.webhook_route(served.app, client, runtime.handlers, secret)
+    served.webhooks += 1
+    await client.set_webhook(settings.webhook_base_url.rstrip("/") + zalo.WEBHOOK_PATH, secret)

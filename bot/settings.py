@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"  # where the webhook server listens (behind a reverse proxy)
     web_port: int = Field(8080, ge=1, le=65535)
 
+    zalo_bot_token: SecretStr | None = None
+    zalo_api_base: str = "https://bot-api.zaloplatforms.com"
+    zalo_mode: Literal["polling", "webhook"] = "polling"
+    zalo_webhook_secret: SecretStr | None = None
+    zalo_rate_per_second: float = Field(10, gt=0)  # Zalo publishes no limits: stay gentle
+    zalo_rate_per_chat_second: float = Field(1, gt=0)
+    zalo_rate_per_group_minute: float = Field(10, gt=0)
+
     per_entry_cap: int = Field(500, ge=1, le=100_000)
     period_grace_days: int = Field(5, ge=0, le=27)
     demo_data: bool = True  # seed the demo commune into an empty database when no token is set
@@ -50,12 +58,23 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Settings:
-        token = self.telegram_bot_token
-        if token is not None and token.get_secret_value().strip() in PLACEHOLDERS:
-            if self.environment == "production":
-                raise ValueError("TELEGRAM_BOT_TOKEN is a placeholder; set the real token")
-            self.telegram_bot_token = None
+        for name in ("telegram_bot_token", "zalo_bot_token"):
+            token = getattr(self, name)
+            if token is not None and token.get_secret_value().strip() in PLACEHOLDERS:
+                if self.environment == "production":
+                    raise ValueError(f"{name.upper()} is a placeholder; set the real token")
+                setattr(self, name, None)
+        if self.zalo_bot_token and self.zalo_mode == "webhook":
+            secret = self.zalo_webhook_secret.get_secret_value() if self.zalo_webhook_secret else ""
+            if not self.webhook_base_url or len(secret) < 16:
+                raise ValueError(
+                    "Zalo webhook mode needs WEBHOOK_BASE_URL and ZALO_WEBHOOK_SECRET (16+)"
+                )
         return self
+
+    @property
+    def has_channel(self) -> bool:
+        return self.telegram_bot_token is not None or self.zalo_bot_token is not None
 
     @model_validator(mode="after")
     def _webhook_needs_url_and_secret(self) -> Settings:
@@ -69,7 +88,12 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """What must never appear in logs."""
-        values = [self.telegram_bot_token, self.webhook_secret]
+        values = [
+            self.telegram_bot_token,
+            self.webhook_secret,
+            self.zalo_bot_token,
+            self.zalo_webhook_secret,
+        ]
         return [v.get_secret_value() for v in values if v is not None]
 
     @property

@@ -1,0 +1,100 @@
+"""Receiving from and sending to Zalo: the polling loop, the webhook route, the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from bot.delivery import PermanentError, RetryAfter, TransientError
+from bot.ratelimit import Limits
+from bot.render import html_to_plain
+from bot.zalo.client import ZaloBotClient, ZaloError
+from bot.zalo.convert import PLATFORM, from_update
+from handlers.app import Handlers
+from handlers.types import Outcome
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+WEBHOOK_PATH = "/zalo"
+SECRET_HEADER = "X-Bot-Api-Secret-Token"
+
+
+async def answer(client: ZaloBotClient, handlers: Handlers, update: dict[str, Any]) -> Outcome:
+    """One update through the handlers; replies as plain text (Zalo has no HTML)."""
+    incoming = from_update(update)
+    if incoming is None:
+        return Outcome()
+    outcome = await handlers.handle(incoming)
+    for reply in outcome.replies:
+        # No inline buttons on Zalo: receipts already say what to type (/huy CODE).
+        await client.send_message(incoming.chat_id, html_to_plain(reply.html))
+    return outcome
+
+
+async def poll(
+    client: ZaloBotClient, handlers: Handlers, stop: asyncio.Event, timeout: int = 30
+) -> None:
+    """Long polling until `stop`; a failing update is retried, then logged."""
+    while not stop.is_set():
+        try:
+            updates = await client.get_updates(timeout=timeout)
+        except ZaloError as err:
+            log.warning("Zalo getUpdates failed: %s", err)
+            await asyncio.sleep(2)
+            continue
+        for update in updates:
+            for attempt in range(3):
+                try:
+                    await answer(client, handlers, update)
+                    break
+                except Exception:
+                    log.exception("Zalo update failed (attempt %d/3)", attempt + 1)
+                    await asyncio.sleep(0.5 * 2**attempt)
+
+
+def webhook_route(
+    app: web.Application, client: ZaloBotClient, handlers: Handlers, secret: str
+) -> None:
+    """POST /zalo: checks X-Bot-Api-Secret-Token; a failing update answers 500."""
+
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return web.Response(status=401)
+        try:
+            update = await request.json()
+        except ValueError:
+            return web.Response(status=400)
+        if not isinstance(update, dict):
+            return web.Response(status=400)
+        try:
+            await answer(client, handlers, update)
+        except Exception:
+            log.exception("Zalo webhook update failed")
+            return web.Response(status=500)
+        return web.json_response({"ok": True})
+
+    app.router.add_post(WEBHOOK_PATH, receive)
+
+
+class ZaloChannel:
+    """The outbox's way into Zalo. Charts need a public URL; without one the text goes alone."""
+
+    platform = PLATFORM
+
+    def __init__(self, client: ZaloBotClient, limits: Limits) -> None:
+        self.client, self.limits = client, limits
+
+    async def send(self, message: OutboxMessage) -> None:
+        try:
+            await self.client.send_message(message.chat_id, html_to_plain(message.html))
+        except ZaloError as err:
+            if err.code == 429:
+                raise RetryAfter(5.0) from err
+            if err.transient:
+                raise TransientError(str(err)) from err
+            raise PermanentError(str(err)) from err

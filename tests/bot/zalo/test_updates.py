@@ -1,0 +1,119 @@
+"""Zalo update shapes and the webhook: secret header, wrapped and flat, duplicates."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.zalo.channel import SECRET_HEADER, WEBHOOK_PATH, webhook_route
+from bot.zalo.client import ClientSettings, ZaloBotClient
+from bot.zalo.convert import from_update
+from handlers.app import Handlers
+from handlers.types import Kind, Rules
+from storage.db import Database
+from tests.conftest import FixedClock, World
+
+SECRET = "zalo-webhook-secret-0123"
+
+
+def text_update(text: str, message_id: str = "m-1", **sender: Any) -> dict[str, Any]:
+    return {
+        "event_name": "message.text.received",
+        "message": {
+            "message_id": message_id, "date": 1763700000, "text": text,
+            "from": {"id": "zu-an", "is_bot": False, **(sender or {"display_name": "An"})},
+            "chat": {"id": "zu-an", "chat_type": "PRIVATE"}, "some_new_field": {"x": 1},
+        },
+    }  # fmt: skip
+
+
+def test_flat_and_wrapped_shapes_and_both_name_fields() -> None:
+    flat = from_update(text_update("vneid 5"))
+    wrapped = from_update({"ok": True, "result": text_update("vneid 5", first_name="Bình")})
+    assert flat is not None and wrapped is not None
+    assert (flat.key, flat.text, flat.kind, flat.display_name) == (
+        "zalo:message.text.received:m-1",
+        "vneid 5",
+        Kind.text,
+        "An",
+    )
+    assert wrapped.display_name == "Bình" and not wrapped.is_group
+
+
+def test_non_text_events_and_junk() -> None:
+    sticker = text_update("")
+    sticker["event_name"] = "message.sticker.received"
+    sticker["message"].pop("text")
+    converted = from_update(sticker)
+    assert converted is not None and converted.kind is Kind.other
+    group = text_update("/bc vneid 1")
+    group["message"]["chat"] = {"id": "g-1", "chat_type": "GROUP"}
+    assert from_update(group).is_group  # type: ignore[union-attr]
+    assert from_update({"event_name": "message.text.received"}) is None
+    assert from_update({"ok": True, "result": None}) is None
+
+
+@pytest.fixture
+async def client(db: Database, clock: FixedClock, world: World) -> AsyncIterator[TestClient]:
+    async with db.transaction() as store:
+        an = await store.members.by_identity("test", "an")
+        assert an is not None
+        await store.members.link(an, "zalo", "zu-an", "An")
+    sent: list[dict[str, Any]] = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, json={"ok": True, "result": {"message_id": "out"}})
+
+    zalo = ZaloBotClient(
+        "1:t", ClientSettings(base_url="http://127.0.0.1:9"), httpx.MockTransport(api)
+    )
+    app = web.Application()
+    webhook_route(app, zalo, Handlers(db, clock=clock, rules=Rules()), SECRET)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
+        test_client.sent = sent  # type: ignore[attr-defined]
+        yield test_client
+    await zalo.aclose()
+
+
+async def vneid(db: Database) -> int:
+    async with db.transaction() as store:
+        return (await store.entries.totals(date(2026, 11, 1), date(2026, 11, 30))).get("vneid", 0)
+
+
+async def post(client: TestClient, body: dict[str, Any], secret: str | None = SECRET) -> int:
+    headers = {SECRET_HEADER: secret} if secret else {}
+    return (await client.post(WEBHOOK_PATH, json=body, headers=headers)).status
+
+
+async def test_the_secret_header_is_required(client: TestClient, db: Database) -> None:
+    assert await post(client, text_update("vneid 5"), secret="nope") == 401
+    assert await post(client, text_update("vneid 5"), secret=None) == 401
+    assert await vneid(db) == 0 and client.sent == []  # type: ignore[attr-defined]
+
+
+async def test_both_shapes_and_duplicates_count_once(client: TestClient, db: Database) -> None:
+    assert await post(client, text_update("vneid 5", "m-9")) == 200
+    assert await post(client, {"ok": True, "result": text_update("vneid 5", "m-9")}) == 200
+    statuses = await asyncio.gather(
+        *(post(client, text_update("vneid 2", "m-10")) for _ in range(5))
+    )
+    assert statuses == [200] * 5
+    assert await vneid(db) == 7
+    texts = [m["text"] for m in client.sent]  # type: ignore[attr-defined]
+    assert len(texts) == 2 and all("<" not in t for t in texts)
+
+
+async def test_a_sticker_gets_a_polite_answer(client: TestClient) -> None:
+    sticker = text_update("", "m-20")
+    sticker["event_name"] = "message.sticker.received"
+    assert await post(client, sticker) == 200
+    assert "chỉ đọc được tin nhắn chữ" in client.sent[0]["text"]  # type: ignore[attr-defined]
