@@ -48,7 +48,8 @@ def ok(result: object) -> httpx.Response:
         (lambda c: c.get_webhook_info(), "getWebhookInfo", {}),
         (lambda c: c.send_photo("u1", "https://x.vn/c.png", "Tổng hợp"), "sendPhoto",
          {"chat_id": "u1", "photo": "https://x.vn/c.png", "caption": "Tổng hợp"}),
-        (lambda c: c.send_chat_action("u1"), "sendChatAction", {"chat_id": "u1", "action": "typing"}),
+        (lambda c: c.send_chat_action("u1"), "sendChatAction",
+         {"chat_id": "u1", "action": "typing"}),
     ],
 )  # fmt: skip
 async def test_every_method_posts_json_to_its_url(
