@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from handlers import commands as cmd
-from handlers import join, me, notices, progress, report, team, texts
+from handlers import join, link, me, notices, progress, report, team, texts
 from handlers.context import Ctx, UserError
 from handlers.permissions import at_least
 from handlers.types import Clock, Incoming, Outcome, Reply, Rules
@@ -41,7 +41,7 @@ COMMANDS: dict[str, tuple[Handler, Role]] = {
 }
 HELP_ORDER = [
     "bc", "vneid", "huy", "sua", "toi", "chitieu", "tiendo", "chuabaocao", "thanhvien", "khoa",
-    "moi", "xuat", "vang", "tonghop", "ganhom", "thongbao", "huythongbao", "help",
+    "moi", "xuat", "lienket", "vang", "tonghop", "ganhom", "thongbao", "huythongbao", "help",
 ]  # fmt: skip
 
 
@@ -94,6 +94,8 @@ class Handlers:
         await self._identify(ctx)
         if name in ("start", "thamgia"):
             return await (_start if name == "start" else join.join)(ctx, args)
+        if name == "lienket":
+            return await link.link(ctx, args)
         if name in ("help", "trogiup"):
             return await _help(ctx, args)
         pressed = name == cmd.BUTTON  # a button press is answered with a toast

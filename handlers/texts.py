@@ -257,6 +257,7 @@ COMMAND_HELP = {
     "khoa": "/khoa SỐ — khóa một thành viên (số liệu vẫn giữ)",
     "moi": "/moi [MÃ_ĐƠN_VỊ] [VAI_TRÒ] — tạo mã mời kèm mã QR",
     "xuat": "/xuat [MÃ_ĐƠN_VỊ] [2026-11|2026-Q4|2026] — xuất bảng tổng hợp Excel",
+    "lienket": "/lienket — lấy mã để dùng chung một tài khoản trên Zalo và Telegram",
     "vang": "/vang 30/11 — báo đi vắng đến ngày đó (không bị nhắc); /vang hủy",
     "tonghop": "/tonghop [MÃ_ĐƠN_VỊ] — bảng tổng hợp tuần kèm biểu đồ",
     "ganhom": "/ganhom MÃ_ĐƠN_VỊ — (trong nhóm) gắn nhóm với đơn vị để nhận tổng hợp tuần",
@@ -325,6 +326,28 @@ def export_title(unit: str, period: str) -> str:
 
 def export_ready(unit: str, period: str) -> str:
     return f"📄 Bảng tổng hợp <b>{esc(unit)}</b> kỳ {esc(period)} (Excel, kèm số liệu chi tiết)."
+
+
+# --- one person, two apps ------------------------------------------------------------------
+
+LINK_BAD_CODE = (
+    "Mã liên kết không đúng hoặc đã hết hạn. Gõ /lienket trên ứng dụng kia để lấy mã mới."
+)
+LINK_SAME_APP = "Hãy gửi mã này trên ứng dụng còn lại (Zalo hoặc Telegram), không phải ở đây."
+LINK_ALREADY = "Hai tài khoản này đã được liên kết rồi."
+LINK_OTHER_UNIT = "Tài khoản này thuộc đơn vị khác, không thể gộp. Hãy liên hệ lãnh đạo xã."
+
+
+def link_code(code: str, minutes: int) -> str:
+    return (
+        f"🔗 Mã liên kết: <code>{esc(code)}</code> (dùng trong {minutes} phút).\n"
+        f"Trên ứng dụng còn lại, gửi: <code>/lienket {esc(code)}</code> — hai tài khoản sẽ là "
+        "một: chung số liệu, chung lời nhắc."
+    )
+
+
+def linked(name: str) -> str:
+    return f"✅ Đã liên kết: từ nay hai tài khoản là một, của <b>{esc(name)}</b>."
 
 
 # --- leaders: invites and members ---------------------------------------------------------

@@ -222,3 +222,14 @@ class Broadcast(SQLModel, table=True):
     chat_id: str = Field(default="", max_length=64)
     progress_message_id: str = ""  # the channel's message that shows "đã gửi 120/450"
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class LinkCode(SQLModel, table=True):
+    """A one-time code that joins a second app's account to the same member (/lienket)."""
+
+    __tablename__ = "link_code"
+    code: str = Field(primary_key=True, max_length=16)
+    member_id: int = Field(foreign_key="member.id")
+    platform: str = Field(max_length=16)  # where it was asked for: it must be used elsewhere
+    expires_at: datetime = Field(sa_column=_ts())
+    used_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

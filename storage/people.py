@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.codes import random_code
-from storage.models import Chat, Identity, Invite, Level, Member, Role, Unit
+from storage.models import Chat, Entry, Identity, Invite, Level, LinkCode, Member, Role, Unit
 
 INVITE_LENGTH = 8
 
@@ -251,3 +251,38 @@ class Chats:
         if scope is not None:
             stmt = stmt.where(col(Unit.path).startswith(scope.path))
         return [(c, u) for c, u in (await self.s.exec(stmt)).all()]
+
+
+class Links:
+    """One person, two apps: one-time codes and the merge they allow."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def create(self, member_id: int, platform: str, expires_at: datetime) -> str:
+        link = LinkCode(
+            code=random_code(6), member_id=member_id, platform=platform, expires_at=expires_at
+        )
+        self.s.add(link)
+        await self.s.flush()
+        return link.code
+
+    async def use(self, code: str, now: datetime) -> LinkCode | None:
+        """The unexpired, unused code (now used), or None."""
+        stmt = (
+            update(LinkCode)
+            .where(col(LinkCode.code) == code, col(LinkCode.used_at).is_(None))
+            .where(col(LinkCode.expires_at) > now)
+            .values(used_at=now)
+        )
+        if not (await self.s.exec(stmt)).rowcount:
+            return None
+        return await self.s.get(LinkCode, code)
+
+    async def merge(self, into: Member, other: Member) -> None:
+        """Everything of `other` (identities, entries) becomes `into`'s; `other` is retired."""
+        for model in (Identity, Entry):
+            stmt = update(model).where(col(model.member_id) == other.id).values(member_id=into.id)
+            await self.s.exec(stmt)
+        other.active = False
+        await self.s.flush()

@@ -1,0 +1,44 @@
+"""`/lienket`: one person on two apps. A code asked for on one app, sent from the other,
+makes both accounts one member: one set of reports, one reminder."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from handlers import texts
+from handlers.context import Ctx, UserError
+from handlers.types import Reply
+
+LIFETIME = timedelta(minutes=15)
+
+
+async def link(ctx: Ctx, args: str) -> Reply:
+    code = args.strip().split()[0].upper() if args.strip() else ""
+    if not code:
+        if ctx.member is None:
+            raise UserError(texts.STRANGER)
+        made = await ctx.store.links.create(
+            ctx.member.id or 0, ctx.msg.platform, ctx.now + LIFETIME
+        )
+        return Reply(texts.link_code(made, int(LIFETIME.total_seconds() // 60)))
+    used = await ctx.store.links.use(code, ctx.now)
+    if used is None:
+        raise UserError(texts.LINK_BAD_CODE)
+    if used.platform == ctx.msg.platform:
+        raise UserError(texts.LINK_SAME_APP)
+    owner = await ctx.store.members.get(used.member_id)
+    assert owner is not None
+    if ctx.member is not None and ctx.member.id == owner.id:
+        return Reply(texts.LINK_ALREADY)
+    if ctx.member is None:
+        identity = await ctx.store.members.link(
+            owner, ctx.msg.platform, ctx.msg.user_id, ctx.msg.display_name
+        )
+        if not ctx.msg.is_group:
+            identity.private_chat_id = ctx.msg.chat_id
+    elif ctx.member.unit_id != owner.unit_id:
+        raise UserError(texts.LINK_OTHER_UNIT)
+    else:
+        await ctx.store.links.merge(owner, ctx.member)
+    await ctx.store.audit(owner.id, "link", f"{ctx.msg.platform}:{ctx.msg.user_id}")
+    return Reply(texts.linked(owner.name))
