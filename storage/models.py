@@ -233,3 +233,14 @@ class LinkCode(SQLModel, table=True):
     platform: str = Field(max_length=16)  # where it was asked for: it must be used elsewhere
     expires_at: datetime = Field(sa_column=_ts())
     used_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class OaToken(SQLModel, table=True):
+    """The Zalo OA's tokens. The refresh token is single-use: the new one is stored before
+    the new access token is used, so a crash in between cannot lose it."""
+
+    __tablename__ = "oa_token"
+    app_id: str = Field(primary_key=True, max_length=64)
+    access_token: str = ""
+    refresh_token: str
+    expires_at: datetime = Field(sa_column=_ts())

@@ -10,7 +10,18 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.codes import random_code
-from storage.models import Chat, Entry, Identity, Invite, Level, LinkCode, Member, Role, Unit
+from storage.models import (
+    Chat,
+    Entry,
+    Identity,
+    Invite,
+    Level,
+    LinkCode,
+    Member,
+    OaToken,
+    Role,
+    Unit,
+)
 
 INVITE_LENGTH = 8
 
@@ -285,4 +296,20 @@ class Links:
             stmt = update(model).where(col(model.member_id) == other.id).values(member_id=into.id)
             await self.s.exec(stmt)
         other.active = False
+        await self.s.flush()
+
+
+class OaTokens:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def get(self, app_id: str) -> OaToken | None:
+        return await self.s.get(OaToken, app_id)
+
+    async def save(self, app_id: str, access: str, refresh: str, expires_at: datetime) -> None:
+        token = await self.s.get(OaToken, app_id)
+        if token is None:
+            token = OaToken(app_id=app_id, refresh_token=refresh, expires_at=expires_at)
+            self.s.add(token)
+        token.access_token, token.refresh_token, token.expires_at = access, refresh, expires_at
         await self.s.flush()

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.entries import Entries, Indicators, Targets
 from storage.models import AuditLog, ProcessedUpdate, utcnow
 from storage.outbox import Broadcasts, Outbox
-from storage.people import Chats, Invites, Links, Members, Units
+from storage.people import Chats, Invites, Links, Members, OaTokens, Units
 
 
 class Store:
@@ -27,6 +27,7 @@ class Store:
         self.chats = Chats(session)
         self.broadcasts = Broadcasts(session)
         self.links = Links(session)
+        self.oa_tokens = OaTokens(session)
 
     async def claim_update(self, key: str) -> bool:
         """Record an incoming update's key; False when it was already processed.
