@@ -29,6 +29,7 @@ app.add_typer(cli_outbox.app, name="outbox")
 app.command()(cli_data.export)
 app.command()(cli_schedule.remind)
 app.command()(cli_schedule.tally)
+app.command("zalo-oa-token")(cli_data.zalo_oa_token)
 
 
 def main() -> None:

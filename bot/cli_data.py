@@ -16,6 +16,7 @@ from bot.settings import Settings
 from handlers.export import export_unit
 from handlers.target_import import TargetPlan, TargetRow, apply_targets, plan_targets
 from reminders.calendar import parse_period
+from storage.models import utcnow
 from storage.store import Store
 
 targets_app = typer.Typer(help="Targets (chỉ tiêu) per unit, indicator and period.")
@@ -90,3 +91,19 @@ def backup(path: Annotated[Path, typer.Argument(help="Where to write the copy")]
         source.close()
         target.close()
     typer.echo(f"Backed up {url.database} to {path}")
+
+
+def zalo_oa_token(
+    refresh_token: Annotated[str, typer.Argument(help="A refresh token from the Zalo console")],
+) -> None:
+    """Store the OA's first refresh token; the bot refreshes (and re-stores) it from then on."""
+    settings = Settings()
+    if not settings.zalo_oa_app_id:
+        raise typer.BadParameter("set ZALO_OA_APP_ID first")
+    app_id = settings.zalo_oa_app_id
+
+    async def work(store: Store) -> None:
+        await store.oa_tokens.save(app_id, "", refresh_token.strip(), utcnow())
+
+    asyncio.run(in_transaction(settings, work))
+    typer.echo(f"Stored the refresh token for OA app {app_id}.")

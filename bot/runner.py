@@ -94,6 +94,8 @@ async def run_channels(settings: Settings) -> None:
             await _add_telegram(settings, runtime, served)
         if settings.zalo_bot_token:
             await _add_zalo(settings, runtime, served, stop)
+        if settings.has_oa:
+            _add_zalo_oa(settings, runtime, served)
         async with background(runtime, served.channels):
             site = await served.start_web(settings)
             await served.run(stop)
@@ -191,3 +193,22 @@ async def _add_zalo(
     zalo.webhook_route(served.app, client, runtime.handlers, secret)
     served.webhooks += 1
     await client.set_webhook(settings.webhook_base_url.rstrip("/") + zalo.WEBHOOK_PATH, secret)
+
+
+def _add_zalo_oa(settings: Settings, runtime: compose.Runtime, served: Served) -> None:
+    import httpx
+
+    from bot.zalo import oa
+
+    assert settings.zalo_oa_app_id and settings.zalo_oa_app_secret and settings.zalo_oa_webhook_key
+    http = httpx.AsyncClient(timeout=15)
+    served.closers.append(http.aclose)
+    client = oa.OaClient(
+        runtime.db, settings.zalo_oa_app_id, settings.zalo_oa_app_secret.get_secret_value(), http
+    )
+    window = timedelta(hours=settings.zalo_oa_window_hours)
+    limits = Limits(settings.zalo_rate_per_second, settings.zalo_rate_per_chat_second, 1)
+    served.channels.append(oa.OaChannel(client, limits, window))
+    key = settings.zalo_oa_webhook_key.get_secret_value()
+    oa.webhook_route(served.app, client, runtime.handlers, key)
+    served.webhooks += 1

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     zalo_rate_per_chat_second: float = Field(1, gt=0)
     zalo_rate_per_group_minute: float = Field(10, gt=0)
 
+    zalo_oa_app_id: str | None = None  # a commune's Official Account, as a second Zalo mode
+    zalo_oa_app_secret: SecretStr | None = None  # the app's secret key (token refresh)
+    zalo_oa_webhook_key: SecretStr | None = None  # the OA secret key (event signatures)
+    zalo_oa_window_hours: float = Field(168, gt=0)  # the OA may write this long after a message
+
     per_entry_cap: int = Field(500, ge=1, le=100_000)
     period_grace_days: int = Field(5, ge=0, le=27)
     demo_data: bool = True  # seed the demo commune into an empty database when no token is set
@@ -73,8 +78,12 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def has_oa(self) -> bool:
+        return bool(self.zalo_oa_app_id and self.zalo_oa_app_secret and self.zalo_oa_webhook_key)
+
+    @property
     def has_channel(self) -> bool:
-        return self.telegram_bot_token is not None or self.zalo_bot_token is not None
+        return self.telegram_bot_token is not None or self.zalo_bot_token is not None or self.has_oa
 
     @model_validator(mode="after")
     def _webhook_needs_url_and_secret(self) -> Settings:
@@ -93,6 +102,8 @@ class Settings(BaseSettings):
             self.webhook_secret,
             self.zalo_bot_token,
             self.zalo_webhook_secret,
+            self.zalo_oa_app_secret,
+            self.zalo_oa_webhook_key,
         ]
         return [v.get_secret_value() for v in values if v is not None]
 

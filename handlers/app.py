@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from handlers import commands as cmd
 from handlers import join, link, me, notices, progress, report, team, texts
@@ -14,6 +15,7 @@ from storage.db import Database
 from storage.models import Role
 
 log = logging.getLogger(__name__)
+SEEN_PRECISION = timedelta(hours=1)
 
 Handler = Callable[[Ctx, str], Awaitable[Reply]]
 
@@ -126,3 +128,8 @@ class Handlers:
             ctx.unit = await ctx.store.units.get(ctx.member.unit_id)
         if not msg.is_group and identity.private_chat_id != msg.chat_id:
             identity.private_chat_id = msg.chat_id  # where reminders will reach them
+        seen = identity.last_seen_at
+        if seen is None or ctx.now - seen > SEEN_PRECISION:
+            # Some platforms (Zalo OA) only let the bot write within a window after the
+            # person's last message; kept to the hour, not written on every update.
+            identity.last_seen_at = ctx.now

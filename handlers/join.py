@@ -24,6 +24,7 @@ async def join(ctx: Ctx, args: str) -> Reply:
     name = ctx.msg.display_name.strip() or f"{ctx.msg.platform}:{ctx.msg.user_id}"
     member = await ctx.store.members.add(name[:80], joined_unit, invite.role)
     identity = await ctx.store.members.link(member, ctx.msg.platform, ctx.msg.user_id, name[:80])
+    identity.last_seen_at = ctx.now
     if not ctx.msg.is_group:
         identity.private_chat_id = ctx.msg.chat_id
     await ctx.store.audit(member.id, "join", f"{code} {joined_unit.code} {invite.role}")

@@ -34,6 +34,7 @@ async def link(ctx: Ctx, args: str) -> Reply:
         identity = await ctx.store.members.link(
             owner, ctx.msg.platform, ctx.msg.user_id, ctx.msg.display_name
         )
+        identity.last_seen_at = ctx.now
         if not ctx.msg.is_group:
             identity.private_chat_id = ctx.msg.chat_id
     elif ctx.member.unit_id != owner.unit_id:

@@ -90,6 +90,7 @@ class Identity(SQLModel, table=True):
     user_id: str = Field(max_length=64)
     display_name: str = ""
     private_chat_id: str | None = None  # where direct notices go, once the person wrote privately
+    last_seen_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class Chat(SQLModel, table=True):

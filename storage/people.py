@@ -139,6 +139,13 @@ class Members:
         )
         return [(m, u) for m, u in (await self.s.exec(stmt)).all()]
 
+    async def last_seen(self, platform: str, chat_id: str) -> datetime | None:
+        """When the person behind a private chat last wrote to the bot."""
+        stmt = select(Identity.last_seen_at).where(
+            Identity.platform == platform, Identity.private_chat_id == chat_id
+        )
+        return (await self.s.exec(stmt)).first()
+
     async def private_chats(self, member_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
         """member id -> (platform, chat id) of their first identity with a private chat."""
         chats: dict[int, tuple[str, str]] = {}

@@ -11,21 +11,30 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from aiohttp import web
 
+from bot.delivery import PermanentError, TransientError, Undeliverable
+from bot.ratelimit import Limits
+from bot.render import html_to_plain
 from bot.zalo.client import ZaloError
+from handlers.app import Handlers
 from handlers.types import Incoming, Kind
 from storage.db import Database
-from storage.models import utcnow
+from storage.models import OutboxMessage, utcnow
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "zalo_oa"
 OPENAPI = "https://openapi.zalo.me"
 OAUTH = "https://oauth.zaloapp.com"
 SIGNATURE_HEADER = "X-ZEvent-Signature"
+OA_WEBHOOK_PATH = "/zalo-oa"
 
 
 def signature(app_id: str, raw_body: bytes, timestamp: str, secret_key: str) -> str:
@@ -123,3 +132,48 @@ class OaClient:
         if body.get("error", 0) != 0:
             raise ZaloError(int(body["error"]), str(body.get("message", "")))
         return dict(body.get("data") or {})
+
+
+def webhook_route(app: web.Application, oa: OaClient, handlers: Handlers, webhook_key: str) -> None:
+    """POST /zalo-oa: the signature is checked on the raw body before anything else."""
+
+    async def receive(request: web.Request) -> web.Response:
+        raw = await request.read()
+        event = verify(request.headers.get(SIGNATURE_HEADER, ""), oa.app_id, raw, webhook_key)
+        if event is None:
+            return web.Response(status=401)
+        incoming = from_event(event)
+        if incoming is None:
+            return web.json_response({"ok": True})
+        try:
+            outcome = await handlers.handle(incoming)
+            for reply in outcome.replies:
+                await oa.send_text(incoming.chat_id, html_to_plain(reply.html))
+        except Exception:
+            log.exception("Zalo OA event failed")
+            return web.Response(status=500)
+        return web.json_response({"ok": True})
+
+    app.router.add_post(OA_WEBHOOK_PATH, receive)
+
+
+class OaChannel:
+    """The outbox into an OA. The OA may only write within a window after the person's
+    last message: outside it a notification is undeliverable, recorded, never retried."""
+
+    platform = PLATFORM
+
+    def __init__(self, oa: OaClient, limits: Limits, window: timedelta) -> None:
+        self.oa, self.limits, self.window = oa, limits, window
+
+    async def send(self, message: OutboxMessage) -> None:
+        async with self.oa.db.transaction() as store:
+            seen = await store.members.last_seen(PLATFORM, message.chat_id)
+        if seen is None or self.oa.clock() - seen > self.window:
+            raise Undeliverable("outside the Zalo OA reply window")
+        try:
+            await self.oa.send_text(message.chat_id, html_to_plain(message.html))
+        except ZaloError as err:
+            raise (TransientError if err.transient else PermanentError)(str(err)) from err
+        except httpx.TransportError as err:
+            raise TransientError(type(err).__name__) from err

@@ -128,3 +128,51 @@ async def test_a_spent_refresh_token_is_an_error_not_a_silent_failure(
         with pytest.raises(ZaloError) as err:
             await OaClient(db, APP, SECRET, http, clock=lambda: NOW).send_text("u", "x")
     assert err.value.code == -14014
+
+
+async def test_the_oa_webhook_verifies_answers_and_keeps_the_window(
+    db: Database, oa: FakeOA
+) -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.ratelimit import Limits
+    from bot.zalo.oa import OA_WEBHOOK_PATH, SIGNATURE_HEADER, OaChannel, webhook_route
+    from handlers.app import Handlers
+    from storage.models import Level, OutboxMessage
+
+    async with db.transaction() as store:
+        village = await store.units.add("V", "Thôn OA", Level.village)
+        invite = await store.invites.create(
+            village.id or 0, "member", expires_at=NOW + timedelta(days=1)
+        )  # type: ignore[arg-type]
+    clock = {"now": NOW}
+    http = httpx.AsyncClient(transport=httpx.MockTransport(oa))
+    client = OaClient(db, APP, SECRET, http, clock=lambda: clock["now"])
+    app = web.Application()
+    webhook_route(app, client, Handlers(db, clock=lambda: clock["now"]), SECRET)
+    body = json.dumps(
+        {**EVENT, "message": {"text": f"/thamgia {invite.code}", "msg_id": "m-join"}}
+    ).encode()
+    mac = signature(APP, body, EVENT["timestamp"], SECRET)  # type: ignore[arg-type]
+    async with TestClient(TestServer(app, host="127.0.0.1")) as web_client:
+        bad = await web_client.post(
+            OA_WEBHOOK_PATH, data=body, headers={SIGNATURE_HEADER: "mac=0000"}
+        )
+        assert bad.status == 401 and oa.sent == []
+        good = await web_client.post(
+            OA_WEBHOOK_PATH, data=body, headers={SIGNATURE_HEADER: f"mac={mac}"}
+        )
+        assert good.status == 200 and "Chào mừng" in oa.sent[0][1]["message"]["text"]
+    channel = OaChannel(client, Limits(), window=timedelta(days=7))
+    notice = OutboxMessage(
+        key="k", kind="reminder", platform="zalo_oa", chat_id="oa-user-1", html="<b>Nhắc</b>"
+    )
+    await channel.send(notice)  # within the window
+    assert oa.sent[-1][1]["message"]["text"] == "Nhắc"
+    clock["now"] = NOW + timedelta(days=8)
+    from bot.delivery import Undeliverable
+
+    with pytest.raises(Undeliverable):
+        await channel.send(notice)
+    await http.aclose()
