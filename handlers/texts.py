@@ -517,11 +517,17 @@ class Wording:
             "Nếu bạn đi vắng: <code>/vang 30/11</code>."
         )
 
-    def escalation(self, unit: str, missing: list[Unit], period: str, deadline: date) -> str:
-        return (
+    def escalation(
+        self, unit: str, missing: list[Unit], period: str, deadline: date, unreachable: list[str]
+    ) -> str:
+        text = (
             f"⚠️ <b>{esc(unit)}</b>, kỳ {period}, hạn {day_vn(deadline)}:\n{missing_list(missing)}\n"
             "Các thành viên đã được nhắc. Xem chi tiết: /tiendo"
         )
+        if unreachable:
+            names = ", ".join(esc(n) for n in unreachable)
+            text += f"\n📵 Bot không nhắn được cho: {names} — hãy gọi điện hoặc nhắn trực tiếp."
+        return text
 
     def deadline_summary(self, unit: str, rows: list[UnitProgress], period: str) -> str:
         lines = [f"📋 <b>{esc(unit)}</b> — hạn báo cáo kỳ {period} là hôm nay:"]

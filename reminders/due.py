@@ -37,7 +37,9 @@ ADMIN_ROLES = (Role.district_admin, Role.province_admin)
 
 class Wording(Protocol):
     def reminder(self, name: str, unit: str, period: str, deadline: date) -> str: ...
-    def escalation(self, unit: str, missing: list[Unit], period: str, deadline: date) -> str: ...
+    def escalation(
+        self, unit: str, missing: list[Unit], period: str, deadline: date, unreachable: list[str]
+    ) -> str: ...
     def deadline_summary(self, unit: str, rows: list[UnitProgress], period: str) -> str: ...
     def tally(
         self,
@@ -181,14 +183,31 @@ async def _escalate(
     queued = 0
     leaders = await store.members.with_roles([Role.commune_leader])
     chats = await _private_chats(store, leaders)
+    unreached = await _unreached(store, month)
     for leader, unit in leaders:
         missing = await villages_missing(store, unit, month)
         chat = chats.get(leader.id or 0)
         if missing and chat:
-            html = wording.escalation(unit.name, missing, month.key, deadline)
+            names = sorted(m.name for m, u in unreached if u.path.startswith(unit.path))
+            html = wording.escalation(unit.name, missing, month.key, deadline, names)
             key = f"escalation:{month.key}:{event.day}:{leader.id}"
             queued += await _queue(store, key, "escalation", chat, html)
     return queued
+
+
+async def _unreached(store: Store, month: Period) -> list[tuple[Member, Unit]]:
+    """Members whose reminders this month could not be delivered (e.g. outside a window)."""
+    ids = {
+        int(key.rsplit(":", 1)[1])
+        for key in await store.outbox.failed_keys(f"reminder:{month.key}:")
+    }
+    people = []
+    for member_id in sorted(ids):
+        member = await store.members.get(member_id)
+        unit = await store.units.get(member.unit_id) if member else None
+        if member and unit:
+            people.append((member, unit))
+    return people
 
 
 async def _deadline_summaries(store: Store, event: Event, month: Period, wording: Wording) -> int:

@@ -116,6 +116,15 @@ class Outbox:
             message_id, status=status, attempts=attempts, last_error=error[:500], claimed_at=None
         )
 
+    async def failed_keys(self, prefix: str) -> list[str]:
+        """Keys starting with `prefix` that could not be delivered (undeliverable or dead)."""
+        stmt = (
+            select(OutboxMessage.key)
+            .where(col(OutboxMessage.key).startswith(prefix))
+            .where(col(OutboxMessage.status).in_([_S.undeliverable, _S.dead]))
+        )
+        return list((await self.s.exec(stmt)).all())
+
     async def cancel_broadcast(self, broadcast_id: int) -> int:
         stmt = (
             update(OutboxMessage)

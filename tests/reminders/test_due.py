@@ -136,3 +136,15 @@ async def test_reminders_falling_on_holidays_merge_into_one_message(commune: Dat
     assert sorted(r.chat_id for r in rows) == ["dm-an", "dm-binh"]
     kinds = sorted(r.key.split(":")[0] for r in await outbox(commune))
     assert kinds.count("deadline") == 1 and kinds.count("escalation") == 1
+
+
+async def test_the_leader_is_told_who_could_not_be_reached(commune: Database) -> None:
+    planner = Planner()
+    await run_due(commune, vn(date(2026, 11, 13), 9), planner, WORDING)
+    async with commune.transaction() as store:
+        (first,) = [r for r in await store.outbox.with_status("pending") if r.kind == "reminder"]  # type: ignore[arg-type]
+        await store.outbox.mark_failed(first.id or 0, "undeliverable", 1, "outside the OA window")  # type: ignore[arg-type]
+    await run_due(commune, vn(date(2026, 11, 18), 9), planner, WORDING)
+    rows = await outbox(commune)
+    note = next(r for r in rows if r.key.startswith("escalation:2026-11:2026-11-18"))
+    assert "không nhắn được cho: binh" in note.html
