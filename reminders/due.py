@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 VILLAGE_ROLES = (Role.member, Role.village_lead)
 ADMIN_ROLES = (Role.district_admin, Role.province_admin)
+LEADER_ROLES = (Role.commune_leader, *ADMIN_ROLES)
 
 
 class Wording(Protocol):
@@ -228,14 +229,27 @@ async def tally(store: Store, event: Event, wording: Wording) -> int:
     week = week_of(event.day - timedelta(days=7))
     whole_month = month_of(week.end)
     month = Period(whole_month.key, whole_month.start, week.end)  # to date: as of that Sunday
+    targets: list[tuple[str, tuple[str, str], bool, Unit]] = []
+    bound = await store.chats.bound()
+    for chat, unit in bound:
+        key = f"tally:{week.key}:{chat.platform}:{chat.chat_id}"
+        targets.append((key, (chat.platform, chat.chat_id), True, unit))
+    # A unit without a group (Zalo groups are in beta, some communes have none) still gets
+    # its tally: in its leaders' private chats.
+    with_group = {unit.id for _, unit in bound}
+    leaders = [
+        (m, u) for m, u in await store.members.with_roles(LEADER_ROLES) if u.id not in with_group
+    ]
+    chats = await _private_chats(store, leaders)
+    for leader, unit in leaders:
+        if private := chats.get(leader.id or 0):
+            targets.append((f"tally:{week.key}:member:{leader.id}", private, False, unit))
     queued = 0
-    for chat, unit in await store.chats.bound():
+    for key, target, is_group, unit in targets:
         top, rows = await children_progress(store, unit, month, week)
         missing = await villages_missing(store, unit, month)
         html = wording.tally(top, rows, missing, week, month)
         png = wording.chart(top, rows, month)
         file = (f"tien-do-{unit.code}-{week.key}.png", png) if png else None
-        key = f"tally:{week.key}:{chat.platform}:{chat.chat_id}"
-        target = (chat.platform, chat.chat_id)
-        queued += await _queue(store, key, "tally", target, html, is_group=True, file=file)
+        queued += await _queue(store, key, "tally", target, html, is_group=is_group, file=file)
     return queued

@@ -106,6 +106,10 @@ async def test_a_month_of_reminders_escalations_and_tallies(commune: Database) -
     assert "VNEID +3 · 3/—" in tally.html  # An's report of the 10th, in week 46
     assert "Chưa báo cáo (2): Thôn 2, Thôn 3" in tally.html
     assert "<b>Tổng</b>: chưa có số liệu" in by_key["tally:2026-W44:test:group-hk"].html
+    # The district has no group of its own: its admin gets the tally privately.
+    em_tally = next(r for k, r in by_key.items() if k.startswith("tally:2026-W46:member:"))
+    assert em_tally.chat_id == "dm-em" and not em_tally.is_group and "Hoằng Hóa" in em_tally.html
+    assert not any(r.chat_id == "dm-dung" and r.kind == "tally" for r in rows)  # HK has a group
     assert len(rows) == len({r.key for r in rows})
 
 
