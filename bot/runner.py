@@ -17,6 +17,7 @@ from bot.console import ConsoleChannel, ConsoleChat, repl
 from bot.delivery import Channel, DeliverySettings, DeliveryWorker
 from bot.logsafe import redact_logs
 from bot.progress_messages import BroadcastProgress, ProgressBoard
+from bot.public_files import files_route, publisher
 from bot.ratelimit import Limits
 from bot.settings import Settings
 from handlers import texts
@@ -96,6 +97,9 @@ async def run_channels(settings: Settings) -> None:
             await _add_zalo(settings, runtime, served, stop)
         if settings.has_oa:
             _add_zalo_oa(settings, runtime, served)
+        if settings.public_base_url:
+            files_route(served.app, runtime.db)
+            served.webhooks += 1
         async with background(runtime, served.channels):
             site = await served.start_web(settings)
             await served.run(stop)
@@ -183,7 +187,11 @@ async def _add_zalo(
         settings.zalo_rate_per_chat_second,
         settings.zalo_rate_per_group_minute,
     )
-    served.channels.append(zalo.ZaloChannel(client, limits))
+    publish = None
+    if settings.public_base_url:
+        lifetime = timedelta(hours=settings.file_link_hours)
+        publish = publisher(runtime.db, settings.public_base_url, lifetime)
+    served.channels.append(zalo.ZaloChannel(client, limits, publish))
     if settings.zalo_mode == "polling":
         await client.delete_webhook()
         served.loops.append(lambda: zalo.poll(client, runtime.handlers, stop))

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     zalo_oa_webhook_key: SecretStr | None = None  # the OA secret key (event signatures)
     zalo_oa_window_hours: float = Field(168, gt=0)  # the OA may write this long after a message
 
+    public_base_url: str | None = None  # https address of this server, for chart links (Zalo)
+    file_link_hours: float = Field(72, gt=0)
+
     per_entry_cap: int = Field(500, ge=1, le=100_000)
     period_grace_days: int = Field(5, ge=0, le=27)
     demo_data: bool = True  # seed the demo commune into an empty database when no token is set

@@ -245,3 +245,13 @@ class OaToken(SQLModel, table=True):
     access_token: str = ""
     refresh_token: str
     expires_at: datetime = Field(sa_column=_ts())
+
+
+class PublicFile(SQLModel, table=True):
+    """A picture served at an unguessable, expiring URL (Zalo's sendPhoto takes a URL)."""
+
+    __tablename__ = "public_file"
+    token: str = Field(primary_key=True, max_length=64)
+    name: str = ""
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    expires_at: datetime = Field(sa_column=_ts())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -10,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Broadcast, OutboxMessage, OutboxStatus, utcnow
+from storage.models import Broadcast, OutboxMessage, OutboxStatus, PublicFile, utcnow
 
 _S = OutboxStatus
 
@@ -186,3 +187,18 @@ class Broadcasts:
 
     async def sending(self) -> Sequence[Broadcast]:
         return (await self.s.exec(select(Broadcast).where(Broadcast.status == "sending"))).all()
+
+
+class PublicFiles:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def put(self, data: bytes, name: str, expires_at: datetime) -> str:
+        token = secrets.token_urlsafe(24)  # ~144 bits: the URL is the only key
+        self.s.add(PublicFile(token=token, name=name, data=data, expires_at=expires_at))
+        await self.s.flush()
+        return token
+
+    async def get(self, token: str, now: datetime) -> PublicFile | None:
+        found = await self.s.get(PublicFile, token)
+        return found if found is not None and found.expires_at > now else None

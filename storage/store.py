@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.entries import Entries, Indicators, Targets
 from storage.models import AuditLog, ProcessedUpdate, utcnow
-from storage.outbox import Broadcasts, Outbox
+from storage.outbox import Broadcasts, Outbox, PublicFiles
 from storage.people import Chats, Invites, Links, Members, OaTokens, Units
 
 
@@ -27,6 +27,7 @@ class Store:
         self.chats = Chats(session)
         self.broadcasts = Broadcasts(session)
         self.links = Links(session)
+        self.public_files = PublicFiles(session)
         self.oa_tokens = OaTokens(session)
 
     async def claim_update(self, key: str) -> bool:

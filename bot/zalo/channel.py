@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -86,12 +87,20 @@ class ZaloChannel:
 
     platform = PLATFORM
 
-    def __init__(self, client: ZaloBotClient, limits: Limits) -> None:
-        self.client, self.limits = client, limits
+    def __init__(
+        self,
+        client: ZaloBotClient,
+        limits: Limits,
+        publish: Callable[[bytes, str], Awaitable[str]] | None = None,
+    ) -> None:
+        self.client, self.limits, self.publish = client, limits, publish
 
     async def send(self, message: OutboxMessage) -> None:
         try:
             await self.client.send_message(message.chat_id, html_to_plain(message.html))
+            if message.file_data and self.publish is not None:
+                url = await self.publish(message.file_data, message.file_name or "chart.png")
+                await self.client.send_photo(message.chat_id, url)
         except ZaloError as err:
             if err.code == 429:
                 raise RetryAfter(5.0) from err
