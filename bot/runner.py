@@ -179,7 +179,12 @@ async def _add_zalo(
 
     assert settings.zalo_bot_token is not None
     client = ZaloBotClient(
-        settings.zalo_bot_token.get_secret_value(), ClientSettings(base_url=settings.zalo_api_base)
+        settings.zalo_bot_token.get_secret_value(),
+        ClientSettings(
+            base_url=settings.zalo_api_base,
+            timeout=settings.zalo_timeout_seconds,
+            retries=settings.zalo_retries,
+        ),
     )
     served.closers.append(client.aclose)
     limits = Limits(

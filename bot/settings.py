@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     zalo_api_base: str = "https://bot-api.zaloplatforms.com"
     zalo_mode: Literal["polling", "webhook"] = "polling"
     zalo_webhook_secret: SecretStr | None = None
+    zalo_timeout_seconds: float = Field(10, gt=0)
+    zalo_retries: int = Field(3, ge=0, le=10)  # network errors and 5xx, with backoff
     zalo_rate_per_second: float = Field(10, gt=0)  # Zalo publishes no limits: stay gentle
     zalo_rate_per_chat_second: float = Field(1, gt=0)
     zalo_rate_per_group_minute: float = Field(10, gt=0)
