@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.settings import Settings
 from bot.tg import routers
+from bot.webhooks import json_webhook
 from handlers import texts
 from handlers.app import Handlers
 
@@ -51,19 +52,7 @@ def webhook_route(app: web.Application, bot: Bot, dispatcher: Dispatcher, secret
     """POST /telegram: the secret header is checked first; an update that fails answers 500
     so that Telegram delivers it again (and the handlers count it once)."""
 
-    async def receive(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), secret.encode()):
-            return web.Response(status=401)
-        try:
-            update = await request.json()
-        except ValueError:
-            return web.Response(status=400)
-        try:
-            await dispatcher.feed_raw_update(bot, update)
-        except Exception:
-            log.exception("webhook update failed; Telegram will send it again")
-            return web.Response(status=500)
-        return web.Response(status=200)
+    async def process(update: dict[str, Any]) -> None:
+        await dispatcher.feed_raw_update(bot, update)
 
-    app.router.add_post(WEBHOOK_PATH, receive)
+    json_webhook(app, WEBHOOK_PATH, SECRET_HEADER, secret, process)

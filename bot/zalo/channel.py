@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -13,6 +12,7 @@ from aiohttp import web
 from bot.delivery import PermanentError, RetryAfter, TransientError
 from bot.ratelimit import Limits
 from bot.render import html_to_plain
+from bot.webhooks import json_webhook
 from bot.zalo.client import ZaloBotClient, ZaloError
 from bot.zalo.convert import PLATFORM, from_update
 from handlers.app import Handlers
@@ -62,24 +62,10 @@ def webhook_route(
 ) -> None:
     """POST /zalo: checks X-Bot-Api-Secret-Token; a failing update answers 500."""
 
-    async def receive(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), secret.encode()):
-            return web.Response(status=401)
-        try:
-            update = await request.json()
-        except ValueError:
-            return web.Response(status=400)
-        if not isinstance(update, dict):
-            return web.Response(status=400)
-        try:
-            await answer(client, handlers, update)
-        except Exception:
-            log.exception("Zalo webhook update failed")
-            return web.Response(status=500)
-        return web.json_response({"ok": True})
+    async def process(update: dict[str, Any]) -> None:
+        await answer(client, handlers, update)
 
-    app.router.add_post(WEBHOOK_PATH, receive)
+    json_webhook(app, WEBHOOK_PATH, SECRET_HEADER, secret, process)
 
 
 class ZaloChannel:
