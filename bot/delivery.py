@@ -12,7 +12,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -20,6 +20,7 @@ from typing import Protocol
 from bot.ratelimit import Booker, Limits
 from storage.db import Database
 from storage.models import OutboxMessage, OutboxStatus, utcnow
+from storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class DeliveryWorker:
         self.settings = settings or DeliverySettings()
         self.bookers = {name: Booker(c.limits) for name, c in self.channels.items()}
         self._throttled: dict[int, int] = {}
+        self._outcomes: list[Callable[[Store], Awaitable[None]]] = []
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -111,7 +113,15 @@ class DeliveryWorker:
             await store.outbox.release_stale(self.clock(), self.settings.lease)
             rows = await store.outbox.claim(self.clock(), self.settings.batch, list(self.channels))
         if rows:
-            await asyncio.gather(*(self._deliver(row, delay) for row, delay in self._plan(rows)))
+            self._outcomes = []
+            try:
+                await asyncio.gather(*(self._deliver(row, d) for row, d in self._plan(rows)))
+            finally:
+                # One transaction for the batch's outcomes: a crash before it re-sends at
+                # most this batch (the rows stay claimed until their lease runs out).
+                async with self.db.transaction() as store:
+                    for record in self._outcomes:
+                        await record(store)
         return len(rows)
 
     def _plan(self, rows: list[OutboxMessage]) -> list[tuple[OutboxMessage, float]]:
@@ -152,8 +162,8 @@ class DeliveryWorker:
         except Exception as err:  # transient by default: the network, 5xx, timeouts
             await self._retry(row, f"{type(err).__name__}: {err}")
         else:
-            async with self.db.transaction() as store:
-                await store.outbox.mark_sent(row.id or 0, self.clock())
+            sent_at = self.clock()
+            self._outcomes.append(lambda store: store.outbox.mark_sent(row.id or 0, sent_at))
             self._throttled.pop(row.id or 0, None)
         return None
 
@@ -180,11 +190,11 @@ class DeliveryWorker:
         return None
 
     async def _later(self, row: OutboxMessage, at: datetime, attempts: int, why: str) -> None:
-        async with self.db.transaction() as store:
-            await store.outbox.mark_retry(row.id or 0, attempts, at, why)
+        self._outcomes.append(lambda store: store.outbox.mark_retry(row.id or 0, attempts, at, why))
 
     async def _fail(
         self, row: OutboxMessage, status: OutboxStatus, attempts: int, error: str
     ) -> None:
-        async with self.db.transaction() as store:
-            await store.outbox.mark_failed(row.id or 0, status, attempts, error)
+        self._outcomes.append(
+            lambda store: store.outbox.mark_failed(row.id or 0, status, attempts, error)
+        )

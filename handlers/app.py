@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from handlers import commands as cmd
 from handlers import join, link, me, notices, progress, report, team, texts
-from handlers.context import Ctx, UserError
+from handlers.context import Ctx, IndicatorCache, UserError
 from handlers.permissions import at_least
 from handlers.types import Clock, Incoming, Outcome, Reply, Rules
 from storage.db import Database
@@ -64,6 +64,7 @@ class Handlers:
         self.db = db
         self.clock = clock
         self.rules = rules or Rules()
+        self.indicators = IndicatorCache()
 
     async def handle(self, msg: Incoming) -> Outcome:
         """Decide and store in one transaction; an exception leaves nothing behind.
@@ -77,7 +78,9 @@ class Handlers:
         async with self.db.transaction() as store:
             if not await store.claim_update(msg.key):
                 return Outcome(duplicate=True)
-            ctx = Ctx(msg=msg, store=store, now=self.clock(), rules=self.rules)
+            ctx = Ctx(
+                msg=msg, store=store, now=self.clock(), rules=self.rules, cache=self.indicators
+            )
             try:
                 async with store.savepoint():
                     reply = await self._route(ctx, command)

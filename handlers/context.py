@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -28,8 +29,7 @@ class Ctx:
     rules: Rules
     member: Member | None = None
     unit: Unit | None = None
-    _vocabulary: Vocabulary | None = None
-    _labels: dict[str, str] | None = None
+    cache: IndicatorCache | None = None
 
     @property
     def today(self) -> date:
@@ -45,12 +45,36 @@ class Ctx:
         return self.member, self.unit
 
     async def vocabulary(self) -> Vocabulary:
-        if self._vocabulary is None:
-            self._vocabulary = Vocabulary.build(await self.store.indicators.with_aliases())
-        return self._vocabulary
+        return (await self._indicators()).vocabulary
 
     async def labels(self) -> dict[str, str]:
         """Indicator code -> short label, in display order."""
-        if self._labels is None:
-            self._labels = {i.code: i.short or i.code for i in await self.store.indicators.all()}
-        return self._labels
+        return (await self._indicators()).labels
+
+    async def _indicators(self) -> Indicators:
+        if self.cache is None:
+            self.cache = IndicatorCache()
+        return await self.cache.get(self.store)
+
+
+@dataclass(frozen=True)
+class Indicators:
+    vocabulary: Vocabulary
+    labels: dict[str, str]
+
+
+class IndicatorCache:
+    """Indicators and aliases change rarely (an admin adds one); building the vocabulary
+    for every message cost more than storing the report. Reloaded after `ttl` seconds."""
+
+    def __init__(self, ttl: float = 60.0) -> None:
+        self.ttl = ttl
+        self._value: Indicators | None = None
+        self._loaded = 0.0
+
+    async def get(self, store: Store) -> Indicators:
+        if self._value is None or time.monotonic() - self._loaded > self.ttl:
+            vocabulary = Vocabulary.build(await store.indicators.with_aliases())
+            labels = {i.code: i.short or i.code for i in await store.indicators.all()}
+            self._value, self._loaded = Indicators(vocabulary, labels), time.monotonic()
+        return self._value

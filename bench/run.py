@@ -1,0 +1,92 @@
+"""`make bench`: every figure measured in this run against a baseline from the same run.
+
+    python -m bench.run [--smoke]      (writes bench/README.md unless --smoke)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from bench import delivery_bench, intake_bench, tally_bench
+from bench.province import build
+
+SIZES = {
+    "full": {"updates": 2000, "communes": 166, "villages": 4500, "members": 20000,
+             "entries": 1_000_000, "notifications": 10_000, "limit": 200.0},
+    "smoke": {"updates": 50, "communes": 4, "villages": 20, "members": 60,
+              "entries": 2_000, "notifications": 100, "limit": 400.0},
+}  # fmt: skip
+
+
+def startup_and_memory(db_path: Path) -> tuple[float, float]:
+    """Seconds from start to the first answer, and the peak RSS (MB), of a bot process
+    on the province (the console channel: the same handlers, storage and schedule)."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "TELEGRAM_BOT_TOKEN": "", "DEMO_DATA": "false"}
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "console", "--as", "100000"], env=env,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdin and process.stdout
+    process.stdin.write("/help\n")
+    process.stdin.flush()
+    ready = None
+    for line in process.stdout:
+        if "/bc" in line and ready is None:
+            ready = time.perf_counter() - start
+            process.stdin.close()
+    process.wait(timeout=60)
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return ready or float("nan"), peak_kb / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, no README (CI)")
+    args = parser.parse_args()
+    size = SIZES["smoke" if args.smoke else "full"]
+    lines: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        intake = asyncio.run(intake_bench.run(Path(tmp), size["updates"]))
+        lines += intake_bench.report(intake)
+        db_path = Path(tmp) / "province.db"
+        started = time.perf_counter()
+        build(db_path, size["communes"], size["villages"], size["members"], size["entries"])
+        built = time.perf_counter() - started
+        tally = asyncio.run(tally_bench.run(db_path))
+        lines += tally_bench.report(tally, size, built)
+        delivery = asyncio.run(delivery_bench.run(Path(tmp), size["notifications"], size["limit"]))
+        lines += delivery_bench.report(delivery)
+        ready, rss = startup_and_memory(db_path)
+        lines += [
+            "## 4. Memory and start-up",
+            "",
+            f"A bot process (console channel, scheduler and delivery worker) on that province: "
+            f"first answer after **{ready:.2f} s**, peak RSS **{rss:.0f} MB** "
+            f"(target ≤ 200 MB: {'met' if rss <= 200 else 'missed'}).",
+            "",
+        ]
+    text = "\n".join(lines)
+    print(text)
+    if not args.smoke:
+        header = (
+            "# Benchmarks\n\n"
+            f"Measured by `make bench` on {date.today()} ({datetime.now(UTC):%H:%M} UTC), "
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"{platform.platform()}. Every figure is a ratio to a baseline measured in the same run.\n\n"
+        )
+        (Path(__file__).parent / "README.md").write_text(header + text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Tally: the weekly tally and the "not reported" list for a whole province, against the
+bare SQL aggregate over the same rows."""
+
+from __future__ import annotations
+
+import sqlite3
+import statistics
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from reminders.calendar import month_of, week_of
+from reminders.progress import children_progress, villages_missing
+from storage.db import Database
+
+REPEAT = 5
+
+
+def _bare(path: Path, start: date, end: date) -> float:
+    conn = sqlite3.connect(path)
+    times = []
+    for _ in range(REPEAT):
+        began = time.perf_counter()
+        conn.execute(
+            "SELECT unit_id, indicator, SUM(count) FROM entry WHERE cancelled_at IS NULL"
+            " AND day >= ? AND day <= ? GROUP BY unit_id, indicator",
+            (start.isoformat(), end.isoformat()),
+        ).fetchall()
+        times.append(time.perf_counter() - began)
+    conn.close()
+    return statistics.median(times)
+
+
+async def run(path: Path) -> dict[str, Any]:
+    today = date.today()
+    month, week = month_of(today), week_of(today)
+    db = Database(f"sqlite:///{path}")
+    times, missing = [], []
+    async with db.transaction() as store:
+        province = await store.units.by_code("38")
+        assert province is not None
+        for _ in range(REPEAT):
+            began = time.perf_counter()
+            top, rows = await children_progress(store, province, month, week)
+            missing = await villages_missing(store, province, month)
+            times.append(time.perf_counter() - began)
+    await db.dispose()
+    return {"ours": statistics.median(times), "bare": _bare(path, month.start, month.end),
+            "children": len(rows), "missing": len(missing), "total": top.counts}  # fmt: skip
+
+
+def report(r: dict[str, Any], size: dict[str, Any], built: float) -> list[str]:
+    ratio = r["ours"] / r["bare"]
+    ms = 1000 * r["ours"]
+    return [
+        "## 2. Tally",
+        "",
+        f"Synthetic province: {size['communes']} communes, {size['villages']} villages, "
+        f"{size['members']} members, {size['entries']:,} entries (built in {built:.0f} s). The "
+        f"weekly tally of the province (per commune: week and month to date, targets) plus the "
+        f"list of villages without a report this month: **{ms:.0f} ms** (median of {REPEAT}); "
+        f"the bare SQL aggregate over the same month: {1000 * r['bare']:.0f} ms. Ratio "
+        f"**{ratio:.2f}** (target ≤ 2 and under 200 ms: "
+        f"{'met' if ratio <= 2 and ms < 200 else 'missed'}). {r['children']} communes ranked, "
+        f"{r['missing']} villages without a report.",
+        "",
+    ]
