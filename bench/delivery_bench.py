@@ -46,7 +46,9 @@ async def run(tmp: Path, count: int, limit: float) -> dict[str, Any]:
             await store.outbox.enqueue(f"n{n}", kind="broadcast", platform="telegram",
                                        chat_id=f"c{n}", html="Thông báo")  # fmt: skip
     channel = LimitedChannel(limit)
-    worker = DeliveryWorker(db, {"telegram": channel}, DeliverySettings(backoff_base=0.1, batch=100))
+    worker = DeliveryWorker(
+        db, {"telegram": channel}, DeliverySettings(backoff_base=0.1, batch=100)
+    )
     began = time.perf_counter()
     await worker.drain(timeout=3600)
     elapsed = time.perf_counter() - began

@@ -23,7 +23,9 @@ async def _schema(path: Path) -> None:
     await db.dispose()
 
 
-def build(path: Path, communes: int, villages: int, members: int, entries: int, seed: int = 1) -> None:
+def build(
+    path: Path, communes: int, villages: int, members: int, entries: int, seed: int = 1
+) -> None:
     asyncio.run(_schema(path))
     rng = random.Random(seed)
     conn = sqlite3.connect(path)
@@ -39,12 +41,20 @@ def build(path: Path, communes: int, villages: int, members: int, entries: int, 
         parent = 2 + v % communes
         units.append((uid, f"V{v}", f"Thôn {v}", "village", parent, f"/1/{parent}/{uid}/"))
         village_ids.append(uid)
-    conn.executemany("INSERT INTO unit (id, code, name, level, parent_id, path) VALUES (?,?,?,?,?,?)", units)
-    now = datetime.now(UTC).isoformat(sep=" ")
-    people = [(m + 1, f"Người {m}", village_ids[m % villages], "member", 1, now) for m in range(members)]
-    conn.executemany("INSERT INTO member (id, name, unit_id, role, active, created_at) VALUES (?,?,?,?,?,?)", people)
     conn.executemany(
-        "INSERT INTO identity (member_id, platform, user_id, display_name, private_chat_id) VALUES (?,?,?,?,?)",
+        "INSERT INTO unit (id, code, name, level, parent_id, path) VALUES (?,?,?,?,?,?)", units
+    )
+    now = datetime.now(UTC).isoformat(sep=" ")
+    people = [
+        (m + 1, f"Người {m}", village_ids[m % villages], "member", 1, now) for m in range(members)
+    ]
+    conn.executemany(
+        "INSERT INTO member (id, name, unit_id, role, active, created_at) VALUES (?,?,?,?,?,?)",
+        people,
+    )
+    conn.executemany(
+        "INSERT INTO identity (member_id, platform, user_id, display_name, private_chat_id)"
+        " VALUES (?,?,?,?,?)",
         [(m + 1, "telegram", str(100000 + m), "", str(100000 + m)) for m in range(members)],
     )
     today = date.today()
@@ -55,8 +65,10 @@ def build(path: Path, communes: int, villages: int, members: int, entries: int, 
         member = rng.randrange(members)
         day = start + timedelta(days=rng.randrange(span))
         cancelled = now if n % 50 == 0 else None
-        batch.append((f"R{n:07d}", member + 1, village_ids[member % villages], rng.choice(INDICATORS),
-                      rng.randint(1, 20), day.isoformat(), "bench", now, cancelled))  # fmt: skip
+        unit = village_ids[member % villages]
+        count = rng.randint(1, 20)
+        row = (f"R{n:07d}", member + 1, unit, rng.choice(INDICATORS), count, day.isoformat())
+        batch.append((*row, "bench", now, cancelled))
         if len(batch) == 50_000:
             _entries(conn, batch)
             batch = []
@@ -67,7 +79,7 @@ def build(path: Path, communes: int, villages: int, members: int, entries: int, 
 
 def _entries(conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
     conn.executemany(
-        "INSERT INTO entry (receipt, member_id, unit_id, indicator, count, day, source, created_at, cancelled_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO entry (receipt, member_id, unit_id, indicator, count, day, source,"
+        " created_at, cancelled_at) VALUES (?,?,?,?,?,?,?,?,?)",
         rows,
     )

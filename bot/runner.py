@@ -56,8 +56,9 @@ async def background(runtime: compose.Runtime, channels: list[Channel]) -> Async
     try:
         yield
     finally:
+        scheduler.pause()  # no new run starts ...
+        await job.finish()  # ... and one in progress completes before the database closes
         scheduler.shutdown(wait=False)
-        await job.finish()  # a run in progress completes before the database closes
         stop.set()
         await asyncio.wait_for(asyncio.gather(task, progress), timeout=30)
 

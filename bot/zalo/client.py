@@ -11,7 +11,7 @@ import asyncio
 import logging
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import httpx
 
@@ -19,6 +19,23 @@ from bot.render import split_text
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 2000
+
+
+class BotInfo(TypedDict, total=False):
+    id: str
+    account_name: str
+    account_type: str
+    can_join_groups: bool
+
+
+class WebhookInfo(TypedDict, total=False):
+    url: str
+    updated_at: int
+
+
+class SentMessage(TypedDict, total=False):
+    message_id: str
+    date: int
 
 
 class ZaloError(Exception):
@@ -94,8 +111,8 @@ class ZaloBotClient:
             return err
         return ZaloError(0, f"{type(err).__name__}: {str(err).replace(self._token, '***')}")
 
-    async def get_me(self) -> dict[str, Any]:
-        return dict(await self.call("getMe"))
+    async def get_me(self) -> BotInfo:
+        return cast(BotInfo, dict(await self.call("getMe") or {}))
 
     async def get_updates(self, timeout: int = 30) -> list[dict[str, Any]]:
         """Long poll. The documented result is one update; a list is accepted too."""
@@ -112,21 +129,21 @@ class ZaloBotClient:
     async def delete_webhook(self) -> Any:
         return await self.call("deleteWebhook")
 
-    async def get_webhook_info(self) -> dict[str, Any]:
-        return dict(await self.call("getWebhookInfo") or {})
+    async def get_webhook_info(self) -> WebhookInfo:
+        return cast(WebhookInfo, dict(await self.call("getWebhookInfo") or {}))
 
-    async def send_message(self, chat_id: str, text: str) -> list[Any]:
+    async def send_message(self, chat_id: str, text: str) -> list[SentMessage]:
         """Texts over 2,000 characters go as several messages, split on line boundaries."""
         return [
             await self.call("sendMessage", {"chat_id": chat_id, "text": part})
             for part in split_text(text, TEXT_LIMIT)
         ]
 
-    async def send_photo(self, chat_id: str, photo_url: str, caption: str = "") -> Any:
+    async def send_photo(self, chat_id: str, photo_url: str, caption: str = "") -> SentMessage:
         payload = {"chat_id": chat_id, "photo": photo_url}
         if caption:
             payload["caption"] = caption[:TEXT_LIMIT]
-        return await self.call("sendPhoto", payload)
+        return cast(SentMessage, await self.call("sendPhoto", payload) or {})
 
     async def send_chat_action(self, chat_id: str, action: str = "typing") -> Any:
         return await self.call("sendChatAction", {"chat_id": chat_id, "action": action})

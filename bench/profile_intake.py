@@ -1,0 +1,49 @@
+"""How many SQL statements one report costs, and how long: `python -m bench.profile_intake`."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot
+from sqlalchemy import event
+
+from bench.intake_bench import NullSession, _world, updates
+from bot.tg.app import make_dispatcher
+from handlers.app import Handlers
+from handlers.types import Rules
+from storage.db import Database
+from storage.models import utcnow
+
+
+async def main() -> None:
+    db = Database(f"sqlite:///{Path(tempfile.mkdtemp()) / 'profile.db'}")
+    await _world(db)
+    statements: list[str] = []
+
+    @event.listens_for(db.engine.sync_engine, "before_cursor_execute")
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split()[:3]))
+
+    bot = Bot("123456:BENCH", session=NullSession())
+    dispatcher = make_dispatcher(Handlers(db, clock=utcnow, rules=Rules()), retry_failures=True)
+    batch = updates(420)
+    for update in batch[:20]:  # warm up
+        await dispatcher.feed_raw_update(bot, update)
+    statements.clear()
+    started = time.perf_counter()
+    for update in batch[20:]:
+        await dispatcher.feed_raw_update(bot, update)
+    per_update = (time.perf_counter() - started) / 400
+    print(f"{1000 * per_update:.1f} ms and {len(statements) / 400:.1f} statements per report")
+    for statement, n in Counter(statements).most_common():
+        print(f"{n / 400:5.2f}  {statement}")
+    await db.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
