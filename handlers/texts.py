@@ -12,7 +12,6 @@ from html import escape
 
 from handlers.grammar import ReportError
 from reminders.calendar import Period
-from reminders.chart import ChartLabels, ChartRow, render_progress_chart
 from reminders.progress import UnitProgress
 from storage.models import Member, Unit
 
@@ -560,6 +559,8 @@ class Wording:
 
     def chart(self, top: UnitProgress, rows: list[UnitProgress], month: Period) -> bytes | None:
         """Bars of % of target per unit; None when no unit has a target to measure against."""
+        from reminders.chart import ChartLabels, ChartRow, render_progress_chart  # matplotlib: ~1 s
+
         chart_rows = [ChartRow(r.unit.name, r.counts, r.targets) for r in rows or [top]]
         if not any(r.targets for r in chart_rows):
             return None
