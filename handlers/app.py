@@ -112,6 +112,8 @@ class Handlers:
             if args.startswith("bcast:"):
                 return await notices.confirm(ctx, args)
             return await report.button(ctx, args)
+        if name == "xacnhan":  # the typed twin of the notice's "Gửi" button (no buttons on Zalo)
+            return await notices.confirm(ctx, f"bcast:ok:{args.strip()}")
         if name in COMMANDS:
             handler, needed = COMMANDS[name]
             if not at_least(ctx.member.role, needed):

@@ -83,7 +83,8 @@ async def notice(ctx: Ctx, args: str) -> Reply:
         Button(texts.NOTICE_SEND, f"bcast:ok:{draft.id}"),
         Button(texts.NOTICE_DROP, f"bcast:no:{draft.id}"),
     )
-    return Reply(texts.notice_preview(text, len(chats), len(groups), unit.name), buttons=buttons)
+    preview = texts.notice_preview(text, len(chats), len(groups), unit.name, draft.id or 0)
+    return Reply(preview, buttons=buttons)
 
 
 async def confirm(ctx: Ctx, action: str) -> Reply:

@@ -482,10 +482,11 @@ def notice_too_long(length: int, limit: int) -> str:
     return f"Thông báo dài {length} ký tự; tối đa {limit}. Hãy rút gọn."
 
 
-def notice_preview(text: str, people: int, groups: int, unit: str) -> str:
+def notice_preview(text: str, people: int, groups: int, unit: str, number: int) -> str:
     return (
         f"📢 Thông báo tới mọi người trong <b>{esc(unit)}</b>: {people} người và {groups} nhóm "
-        f"sẽ nhận.\n\n{esc(text)}\n\nBấm <b>{NOTICE_SEND}</b> để gửi hoặc <b>{NOTICE_DROP}</b>."
+        f"sẽ nhận.\n\n{esc(text)}\n\nBấm <b>{NOTICE_SEND}</b> để gửi hoặc <b>{NOTICE_DROP}</b> "
+        f"(hoặc gõ <code>/xacnhan {number}</code> để gửi)."
     )
 
 

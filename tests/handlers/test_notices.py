@@ -70,6 +70,15 @@ async def test_a_notice_is_previewed_confirmed_and_queued_once(chat: Chat, db: D
     assert "không có thông báo nào đang gửi" in await chat.say("/huythongbao", user="binh")
 
 
+async def test_a_notice_can_be_confirmed_by_typing(chat: Chat, db: Database) -> None:
+    (preview,) = await chat.send("/thongbao Họp tổ", user="binh")
+    number = preview.buttons[0].action.rsplit(":", 1)[1]
+    assert f"/xacnhan {number}" in preview.html
+    assert "không phải của bạn" in await chat.say(f"/xacnhan {number}", user="an")
+    assert "Đang gửi thông báo" in await chat.say(f"/xacnhan {number}", user="binh")
+    assert len(await queued(db)) == 1
+
+
 async def test_a_dropped_notice_goes_nowhere(chat: Chat, db: Database) -> None:
     (preview,) = await chat.send("/thongbao Nghỉ họp", user="binh")
     _, drop = preview.buttons
