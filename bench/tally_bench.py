@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from reminders.calendar import month_of, week_of
-from reminders.progress import children_progress, villages_missing
+from reminders.progress import tally_view
 from storage.db import Database
 
 REPEAT = 5
@@ -42,8 +42,7 @@ async def run(path: Path) -> dict[str, Any]:
         assert province is not None
         for _ in range(REPEAT):
             began = time.perf_counter()
-            top, rows = await children_progress(store, province, month, week)
-            missing = await villages_missing(store, province, month)
+            top, rows, missing = await tally_view(store, province, month, week)
             times.append(time.perf_counter() - began)
     await db.dispose()
     return {"ours": statistics.median(times), "bare": _bare(path, month.start, month.end),

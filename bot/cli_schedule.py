@@ -19,7 +19,7 @@ from bot.settings import Settings
 from handlers.texts import WORDING
 from reminders.calendar import VN, month_of, parse_week
 from reminders.due import run_event
-from reminders.progress import children_progress, villages_missing
+from reminders.progress import tally_view
 from storage.models import OutboxMessage
 from storage.store import Store
 
@@ -81,8 +81,7 @@ def tally(
         if scope is None:
             raise typer.BadParameter(f"no unit {unit}")
         month = month_of(span.end)
-        top, rows = await children_progress(store, scope, month, span)
-        missing = await villages_missing(store, scope, month)
+        top, rows, missing = await tally_view(store, scope, month, span)
         return WORDING.tally(top, rows, missing, span, month), WORDING.chart(top, rows, month)
 
     text, chart = asyncio.run(in_transaction(Settings(), work, commit=False))

@@ -12,7 +12,7 @@ from handlers.permissions import require_role
 from handlers.progress import unit_arg
 from handlers.types import Button, File, Reply
 from reminders.calendar import month_of, week_of
-from reminders.progress import children_progress, villages_missing
+from reminders.progress import tally_view
 from storage.models import Role
 
 MAX_ABSENCE = timedelta(days=180)
@@ -56,8 +56,7 @@ async def tally_now(ctx: Ctx, args: str) -> Reply:
     require_role(ctx, Role.village_lead)
     unit = await unit_arg(ctx, args)
     week, month = week_of(ctx.today), month_of(ctx.today)
-    top, rows = await children_progress(ctx.store, unit, month, week)
-    missing = await villages_missing(ctx.store, unit, month)
+    top, rows, missing = await tally_view(ctx.store, unit, month, week)
     html = texts.WORDING.tally(top, rows, missing, week, month)
     png = texts.WORDING.chart(top, rows, month)
     files = (File(f"tien-do-{unit.code}-{week.key}.png", png, photo=True),) if png else ()

@@ -10,7 +10,7 @@ from handlers.export import export_unit
 from handlers.permissions import require_inside, require_role
 from handlers.types import File, Reply
 from reminders.calendar import month_of, parse_period, week_of
-from reminders.progress import children_progress, villages_missing
+from reminders.progress import children_progress, tally_view, villages_missing
 from storage.models import Role, Unit
 
 PERIOD_WORD = re.compile(r"^\d{4}(-(\d{1,2}|[qQ][1-4]))?$")
@@ -33,8 +33,7 @@ async def progress(ctx: Ctx, args: str) -> Reply:
     require_role(ctx, Role.village_lead)
     scope = await unit_arg(ctx, args)
     period = month_of(ctx.today)
-    top, children = await children_progress(ctx.store, scope, period, week_of(ctx.today))
-    missing = await villages_missing(ctx.store, scope, period)
+    top, children, missing = await tally_view(ctx.store, scope, period, week_of(ctx.today))
     html = texts.progress_report(top, children, missing, period.key, ctx.today, await ctx.labels())
     return Reply(html)
 

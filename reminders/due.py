@@ -24,7 +24,7 @@ from reminders.calendar import (
     vn_today,
     week_of,
 )
-from reminders.progress import UnitProgress, children_progress, villages_missing
+from reminders.progress import UnitProgress, children_progress, tally_view, villages_missing
 from storage.db import Database
 from storage.models import Level, Member, Role, Unit
 from storage.store import Store
@@ -246,8 +246,7 @@ async def tally(store: Store, event: Event, wording: Wording) -> int:
             targets.append((f"tally:{week.key}:member:{leader.id}", private, False, unit))
     queued = 0
     for key, target, is_group, unit in targets:
-        top, rows = await children_progress(store, unit, month, week)
-        missing = await villages_missing(store, unit, month)
+        top, rows, missing = await tally_view(store, unit, month, week)
         html = wording.tally(top, rows, missing, week, month)
         png = wording.chart(top, rows, month)
         file = (f"tien-do-{unit.code}-{week.key}.png", png) if png else None

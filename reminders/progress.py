@@ -42,6 +42,15 @@ async def children_progress(
     store: Store, scope: Unit, period: Period, week: Period | None = None
 ) -> tuple[UnitProgress, list[UnitProgress]]:
     """The scope itself and each direct child (the scope alone when it is a village)."""
+    top, children, _ = await tally_view(store, scope, period, week)
+    return top, children
+
+
+async def tally_view(
+    store: Store, scope: Unit, period: Period, week: Period | None = None
+) -> tuple[UnitProgress, list[UnitProgress], list[Unit]]:
+    """Progress of the scope and its children, and the villages without a report, from one
+    load of the subtree and one aggregate of the period."""
     units = list(await store.units.subtree(scope))
     counts = await store.entries.totals_by_unit(scope, period.start, period.end)
     weekly = await store.entries.totals_by_unit(scope, week.start, week.end) if week else {}
@@ -66,7 +75,8 @@ async def children_progress(
     top = progress[scope.id]
     children = [progress[u.id] for u in units if u.parent_id == scope.id]
     children.sort(key=lambda p: (-p.mean_rate(), p.unit.name))
-    return top, children
+    missing = [u for u in units if u.level is Level.village and not counts.get(u.id or 0)]
+    return top, children, sorted(missing, key=lambda v: v.name)
 
 
 async def villages_missing(store: Store, scope: Unit, period: Period) -> list[Unit]:
