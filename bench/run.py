@@ -30,16 +30,16 @@ SIZES = {
 
 LIMITS = """## What limits these figures (profiled 2026-11-23; re-check after changes)
 
-- **Intake.** A report costs 12 SQL statements in one transaction (BEGIN IMMEDIATE, the
-  update key, a savepoint, identity, member, unit, the receipt check, two entries, the audit
-  row, the identity's last-seen time, RELEASE), and each statement through aiosqlite and
-  SQLAlchemy costs about 1 ms on this machine (a thread hand-off per statement), so about
-  12 ms per report (`python -m bench.profile_intake` counts and times them). The echo
-  baseline does no I/O at all, so the ratio
-  mostly measures the database round trips. Building the alias vocabulary per message cost
-  another ~5 ms and is now cached (60 s). Next steps: fold identity+member+unit into one
-  query, drop the savepoint on the success path, and run the whole transaction on the
-  driver thread (one hand-off instead of twelve).
+- **Intake.** A report is one transaction of about 9 SQL statements (BEGIN IMMEDIATE, the
+  update key, a savepoint, one lookup of account+member+unit, the receipt check, the
+  entries, the audit row, RELEASE), but what costs is not SQL: a profile
+  (`python -m bench.profile_intake`, and cProfile of the same loop) shows the event loop idle
+  in `epoll` about two thirds of the time, waiting on ~65 hand-offs per report to the
+  aiosqlite thread (execute, fetch and close for every statement), ~12 ms per report on this
+  2-core machine. The echo baseline does no I/O at all. Folding three lookups into one cut
+  3 statements and almost no time, which confirms it. Building the alias vocabulary per
+  message cost ~5 ms more and is now cached (60 s). Next step: run each update's whole
+  transaction on one worker thread with the synchronous driver (one hand-off per report).
 - **Tally.** The province tally loads the 4,667 units as ORM objects and aggregates the
   month and the week through a join on the unit path; the bare baseline is one GROUP BY of
   the month. Computing the missing villages from the same aggregate (instead of a second

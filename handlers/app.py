@@ -125,12 +125,10 @@ class Handlers:
 
     async def _identify(self, ctx: Ctx) -> None:
         msg, members = ctx.msg, ctx.store.members
-        identity = await members.identity(msg.platform, msg.user_id)
-        if identity is None:
+        found = await members.lookup(msg.platform, msg.user_id)
+        if found is None:
             return
-        ctx.member = await members.get(identity.member_id)
-        if ctx.member is not None:
-            ctx.unit = await ctx.store.units.get(ctx.member.unit_id)
+        identity, ctx.member, ctx.unit = found
         if not msg.is_group and identity.private_chat_id != msg.chat_id:
             identity.private_chat_id = msg.chat_id  # where reminders will reach them
         seen = identity.last_seen_at

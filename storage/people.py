@@ -110,6 +110,19 @@ class Members:
         )
         return (await self.s.exec(stmt)).first()
 
+    async def lookup(
+        self, platform: str, user_id: str
+    ) -> tuple[Identity, Member | None, Unit | None] | None:
+        """The account, its member and the member's unit, in one query (every update asks)."""
+        stmt = (
+            select(Identity, Member, Unit)
+            .join(Member, col(Member.id) == col(Identity.member_id), isouter=True)
+            .join(Unit, col(Unit.id) == col(Member.unit_id), isouter=True)
+            .where(Identity.platform == platform, Identity.user_id == user_id)
+        )
+        row = (await self.s.exec(stmt)).first()
+        return (row[0], row[1], row[2]) if row else None
+
     async def identity(self, platform: str, user_id: str) -> Identity | None:
         stmt = select(Identity).where(Identity.platform == platform, Identity.user_id == user_id)
         return (await self.s.exec(stmt)).first()
