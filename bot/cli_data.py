@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import sqlite3
+import subprocess
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from bot.compose import in_transaction
 from bot.files import read_table
@@ -16,11 +20,14 @@ from bot.settings import Settings
 from handlers.export import export_unit
 from handlers.target_import import TargetPlan, TargetRow, apply_targets, plan_targets
 from reminders.calendar import parse_period
+from storage import migrate
+from storage.db import Database
 from storage.models import utcnow
 from storage.store import Store
 
 targets_app = typer.Typer(help="Targets (chỉ tiêu) per unit, indicator and period.")
-db_app = typer.Typer(help="Database maintenance.")
+db_app = typer.Typer(help="Database maintenance: migrations and backups.")
+T = TypeVar("T")
 
 
 @targets_app.command("import")
@@ -74,14 +81,53 @@ def export(
     typer.echo(f"Wrote {out}")
 
 
+async def _with_db(work: Callable[[Database], Awaitable[T]]) -> T:
+    db = Database(Settings().database_url)
+    try:
+        return await work(db)
+    finally:
+        await db.dispose()
+
+
+@db_app.command()
+def upgrade(
+    revision: Annotated[str, typer.Option(help="Target revision")] = "head",
+) -> None:
+    """Apply the schema migrations (the bot also does this when it starts)."""
+    before, after = asyncio.run(_with_db(lambda db: migrate.upgrade(db, revision)))
+    typer.echo(f"Schema at {after}" + ("" if before == after else f" (was {before or 'empty'})"))
+
+
+@db_app.command()
+def current() -> None:
+    """The schema revision of the database, and whether it matches the code."""
+    revision = asyncio.run(_with_db(migrate.current))
+    head = migrate.head()
+    state = "up to date" if revision == head else f"behind: run `cnsbot db upgrade` to {head}"
+    typer.echo(f"Schema at {revision or 'nothing'}; {state}")
+
+
+@db_app.command()
+def check() -> None:
+    """Fail when the models and the migrated database differ (a migration is missing)."""
+    diffs = asyncio.run(_with_db(migrate.differences))
+    for diff in diffs:
+        typer.echo(f"  {diff}")
+    if diffs:
+        raise typer.Exit(1)
+    typer.echo("The database matches the models.")
+
+
 @db_app.command()
 def backup(path: Annotated[Path, typer.Argument(help="Where to write the copy")]) -> None:
-    """A consistent copy of the SQLite database while the bot runs (SQLite online backup)."""
+    """A consistent copy while the bot runs: SQLite's online backup, or pg_dump."""
     url = make_url(Settings().database_url)
-    if url.get_backend_name() != "sqlite" or not url.database:
-        raise typer.BadParameter("db backup copies SQLite; for PostgreSQL use pg_dump")
     if path.exists():
         raise typer.BadParameter(f"{path} exists; choose a new file")
+    if url.get_backend_name() == "postgresql":
+        return _pg_dump(url, path)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise typer.BadParameter(f"cannot back up {url.get_backend_name()}")
     source = sqlite3.connect(url.database)
     target = sqlite3.connect(path)
     try:
@@ -91,6 +137,25 @@ def backup(path: Annotated[Path, typer.Argument(help="Where to write the copy")]
         source.close()
         target.close()
     typer.echo(f"Backed up {url.database} to {path}")
+    return None
+
+
+def _pg_dump(url: URL, path: Path) -> None:
+    """pg_dump's custom format (restore with pg_restore); the password goes by environment."""
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        raise typer.BadParameter("pg_dump is not installed (Debian: postgresql-client)")
+    env = {**os.environ, "PGPASSWORD": url.password or ""} if url.password else dict(os.environ)
+    dsn = url.set(drivername="postgresql", password=None).render_as_string(False)
+    done = subprocess.run(
+        [pg_dump, "--format=custom", "--file", str(path), "--dbname", dsn],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        path.unlink(missing_ok=True)
+        typer.echo(done.stderr.strip(), err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Backed up {url.database} to {path} (pg_restore reads it)")
 
 
 def zalo_oa_token(

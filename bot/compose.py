@@ -14,6 +14,7 @@ from handlers.types import Clock
 from reminders.calendar import WorkingDays, vn_today
 from reminders.due import Planner
 from storage.db import Database
+from storage import migrate
 from storage.seed import seed_demo, seed_indicators
 from storage.store import Store
 
@@ -35,9 +36,9 @@ class Runtime:
 
 
 async def build(settings: Settings, *, clock: Clock = system_clock, demo: bool = False) -> Runtime:
-    """Open the database, create the schema, seed indicators (and the demo commune)."""
+    """Open the database, migrate it, seed indicators (and the demo commune)."""
     db = Database(settings.database_url)
-    await db.create_schema()
+    await migrate.upgrade(db)
     now = clock()
     async with db.transaction() as store:
         if demo and await store.units.count() == 0:
@@ -61,7 +62,7 @@ async def in_transaction(
     """One CLI command = one transaction (rolled back when `commit` is False: dry runs)."""
     db = Database(settings.database_url)
     try:
-        await db.create_schema()
+        await migrate.upgrade(db)
         async with db.transaction() as store:
             await seed_indicators(store)
         async with db.transaction() as store:

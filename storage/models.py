@@ -18,6 +18,16 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 
+# Named constraints: migrations (Alembic, batch mode on SQLite) can find and change them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -1,9 +1,10 @@
-"""Shared fixtures: a real SQLite database per test, a fixed clock, a chat driver."""
+"""Shared fixtures: a real database per test (SQLite, or PostgreSQL when
+`CNSBOT_TEST_POSTGRES` is set), a fixed clock, a chat driver."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from handlers.types import Incoming, Kind, Reply, Rules
 from storage.db import Database
 from storage.models import Level, Role
 from storage.seed import seed_indicators
+from tests import databases
 
 # 2026-11-21 10:00 in Vietnam (UTC+7).
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
@@ -36,10 +38,27 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def postgres_template() -> Iterator[None]:
+    if not databases.ON_POSTGRES:
+        yield
+        return
+    databases.make_template()
+    yield
+    databases.drop_template()
+
+
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'test.db'}")
-    await database.create_schema()
+async def database_url(tmp_path: Path) -> str:
+    """An empty database of this test's own, on the engine the suite runs on."""
+    return await databases.new_database(tmp_path)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    if not databases.ON_POSTGRES:  # PostgreSQL's was made by the migrations
+        await database.create_schema()
     async with database.transaction() as store:
         await seed_indicators(store)
     yield database

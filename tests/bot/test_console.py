@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 
-def cnsbot(args: list[str], stdin: str, tmp_path: Path) -> str:
+def cnsbot(args: list[str], stdin: str, tmp_path: Path, url: str) -> str:
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
+        "DATABASE_URL": url,
         "TELEGRAM_BOT_TOKEN": "",
     }
     done = subprocess.run(
@@ -28,8 +28,8 @@ def cnsbot(args: list[str], stdin: str, tmp_path: Path) -> str:
     return done.stdout
 
 
-def test_report_then_totals_then_undo_in_the_console(tmp_path: Path) -> None:
-    out = cnsbot(["console", "--as", "an"], "vneid 5 cks 2\n/toi\n/huy\n/toi\n", tmp_path)
+def test_report_then_totals_then_undo_in_the_console(tmp_path: Path, database_url: str) -> None:
+    out = cnsbot(["console", "--as", "an"], "vneid 5 cks 2\n/toi\n/huy\n/toi\n", tmp_path, database_url)
     assert "Bạn đang là: Nguyễn Văn An" in out
     assert "Đã ghi nhận báo cáo" in out and "VNeID: 5" in out
     summaries = [line for line in out.splitlines() if line.startswith("Hôm nay")]
@@ -39,28 +39,28 @@ def test_report_then_totals_then_undo_in_the_console(tmp_path: Path) -> None:
     assert "Đã hủy phiếu" in out
 
 
-def test_the_console_keeps_data_between_runs_and_presses_buttons(tmp_path: Path) -> None:
-    cnsbot(["console"], "tt 3\n", tmp_path)
-    out = cnsbot(["console"], "/toi\ncks 1\n!1\n", tmp_path)
+def test_the_console_keeps_data_between_runs_and_presses_buttons(tmp_path: Path, database_url: str) -> None:
+    cnsbot(["console"], "tt 3\n", tmp_path, database_url)
+    out = cnsbot(["console"], "/toi\ncks 1\n!1\n", tmp_path, database_url)
     assert "TT 3" in out.split("Hôm nay")[1].splitlines()[0]
     assert "[nút !1] Hủy phiếu này" in out and "Đã hủy phiếu" in out
 
 
-def test_a_newcomer_joins_with_a_demo_invite(tmp_path: Path) -> None:
-    banner = cnsbot(["console", "--as", "moi"], "", tmp_path)
+def test_a_newcomer_joins_with_a_demo_invite(tmp_path: Path, database_url: str) -> None:
+    banner = cnsbot(["console", "--as", "moi"], "", tmp_path, database_url)
     code = next(line.split()[0] for line in banner.splitlines() if "— Thôn 1" in line)
-    out = cnsbot(["console", "--as", "moi"], f"/thamgia {code}\nvneid 1\n", tmp_path)
+    out = cnsbot(["console", "--as", "moi"], f"/thamgia {code}\nvneid 1\n", tmp_path, database_url)
     assert "Chào mừng" in out and "Đã ghi nhận" in out
 
 
-def test_parse_prints_json(tmp_path: Path) -> None:
-    out = cnsbot(["parse", "--today", "2026-11-21", "vneid 5 cks 2 hôm qua"], "", tmp_path)
+def test_parse_prints_json(tmp_path: Path, database_url: str) -> None:
+    out = cnsbot(["parse", "--today", "2026-11-21", "vneid 5 cks 2 hôm qua"], "", tmp_path, database_url)
     assert json.loads(out) == {"ok": True, "counts": {"vneid": 5, "cks": 2}, "date": "2026-11-20"}
 
 
-def test_parse_jsonl_reads_one_message_per_line(tmp_path: Path) -> None:
+def test_parse_jsonl_reads_one_message_per_line(tmp_path: Path, database_url: str) -> None:
     lines = [json.dumps(m) for m in ["vneid 5\ncks 2", "vnied 5", "tt 3"]]
-    out = cnsbot(["parse", "--jsonl", "--today", "2026-11-21"], "\n".join(lines) + "\n", tmp_path)
+    out = cnsbot(["parse", "--jsonl", "--today", "2026-11-21"], "\n".join(lines) + "\n", tmp_path, database_url)
     first, second, third = (json.loads(line) for line in out.splitlines())
     assert first == {"ok": True, "counts": {"vneid": 5, "cks": 2}, "date": "2026-11-21"}
     assert second["ok"] is False and second["suggestion"] == "vneid"

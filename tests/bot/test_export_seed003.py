@@ -52,9 +52,9 @@ async def log_entries(url: str) -> None:
 
 
 def test_the_export_shows_the_hoang_kim_row(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'th.db'}"
+    url = database_url
     monkeypatch.setenv("DATABASE_URL", url)
     assert "167 were added" in cli("units", "import-official", "--province", "Thanh Hóa")
     cli("units", "import", str(FIXTURES / "villages_hoang_kim.csv"))

@@ -33,9 +33,9 @@ async def seed(url: str) -> None:
 
 
 def test_status_lists_dead_letters_and_retry_revives_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'o.db'}"
+    url = database_url
     monkeypatch.setenv("DATABASE_URL", url)
     asyncio.run(seed(url))
     status = runner.invoke(app, ["outbox", "status"])

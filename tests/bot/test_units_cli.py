@@ -1,7 +1,9 @@
-"""`cnsbot units ...` on a real SQLite file, through typer's runner."""
+"""`cnsbot units ...` (and `db`) on the real database of the run, through typer's runner."""
 
 from __future__ import annotations
 
+import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,11 +17,10 @@ runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "units.db"
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+def database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
-    return path
+    return database_url
 
 
 def cli(*args: str) -> str:
@@ -98,13 +99,19 @@ def test_invite_create_prints_code_link_and_writes_a_qr(
     assert bad.exit_code != 0
 
 
-def test_db_backup_makes_a_consistent_copy(tmp_path: Path, database: Path) -> None:
-    import sqlite3
-
+def test_db_backup_makes_a_consistent_copy(tmp_path: Path, database: str) -> None:
     cli("units", "import-official", "--province", "38")
     copy = tmp_path / "backup.db"
     assert "Backed up" in cli("db", "backup", str(copy))
-    with sqlite3.connect(copy) as conn:
-        assert conn.execute("select count(*) from unit").fetchone() == (167,)
+    if database.startswith("postgresql"):  # pg_dump's custom format; pg_restore reads it
+        script = subprocess.run(
+            ["pg_restore", "--data-only", "--table=unit", "-f", "-", str(copy)],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        rows = script.split("FROM stdin;\n", 1)[1].split("\n\\.", 1)[0].splitlines()
+        assert len(rows) == 167
+    else:
+        with sqlite3.connect(copy) as conn:
+            assert conn.execute("select count(*) from unit").fetchone() == (167,)
     again = runner.invoke(app, ["db", "backup", str(copy)])
     assert again.exit_code != 0  # never overwrites

@@ -36,8 +36,8 @@ async def totals(url: str) -> dict[str, int]:
     return result
 
 
-async def test_join_report_and_undo_through_a_running_bot(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'e2e.db'}"
+async def test_join_report_and_undo_through_a_running_bot(tmp_path: Path, database_url: str) -> None:
+    url = database_url
     code = await make_invite(url)
     api = FakeBotAPI()
     await api.server.start_server()

@@ -13,8 +13,8 @@ from tests.bot.processes import make_invite, running_bot, stopped_cleanly
 from tests.bot.zalo.fake_zalo import FakeZalo
 
 
-async def test_join_report_undo_and_a_reminder_over_zalo(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'zalo.db'}"
+async def test_join_report_undo_and_a_reminder_over_zalo(tmp_path: Path, database_url: str) -> None:
+    url = database_url
     code = await make_invite(url)
     zalo = FakeZalo()
     await zalo.server.start_server()

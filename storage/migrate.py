@@ -1,0 +1,86 @@
+"""Schema migrations with Alembic, run on the bot's own engine (SQLite or PostgreSQL).
+
+`upgrade` brings any database to the newest revision; a database made before migrations
+existed (tables but no version) is adopted as the first revision, not re-created.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
+
+from storage.db import Database
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+FIRST = "0001"
+MIGRATION_LOCK = 0x636E_7301  # "cns" 1: an advisory lock key of this bot's own
+
+
+def config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head() -> str:
+    revision = ScriptDirectory.from_config(config()).get_current_head()
+    assert revision is not None
+    return revision
+
+
+def _current(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _upgrade(connection: Connection, revision: str) -> tuple[str | None, str | None]:
+    if connection.dialect.name == "postgresql":
+        # Several workers may start at once: one migrates, the others wait, then see head.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+    before = _current(connection)
+    cfg = config(connection)
+    if before is None and inspect(connection).has_table("unit"):
+        command.stamp(cfg, FIRST)  # made by create_all before migrations: adopt it
+        before = FIRST
+    command.upgrade(cfg, revision)
+    return before, _current(connection)
+
+
+async def upgrade(db: Database, revision: str = "head") -> tuple[str | None, str | None]:
+    """Migrate to `revision`; returns the revisions before and after."""
+    async with db.engine.begin() as conn:
+        return await conn.run_sync(_upgrade, revision)
+
+
+async def current(db: Database) -> str | None:
+    async with db.engine.connect() as conn:
+        return await conn.run_sync(_current)
+
+
+def _differences(connection: Connection) -> list[Any]:
+    return list(compare_metadata(MigrationContext.configure(connection), SQLModel.metadata))
+
+
+async def differences(db: Database) -> list[Any]:
+    """What the models have that the database lacks, or the other way round (empty: in step)."""
+    async with db.engine.connect() as conn:
+        return await conn.run_sync(_differences)
+
+
+def _revision(connection: Connection, message: str) -> None:
+    command.revision(config(connection), message=message, autogenerate=True)
+
+
+async def new_revision(db: Database, message: str) -> None:
+    """Write a revision file from the difference between the models and `db` (developers)."""
+    async with db.engine.begin() as conn:
+        await conn.run_sync(_revision, message)

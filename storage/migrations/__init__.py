@@ -1,0 +1,1 @@
+"""Alembic migrations: every schema change after the first is a revision here."""
