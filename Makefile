@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run console test lint format bench clean
+.PHONY: install run console test test-pg lint format bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -23,6 +23,10 @@ console: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# The same suite on a real PostgreSQL server (installed and started by .ci/postgres.sh).
+test-pg: $(STAMP)
+	CNSBOT_TEST_POSTGRES="$$(bash .ci/postgres.sh)" $(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

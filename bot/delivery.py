@@ -1,9 +1,10 @@
 """The delivery worker: outbox rows -> channels, within each platform's limits.
 
-Rows are claimed in small batches (one short transaction), sent outside any transaction at
-booked moments, and each outcome is recorded in its own transaction. A worker that dies
-leaves rows "sending"; after the lease they go back to pending, so at most the messages in
-flight at the crash can go out twice, and nothing is lost.
+Rows are claimed in small batches (one short transaction) and sent outside any transaction
+at booked moments. A send that went through is recorded at once, in a transaction of its
+own; failures and retries are recorded together when the batch ends. A worker that dies
+leaves rows "sending"; after the lease they go back to pending, so only a message whose
+send had finished but whose record had not can go out twice, and nothing is lost.
 """
 
 from __future__ import annotations
@@ -117,8 +118,8 @@ class DeliveryWorker:
             try:
                 await asyncio.gather(*(self._deliver(row, d) for row, d in self._plan(rows)))
             finally:
-                # One transaction for the batch's outcomes: a crash before it re-sends at
-                # most this batch (the rows stay claimed until their lease runs out).
+                # One transaction for the batch's other outcomes: a crash before it only
+                # delays those rows until their lease runs out (none of them went out).
                 async with self.db.transaction() as store:
                     for record in self._outcomes:
                         await record(store)
@@ -162,10 +163,18 @@ class DeliveryWorker:
         except Exception as err:  # transient by default: the network, 5xx, timeouts
             await self._retry(row, f"{type(err).__name__}: {err}")
         else:
-            sent_at = self.clock()
-            self._outcomes.append(lambda store: store.outbox.mark_sent(row.id or 0, sent_at))
-            self._throttled.pop(row.id or 0, None)
+            await self._sent(row)
         return None
+
+    async def _sent(self, row: OutboxMessage) -> None:
+        self._throttled.pop(row.id or 0, None)
+        sent_at = self.clock()
+        try:
+            async with self.db.transaction() as store:
+                await store.outbox.mark_sent(row.id or 0, sent_at)
+        except Exception:
+            log.warning("recording outbox %s as sent failed; retrying with the batch", row.key)
+            self._outcomes.append(lambda store: store.outbox.mark_sent(row.id or 0, sent_at))
 
     def _ready_time(self, row: OutboxMessage) -> datetime:
         booker, now = self.bookers[row.platform], time.monotonic()

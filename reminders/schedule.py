@@ -2,7 +2,9 @@
 
 The job only asks `run_due` for the events of the grace window; event keys make it safe
 to run often, at start-up, and after a restart. The job id is fixed, so a second start
-replaces rather than doubles it.
+replaces rather than doubles it. Where several processes share a PostgreSQL database,
+each tick first asks for the leadership (an advisory lock): one process runs the events,
+and when it dies another takes over at its next tick.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from reminders.calendar import VN
 from reminders.due import Planner, Wording, run_due
 from storage.db import Database
+from storage.leader import Leadership
 
 log = logging.getLogger(__name__)
 JOB_ID = "cnsbot-due"
@@ -31,14 +34,18 @@ class DueJob:
         wording: Wording,
         clock: Callable[[], datetime],
         on_queued: Callable[[], None] = lambda: None,
+        leadership: Leadership | None = None,
     ) -> None:
         self.db, self.planner, self.wording, self.clock = db, planner, wording, clock
         self.on_queued = on_queued  # wakes the delivery worker
+        self.leadership = leadership or Leadership(db)
         self._running = asyncio.Lock()
 
     async def run(self) -> list[str]:
         async with self._running:
             try:
+                if not await self.leadership.ensure():
+                    return []  # another process runs the schedule
                 ran = await run_due(self.db, self.clock(), self.planner, self.wording)
             except Exception:
                 log.exception("running due events failed; the next tick retries")
@@ -48,9 +55,9 @@ class DueJob:
         return ran
 
     async def finish(self) -> None:
-        """Wait for a run in progress: the database must not close under it."""
+        """Wait for a run in progress (the database must not close under it), then step down."""
         async with self._running:
-            pass
+            await self.leadership.release()
 
 
 def start_scheduler(job: DueJob, every: timedelta) -> AsyncIOScheduler:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -57,7 +58,11 @@ class Database:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_async_engine(self.url, echo=echo)
+        connect_args: dict[str, Any] = {}
+        if parsed.get_backend_name() == "postgresql":
+            # pg_stat_activity and pg_locks then say which process holds what.
+            connect_args["server_settings"] = {"application_name": f"cnsbot:{os.getpid()}"}
+        self.engine = create_async_engine(self.url, echo=echo, connect_args=connect_args)
         if self.is_sqlite:
             _sqlite_setup(self.engine)
         self._sessions = async_sessionmaker(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
 import sys
@@ -35,20 +36,43 @@ async def make_invite(url: str) -> str:
 @dataclass
 class BotProcess:
     env: dict[str, str]
+    log: Path
+    process: asyncio.subprocess.Process | None = None
     output: str = ""
     returncode: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    async def kill(self) -> None:
+        """SIGKILL: no handler runs, nothing is flushed or released by the process itself."""
+        assert self.process is not None
+        self.process.kill()
+        await self.process.wait()
+
+    def read_log(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+_logs = itertools.count(1)
+
 
 @asynccontextmanager
 async def running_bot(tmp_path: Path, env: dict[str, str]) -> AsyncIterator[BotProcess]:
-    """`python -m bot run` until the block ends, then SIGINT (a graceful stop), output kept."""
+    """`python -m bot run` until the block ends, then SIGINT (a graceful stop), output kept.
+
+    The output goes to a file (a pipe nobody reads would stall a chatty process)."""
     full = {**os.environ, "DEMO_DATA": "false", "TELEGRAM_BOT_TOKEN": "", **env}
-    result = BotProcess(full)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=full, cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+    result = BotProcess(full, tmp_path / f"bot-{next(_logs)}.log")
+    with result.log.open("wb") as sink:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=full, cwd=tmp_path,
+            stdout=sink, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+    result.process = process
     try:
         yield result
     finally:
@@ -59,7 +83,7 @@ async def running_bot(tmp_path: Path, env: dict[str, str]) -> AsyncIterator[BotP
             except TimeoutError:
                 process.kill()
                 await process.wait()
-        result.output = (await process.stdout.read()).decode() if process.stdout else ""
+        result.output = result.read_log()
         result.returncode = process.returncode
 
 

@@ -14,7 +14,8 @@ from tests.bot.tg.fakes import BOT_USER
 
 
 class FakeBotAPI:
-    def __init__(self) -> None:
+    def __init__(self, send_delay: float = 0.0) -> None:
+        self.send_delay = send_delay  # seconds a send takes: the network, Telegram's work
         self.updates: list[dict[str, Any]] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self._ids = itertools.count(1)
@@ -35,6 +36,8 @@ class FakeBotAPI:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params: dict[str, Any] = dict(await request.post())
+        # Recorded on arrival: a request that reached Telegram may be delivered even when
+        # its answer never gets back to the bot.
         self.calls.append((method, params))
         result = await self._result(method, params)
         return web.json_response({"ok": True, "result": result})
@@ -55,6 +58,7 @@ class FakeBotAPI:
                 pending = [u for u in self.updates if u["update_id"] >= offset]
             return pending
         if method in ("sendMessage", "sendPhoto", "sendDocument"):
+            await asyncio.sleep(self.send_delay)
             return {
                 "message_id": next(self._message_ids), "date": 1763700000,
                 "chat": {"id": int(params["chat_id"]), "type": "private"},
