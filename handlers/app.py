@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -11,11 +12,13 @@ from handlers import join, link, me, notices, progress, report, team, texts
 from handlers.context import Ctx, IndicatorCache, UserError
 from handlers.permissions import at_least
 from handlers.types import Clock, Incoming, Outcome, Reply, Rules
-from storage.db import Database
+from storage.db import Database, is_transient
 from storage.models import Role
 
 log = logging.getLogger(__name__)
 SEEN_PRECISION = timedelta(hours=1)
+DB_ATTEMPTS = 4  # a busy or locked database: tried again after 0.1, 0.3, 0.9 s
+DB_BACKOFF = 0.1
 
 Handler = Callable[[Ctx, str], Awaitable[Reply]]
 
@@ -75,6 +78,19 @@ class Handlers:
         command = cmd.parse_command(msg)
         if command is None:
             return Outcome()
+        for attempt in range(1, DB_ATTEMPTS + 1):
+            try:
+                return await self._handle_once(msg, command)
+            except Exception as err:
+                if attempt == DB_ATTEMPTS or not is_transient(err):
+                    raise
+                # Busy or locked: the transaction rolled back whole, so trying again
+                # cannot count anything twice.
+                log.warning("update %s met a busy database (attempt %d)", msg.key, attempt)
+                await asyncio.sleep(DB_BACKOFF * 3 ** (attempt - 1))
+        raise AssertionError("unreachable")
+
+    async def _handle_once(self, msg: Incoming, command: cmd.Command) -> Outcome:
         async with self.db.transaction() as store:
             if not await store.claim_update(msg.key):
                 return Outcome(duplicate=True)

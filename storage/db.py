@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,14 +32,32 @@ def async_url(url: str) -> str:
     return parsed.set(drivername=driver).render_as_string(False) if driver else url
 
 
-def _sqlite_setup(engine: AsyncEngine) -> None:
+# SQLSTATEs worth a second try: serialization failure, deadlock, lock not available,
+# and the server shutting down or restarting under us.
+_PG_TRANSIENT = {"40001", "40P01", "55P03", "57P01", "57P02", "57P03"}
+
+
+def is_transient(error: BaseException) -> bool:
+    """A failure that trying the same transaction again may cure: a busy or locked
+    database, a deadlock, a dropped connection."""
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        if isinstance(error, OperationalError) and "database is locked" in str(error.orig):
+            return True  # SQLite past its busy_timeout
+        code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        return code in _PG_TRANSIENT
+    return isinstance(error, ConnectionError)
+
+
+def _sqlite_setup(engine: AsyncEngine, lock_wait_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, below
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=15000")
+        cur.execute(f"PRAGMA busy_timeout={int(lock_wait_ms)}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
@@ -52,7 +71,9 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
 class Database:
     """Owns the engine. Callers open one transaction per update, job or CLI command."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, lock_wait_ms: int = 15_000) -> None:
+        """`lock_wait_ms`: how long a statement waits for a lock before it fails (and the
+        caller may retry): SQLite's busy_timeout, PostgreSQL's lock_timeout."""
         self.url = async_url(url)
         parsed = make_url(self.url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
@@ -61,10 +82,13 @@ class Database:
         connect_args: dict[str, Any] = {}
         if parsed.get_backend_name() == "postgresql":
             # pg_stat_activity and pg_locks then say which process holds what.
-            connect_args["server_settings"] = {"application_name": f"cnsbot:{os.getpid()}"}
+            connect_args["server_settings"] = {
+                "application_name": f"cnsbot:{os.getpid()}",
+                "lock_timeout": str(int(lock_wait_ms)),
+            }
         self.engine = create_async_engine(self.url, echo=echo, connect_args=connect_args)
         if self.is_sqlite:
-            _sqlite_setup(self.engine)
+            _sqlite_setup(self.engine, lock_wait_ms)
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
