@@ -13,8 +13,8 @@ from handlers.app import Handlers
 from handlers.types import Clock
 from reminders.calendar import WorkingDays, vn_today
 from reminders.due import Planner
-from storage.db import Database
 from storage import migrate
+from storage.db import Database
 from storage.seed import seed_demo, seed_indicators
 from storage.store import Store
 

@@ -17,7 +17,6 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-
 # Named constraints: migrations (Alembic, batch mode on SQLite) can find and change them.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",

@@ -71,8 +71,10 @@ async def new_database(tmp_path: Path) -> str:
     url = _with_database(TEMPLATE)
     conn = await asyncpg.connect(url)
     try:
-        await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         await conn.execute(_emptying())
     finally:
         await conn.close()

@@ -6,10 +6,21 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 
-def cnsbot(args: list[str], stdin: str, tmp_path: Path, url: str) -> str:
+Run = Callable[[list[str], str], str]
+
+
+@pytest.fixture
+def cnsbot(tmp_path: Path, database_url: str) -> Run:
+    """`python -m bot ARGS` with STDIN, on this test's database, as a separate process."""
+    return lambda args, stdin: _cnsbot(args, stdin, tmp_path, database_url)
+
+
+def _cnsbot(args: list[str], stdin: str, tmp_path: Path, url: str) -> str:
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -28,8 +39,8 @@ def cnsbot(args: list[str], stdin: str, tmp_path: Path, url: str) -> str:
     return done.stdout
 
 
-def test_report_then_totals_then_undo_in_the_console(tmp_path: Path, database_url: str) -> None:
-    out = cnsbot(["console", "--as", "an"], "vneid 5 cks 2\n/toi\n/huy\n/toi\n", tmp_path, database_url)
+def test_report_then_totals_then_undo_in_the_console(cnsbot: Run) -> None:
+    out = cnsbot(["console", "--as", "an"], "vneid 5 cks 2\n/toi\n/huy\n/toi\n")
     assert "Bạn đang là: Nguyễn Văn An" in out
     assert "Đã ghi nhận báo cáo" in out and "VNeID: 5" in out
     summaries = [line for line in out.splitlines() if line.startswith("Hôm nay")]
@@ -39,28 +50,28 @@ def test_report_then_totals_then_undo_in_the_console(tmp_path: Path, database_ur
     assert "Đã hủy phiếu" in out
 
 
-def test_the_console_keeps_data_between_runs_and_presses_buttons(tmp_path: Path, database_url: str) -> None:
-    cnsbot(["console"], "tt 3\n", tmp_path, database_url)
-    out = cnsbot(["console"], "/toi\ncks 1\n!1\n", tmp_path, database_url)
+def test_the_console_keeps_data_between_runs_and_presses_buttons(cnsbot: Run) -> None:
+    cnsbot(["console"], "tt 3\n")
+    out = cnsbot(["console"], "/toi\ncks 1\n!1\n")
     assert "TT 3" in out.split("Hôm nay")[1].splitlines()[0]
     assert "[nút !1] Hủy phiếu này" in out and "Đã hủy phiếu" in out
 
 
-def test_a_newcomer_joins_with_a_demo_invite(tmp_path: Path, database_url: str) -> None:
-    banner = cnsbot(["console", "--as", "moi"], "", tmp_path, database_url)
+def test_a_newcomer_joins_with_a_demo_invite(cnsbot: Run) -> None:
+    banner = cnsbot(["console", "--as", "moi"], "")
     code = next(line.split()[0] for line in banner.splitlines() if "— Thôn 1" in line)
-    out = cnsbot(["console", "--as", "moi"], f"/thamgia {code}\nvneid 1\n", tmp_path, database_url)
+    out = cnsbot(["console", "--as", "moi"], f"/thamgia {code}\nvneid 1\n")
     assert "Chào mừng" in out and "Đã ghi nhận" in out
 
 
-def test_parse_prints_json(tmp_path: Path, database_url: str) -> None:
-    out = cnsbot(["parse", "--today", "2026-11-21", "vneid 5 cks 2 hôm qua"], "", tmp_path, database_url)
+def test_parse_prints_json(cnsbot: Run) -> None:
+    out = cnsbot(["parse", "--today", "2026-11-21", "vneid 5 cks 2 hôm qua"], "")
     assert json.loads(out) == {"ok": True, "counts": {"vneid": 5, "cks": 2}, "date": "2026-11-20"}
 
 
-def test_parse_jsonl_reads_one_message_per_line(tmp_path: Path, database_url: str) -> None:
+def test_parse_jsonl_reads_one_message_per_line(cnsbot: Run, tmp_path: Path) -> None:
     lines = [json.dumps(m) for m in ["vneid 5\ncks 2", "vnied 5", "tt 3"]]
-    out = cnsbot(["parse", "--jsonl", "--today", "2026-11-21"], "\n".join(lines) + "\n", tmp_path, database_url)
+    out = cnsbot(["parse", "--jsonl", "--today", "2026-11-21"], "\n".join(lines) + "\n")
     first, second, third = (json.loads(line) for line in out.splitlines())
     assert first == {"ok": True, "counts": {"vneid": 5, "cks": 2}, "date": "2026-11-21"}
     assert second["ok"] is False and second["suggestion"] == "vneid"

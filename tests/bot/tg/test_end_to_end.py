@@ -36,7 +36,9 @@ async def totals(url: str) -> dict[str, int]:
     return result
 
 
-async def test_join_report_and_undo_through_a_running_bot(tmp_path: Path, database_url: str) -> None:
+async def test_join_report_and_undo_through_a_running_bot(
+    tmp_path: Path, database_url: str
+) -> None:
     url = database_url
     code = await make_invite(url)
     api = FakeBotAPI()
