@@ -102,6 +102,15 @@ class Outbox:
     async def mark_sent(self, message_id: int, at: datetime) -> None:
         await self._set(message_id, status=_S.sent, sent_at=at, claimed_at=None)
 
+    async def mark_sent_many(self, message_ids: Sequence[int], at: datetime) -> None:
+        """One statement for every send that went through since the last record."""
+        stmt = (
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(list(message_ids)))
+            .values(status=_S.sent, sent_at=at, claimed_at=None)
+        )
+        await self.s.exec(stmt)
+
     async def mark_retry(
         self, message_id: int, attempts: int, not_before: datetime, error: str
     ) -> None:
