@@ -35,7 +35,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.run
+	CNSBOT_BENCH_POSTGRES="$$(bash .ci/postgres.sh)" $(BIN)/python -m bench.run
 
 format: $(STAMP)
 	$(BIN)/ruff format .

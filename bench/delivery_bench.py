@@ -24,6 +24,7 @@ class LimitedChannel:
         self.delivered: Counter[str] = Counter()
         self.sends: list[float] = []
         self.violations = 0
+        self.pauses: list[tuple[float, float]] = []  # the 429s' retry_after windows
 
     async def send(self, message: OutboxMessage) -> None:
         now = time.monotonic()
@@ -32,6 +33,7 @@ class LimitedChannel:
         self.sends.append(now)
         roll = self.random.random()
         if roll < 0.01:
+            self.pauses.append((now, now + 0.2))
             raise RetryAfter(0.2)
         if roll < 0.04:
             raise TransientError("502")
@@ -53,16 +55,29 @@ async def run(tmp: Path, count: int, limit: float) -> dict[str, Any]:
     await worker.drain(timeout=3600)
     elapsed = time.perf_counter() - began
     await db.dispose()
+    paused = _union(channel.pauses)
     return {
-        "rate": count / elapsed, "limit": limit, "count": count,
+        "rate": count / elapsed, "limit": limit, "count": count, "elapsed": elapsed,
+        "paused": paused, "unpaused_rate": count / max(1e-9, elapsed - paused),
         "lost": count - len(channel.delivered),
         "duplicated": sum(n - 1 for n in channel.delivered.values()),
         "violations": channel.violations,
     }  # fmt: skip
 
 
+def _union(windows: list[tuple[float, float]]) -> float:
+    """Seconds covered by the windows (overlapping 429 pauses count once)."""
+    total, end = 0.0, float("-inf")
+    for start, stop in sorted(windows):
+        if stop > end:
+            total += stop - max(start, end)
+            end = stop
+    return total
+
+
 def report(r: dict[str, Any]) -> list[str]:
     ratio = r["rate"] / r["limit"]
+    unpaused = r["unpaused_rate"] / r["limit"]
     return [
         "## 3. Delivery",
         "",
@@ -71,5 +86,10 @@ def report(r: dict[str, Any]) -> list[str]:
         f"and 3 % 5xx: **{r['rate']:.0f}/s**, ratio to the limit **{ratio:.2f}** (target ≥ 0.9: "
         f"{'met' if ratio >= 0.9 else 'missed'}); lost **{r['lost']}**, duplicated "
         f"**{r['duplicated']}**, limit violations seen by the channel: {r['violations']}.",
+        "",
+        f"The channel's 429s told the worker to send nothing for {r['paused']:.1f} s of the "
+        f"{r['elapsed']:.1f} s run (a limit of zero: {r['paused'] / r['elapsed']:.0%} of the "
+        f"time). Over the time the channel allowed sends: **{r['unpaused_rate']:.0f}/s**, ratio "
+        f"**{unpaused:.2f}** to the limit.",
         "",
     ]

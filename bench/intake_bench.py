@@ -1,8 +1,9 @@
-"""Intake: reports per second through the real aiogram dispatcher into SQLite, against a
-bare aiogram handler that only echoes — the same updates, in the same run."""
+"""Intake: reports per second through the real aiogram dispatcher into SQLite and into
+PostgreSQL, against a bare aiogram handler that only echoes — the same updates, same run."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,20 @@ async def _feed(dispatcher: Dispatcher, bot: Bot, batch: list[dict[str, Any]]) -
     return len(batch) / (time.perf_counter() - start)
 
 
+async def _ours(url: str, bot: Bot, batch: list[dict[str, Any]]) -> tuple[float, bool]:
+    db = Database(url)
+    try:
+        await _world(db)
+        ours = make_dispatcher(Handlers(db, clock=utcnow, rules=Rules()), retry_failures=True)
+        rate = await _feed(ours, bot, batch)
+        async with db.transaction() as store:
+            counted = await store.entries.totals(*_this_year())
+    finally:
+        await db.dispose()
+    expected = sum(n % 20 + 1 for n in range(len(batch)))
+    return rate, counted.get("vneid") == expected
+
+
 async def run(tmp: Path, count: int) -> dict[str, float]:
     batch = updates(count)
     bot = Bot("123456:BENCH", session=NullSession())
@@ -79,15 +94,29 @@ async def run(tmp: Path, count: int) -> dict[str, float]:
 
     echo.include_router(router)
     echo_rate = await _feed(echo, bot, batch)
-    db = Database(f"sqlite:///{tmp / 'intake.db'}")
-    await _world(db)
-    ours = make_dispatcher(Handlers(db, clock=utcnow, rules=Rules()), retry_failures=True)
-    ours_rate = await _feed(ours, bot, batch)
-    async with db.transaction() as store:
-        counted = await store.entries.totals(*_this_year())
-    await db.dispose()
-    expected = sum(n % 20 + 1 for n in range(count))
-    return {"echo": echo_rate, "ours": ours_rate, "ok": float(counted.get("vneid") == expected)}
+    result = {"echo": echo_rate}
+    rate, ok = await _ours(f"sqlite:///{tmp / 'intake.db'}", bot, batch)
+    result |= {"sqlite": rate, "ok": float(ok)}
+    postgres = os.environ.get("CNSBOT_BENCH_POSTGRES")
+    if postgres:
+        url = await fresh_postgres(postgres, "cnsbot_bench_intake")
+        rate, ok = await _ours(url, bot, batch)
+        result |= {"postgres": rate, "ok": float(ok and bool(result["ok"]))}
+    return result
+
+
+async def fresh_postgres(admin_url: str, name: str) -> str:
+    """An empty database `name` on that server (dropped first if it exists)."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return make_url(admin_url).set(database=name).render_as_string(False)
 
 
 def _this_year():  # type: ignore[no-untyped-def]
@@ -98,14 +127,23 @@ def _this_year():  # type: ignore[no-untyped-def]
 
 
 def report(r: dict[str, float]) -> list[str]:
-    ratio = r["ours"] / r["echo"]
-    return [
-        "## 1. Intake (SQLite)",
+    ratio = r["sqlite"] / r["echo"]
+    lines = [
+        "## 1. Intake",
         "",
         f"Reports through the real aiogram dispatcher, parsed, stored (one transaction each, "
-        f"de-duplicated) and answered: **{r['ours']:.0f}/s**; a bare aiogram echo handler on the "
-        f"same updates: {r['echo']:.0f}/s. Ratio **{ratio:.2f}** (target ≥ 0.25: "
-        f"{'met' if ratio >= 0.25 else 'missed'}). Every count was stored exactly: "
-        f"{'yes' if r['ok'] else 'NO'}.",
+        f"de-duplicated) and answered, one after another; a bare aiogram echo handler on the "
+        f"same updates: {r['echo']:.0f}/s.",
         "",
+        f"- SQLite: **{r['sqlite']:.0f}/s**, ratio **{ratio:.3f}** (target ≥ 0.25: "
+        f"{'met' if ratio >= 0.25 else 'missed'}).",
     ]
+    if "postgres" in r:
+        lines.append(
+            f"- PostgreSQL (local server, same machine): **{r['postgres']:.0f}/s**, ratio "
+            f"**{r['postgres'] / r['echo']:.3f}**."
+        )
+    else:
+        lines.append("- PostgreSQL: not measured (CNSBOT_BENCH_POSTGRES was not set).")
+    lines += ["", f"Every count was stored exactly: {'yes' if r['ok'] else 'NO'}.", ""]
+    return lines

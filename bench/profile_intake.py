@@ -1,8 +1,12 @@
-"""How many SQL statements one report costs, and how long: `python -m bench.profile_intake`."""
+"""How many SQL statements one report costs, and how long, and where the time goes:
+`python -m bench.profile_intake [DATABASE_URL] [--cprofile]` (default: a new SQLite file)."""
 
 from __future__ import annotations
 
 import asyncio
+import cProfile
+import pstats
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -20,8 +24,8 @@ from storage.db import Database
 from storage.models import utcnow
 
 
-async def main() -> None:
-    db = Database(f"sqlite:///{Path(tempfile.mkdtemp()) / 'profile.db'}")
+async def main(url: str, profile: bool) -> None:
+    db = Database(url)
     await _world(db)
     statements: list[str] = []
 
@@ -35,15 +39,23 @@ async def main() -> None:
     for update in batch[:20]:  # warm up
         await dispatcher.feed_raw_update(bot, update)
     statements.clear()
+    profiler = cProfile.Profile()
+    if profile:
+        profiler.enable()
     started = time.perf_counter()
     for update in batch[20:]:
         await dispatcher.feed_raw_update(bot, update)
     per_update = (time.perf_counter() - started) / 400
+    profiler.disable()
     print(f"{1000 * per_update:.1f} ms and {len(statements) / 400:.1f} statements per report")
     for statement, n in Counter(statements).most_common():
         print(f"{n / 400:5.2f}  {statement}")
     await db.dispose()
+    if profile:
+        pstats.Stats(profiler).sort_stats(sys.argv[-1] if sys.argv[-1] in ("cumulative", "tottime") else "tottime").print_stats(45)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    default = f"sqlite:///{Path(tempfile.mkdtemp()) / 'profile.db'}"
+    asyncio.run(main(args[0] if args else default, "--cprofile" in sys.argv))

@@ -200,6 +200,9 @@ class DeliveryWorker:
         booker = self.bookers[row.platform]
         if time.monotonic() < booker.paused_until:  # a 429 arrived while this one waited
             return self._later(outcomes, row, self._ready_time(row), row.attempts, "paused")
+        while (wait := booker.wait_before_send(row.chat_id, row.is_group, time.monotonic())) > 0:
+            await asyncio.sleep(wait)  # woke late: keep the spacing, do not burst
+        booker.sent(row.chat_id, row.is_group, time.monotonic())
         try:
             await self.channels[row.platform].send(row)
         except RetryAfter as err:

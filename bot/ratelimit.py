@@ -29,6 +29,9 @@ class Booker:
         self._last_chat: dict[str, float] = {}
         self._group: dict[str, deque[float]] = {}
         self.paused_until = float("-inf")
+        self._sent_any = float("-inf")  # when sends really went out (see wait_before_send)
+        self._sent_chat: dict[str, float] = {}
+        self._sent_group: dict[str, deque[float]] = {}
 
     def ready_at(self, chat: str, is_group: bool, now: float) -> float:
         """The earliest moment this chat may receive, ignoring the overall limit."""
@@ -55,6 +58,28 @@ class Booker:
             )
             window.append(at)
         return at
+
+    def wait_before_send(self, chat: str, is_group: bool, now: float) -> float:
+        """Seconds to wait so that actual sends keep the spacing their bookings had.
+
+        A send wakes at its booked moment only if the loop is free then; a late one must
+        not go out together with the sends booked after it (a burst the platform counts)."""
+        overall = self._sent_any + MARGIN / self.limits.per_second
+        last = self._sent_chat.get(chat)
+        per_chat = last + MARGIN / self.limits.per_chat_second if last is not None else now
+        group = now
+        window = self._sent_group.get(chat)
+        per_minute = int(self.limits.per_group_minute)
+        if is_group and window is not None and len(window) >= per_minute:
+            group = window[-per_minute] + self.limits.group_window * MARGIN
+        return max(0.0, overall - now, per_chat - now, group - now, self.paused_until - now)
+
+    def sent(self, chat: str, is_group: bool, now: float) -> None:
+        self._sent_any = now
+        self._sent_chat[chat] = now
+        if is_group:
+            size = max(1, int(self.limits.per_group_minute))
+            self._sent_group.setdefault(chat, deque(maxlen=size)).append(now)
 
     def pause(self, until: float) -> None:
         """After a 429: nothing goes out before `until` (bookings after it are pushed too)."""

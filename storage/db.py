@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import registry
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -18,8 +20,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage import models  # noqa: F401  (registers the tables)
 from storage.store import Store
 
+registry.register("sqlite.inline", "storage.sqlite_inline", "SQLiteDialect_inline")
+
 _ASYNC_DRIVERS = {
-    "sqlite": "sqlite+aiosqlite",
+    "sqlite": "sqlite+inline",
     "postgresql": "postgresql+asyncpg",
     "postgres": "postgresql+asyncpg",
 }
@@ -92,6 +96,9 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        # SQLite statements run on the loop (storage.sqlite_inline): one transaction at a
+        # time per process, so none ever blocks the loop waiting for another's lock.
+        self._one_at_a_time = asyncio.Lock() if self.is_sqlite else None
 
     async def create_schema(self) -> None:
         async with self.engine.begin() as conn:
@@ -100,7 +107,11 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Store]:
         """Commit when the block ends normally, roll back on any exception."""
-        async with self._sessions() as session, session.begin():
+        if self._one_at_a_time is None:
+            async with self._sessions() as session, session.begin():
+                yield Store(session)
+            return
+        async with self._one_at_a_time, self._sessions() as session, session.begin():
             yield Store(session)
 
     async def dispose(self) -> None:

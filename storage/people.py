@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -88,6 +88,15 @@ class Units:
         return (await self.s.exec(select(func.count()).select_from(Unit))).one()
 
 
+_LOOKUP = (
+    select(Identity, Member, Unit)
+    .join(Member, col(Member.id) == col(Identity.member_id), isouter=True)
+    .join(Unit, col(Unit.id) == col(Member.unit_id), isouter=True)
+    .where(col(Identity.platform) == bindparam("platform"))
+    .where(col(Identity.user_id) == bindparam("user_id"))
+)
+
+
 class Members:
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
@@ -114,13 +123,8 @@ class Members:
         self, platform: str, user_id: str
     ) -> tuple[Identity, Member | None, Unit | None] | None:
         """The account, its member and the member's unit, in one query (every update asks)."""
-        stmt = (
-            select(Identity, Member, Unit)
-            .join(Member, col(Member.id) == col(Identity.member_id), isouter=True)
-            .join(Unit, col(Unit.id) == col(Member.unit_id), isouter=True)
-            .where(Identity.platform == platform, Identity.user_id == user_id)
-        )
-        row = (await self.s.exec(stmt)).first()
+        params = {"platform": platform, "user_id": user_id}
+        row = (await self.s.exec(_LOOKUP, params=params)).first()
         return (row[0], row[1], row[2]) if row else None
 
     async def identity(self, platform: str, user_id: str) -> Identity | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSessionTransaction
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -10,6 +11,16 @@ from storage.entries import Entries, Indicators, Targets
 from storage.models import AuditLog, ProcessedUpdate, utcnow
 from storage.outbox import Broadcasts, Outbox, PublicFiles
 from storage.people import Chats, Invites, Links, Members, OaTokens, Units
+
+# Built once: every update runs them (building a statement costs more than running it).
+# (Tables, not ORM entities: a plain Core insert, with its rowcount.)
+_INSERT_AUDIT = insert(AuditLog.__table__)  # type: ignore[attr-defined]
+_CLAIM = {
+    name: dialect.insert(ProcessedUpdate.__table__)  # type: ignore[attr-defined]
+    .values(key=bindparam("key"), at=bindparam("at"))
+    .on_conflict_do_nothing()
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 class Store:
@@ -37,9 +48,8 @@ class Store:
         other sees the conflict (after the first commits) and does nothing.
         """
         dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(ProcessedUpdate).values(key=key, at=utcnow()).on_conflict_do_nothing()
-        result = await self.session.exec(stmt)
+        stmt = _CLAIM["postgresql" if dialect == "postgresql" else "sqlite"]
+        result = await self.session.exec(stmt, params={"key": key, "at": utcnow()})
         return bool(result.rowcount)
 
     def savepoint(self) -> AsyncSessionTransaction:
@@ -47,5 +57,5 @@ class Store:
         return self.session.begin_nested()
 
     async def audit(self, actor_id: int | None, action: str, detail: str = "") -> None:
-        self.session.add(AuditLog(actor_id=actor_id, action=action, detail=detail))
-        await self.session.flush()
+        row = {"at": utcnow(), "actor_id": actor_id, "action": action, "detail": detail}
+        await self.session.exec(_INSERT_AUDIT, params=row)

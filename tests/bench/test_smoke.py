@@ -3,20 +3,27 @@ here; their speed is measured by `make bench`, never asserted."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+from tests import databases
 
 ROOT = Path(__file__).parent.parent.parent
 
 
 def test_the_benchmarks_run_and_lose_nothing() -> None:
+    env = dict(os.environ)
+    if databases.ON_POSTGRES:  # the PostgreSQL run measures intake there too
+        env["CNSBOT_BENCH_POSTGRES"] = databases.POSTGRES_ADMIN
     done = subprocess.run(
         [sys.executable, "-m", "bench.run", "--smoke"], cwd=ROOT, capture_output=True,
-        text=True, timeout=300, check=True,
+        text=True, timeout=300, check=True, env=env,
     )  # fmt: skip
     out = done.stdout
     assert "Every count was stored exactly: yes" in out
+    assert ("- PostgreSQL (local server" in out) == databases.ON_POSTGRES
     assert "lost **0**, duplicated **0**" in out
     assert "limit violations seen by the channel: 0." in out
     assert "## 4. Memory and start-up" in out

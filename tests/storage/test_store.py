@@ -133,6 +133,6 @@ async def test_naive_timestamps_are_refused(db: Database) -> None:
 
 
 def test_plain_urls_get_an_async_driver() -> None:
-    assert async_url("sqlite:///data/x.db") == "sqlite+aiosqlite:///data/x.db"
+    assert async_url("sqlite:///data/x.db") == "sqlite+inline:///data/x.db"
     assert async_url("postgresql://u:p@h/db") == "postgresql+asyncpg://u:p@h/db"
-    assert async_url("sqlite+aiosqlite:///x.db") == "sqlite+aiosqlite:///x.db"
+    assert async_url("postgresql+asyncpg:///db") == "postgresql+asyncpg:///db"  # kept as given
