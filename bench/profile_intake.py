@@ -1,5 +1,6 @@
 """How many SQL statements one report costs, and how long, and where the time goes:
-`python -m bench.profile_intake [DATABASE_URL] [--cprofile]` (default: a new SQLite file)."""
+`python -m bench.profile_intake [DATABASE_URL] [--cprofile [--cumulative]]` (default: a new
+SQLite file)."""
 
 from __future__ import annotations
 
@@ -52,7 +53,8 @@ async def main(url: str, profile: bool) -> None:
         print(f"{n / 400:5.2f}  {statement}")
     await db.dispose()
     if profile:
-        pstats.Stats(profiler).sort_stats(sys.argv[-1] if sys.argv[-1] in ("cumulative", "tottime") else "tottime").print_stats(45)
+        order = "cumulative" if "--cumulative" in sys.argv else "tottime"
+        pstats.Stats(profiler).sort_stats(order).print_stats(45)
 
 
 if __name__ == "__main__":
