@@ -7,6 +7,7 @@ sum of its villages' targets, if they have any.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from reminders.calendar import Period
@@ -46,37 +47,85 @@ async def children_progress(
     return top, children
 
 
+def _ids_below(path: str, scope_path: str) -> list[int]:
+    """The unit ids on the way from the scope (excluded) down to this unit (included)."""
+    return [int(part) for part in path[len(scope_path) :].split("/") if part]
+
+
 async def tally_view(
     store: Store, scope: Unit, period: Period, week: Period | None = None
 ) -> tuple[UnitProgress, list[UnitProgress], list[Unit]]:
     """Progress of the scope and its children, and the villages without a report, from one
-    load of the subtree and one aggregate of the period."""
-    units = list(await store.units.subtree(scope))
-    counts = await store.entries.totals_by_unit(scope, period.start, period.end)
-    weekly = await store.entries.totals_by_unit(scope, week.start, week.end) if week else {}
-    own_targets = await store.targets.in_subtree(scope, period.key)
-    progress = {u.id: UnitProgress(u) for u in units}
-    # Deepest first, so each unit is complete before it is added to its parent.
-    for unit in sorted(units, key=lambda u: u.path.count("/"), reverse=True):
-        node = progress[unit.id]
-        _add(node.counts, counts.get(unit.id or 0, {}))
-        _add(node.week, weekly.get(unit.id or 0, {}))
-        if unit.level is Level.village:
-            node.villages += 1
-            node.villages_reported += 1 if counts.get(unit.id or 0) else 0
-        node.targets.update(own_targets.get(unit.id or 0, {}))  # its own target wins
-        parent = progress.get(unit.parent_id) if unit.id != scope.id else None
-        if parent is not None:
-            _add(parent.counts, node.counts)
-            _add(parent.week, node.week)
-            parent.villages += node.villages
-            parent.villages_reported += node.villages_reported
-            _add(parent.targets, node.targets)
-    top = progress[scope.id]
-    children = [progress[u.id] for u in units if u.parent_id == scope.id]
+    load of the subtree (plain rows) and one aggregate of the period and the week.
+
+    Only the scope and its direct children are shown, so every count is added straight
+    into the child it belongs to (found from the unit's path), not up every level."""
+    rows = await store.units.subtree_rows(scope)
+    span = (period.start, period.end)
+    counts, weekly = await store.entries.totals_by_unit_two(
+        scope, span, (week.start, week.end) if week else span
+    )
+    if week is None:
+        weekly = {}
+    scope_id = scope.id or 0
+    child_ids = [row.id for row in rows if row.parent_id == scope_id and row.id != scope_id]
+    shown: dict[int, UnitProgress] = {i: UnitProgress(scope) for i in (scope_id, *child_ids)}
+    top = shown[scope_id]
+    child_of: dict[int, int] = {}
+    missing_ids: list[int] = []
+    for row in rows:
+        below = _ids_below(row.path, scope.path)
+        child = shown[below[0]] if below else None
+        child_of[row.id] = below[0] if below else scope_id
+        if row.level is Level.village:
+            reported = 1 if counts.get(row.id) else 0
+            if not reported:
+                missing_ids.append(row.id)
+            for node in (top, child) if child is not None and child is not top else (top,):
+                node.villages += 1
+                node.villages_reported += reported
+    for totals, field_name in ((counts, "counts"), (weekly, "week")):
+        for unit_id, by_indicator in totals.items():
+            if unit_id not in child_of:
+                continue  # another root's unit (no join for a root scope)
+            _add(getattr(top, field_name), by_indicator)
+            child_id = child_of[unit_id]
+            if child_id != scope_id:
+                _add(getattr(shown[child_id], field_name), by_indicator)
+    targets = await _rolled_up_targets(store, scope, period, {r.id: r.path for r in rows})
+    for unit_id, node in shown.items():
+        node.targets = targets.get(unit_id, {})
+    units = await store.units.by_ids([*child_ids, *missing_ids])
+    units[scope_id] = scope
+    for unit_id, node in shown.items():
+        node.unit = units[unit_id]
+    children = [shown[i] for i in child_ids]
     children.sort(key=lambda p: (-p.mean_rate(), p.unit.name))
-    missing = [u for u in units if u.level is Level.village and not counts.get(u.id or 0)]
-    return top, children, sorted(missing, key=lambda v: v.name)
+    missing = sorted((units[i] for i in missing_ids), key=lambda v: v.name)
+    return top, children, missing
+
+
+async def _rolled_up_targets(
+    store: Store, scope: Unit, period: Period, paths: dict[int, str]
+) -> dict[int, dict[str, int]]:
+    """Each unit's target per indicator: its own where set, else the sum of its children's
+    (computed only for units that have targets and the units above them)."""
+    own = await store.targets.in_subtree(scope, period.key)
+    scope_id = scope.id or 0
+    parent: dict[int, int] = {}
+    for unit_id in own:
+        chain = [scope_id, *_ids_below(paths.get(unit_id, ""), scope.path)]
+        for upper, lower in itertools.pairwise(chain):
+            parent[lower] = upper
+    involved = set(own) | set(parent) | set(parent.values())
+    depth = {u: paths.get(u, "").count("/") for u in involved}
+    result: dict[int, dict[str, int]] = {}
+    for unit_id in sorted(involved, key=lambda u: depth[u], reverse=True):
+        mine = result.setdefault(unit_id, {})
+        mine.update(own.get(unit_id, {}))  # its own target wins over its children's sum
+        if unit_id in parent and unit_id != scope_id:
+            _add(result.setdefault(parent[unit_id], {}), mine)
+    return result
 
 
 async def villages_missing(store: Store, scope: Unit, period: Period) -> list[Unit]:

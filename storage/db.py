@@ -14,7 +14,6 @@ from sqlalchemy.dialects import registry
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import models  # noqa: F401  (registers the tables)
@@ -101,8 +100,11 @@ class Database:
         self._one_at_a_time = asyncio.Lock() if self.is_sqlite else None
 
     async def create_schema(self) -> None:
-        async with self.engine.begin() as conn:
-            await conn.run_sync(SQLModel.metadata.create_all)
+        """Every table at once, stamped as the newest migration (tests and benchmarks; the
+        bot itself runs `storage.migrate.upgrade`)."""
+        from storage import migrate  # migrate builds on this module
+
+        await migrate.create_all(self)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Store]:

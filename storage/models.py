@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Index,
     LargeBinary,
     String,
     TypeDecorator,
@@ -142,6 +143,12 @@ class IndicatorAlias(SQLModel, table=True):
 
 class Entry(SQLModel, table=True):
     """One logged count. Never deleted: a correction cancels and replaces it."""
+
+    # Covers the tallies' aggregate (sums per unit and indicator over days) without
+    # touching the table: a province's month is read from the index alone.
+    __table_args__ = (
+        Index("ix_entry_tally", "day", "unit_id", "indicator", "count", "cancelled_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     receipt: str = Field(max_length=12, index=True)  # shared by the counts of one report

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, update
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +26,16 @@ from storage.models import (
 )
 
 INVITE_LENGTH = 8
+
+
+class UnitRow(NamedTuple):
+    """A unit's place in the tree, without the ORM (for aggregating large subtrees)."""
+
+    id: int
+    parent_id: int | None
+    level: Level
+    path: str
+    name: str
 
 
 class Units:
@@ -68,6 +80,24 @@ class Units:
         """The unit and everything under it, parents before children."""
         stmt = select(Unit).where(col(Unit.path).startswith(unit.path)).order_by(col(Unit.path))
         return (await self.s.exec(stmt)).all()
+
+    async def subtree_rows(self, unit: Unit) -> list[UnitRow]:
+        """The subtree as plain rows (no ORM objects: a province has thousands of units)."""
+        c = Unit.__table__.c  # type: ignore[attr-defined]  # Core columns: no ORM row loading
+        stmt = (
+            sa_select(c.id, c.parent_id, c.level, c.path, c.name)
+            .where(c.path.startswith(unit.path))
+            .order_by(c.path)
+        )
+        return [UnitRow(*row) for row in (await self.s.exec(stmt)).all()]
+
+    async def by_ids(self, ids: Iterable[int]) -> dict[int, Unit]:
+        wanted = list(ids)
+        units: dict[int, Unit] = {}
+        for chunk in range(0, len(wanted), 500):
+            stmt = select(Unit).where(col(Unit.id).in_(wanted[chunk : chunk + 500]))
+            units.update((u.id or 0, u) for u in (await self.s.exec(stmt)).all())
+        return units
 
     async def roots(self) -> Sequence[Unit]:
         stmt = select(Unit).where(col(Unit.parent_id).is_(None)).order_by(col(Unit.code))

@@ -23,7 +23,7 @@ def test_the_benchmarks_run_and_lose_nothing() -> None:
     )  # fmt: skip
     out = done.stdout
     assert "Every count was stored exactly: yes" in out
-    assert ("- PostgreSQL (local server" in out) == databases.ON_POSTGRES
+    assert ("| PostgreSQL (local server) |" in out) == databases.ON_POSTGRES
     assert "lost **0**, duplicated **0**" in out
     assert "limit violations seen by the channel: 0." in out
     assert "## 4. Memory and start-up" in out

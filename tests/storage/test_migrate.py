@@ -35,14 +35,31 @@ async def test_a_database_from_before_migrations_is_adopted_with_its_rows(
 ) -> None:
     db = Database(f"sqlite:///{tmp_path / 'old.db'}")
     try:
-        await db.create_schema()
+        # The first schema, as create_all made it before migrations existed: no version.
+        await migrate.upgrade(db, migrate.FIRST)
+        async with db.engine.begin() as conn:
+            await conn.execute(text("DROP TABLE alembic_version"))
         async with db.transaction() as store:
             await store.units.add("C1", "Xã Cũ", Level.commune)
         assert await migrate.current(db) is None
         before, after = await migrate.upgrade(db)
         assert (before, after) == (migrate.FIRST, migrate.head())
+        assert await migrate.differences(db) == []  # the later revisions ran
         async with db.transaction() as store:
             assert (await store.units.by_code("C1")) is not None
+    finally:
+        await db.dispose()
+
+
+async def test_tables_made_by_create_all_are_at_head_and_upgrade_is_a_no_op(
+    tmp_path: Path,
+) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    try:
+        await db.create_schema()
+        assert await migrate.current(db) == migrate.head()
+        head = migrate.head()
+        assert await migrate.upgrade(db) == (head, head)
     finally:
         await db.dispose()
 
