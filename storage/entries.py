@@ -167,7 +167,8 @@ class Entries:
             )
         outer: dict[int, dict[str, int]] = {}
         week: dict[int, dict[str, int]] = {}
-        for unit_id, indicator, total, inner_total in (await self.s.exec(stmt)).all():
+        rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select
+        for unit_id, indicator, total, inner_total in rows:
             if total:
                 outer.setdefault(unit_id, {})[indicator] = int(total)
             if inner_total:

@@ -89,7 +89,8 @@ class Units:
             .where(c.path.startswith(unit.path))
             .order_by(c.path)
         )
-        return [UnitRow(*row) for row in (await self.s.exec(stmt)).all()]
+        rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select
+        return [UnitRow(*row) for row in rows]
 
     async def by_ids(self, ids: Iterable[int]) -> dict[int, Unit]:
         wanted = list(ids)
