@@ -73,8 +73,9 @@ async def new_database(tmp_path: Path) -> str:
     try:
         await conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND usename = current_user AND backend_type = 'client backend'"
+        )  # a killed bot's sessions, not the server's own workers
         await conn.execute(_emptying())
     finally:
         await conn.close()
