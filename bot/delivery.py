@@ -135,10 +135,9 @@ class DeliveryWorker:
             async with asyncio.timeout(timeout):
                 while not running.done():
                     async with self.db.transaction() as store:
-                        counts = await store.outbox.counts()
-                    if not counts.get("pending") and not counts.get("sending"):
-                        return
-                    await asyncio.sleep(0.05)
+                        if not await store.outbox.has_work():
+                            return
+                    await asyncio.sleep(0.1)
         finally:
             stop.set()
             self._wake.set()

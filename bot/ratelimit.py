@@ -29,7 +29,7 @@ class Booker:
         self._last_chat: dict[str, float] = {}
         self._group: dict[str, deque[float]] = {}
         self.paused_until = float("-inf")
-        self._sent_any = float("-inf")  # when sends really went out (see wait_before_send)
+        self._sent_recent: deque[float] = deque()  # when sends really went out, last second
         self._sent_chat: dict[str, float] = {}
         self._sent_group: dict[str, deque[float]] = {}
 
@@ -63,8 +63,13 @@ class Booker:
         """Seconds to wait so that actual sends keep the spacing their bookings had.
 
         A send wakes at its booked moment only if the loop is free then; a late one must
-        not go out together with the sends booked after it (a burst the platform counts)."""
-        overall = self._sent_any + MARGIN / self.limits.per_second
+        not go out together with the sends booked after it (a burst the platform counts).
+        Overall, the rule is the platform's own: at most `per_second` in any second (so a
+        late send is caught up within that, not pushed onto every send after it)."""
+        recent, allowed = self._sent_recent, max(1, int(self.limits.per_second / MARGIN))
+        while recent and recent[0] <= now - MARGIN:
+            recent.popleft()
+        overall = recent[-allowed] + MARGIN if len(recent) >= allowed else now
         last = self._sent_chat.get(chat)
         per_chat = last + MARGIN / self.limits.per_chat_second if last is not None else now
         group = now
@@ -75,7 +80,7 @@ class Booker:
         return max(0.0, overall - now, per_chat - now, group - now, self.paused_until - now)
 
     def sent(self, chat: str, is_group: bool, now: float) -> None:
-        self._sent_any = now
+        self._sent_recent.append(now)
         self._sent_chat[chat] = now
         if is_group:
             size = max(1, int(self.limits.per_group_minute))

@@ -144,6 +144,15 @@ class Outbox:
         )
         return int((await self.s.exec(stmt)).rowcount)
 
+    async def has_work(self) -> bool:
+        """Anything pending or being sent (an index lookup, not a count)."""
+        stmt = (
+            select(col(OutboxMessage.id))
+            .where(col(OutboxMessage.status).in_([_S.pending, _S.sending]))
+            .limit(1)
+        )
+        return (await self.s.exec(stmt)).first() is not None
+
     async def counts(self, broadcast_id: int | None = None) -> dict[str, int]:
         stmt = select(OutboxMessage.status, func.count()).group_by(col(OutboxMessage.status))
         if broadcast_id is not None:
