@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,6 +15,9 @@ class Kind(enum.StrEnum):
     button = "button"  # an inline button was pressed; `text` holds its action
     joined_group = "joined_group"  # the bot was added to a group
     other = "other"  # a photo, sticker, ... without text
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,14 @@ class Incoming:
     chat_title: str = ""
     message_id: str = ""
     bot_username: str = ""  # so "/bc@ThisBot" is ours and "/bc@OtherBot" is not
+
+    def __post_init__(self) -> None:
+        # Control characters carry nothing a person meant, and NUL cannot be stored in
+        # PostgreSQL text at all: they go at the door, before anything reads or stores.
+        for name in ("text", "display_name", "chat_title"):
+            value = getattr(self, name)
+            if _CONTROL.search(value):
+                object.__setattr__(self, name, _CONTROL.sub("", value))
 
 
 @dataclass(frozen=True)
