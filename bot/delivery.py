@@ -143,13 +143,6 @@ class DeliveryWorker:
             self._wake.set()
             await running
 
-    async def drain_once(self) -> int:
-        """Claim one batch and deliver it; returns how many rows were claimed."""
-        rows = await self._claim()
-        if rows:
-            await self._deliver_batch(rows)
-        return len(rows)
-
     async def _claim(self) -> list[OutboxMessage]:
         async with self.db.transaction() as store:
             await store.outbox.release_stale(self.clock(), self.settings.lease)
@@ -200,7 +193,7 @@ class DeliveryWorker:
         if time.monotonic() < booker.paused_until:  # a 429 arrived while this one waited
             return self._later(outcomes, row, self._ready_time(row), row.attempts, "paused")
         while (wait := booker.wait_before_send(row.chat_id, row.is_group, time.monotonic())) > 0:
-            await asyncio.sleep(wait)  # woke late: keep the spacing, do not burst
+            await asyncio.sleep(wait)  # woke late: no burst beyond what the limits allow
         booker.sent(row.chat_id, row.is_group, time.monotonic())
         try:
             await self.channels[row.platform].send(row)

@@ -25,10 +25,6 @@ class Leadership:
         self.db, self.key = db, key
         self._conn: AsyncConnection | None = None
 
-    @property
-    def held(self) -> bool:
-        return self.db.is_sqlite or self._conn is not None
-
     async def ensure(self) -> bool:
         """True while this process leads: checks a held lock is still alive, else tries once."""
         if self.db.is_sqlite:
@@ -74,4 +70,4 @@ class Leadership:
             await self._conn.close()
         except Exception:
             await self._drop()
-        self._conn = None
+        self._conn = None  # (also when _drop ran)

@@ -1,7 +1,8 @@
 """Schema migrations with Alembic, run on the bot's own engine (SQLite or PostgreSQL).
 
 `upgrade` brings any database to the newest revision; a database made before migrations
-existed (tables but no version) is adopted as the first revision, not re-created.
+existed (tables but no version) is adopted as the revision it matches (the newest if it
+matches the models, else the first), not re-created.
 """
 
 from __future__ import annotations

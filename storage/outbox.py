@@ -99,9 +99,6 @@ class Outbox:
         stmt = update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values)
         await self.s.exec(stmt)
 
-    async def mark_sent(self, message_id: int, at: datetime) -> None:
-        await self._set(message_id, status=_S.sent, sent_at=at, claimed_at=None)
-
     async def mark_sent_many(self, message_ids: Sequence[int], at: datetime) -> None:
         """One statement for every send that went through since the last record."""
         stmt = (
