@@ -69,19 +69,18 @@ async def tally_view(
         weekly = {}
     scope_id = scope.id or 0
     child_ids = [row.id for row in rows if row.parent_id == scope_id and row.id != scope_id]
-    shown: dict[int, UnitProgress] = {i: UnitProgress(scope) for i in (scope_id, *child_ids)}
+    missing_ids = [r.id for r in rows if r.level is Level.village and not counts.get(r.id)]
+    units = await store.units.by_ids([*child_ids, *missing_ids])
+    units[scope_id] = scope
+    shown = {i: UnitProgress(units[i]) for i in (scope_id, *child_ids)}
     top = shown[scope_id]
     child_of: dict[int, int] = {}
-    missing_ids: list[int] = []
     for row in rows:
         below = _ids_below(row.path, scope.path)
-        child = shown[below[0]] if below else None
         child_of[row.id] = below[0] if below else scope_id
         if row.level is Level.village:
             reported = 1 if counts.get(row.id) else 0
-            if not reported:
-                missing_ids.append(row.id)
-            for node in (top, child) if child is not None and child is not top else (top,):
+            for node in (top, shown[below[0]]) if below else (top,):
                 node.villages += 1
                 node.villages_reported += reported
     for totals, field_name in ((counts, "counts"), (weekly, "week")):
@@ -95,10 +94,6 @@ async def tally_view(
     targets = await _rolled_up_targets(store, scope, period, {r.id: r.path for r in rows})
     for unit_id, node in shown.items():
         node.targets = targets.get(unit_id, {})
-    units = await store.units.by_ids([*child_ids, *missing_ids])
-    units[scope_id] = scope
-    for unit_id, node in shown.items():
-        node.unit = units[unit_id]
     children = [shown[i] for i in child_ids]
     children.sort(key=lambda p: (-p.mean_rate(), p.unit.name))
     missing = sorted((units[i] for i in missing_ids), key=lambda v: v.name)
