@@ -29,53 +29,53 @@ SIZES = {
 
 LIMITS = """## What limits these figures (profiled 2026-11-26; re-check after changes)
 
-- **Intake.** Profiles: `python -m bench.profile_intake [URL] [--cprofile]`, and pyinstrument
-  and py-spy over the same loop. On 2026-11-23 a report cost ~12 ms, two thirds of it the
-  event loop idle while ~65 calls per report went to aiosqlite's thread and back. Two changes
-  since: SQLite is now driven on the loop itself (`storage/sqlite_inline.py`; transactions
-  are serialised in-process, SQLite allows one writer anyway), and the statements every
-  report runs (the update key, the account lookup, the receipt check, the entries, the audit
-  row) are built once and written with Core instead of ORM objects (building a SQLModel
-  object validated it with pydantic, ~0.7 ms each). A report is now ~4–5 ms on SQLite:
-  about half is SQLAlchemy executing 8 statements (BEGIN IMMEDIATE, the key, SAVEPOINT, the
-  lookup, the receipt check, the insert of the entries, the audit row, RELEASE; ~0.3 ms
-  each in SQLAlchemy's Python, microseconds in SQLite), ~0.5 ms the grammar (lexing and
-  folding Vietnamese), ~0.5 ms aiogram building and sending the receipt with its button,
-  the rest the session and transaction bookkeeping. The echo baseline does no I/O and no
-  parsing at all, ~0.2 ms an update. 0.25 of it would mean ~0.8 ms a report: out of reach
-  with SQLAlchemy's ORM session per update; what remains is per-statement Python, so the
-  next steps would be fewer statements (no savepoint when a report cannot be refused after
-  writing) or the driver called directly on the hot path. On PostgreSQL each statement is
-  also a round trip to the server (same machine here); 32 updates in flight do not raise
-  the rate because one Python process is CPU-bound: that is what several webhook workers
-  are for (README, "Running at scale").
+- **Intake.** Profiles: `python -m bench.profile_intake [URL] [--cprofile]`, and
+  pyinstrument and py-spy over the same loop. On 2026-11-23 a report cost ~12 ms, two thirds
+  of it the event loop idle while ~65 calls per report went to aiosqlite's thread and back.
+  Two changes since: SQLite is now driven on the loop itself (`storage/sqlite_inline.py`;
+  transactions are serialised in-process, SQLite allows one writer anyway), and the
+  statements every report runs (the update key, the account lookup, the receipt check, the
+  entries, the audit row) are built once and written with Core instead of ORM objects
+  (building a SQLModel object validated it with pydantic, ~0.7 ms each under pyinstrument).
+  A report is now ~4–5 ms on SQLite: about half is SQLAlchemy executing 8 statements (BEGIN
+  IMMEDIATE, the key, SAVEPOINT, the lookup, the receipt check, the insert of the entries,
+  the audit row, RELEASE; ~0.3 ms each in SQLAlchemy's Python, microseconds in SQLite), ~0.5
+  ms the grammar (lexing and folding Vietnamese), ~0.5 ms aiogram building and sending the
+  receipt with its button, the rest the session and transaction bookkeeping. The echo
+  baseline does no I/O and no parsing at all, ~0.2 ms an update. 0.25 of it would mean ~0.8
+  ms a report: out of reach with SQLAlchemy's ORM session per update; what remains is
+  per-statement Python, so the next steps would be fewer statements (no savepoint when a
+  report cannot be refused after writing) or the driver called directly on the hot path. On
+  PostgreSQL each statement is also a round trip to the server (same machine here); 32
+  updates in flight do not raise the rate because one Python process is CPU-bound: that is
+  what several webhook workers are for (README, "Running at scale").
 - **Tally.** The aggregate is read from a covering index (`ix_entry_tally`, migration 0002)
   that the bare baseline uses too. What remains above the bare GROUP BY: the same pass sums
   the month and the week (two CASE sums over the union of both ranges), the 4,667 units are
-  read as plain rows (not ORM objects, which alone cost ~150 ms), every count is added into
-  the child of the scope it belongs to (found from the unit's path) in Python, and the units
-  shown (166 communes and the villages without a report) are loaded as ORM objects. About
-  half of the time over the baseline is that Python (dict updates over ~18,000 aggregate
-  rows); the next step would be grouping by the child of the scope in SQL.
+  read as plain rows (as ORM objects they took 50–180 ms in my timings), every count is
+  added into the child of the scope it belongs to (found from the unit's path) in Python,
+  and the units shown (166 communes and the villages without a report) are loaded as ORM
+  objects. About half of the time over the baseline is that Python (dict updates over
+  ~18,000 aggregate rows); the next step would be grouping by the child of the scope in SQL.
 - **Delivery.** Sends are booked at spaced moments per platform, chat and group; batches of
   100 overlap (three in flight), so a batch whose last row waits for its chat's limit no
   longer stalls the next; a send that went through is committed at once (group commit); a
   send that wakes late (the loop was busy: SQLite runs on it) may catch up within the
   platform's sliding second instead of pushing every later send back (that alone took a
   fault-free run of 10,000 from 0.77 to 0.94 of the limit, measured the same day with this
-  channel and no 429s or 5xx). The injected 429s pause the whole platform for
-  `retry_after` (Telegram does not say which chat a 429 is about): time in which the limit
-  allows nothing, so both the raw ratio and the ratio over the time the channel allowed
-  sends are shown. What remains below 1 is the retries of the 3 % 5xx (backoff, then the
-  chat's own 1/s limit) at the end of the run, the sends booked inside a pause going back
-  to the queue, and the claim of each batch (~15 ms on the loop for 100 rows).
+  channel and no 429s or 5xx). The injected 429s pause the whole platform for `retry_after`
+  (Telegram does not say which chat a 429 is about): time in which the limit allows nothing,
+  so both the raw ratio and the ratio over the time the channel allowed sends are shown.
+  What remains below 1 is the retries of the 3 % 5xx (backoff, then the chat's own 1/s
+  limit) at the end of the run, the sends booked inside a pause going back to the queue, and
+  the claim of each batch (~15 ms on the loop for 100 rows).
 - **Memory.** The bot's own peak (VmHWM) is mostly imports: ~90–110 MB for SQLAlchemy,
-  SQLModel and pydantic, Alembic, aiohttp, openpyxl and the official unit list (aiogram
-  only on the Telegram path, matplotlib only when a chart is drawn), plus what the first
-  answer and the catch-up run touch (the tally reads plain rows, not ORM objects). Until
-  2026-11-26 this benchmark read `getrusage(RUSAGE_CHILDREN)`, which on Linux starts a
-  child's peak at the parent's size at fork — the benchmark's own, after building the
-  province — and so reported ~240 MB for a ~120 MB bot.
+  SQLModel and pydantic, Alembic, aiohttp, openpyxl and the official unit list (aiogram only
+  on the Telegram path, matplotlib only when a chart is drawn), plus what the first answer
+  and the catch-up run touch (the tally reads plain rows, not ORM objects). Until 2026-11-26
+  this benchmark read `getrusage(RUSAGE_CHILDREN)`, which on Linux starts a child's peak at
+  the parent's size at fork — the benchmark's own, after building the province — and so
+  reported ~240 MB for a ~120 MB bot.
 """
 
 
