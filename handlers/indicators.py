@@ -154,7 +154,7 @@ def check_alias(catalog: Catalog, code: str, alias: str) -> list[Problem]:
     for other_key, other in catalog.keys.items():
         if other == code:
             continue
-        limit = typo_edits(min(len(key), len(other_key)))
+        limit = typo_edits(max(len(key), len(other_key)))
         if limit and edit_distance(key, other_key, limit) <= limit:
             near = {"other": catalog.label(other), "near": other_key}
             return [Problem("alias_too_close", params | near)]
@@ -331,10 +331,10 @@ async def _renumber(
 ) -> list[Change]:
     changes = []
     for position, code in enumerate(order):
-        indicator = catalog.indicators[code]
-        if indicator.position != position:
+        was = catalog.indicators[code].position
+        if was != position:
             await store.indicators.update(code, position=position)
-            changes.append(Change("move", code, f"{indicator.position} → {position}"))
+            changes.append(Change("move", code, f"{was} → {position}"))
     if changes:
         await store.audit(actor_id, "indicator_order", " ".join(order))
     return changes
