@@ -50,8 +50,11 @@ def alias_key(text: str) -> str:
 
 
 def typo_edits(length: int) -> int:
-    """How many edits a typo of a word this long may make (the grammar's suggestion uses
-    the same tiers): a word that close to another indicator's could land on it."""
+    """How many edits a typo of a word this long may make: the tiers of the grammar's
+    suggestion (`vnied` -> vneid), taken on the longer of the two aliases compared.
+
+    Not a flat "two edits": `vssid` is two edits from `vneid` and `ssk` two from `cks`,
+    yet both are what people type; `ttt` (one from `tt`) and `vnied` are refused."""
     return 0 if length <= 2 else 1 if length <= 5 else 2
 
 
@@ -319,8 +322,8 @@ async def reorder(
     problems = [
         Problem("unknown_indicator", {"code": c}) for c in wanted if c not in catalog.indicators
     ]
-    problems += [Problem("repeated", {"code": c}) for c in dict.fromkeys(wanted) if
-                 wanted.count(c) > 1]  # fmt: skip
+    repeated = [c for c in dict.fromkeys(wanted) if wanted.count(c) > 1]
+    problems += [Problem("repeated", {"code": c}) for c in repeated]
     _raise(problems)
     order = wanted + [c for c in catalog.order() if c not in wanted]
     return await _renumber(store, catalog, order, actor_id)

@@ -22,7 +22,7 @@ async def _parse(ctx: Ctx, text: str) -> ParsedReport:
             earliest_open=ctx.earliest_open,
         )
     except ReportError as err:
-        raise UserError(texts.refusal(err, await ctx.labels())) from err
+        raise UserError(texts.refusal(err, await ctx.labels() | await ctx.retired())) from err
     retired = await ctx.retired()
     if stopped := [retired[code] for code in parsed.counts if code in retired]:
         raise UserError(texts_indicators.retired_refusal(stopped))

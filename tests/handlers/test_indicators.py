@@ -255,10 +255,12 @@ async def test_order_rename_and_retire_are_audited(db: Database) -> None:
         assert await service.set_active(store, "sskdt", False) == []  # already: nothing
         rows = (await store.session.exec(select(AuditLog.action))).all()
         got = [(i.code, i.short, i.position, i.active) for i in await store.indicators.all()]
-    assert {"indicator_add", "indicator_order", "indicator_rename", "indicator_retire"} <= set(
-        rows
-    )
-    assert got[:3] == [("sskdt", "SKĐT", 0, False), ("tt", "TT", 1, True), ("vneid", "VNeID", 2, True)]
+    assert {"indicator_add", "indicator_order", "indicator_rename", "indicator_retire"} <= set(rows)
+    assert got[:3] == [
+        ("sskdt", "SKĐT", 0, False),
+        ("tt", "TT", 1, True),
+        ("vneid", "VNeID", 2, True),
+    ]
 
 
 async def test_a_new_indicator_can_take_a_place_in_the_order(db: Database) -> None:
