@@ -29,15 +29,11 @@ ALIAS_MAX = 64
 OTHER_COMMANDS = ("start", "thamgia", "lienket", "help", "trogiup", "xacnhan", "thoat")
 
 
-def filler_phrases() -> list[str]:
-    """The grammar's filler words: an alias equal to one would swallow or be swallowed.
-    The one place this module reads them (they are becoming data beside the aliases)."""
-    return list(lexer.FILLERS)
-
-
-def day_phrases() -> list[str]:
-    """Words the grammar reads as a day (`hôm qua`)."""
-    return list(lexer.DAY_WORDS)
+async def grammar_words(store: Store) -> tuple[list[str], list[str]]:
+    """(filler words, day words) of the report grammar: an alias equal to one would
+    swallow or be swallowed. The one place this module reads them; the fillers are
+    becoming data beside the aliases (then read them from `store` here)."""
+    return list(lexer.FILLERS), list(lexer.DAY_WORDS)
 
 
 def command_names() -> set[str]:
@@ -106,6 +102,7 @@ class Catalog:
     indicators: dict[str, Indicator]
     keys: dict[str, str]  # folded alias (and code) -> indicator code
     written: dict[str, list[str]]  # code -> aliases as written
+    grammar: dict[str, str] = field(default_factory=dict)  # folded word -> "filler" | "day"
 
     @classmethod
     async def load(cls, store: Store) -> Catalog:
@@ -115,7 +112,9 @@ class Catalog:
         for alias, code in await store.indicators.aliases():
             keys.setdefault(alias_key(alias), code)
             written.setdefault(code, []).append(alias)
-        return cls(indicators, keys, written)
+        fillers, days = await grammar_words(store)
+        grammar = {alias_key(w): "filler" for w in fillers} | {alias_key(w): "day" for w in days}
+        return cls(indicators, keys, written, grammar)
 
     def order(self) -> list[str]:
         return list(self.indicators)  # loaded in display order
@@ -150,10 +149,8 @@ def check_alias(catalog: Catalog, code: str, alias: str) -> list[Problem]:
     owner = catalog.keys.get(key)
     if owner is not None and owner != code:
         return [Problem("alias_taken", params | {"other": catalog.label(owner)})]
-    if key in {alias_key(f) for f in filler_phrases()}:
-        return [Problem("alias_filler", params)]
-    if key in {alias_key(d) for d in day_phrases()}:
-        return [Problem("alias_day", params)]
+    if key in catalog.grammar:
+        return [Problem(f"alias_{catalog.grammar[key]}", params)]
     for other_key, other in catalog.keys.items():
         if other == code:
             continue

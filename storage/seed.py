@@ -47,7 +47,7 @@ INDICATOR_PRESETS: dict[str, list[tuple[str, str, str, list[str]]]] = {
         (
             "vssid",
             "VssID",
-            "VssID — bảo hiểm xã hội số",
+            "Bảo hiểm xã hội số (VssID)",
             [
                 "vss",
                 "bhxh số",

@@ -101,3 +101,10 @@ def test_targets_import_takes_a_column_for_an_added_indicator(tmp_path: Path) ->
     sheet = tmp_path / "targets.csv"
     sheet.write_text("unit,period,vneid,cks,sskdt\n15910,2026-11,100,40,25\n", encoding="utf-8")
     assert "3 targets read, 3 changed." in cli("targets", "import", str(sheet))
+
+
+def test_with_every_default_retired_the_defaults_are_not_seeded_again() -> None:
+    for code in ("vneid", "cks", "tt"):
+        cli("indicators", "retire", code)
+    listing = cli("indicators", "list")  # each command seeds an empty database first
+    assert listing.count("retired") == 3
