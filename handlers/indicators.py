@@ -125,7 +125,7 @@ class Catalog:
 
 
 def check_code(catalog: Catalog, code: str) -> list[Problem]:
-    if not CODE.match(code):
+    if not CODE.fullmatch(code):
         return [Problem("bad_code", {"code": code})]
     if code in catalog.indicators:
         return [Problem("code_taken", {"code": code})]
@@ -221,6 +221,7 @@ async def add_indicator(
     problems = check_code(catalog, code) + _check_name(name, short)
     _raise(problems)
     problems += check_alias(catalog, code, code)
+    catalog.keys[code] = code  # the code is an alias already: `--alias CODE` adds nothing
     new, alias_problems = _check_aliases(catalog, code, aliases)
     _raise(problems + alias_problems)
     label = (short or "").strip() or code.upper()

@@ -32,7 +32,7 @@ async def add_sskdt(db: Database) -> None:
             "sskdt",
             "Sổ sức khỏe điện tử",
             short="Sổ SKĐT",
-            aliases=["sổ sức khỏe", "sổ khám sức khỏe điện tử"],
+            aliases=["sổ sức khỏe", "sổ khám sức khỏe điện tử", "SSKĐT"],
         )
 
 
@@ -210,6 +210,8 @@ async def test_codes_that_are_commands_or_not_plain_letters_are_refused(db: Data
 async def test_aliases_are_added_once_removed_and_the_code_stays(db: Database) -> None:
     await add_sskdt(db)
     async with db.transaction() as store:
+        written = {a for a, code in await store.indicators.aliases() if code == "sskdt"}
+        assert written == {"sskdt", "sổ sức khỏe", "sổ khám sức khỏe điện tử"}  # not "SSKĐT"
         assert len(await service.change_aliases(store, "sskdt", ["ssk", "SSK", "ssk"])) == 1
         assert await service.change_aliases(store, "sskdt", ["ssk"]) == []
         removed = await service.change_aliases(store, "sskdt", ["SSK"], remove=True)
