@@ -10,7 +10,16 @@ from typing import Annotated
 
 import typer
 
-from bot import cli_data, cli_invites, cli_outbox, cli_schedule, cli_units, compose, runner
+from bot import (
+    cli_data,
+    cli_indicators,
+    cli_invites,
+    cli_outbox,
+    cli_schedule,
+    cli_units,
+    compose,
+    runner,
+)
 from bot.settings import Settings
 from handlers import texts
 from handlers.grammar import ReportError, Vocabulary, parse_report
@@ -26,6 +35,7 @@ app.add_typer(cli_invites.app, name="invite")
 app.add_typer(cli_data.targets_app, name="targets")
 app.add_typer(cli_data.db_app, name="db")
 app.add_typer(cli_outbox.app, name="outbox")
+app.add_typer(cli_indicators.app, name="indicators")
 app.command()(cli_data.export)
 app.command()(cli_schedule.remind)
 app.command()(cli_schedule.tally)

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from handlers import commands as cmd
-from handlers import join, link, me, notices, progress, report, team, texts
+from handlers import join, link, me, notices, progress, report, team, texts, texts_indicators
 from handlers.context import Ctx, IndicatorCache, UserError
 from handlers.permissions import at_least
 from handlers.types import Clock, Incoming, Outcome, Reply, Rules
@@ -53,7 +53,8 @@ HELP_ORDER = [
 async def _help(ctx: Ctx, _args: str) -> Reply:
     role = ctx.member.role if ctx.member else Role.member
     usable = [c for c in HELP_ORDER if c not in COMMANDS or at_least(role, COMMANDS[c][1])]
-    return Reply(texts.help_text(usable, role, private=not ctx.msg.is_group))
+    shortcuts = texts_indicators.shortcut_help(await ctx.labels())  # indicators in use
+    return Reply(texts.help_text(usable, role, private=not ctx.msg.is_group, shortcuts=shortcuts))
 
 
 async def _start(ctx: Ctx, args: str) -> Reply:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handlers import texts
+from handlers import texts, texts_indicators
 from handlers.context import Ctx, UserError
 from handlers.grammar import ParsedReport, ReportError, parse_report
 from handlers.permissions import at_least, inside
@@ -14,7 +14,7 @@ from storage.models import Entry, Role
 
 async def _parse(ctx: Ctx, text: str) -> ParsedReport:
     try:
-        return parse_report(
+        parsed = parse_report(
             text,
             vocabulary=await ctx.vocabulary(),
             today=ctx.today,
@@ -22,7 +22,11 @@ async def _parse(ctx: Ctx, text: str) -> ParsedReport:
             earliest_open=ctx.earliest_open,
         )
     except ReportError as err:
-        raise UserError(texts.refusal(err, await ctx.labels())) from err
+        raise UserError(texts.refusal(err, await ctx.labels() | await ctx.retired())) from err
+    retired = await ctx.retired()
+    if stopped := [retired[code] for code in parsed.counts if code in retired]:
+        raise UserError(texts_indicators.retired_refusal(stopped))
+    return parsed
 
 
 def _source(ctx: Ctx) -> str:

@@ -266,9 +266,16 @@ COMMAND_HELP = {
 }
 
 
-def help_text(commands: Iterable[str], role: str, private: bool) -> str:
+def help_text(
+    commands: Iterable[str], role: str, private: bool, shortcuts: str | None = None
+) -> str:
+    """`shortcuts`: the line of the one-indicator shortcuts, for the indicators in use."""
     lines = [f"Các lệnh dành cho {ROLE_NAMES.get(role, role)}:"]
-    lines += [esc(COMMAND_HELP[c]) for c in commands if c in COMMAND_HELP]
+    lines += [
+        esc(shortcuts if c == "vneid" and shortcuts else COMMAND_HELP[c])
+        for c in commands
+        if c in COMMAND_HELP
+    ]
     if private:
         lines.append(f"Trong tin nhắn riêng, bạn có thể gửi thẳng: {EXAMPLE}")
     return "\n".join(lines)

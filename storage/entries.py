@@ -17,6 +17,9 @@ RECEIPT_LENGTH = 6
 
 
 class Indicators:
+    """What is counted. Indicators are never deleted: a retired one (`active` False) takes
+    no new reports, and its past entries, targets and exports stay."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
 
@@ -29,16 +32,65 @@ class Indicators:
         await self.s.flush()
 
     async def all(self) -> Sequence[Indicator]:
-        stmt = select(Indicator).where(Indicator.active).order_by(col(Indicator.position))
+        """Every indicator, retired ones too (their history is still shown), in display
+        order."""
+        stmt = select(Indicator).order_by(col(Indicator.position), col(Indicator.code))
         return (await self.s.exec(stmt)).all()
 
-    async def with_aliases(self) -> list[tuple[str, list[str]]]:
-        """(code, aliases) for every active indicator, in display order."""
-        aliases: dict[str, list[str]] = {i.code: [] for i in await self.all()}
-        for row in (await self.s.exec(select(IndicatorAlias))).all():
-            if row.indicator in aliases:
-                aliases[row.indicator].append(row.alias)
+    async def active(self) -> Sequence[Indicator]:
+        """The indicators that take reports, in display order."""
+        return [i for i in await self.all() if i.active]
+
+    async def get(self, code: str) -> Indicator | None:
+        return await self.s.get(Indicator, code)
+
+    async def aliases(self) -> list[tuple[str, str]]:
+        """(alias as written, indicator code) for every alias, retired indicators' too."""
+        stmt = select(IndicatorAlias).order_by(col(IndicatorAlias.alias))
+        return [(a.alias, a.indicator) for a in (await self.s.exec(stmt)).all()]
+
+    async def with_aliases(self, *, include_retired: bool = False) -> list[tuple[str, list[str]]]:
+        """(code, aliases) for every active (or every) indicator, in display order."""
+        chosen = await self.all() if include_retired else await self.active()
+        aliases: dict[str, list[str]] = {i.code: [] for i in chosen}
+        for alias, code in await self.aliases():
+            if code in aliases:
+                aliases[code].append(alias)
         return list(aliases.items())
+
+    async def add_aliases(self, code: str, aliases: Iterable[str]) -> None:
+        for alias in dict.fromkeys(aliases):
+            self.s.add(IndicatorAlias(alias=alias, indicator=code))
+        await self.s.flush()
+
+    async def remove_aliases(self, aliases: Iterable[str]) -> None:
+        for alias in aliases:
+            row = await self.s.get(IndicatorAlias, alias)
+            if row is not None:
+                await self.s.delete(row)
+        await self.s.flush()
+
+    async def update(
+        self,
+        code: str,
+        *,
+        name: str | None = None,
+        short: str | None = None,
+        active: bool | None = None,
+        position: int | None = None,
+    ) -> None:
+        indicator = await self.s.get(Indicator, code)
+        if indicator is None:
+            raise KeyError(code)
+        if name is not None:
+            indicator.name = name
+        if short is not None:
+            indicator.short = short
+        if active is not None:
+            indicator.active = active
+        if position is not None:
+            indicator.position = position
+        await self.s.flush()
 
 
 # Built once: every report runs these (building a statement costs more than running it).

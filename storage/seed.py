@@ -38,6 +38,80 @@ DEFAULT_INDICATORS: list[tuple[str, str, str, list[str]]] = [
 ]
 
 
+# Sets of indicators a province switches on with one command (`cnsbot indicators preset
+# NAME`), in the same shape as DEFAULT_INDICATORS. An indicator that exists keeps its name
+# and label and gains the aliases it lacks; a missing one is added at the end.
+# "seeds": what the teams of the seed reports (Hoằng Kim commune) help residents with.
+INDICATOR_PRESETS: dict[str, list[tuple[str, str, str, list[str]]]] = {
+    "seeds": [
+        (
+            "vssid",
+            "VssID",
+            "Bảo hiểm xã hội số (VssID)",
+            [
+                "vss",
+                "bhxh số",
+                "bhxh điện tử",
+                "bảo hiểm xã hội số",
+                "bảo hiểm xã hội điện tử",
+                "bảo hiểm xã hội",
+                "bhxh",
+                "ứng dụng vssid",
+            ],
+        ),
+        (
+            "sskdt",
+            "Sổ SKĐT",
+            "Sổ sức khỏe điện tử",
+            [
+                "ssk",
+                "sổ sức khỏe",
+                "sổ sức khỏe điện tử",
+                "sổ khám sức khỏe",
+                "sổ khám sức khỏe điện tử",
+                "sức khỏe điện tử",
+                "sổ skđt",
+            ],
+        ),
+        (
+            "dvc",
+            "DVC",
+            "Dịch vụ công trực tuyến",
+            [
+                "dvctt",
+                "dvcqg",
+                "dịch vụ công",
+                "dịch vụ công trực tuyến",
+                "dvc trực tuyến",
+                "dịch vụ công quốc gia",
+                "cổng dịch vụ công",
+            ],
+        ),
+        (
+            "tt",
+            "TT",
+            "Tài khoản thanh toán không dùng tiền mặt",
+            [
+                "mobile banking",
+                "mobilebanking",
+                "ngân hàng số",
+                "ngân hàng điện tử",
+                "tài khoản ngân hàng",
+                "viettel money",
+                "viettelmoney",
+                "vnpt money",
+                "mobile money",
+                "momo",
+                "ví momo",
+                "zalopay",
+                "zalo pay",
+                "vnpay",
+            ],
+        ),
+    ],
+}
+
+
 async def seed_indicators(store: Store) -> None:
     if await store.indicators.all():
         return
