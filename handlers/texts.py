@@ -247,13 +247,15 @@ COMMAND_HELP = {
     "bc": f"/bc {EXAMPLE} — báo cáo (thêm “hôm qua” hoặc “18/11” để ghi cho ngày khác)",
     "vneid": "/vneid 5, /cks 3, /tt 2 — báo cáo nhanh một chỉ tiêu",
     "huy": "/huy — hủy báo cáo gần nhất; /huy MÃ — hủy một phiếu",
-    "sua": "/sua MÃ vneid 4 — sửa một phiếu",
+    "sua": "/sua MÃ vneid 4 — sửa số một chỉ tiêu của phiếu (các chỉ tiêu khác giữ nguyên)",
     "toi": "/toi — số liệu của bạn hôm nay, tuần này, tháng này",
     "chitieu": "/chitieu [MÃ_ĐƠN_VỊ] — chỉ tiêu tháng này",
     "tiendo": "/tiendo [MÃ_ĐƠN_VỊ] — tiến độ từng đơn vị so với chỉ tiêu",
     "chuabaocao": "/chuabaocao [MÃ_ĐƠN_VỊ] — các thôn chưa báo cáo tháng này",
     "thanhvien": "/thanhvien [MÃ_ĐƠN_VỊ] — danh sách thành viên",
-    "khoa": "/khoa SỐ — khóa một thành viên (số liệu vẫn giữ)",
+    "khoa": "/khoa SỐ — khóa một thành viên (hỏi xác nhận trước; số liệu vẫn giữ)",
+    "mokhoa": "/mokhoa SỐ — mở khóa một thành viên",
+    "vaitro": "/vaitro SỐ VAI_TRÒ — đổi vai trò một thành viên (đến vai trò của bạn)",
     "moi": "/moi [MÃ_ĐƠN_VỊ] [VAI_TRÒ] — tạo mã mời kèm mã QR",
     "xuat": "/xuat [MÃ_ĐƠN_VỊ] [2026-11|2026-Q4|2026] — xuất bảng tổng hợp Excel",
     "lienket": "/lienket — lấy mã để dùng chung một tài khoản trên Zalo và Telegram",
@@ -377,7 +379,10 @@ def member_list(unit: str, people: list[tuple[Member, Unit]]) -> str:
         state = "" if member.active else " — đã khóa"
         role = ROLE_NAMES.get(member.role, member.role)
         lines.append(f"#{member.id} {esc(member.name)} — {esc(where.name)}, {role}{state}")
-    lines.append("Khóa một thành viên: <code>/khoa SỐ</code> (số liệu đã báo cáo vẫn được giữ).")
+    lines.append(
+        "Khóa: <code>/khoa SỐ</code> (số liệu đã báo cáo vẫn được giữ) · mở khóa: "
+        "<code>/mokhoa SỐ</code> · đổi vai trò: <code>/vaitro SỐ VAI_TRÒ</code>."
+    )
     return "\n".join(lines)
 
 
@@ -596,6 +601,7 @@ TELEGRAM_MENU_PRIVATE = [
     ("tiendo", "Tiến độ so với chỉ tiêu (lãnh đạo)"),
     ("chuabaocao", "Thôn chưa báo cáo (lãnh đạo)"),
     ("moi", "Tạo mã mời kèm QR (lãnh đạo)"),
+    ("thanhvien", "Thành viên: khóa, mở khóa, vai trò (lãnh đạo)"),
     ("vang", "Báo đi vắng: /vang 30/11"),
     ("help", "Danh sách lệnh"),
 ]
