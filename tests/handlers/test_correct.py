@@ -66,9 +66,7 @@ async def test_a_correction_moves_the_day_of_the_whole_receipt(chat: Chat, db: D
     assert "21/11/2026 → <b>20/11/2026</b>" in reply
 
 
-async def test_a_corrected_receipt_names_the_one_that_replaced_it(
-    chat: Chat, db: Database
-) -> None:
+async def test_a_corrected_receipt_names_the_one_that_replaced_it(chat: Chat, db: Database) -> None:
     old = receipt_of(await chat.say("vneid 5 cks 2"))
     await chat.say(f"/sua {old} vneid 4")
     first = await replacement_of(db, old)
