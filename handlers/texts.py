@@ -12,6 +12,7 @@ from html import escape
 
 from handlers.grammar import ReportError
 from reminders.calendar import Period
+from reminders.due import Outreach
 from reminders.progress import UnitProgress
 from storage.models import Member, Unit
 
@@ -523,16 +524,37 @@ class Wording:
         )
 
     def escalation(
-        self, unit: str, missing: list[Unit], period: str, deadline: date, unreachable: list[str]
+        self,
+        unit: str,
+        missing: list[Unit],
+        period: str,
+        deadline: date,
+        unreachable: list[str],
+        outreach: Outreach,
     ) -> str:
-        text = (
-            f"⚠️ <b>{esc(unit)}</b>, kỳ {period}, hạn {day_vn(deadline)}:\n{missing_list(missing)}\n"
-            "Các thành viên đã được nhắc. Xem chi tiết: /tiendo"
-        )
+        lines = [
+            f"⚠️ <b>{esc(unit)}</b>, kỳ {period}, hạn {day_vn(deadline)}:",
+            missing_list(missing),
+        ]
+        if outreach.reminded:
+            lines.append(f"🔔 Hôm nay bot đã nhắc {outreach.reminded} thành viên của các thôn này.")
+        else:
+            lines.append("🔔 Hôm nay bot không nhắc được thành viên nào của các thôn này.")
+        if outreach.away:
+            lines.append(f"🏖 Đang vắng nên không nhắc: {_names(outreach.away)}.")
+        if outreach.no_chat:
+            lines.append(
+                f"✉️ Chưa từng nhắn riêng cho bot nên không nhắc được: {_names(outreach.no_chat)}."
+            )
+        if outreach.empty:
+            lines.append(f"👥 Chưa có thành viên nào: {_names(outreach.empty)}.")
         if unreachable:
-            names = ", ".join(esc(n) for n in unreachable)
-            text += f"\n📵 Bot không nhắn được cho: {names} — hãy gọi điện hoặc nhắn trực tiếp."
-        return text
+            lines.append(
+                f"📵 Bot không nhắn được cho: {_names(unreachable)} — hãy gọi điện hoặc nhắn "
+                "trực tiếp."
+            )
+        lines.append("Xem chi tiết: /tiendo")
+        return "\n".join(lines)
 
     def deadline_summary(self, unit: str, rows: list[UnitProgress], period: str) -> str:
         lines = [f"📋 <b>{esc(unit)}</b> — hạn báo cáo kỳ {period} là hôm nay:"]
@@ -577,6 +599,10 @@ class Wording:
             | {c: c.upper() for r in chart_rows for c in r.targets},
         )
         return render_progress_chart(chart_rows, labels)
+
+
+def _names(names: Iterable[str]) -> str:
+    return ", ".join(esc(n) for n in names)
 
 
 def _tally_line(p: UnitProgress) -> str:
