@@ -11,8 +11,7 @@ import pytest
 
 from handlers.app import COMMANDS, Handlers
 from handlers.permissions import RANK
-from handlers.types import Kind
-from handlers.types import Rules
+from handlers.types import Kind, Rules
 from storage.db import Database
 from storage.models import Level, Role
 from tests.conftest import Chat, FixedClock
@@ -35,7 +34,8 @@ PEOPLE = {  # role -> (their unit, a unit inside their subtree, a unit outside i
 SUCCESS = {
     "bc": "Đã ghi nhận", "huy": "Đã hủy", "sua": "Đã sửa", "toi": "📊", "chitieu": "Chỉ tiêu",
     "tiendo": "Tiến độ", "chuabaocao": "báo cáo kỳ 2026-11", "thanhvien": "Thành viên",
-    "khoa": "Khóa <b>", "mokhoa": "Đã mở khóa", "vaitro": "Đã đổi vai trò", "moi": "Mã mời", "xuat": "Bảng tổng hợp", "vang": "vắng đến hết",
+    "khoa": "Khóa <b>", "mokhoa": "Đã mở khóa", "vaitro": "Đã đổi vai trò", "moi": "Mã mời",
+    "xuat": "Bảng tổng hợp", "vang": "vắng đến hết",
     "tonghop": "Tổng hợp tuần", "ganhom": "Nhóm này đã gắn", "thongbao": "Thông báo tới",
     "huythongbao": "đang gửi",
 }  # fmt: skip
