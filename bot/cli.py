@@ -10,7 +10,16 @@ from typing import Annotated
 
 import typer
 
-from bot import cli_data, cli_invites, cli_outbox, cli_schedule, cli_units, compose, runner
+from bot import (
+    cli_data,
+    cli_invites,
+    cli_members,
+    cli_outbox,
+    cli_schedule,
+    cli_units,
+    compose,
+    runner,
+)
 from bot.settings import Settings
 from handlers import texts
 from handlers.grammar import ReportError, Vocabulary, parse_report
@@ -23,6 +32,7 @@ app = typer.Typer(
 
 app.add_typer(cli_units.app, name="units")
 app.add_typer(cli_invites.app, name="invite")
+app.add_typer(cli_members.app, name="members")
 app.add_typer(cli_data.targets_app, name="targets")
 app.add_typer(cli_data.db_app, name="db")
 app.add_typer(cli_outbox.app, name="outbox")
