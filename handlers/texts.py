@@ -95,15 +95,6 @@ def report_saved(
     )
 
 
-def corrected(
-    old: str, new: str, counts: Mapping[str, int], labels: Mapping[str, str], day: date
-) -> str:
-    return (
-        f"✏️ Đã sửa phiếu <code>{old}</code>. Phiếu mới <code>{new}</code>, "
-        f"ngày <b>{day_vn(day)}</b>:\n{counts_lines(counts, labels)}"
-    )
-
-
 def undone(receipt: str, counts: Mapping[str, int], labels: Mapping[str, str], day: date) -> str:
     return (
         f"↩️ Đã hủy phiếu <code>{receipt}</code> (ngày {day_vn(day)}):\n"
@@ -354,13 +345,6 @@ def linked(name: str) -> str:
 
 # --- leaders: invites and members ---------------------------------------------------------
 
-DEACTIVATE_USAGE = "Hãy ghi số của thành viên (xem /thanhvien), ví dụ: <code>/khoa 12</code>."
-
-
-def role_unknown(word: str) -> str:
-    names = ", ".join(ROLE_NAMES.values())
-    return f"Không rõ vai trò “{esc(word)}”. Các vai trò: {names}."
-
 
 def invite_created(code: str, link: str, unit: str, role: str, days: int) -> str:
     return (
@@ -387,19 +371,8 @@ def member_list(unit: str, people: list[tuple[Member, Unit]]) -> str:
     return "\n".join(lines)
 
 
-def member_unknown(number: str) -> str:
-    return f"Không có thành viên số {esc(number)} trong đơn vị bạn phụ trách."
-
-
 def already_inactive(name: str) -> str:
     return f"{esc(name)} đã bị khóa từ trước."
-
-
-def deactivated(name: str, unit: str) -> str:
-    return (
-        f"🔒 Đã khóa {esc(name)} ({esc(unit)}). Người này không báo cáo được nữa; "
-        "số liệu đã ghi vẫn được tính."
-    )
 
 
 # --- leaders: progress, missing reports, targets -------------------------------------------

@@ -214,3 +214,11 @@ async def test_an_invite_from_someone_no_longer_entitled_says_so(
     assert "không còn quyền" in reply
     assert (await member_of(db, "an")).role is Role.member
     assert (await last_invite(db)).used == 0
+
+
+async def test_help_lists_the_new_commands_for_leaders_only(chat: Chat) -> None:
+    leader_help = await chat.say("/help", user="binh")
+    assert "/mokhoa SỐ" in leader_help and "/vaitro SỐ VAI_TRÒ" in leader_help
+    member_help = await chat.say("/help", user="an")
+    assert "/mokhoa" not in member_help and "/vaitro" not in member_help
+    assert "/vaitro" in await chat.say("/thanhvien", user="binh")
