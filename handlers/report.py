@@ -77,7 +77,7 @@ async def _changeable(ctx: Ctx, code: str) -> Sequence[Entry]:
 async def _replaced(ctx: Ctx, code: str, by: str) -> str:
     """A corrected receipt names the one in force now (following corrections of corrections)."""
     current, active = by, False
-    for _ in range(50):  # a chain of corrections; bounded, though it cannot loop
+    for _ in range(50):  # a chain of corrections; bounded in case the data ever loops
         entries = await ctx.store.entries.by_receipt(current)
         active = any(e.cancelled_at is None for e in entries)
         if active or not entries or not entries[0].replaced_by:

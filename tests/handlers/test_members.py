@@ -74,6 +74,13 @@ async def test_invite_roles_are_accepted_as_listed(
     assert (await last_invite(db)).role is role
 
 
+async def test_a_listed_role_above_mine_is_recognised_and_refused_as_too_high(
+    chat: Chat,
+) -> None:
+    reply = await chat.say("/moi 16012-T2 quản trị huyện/cụm", user="binh")
+    assert "không thể giao vai trò quản trị huyện/cụm" in reply
+
+
 async def test_an_invite_role_without_a_unit_is_for_my_own_unit(
     chat: Chat, db: Database, world: World
 ) -> None:
@@ -135,7 +142,7 @@ async def test_the_lock_button_rechecks_who_presses_it(chat: Chat, db: Database,
 
 async def test_unlock_lets_a_member_report_again(chat: Chat, db: Database) -> None:
     cuc = await member_of(db, "cuc")
-    await chat.say(f"/xacnhan khoa {cuc.id}", user="binh")
+    assert "Đã khóa" in await chat.say(f"/xacnhan khóa {cuc.id}", user="binh")
     assert "Đã mở khóa" in await chat.say(f"/mokhoa {cuc.id}", user="binh")
     assert (await member_of(db, "cuc")).active
     assert "Đã ghi nhận" in await chat.say("vneid 1", user="cuc")
