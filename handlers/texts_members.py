@@ -114,11 +114,12 @@ def rejoined(
     lines = [f"✅ <b>{esc(name)}</b>: mã mời đã được áp dụng."]
     if was_locked:
         lines.append("• Tài khoản được mở lại: bạn báo cáo lại được.")
-    if was_unit != unit:
-        lines.append(f"• Đơn vị: {esc(was_unit)} → <b>{esc(unit)}</b>")
     if was_role != role:
         lines.append(f"• Vai trò: {role_name(was_role)} → <b>{role_name(role)}</b>")
-    lines.append("Số liệu đã báo cáo trước đây vẫn giữ ở đơn vị cũ. Gõ /help để xem các lệnh.")
+    if was_unit != unit:
+        lines.append(f"• Đơn vị: {esc(was_unit)} → <b>{esc(unit)}</b>")
+        lines.append("Số liệu đã báo cáo trước đây vẫn tính cho đơn vị cũ.")
+    lines.append("Gõ /help để xem các lệnh.")
     return "\n".join(lines)
 
 
