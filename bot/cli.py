@@ -14,6 +14,7 @@ from bot import (
     cli_data,
     cli_indicators,
     cli_invites,
+    cli_members,
     cli_outbox,
     cli_schedule,
     cli_units,
@@ -32,6 +33,7 @@ app = typer.Typer(
 
 app.add_typer(cli_units.app, name="units")
 app.add_typer(cli_invites.app, name="invite")
+app.add_typer(cli_members.app, name="members")
 app.add_typer(cli_data.targets_app, name="targets")
 app.add_typer(cli_data.db_app, name="db")
 app.add_typer(cli_outbox.app, name="outbox")

@@ -10,6 +10,7 @@ from datetime import timedelta
 from handlers import commands as cmd
 from handlers import join, link, me, notices, progress, report, team, texts, texts_indicators
 from handlers.context import Ctx, IndicatorCache, UserError
+from handlers.folding import fold
 from handlers.permissions import at_least
 from handlers.types import Clock, Incoming, Outcome, Reply, Rules
 from storage.db import Database, is_transient
@@ -36,6 +37,8 @@ COMMANDS: dict[str, tuple[Handler, Role]] = {
     "chuabaocao": (progress.not_reported, Role.village_lead),
     "thanhvien": (team.members, Role.village_lead),
     "khoa": (team.deactivate, Role.village_lead),
+    "mokhoa": (team.reactivate, Role.village_lead),
+    "vaitro": (team.change_role, Role.village_lead),
     "moi": (team.invite, Role.village_lead),
     "xuat": (progress.export, Role.commune_leader),
     "vang": (notices.away, Role.member),
@@ -46,7 +49,8 @@ COMMANDS: dict[str, tuple[Handler, Role]] = {
 }
 HELP_ORDER = [
     "bc", "vneid", "huy", "sua", "toi", "chitieu", "tiendo", "chuabaocao", "thanhvien", "khoa",
-    "moi", "xuat", "lienket", "vang", "tonghop", "ganhom", "thongbao", "huythongbao", "help",
+    "mokhoa", "vaitro", "moi", "xuat", "lienket", "vang", "tonghop", "ganhom", "thongbao",
+    "huythongbao", "help",
 ]  # fmt: skip
 
 
@@ -55,6 +59,14 @@ async def _help(ctx: Ctx, _args: str) -> Reply:
     usable = [c for c in HELP_ORDER if c not in COMMANDS or at_least(role, COMMANDS[c][1])]
     shortcuts = texts_indicators.shortcut_help(await ctx.labels())  # indicators in use
     return Reply(texts.help_text(usable, role, private=not ctx.msg.is_group, shortcuts=shortcuts))
+
+
+async def _confirm_typed(ctx: Ctx, args: str) -> Reply:
+    """`/xacnhan 12` sends notice 12; `/xacnhan khoa 12` locks member 12."""
+    first, _, rest = args.strip().partition(" ")
+    if fold(first) == "khoa":
+        return await team.confirm_lock(ctx, f"{team.LOCK_ACTION}:ok:{rest.strip()}")
+    return await notices.confirm(ctx, f"bcast:ok:{args.strip()}")
 
 
 async def _start(ctx: Ctx, args: str) -> Reply:
@@ -128,9 +140,11 @@ class Handlers:
         if name == cmd.BUTTON:
             if args.startswith("bcast:"):
                 return await notices.confirm(ctx, args)
+            if args.startswith(f"{team.LOCK_ACTION}:"):
+                return await team.confirm_lock(ctx, args)
             return await report.button(ctx, args)
-        if name == "xacnhan":  # the typed twin of the notice's "Gửi" button (no buttons on Zalo)
-            return await notices.confirm(ctx, f"bcast:ok:{args.strip()}")
+        if name == "xacnhan":  # the typed twin of a confirm button (no buttons on Zalo)
+            return await _confirm_typed(ctx, args)
         if name in COMMANDS:
             handler, needed = COMMANDS[name]
             if not at_least(ctx.member.role, needed):

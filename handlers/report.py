@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handlers import texts, texts_indicators
+from handlers import texts, texts_indicators, texts_members
 from handlers.context import Ctx, UserError
+from handlers.folding import fold
 from handlers.grammar import ParsedReport, ReportError, parse_report
 from handlers.permissions import at_least, inside
 from handlers.types import Button, Reply
@@ -69,10 +70,24 @@ async def _changeable(ctx: Ctx, code: str) -> Sequence[Entry]:
         if not (leader and unit is not None and inside(unit, scope)):
             raise UserError(texts.receipt_not_yours(code))
     if all(e.cancelled_at is not None for e in entries):
+        if entries[0].replaced_by:
+            raise UserError(await _replaced(ctx, code, entries[0].replaced_by))
         raise UserError(texts.receipt_cancelled(code))
     if entries[0].day < ctx.earliest_open:
         raise UserError(texts.receipt_closed(code, entries[0].day))
     return [e for e in entries if e.cancelled_at is None]
+
+
+async def _replaced(ctx: Ctx, code: str, by: str) -> str:
+    """A corrected receipt names the one in force now (following corrections of corrections)."""
+    current, active = by, False
+    for _ in range(50):  # a chain of corrections; bounded in case the data ever loops
+        entries = await ctx.store.entries.by_receipt(current)
+        active = any(e.cancelled_at is None for e in entries)
+        if active or not entries or not entries[0].replaced_by:
+            break
+        current = entries[0].replaced_by
+    return texts_members.receipt_replaced(code, current, active)
 
 
 async def undo(ctx: Ctx, args: str) -> Reply:
@@ -91,19 +106,29 @@ async def undo(ctx: Ctx, args: str) -> Reply:
 
 
 async def correct(ctx: Ctx, args: str) -> Reply:
+    """`/sua MÃ vneid 4`: the indicators named get the new counts, the others are kept;
+    `/sua MÃ thay vneid 4` replaces the whole receipt. Cancel and replace, audited."""
     member, _ = ctx.me()
     code, _, report = args.strip().partition(" ")
     if not code:
         raise UserError(texts.RECEIPT_MISSING)
+    first, _, rest = report.strip().partition(" ")
+    whole = fold(first) in texts_members.REPLACE_WORDS
+    if whole:
+        report = rest
     if not report.strip():
         raise UserError(texts.correct_needs_report(code))
     old = await _changeable(ctx, code)
     parsed = await _parse(ctx, report)
+    before = {e.indicator: e.count for e in old}
+    after = dict(parsed.counts) if whole else before | parsed.counts
     day = parsed.day if parsed.day_given else old[0].day
+    if after == before and day == old[0].day:
+        raise UserError(texts_members.correct_unchanged(old[0].receipt))
     receipt = await ctx.store.entries.add_report(  # still the author's, in the author's unit
         member_id=old[0].member_id,
         unit_id=old[0].unit_id,
-        counts=parsed.counts,
+        counts=after,
         day=day,
         source=_source(ctx),
         replaces=old[0].receipt,
@@ -112,9 +137,12 @@ async def correct(ctx: Ctx, args: str) -> Reply:
         old[0].receipt, by=member.id or 0, at=ctx.now, replaced_by=receipt
     )
     await ctx.store.audit(
-        member.id, "correct", f"{old[0].receipt} -> {receipt} {day} {parsed.counts}"
+        member.id, "correct", f"{old[0].receipt} -> {receipt} {day} {before} -> {after}"
     )
-    html = texts.corrected(old[0].receipt, receipt, parsed.counts, await ctx.labels(), day)
+    labels = await ctx.labels()
+    html = texts_members.corrected(
+        old[0].receipt, receipt, before, after, labels, (old[0].day, day)
+    )
     return Reply(html, buttons=(Button(texts.UNDO_BUTTON, f"undo:{receipt}"),))
 
 

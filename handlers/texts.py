@@ -12,6 +12,7 @@ from html import escape
 
 from handlers.grammar import ReportError
 from reminders.calendar import Period
+from reminders.due import Outreach
 from reminders.progress import UnitProgress
 from storage.models import Member, Unit
 
@@ -91,15 +92,6 @@ def report_saved(
         f"✅ Đã ghi nhận báo cáo ngày <b>{day_vn(day)}</b>:\n{counts_lines(counts, labels)}\n"
         f"Mã phiếu: <code>{receipt}</code>. Ghi sai? Gõ <code>/huy {receipt}</code> để hủy "
         f"hoặc <code>/sua {receipt} vneid 4</code> để sửa."
-    )
-
-
-def corrected(
-    old: str, new: str, counts: Mapping[str, int], labels: Mapping[str, str], day: date
-) -> str:
-    return (
-        f"✏️ Đã sửa phiếu <code>{old}</code>. Phiếu mới <code>{new}</code>, "
-        f"ngày <b>{day_vn(day)}</b>:\n{counts_lines(counts, labels)}"
     )
 
 
@@ -247,13 +239,15 @@ COMMAND_HELP = {
     "bc": f"/bc {EXAMPLE} — báo cáo (thêm “hôm qua” hoặc “18/11” để ghi cho ngày khác)",
     "vneid": "/vneid 5, /cks 3, /tt 2 — báo cáo nhanh một chỉ tiêu",
     "huy": "/huy — hủy báo cáo gần nhất; /huy MÃ — hủy một phiếu",
-    "sua": "/sua MÃ vneid 4 — sửa một phiếu",
+    "sua": "/sua MÃ vneid 4 — sửa số một chỉ tiêu của phiếu (các chỉ tiêu khác giữ nguyên)",
     "toi": "/toi — số liệu của bạn hôm nay, tuần này, tháng này",
     "chitieu": "/chitieu [MÃ_ĐƠN_VỊ] — chỉ tiêu tháng này",
     "tiendo": "/tiendo [MÃ_ĐƠN_VỊ] — tiến độ từng đơn vị so với chỉ tiêu",
     "chuabaocao": "/chuabaocao [MÃ_ĐƠN_VỊ] — các thôn chưa báo cáo tháng này",
     "thanhvien": "/thanhvien [MÃ_ĐƠN_VỊ] — danh sách thành viên",
-    "khoa": "/khoa SỐ — khóa một thành viên (số liệu vẫn giữ)",
+    "khoa": "/khoa SỐ — khóa một thành viên (hỏi xác nhận trước; số liệu vẫn giữ)",
+    "mokhoa": "/mokhoa SỐ — mở khóa một thành viên",
+    "vaitro": "/vaitro SỐ VAI_TRÒ — đổi vai trò một thành viên (đến vai trò của bạn)",
     "moi": "/moi [MÃ_ĐƠN_VỊ] [VAI_TRÒ] — tạo mã mời kèm mã QR",
     "xuat": "/xuat [MÃ_ĐƠN_VỊ] [2026-11|2026-Q4|2026] — xuất bảng tổng hợp Excel",
     "lienket": "/lienket — lấy mã để dùng chung một tài khoản trên Zalo và Telegram",
@@ -358,13 +352,6 @@ def linked(name: str) -> str:
 
 # --- leaders: invites and members ---------------------------------------------------------
 
-DEACTIVATE_USAGE = "Hãy ghi số của thành viên (xem /thanhvien), ví dụ: <code>/khoa 12</code>."
-
-
-def role_unknown(word: str) -> str:
-    names = ", ".join(ROLE_NAMES.values())
-    return f"Không rõ vai trò “{esc(word)}”. Các vai trò: {names}."
-
 
 def invite_created(code: str, link: str, unit: str, role: str, days: int) -> str:
     return (
@@ -384,23 +371,15 @@ def member_list(unit: str, people: list[tuple[Member, Unit]]) -> str:
         state = "" if member.active else " — đã khóa"
         role = ROLE_NAMES.get(member.role, member.role)
         lines.append(f"#{member.id} {esc(member.name)} — {esc(where.name)}, {role}{state}")
-    lines.append("Khóa một thành viên: <code>/khoa SỐ</code> (số liệu đã báo cáo vẫn được giữ).")
+    lines.append(
+        "Khóa: <code>/khoa SỐ</code> (số liệu đã báo cáo vẫn được giữ) · mở khóa: "
+        "<code>/mokhoa SỐ</code> · đổi vai trò: <code>/vaitro SỐ VAI_TRÒ</code>."
+    )
     return "\n".join(lines)
-
-
-def member_unknown(number: str) -> str:
-    return f"Không có thành viên số {esc(number)} trong đơn vị bạn phụ trách."
 
 
 def already_inactive(name: str) -> str:
     return f"{esc(name)} đã bị khóa từ trước."
-
-
-def deactivated(name: str, unit: str) -> str:
-    return (
-        f"🔒 Đã khóa {esc(name)} ({esc(unit)}). Người này không báo cáo được nữa; "
-        "số liệu đã ghi vẫn được tính."
-    )
 
 
 # --- leaders: progress, missing reports, targets -------------------------------------------
@@ -525,16 +504,37 @@ class Wording:
         )
 
     def escalation(
-        self, unit: str, missing: list[Unit], period: str, deadline: date, unreachable: list[str]
+        self,
+        unit: str,
+        missing: list[Unit],
+        period: str,
+        deadline: date,
+        unreachable: list[str],
+        outreach: Outreach,
     ) -> str:
-        text = (
-            f"⚠️ <b>{esc(unit)}</b>, kỳ {period}, hạn {day_vn(deadline)}:\n{missing_list(missing)}\n"
-            "Các thành viên đã được nhắc. Xem chi tiết: /tiendo"
-        )
+        lines = [
+            f"⚠️ <b>{esc(unit)}</b>, kỳ {period}, hạn {day_vn(deadline)}:",
+            missing_list(missing),
+        ]
+        if outreach.reminded:
+            lines.append(f"🔔 Hôm nay bot đã nhắc {outreach.reminded} thành viên của các thôn này.")
+        else:
+            lines.append("🔔 Hôm nay bot không nhắc được thành viên nào của các thôn này.")
+        if outreach.away:
+            lines.append(f"🏖 Đang vắng nên không nhắc: {_names(outreach.away)}.")
+        if outreach.no_chat:
+            lines.append(
+                f"✉️ Chưa từng nhắn riêng cho bot nên không nhắc được: {_names(outreach.no_chat)}."
+            )
+        if outreach.empty:
+            lines.append(f"👥 Chưa có thành viên nào: {_names(outreach.empty)}.")
         if unreachable:
-            names = ", ".join(esc(n) for n in unreachable)
-            text += f"\n📵 Bot không nhắn được cho: {names} — hãy gọi điện hoặc nhắn trực tiếp."
-        return text
+            lines.append(
+                f"📵 Bot không nhắn được cho: {_names(unreachable)} — hãy gọi điện hoặc nhắn "
+                "trực tiếp."
+            )
+        lines.append("Xem chi tiết: /tiendo")
+        return "\n".join(lines)
 
     def deadline_summary(self, unit: str, rows: list[UnitProgress], period: str) -> str:
         lines = [f"📋 <b>{esc(unit)}</b> — hạn báo cáo kỳ {period} là hôm nay:"]
@@ -581,6 +581,10 @@ class Wording:
         return render_progress_chart(chart_rows, labels)
 
 
+def _names(names: Iterable[str]) -> str:
+    return ", ".join(esc(n) for n in names)
+
+
 def _tally_line(p: UnitProgress) -> str:
     parts = []
     for code in sorted(set(p.counts) | set(p.targets) | set(p.week)):
@@ -603,6 +607,7 @@ TELEGRAM_MENU_PRIVATE = [
     ("tiendo", "Tiến độ so với chỉ tiêu (lãnh đạo)"),
     ("chuabaocao", "Thôn chưa báo cáo (lãnh đạo)"),
     ("moi", "Tạo mã mời kèm QR (lãnh đạo)"),
+    ("thanhvien", "Thành viên: khóa, mở khóa, vai trò (lãnh đạo)"),
     ("vang", "Báo đi vắng: /vang 30/11"),
     ("help", "Danh sách lệnh"),
 ]

@@ -227,6 +227,22 @@ class Members:
         member.absent_until = until
         await self.s.flush()
 
+    async def set_active(self, member: Member, active: bool) -> None:
+        """Lock (False) or unlock a member; their entries stay as they are."""
+        member.active = active
+        await self.s.flush()
+
+    async def set_role(self, member: Member, role: Role) -> None:
+        member.role = role
+        await self.s.flush()
+
+    async def place(self, member: Member, unit: Unit, role: Role) -> None:
+        """Move a member to a unit with a role, active (an invite used by a member).
+        Entries stay with the unit they were reported for."""
+        assert unit.id is not None
+        member.unit_id, member.role, member.active = unit.id, role, True
+        await self.s.flush()
+
     async def active_counts(self) -> dict[int, int]:
         """Active members per unit id (the unit itself, not its subtree)."""
         stmt = (
