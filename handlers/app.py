@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from handlers import commands as cmd
-from handlers import join, link, me, notices, progress, report, team, texts
+from handlers import join, link, me, notices, pending, progress, report, team, texts
 from handlers.context import Ctx, IndicatorCache, UserError
 from handlers.permissions import at_least
 from handlers.types import Clock, Incoming, Outcome, Reply, Rules
@@ -127,8 +127,12 @@ class Handlers:
         if name == cmd.BUTTON:
             if args.startswith("bcast:"):
                 return await notices.confirm(ctx, args)
+            if args.startswith(("confirm:", "drop:")):
+                return await pending.press(ctx, args)
             return await report.button(ctx, args)
-        if name == "xacnhan":  # the typed twin of the notice's "Gửi" button (no buttons on Zalo)
+        if name == "xacnhan":  # the typed twin of the confirm buttons (no buttons on Zalo)
+            if not args.strip().isdigit():  # a held report or undo: a code, never all digits
+                return await pending.confirm(ctx, args)
             return await notices.confirm(ctx, f"bcast:ok:{args.strip()}")
         if name in COMMANDS:
             handler, needed = COMMANDS[name]

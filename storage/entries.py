@@ -65,10 +65,12 @@ class Entries:
         day: date,
         source: str,
         replaces: str | None = None,
+        at: datetime | None = None,
     ) -> str:
-        """Store one report (one entry per indicator, one receipt); return the receipt."""
+        """Store one report (one entry per indicator, one receipt); return the receipt.
+        `at`: when it was made (the handler's clock; the per-minute limit counts by it)."""
         receipt = await self.new_receipt()
-        now = utcnow()
+        now = at or utcnow()
         rows = [
             {
                 "receipt": receipt, "member_id": member_id, "unit_id": unit_id,
@@ -105,6 +107,58 @@ class Entries:
         )
         result = await self.s.exec(stmt)
         return int(result.rowcount)
+
+    async def lock_member(self, member_id: int) -> None:
+        """Serialize one member's reports until this transaction ends (PostgreSQL; SQLite
+        writes one transaction at a time anyway): limits read totals, then write."""
+        stmt = select(Member.id).where(Member.id == member_id).with_for_update()
+        await self.s.exec(stmt)
+
+    async def receipts_since(self, member_id: int, since: datetime) -> int:
+        """How many reports (receipts, cancelled ones too) a member made after `since`."""
+        stmt = select(func.count(func.distinct(Entry.receipt))).where(
+            Entry.member_id == member_id, col(Entry.created_at) > since
+        )
+        return int((await self.s.exec(stmt)).one())
+
+    async def member_day_totals(self, member_id: int, day: date) -> dict[str, int]:
+        """Active counts per indicator of one member on one day."""
+        stmt = (
+            select(Entry.indicator, func.sum(Entry.count))
+            .where(Entry.member_id == member_id, Entry.day == day)
+            .where(col(Entry.cancelled_at).is_(None))
+            .group_by(Entry.indicator)
+        )
+        return {indicator: int(total) for indicator, total in (await self.s.exec(stmt)).all()}
+
+    async def member_day_entries(
+        self, member_id: int, day: date, scope: Unit, upto: int | None = None
+    ) -> Sequence[Entry]:
+        """A member's active entries of one day in units of `scope`'s subtree (up to entry
+        id `upto`: what a leader was shown before confirming)."""
+        stmt = (
+            select(Entry)
+            .join(Unit, col(Unit.id) == col(Entry.unit_id))
+            .where(Entry.member_id == member_id, Entry.day == day)
+            .where(col(Entry.cancelled_at).is_(None), col(Unit.path).startswith(scope.path))
+            .order_by(col(Entry.id))
+        )
+        if upto is not None:
+            stmt = stmt.where(col(Entry.id) <= upto)
+        return (await self.s.exec(stmt)).all()
+
+    async def cancel_entries(self, ids: Sequence[int], *, by: int, at: datetime) -> int:
+        """Cancel these entries (those still active); returns how many were cancelled."""
+        cancelled = 0
+        for start in range(0, len(ids), 500):  # bounded statement size
+            stmt = (
+                update(Entry)
+                .where(col(Entry.id).in_(ids[start : start + 500]))
+                .where(col(Entry.cancelled_at).is_(None))
+                .values(cancelled_at=at, cancelled_by=by)
+            )
+            cancelled += int((await self.s.exec(stmt)).rowcount)
+        return cancelled
 
     async def totals(
         self,
