@@ -84,15 +84,25 @@ class Throttles:
     async def get(self, key: str) -> Throttle | None:
         return await self.s.get(Throttle, key)
 
-    async def locked(self, key: str) -> Throttle:
-        """The key's row, created if new and locked for this transaction (PostgreSQL): two
-        concurrent failures of one person both count."""
+    async def fail(self, key: str, now: datetime, *, forget_after: timedelta) -> Throttle:
+        """One more wrong try for `key` (counting from zero again after `forget_after`
+        without one). The row is locked for this transaction (PostgreSQL): two concurrent
+        wrong tries of one person both count."""
         dialect = self.s.bind.dialect.name if self.s.bind else "sqlite"
         stmt = _NEW_ROW["postgresql" if dialect == "postgresql" else "sqlite"]
         await self.s.exec(stmt, params={"key": key, "failures": 0})
         query = select(Throttle).where(Throttle.key == key).with_for_update()
         row = (await self.s.exec(query.execution_options(populate_existing=True))).one()
+        if row.last_failure_at is not None and now - row.last_failure_at > forget_after:
+            row.failures = 0
+        row.failures += 1
+        row.last_failure_at = now
+        await self.s.flush()
         return row
+
+    async def block(self, row: Throttle, until: datetime) -> None:
+        row.blocked_until = until
+        await self.s.flush()
 
     async def clear(self, key: str) -> None:
         row = await self.s.get(Throttle, key)
