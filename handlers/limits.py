@@ -25,9 +25,7 @@ async def check_rate(ctx: Ctx, member_id: int) -> None:
         raise UserError(texts_safety.too_many_reports(ctx.rules.reports_per_minute))
 
 
-async def over_daily(
-    ctx: Ctx, member_id: int, counts: dict[str, int], day: date
-) -> dict[str, int]:
+async def over_daily(ctx: Ctx, member_id: int, counts: dict[str, int], day: date) -> dict[str, int]:
     """Indicators this report takes past the daily limit -> what the member has that day."""
     have = await ctx.store.entries.member_day_totals(member_id, day)
     limit = ctx.rules.daily_limit

@@ -48,7 +48,9 @@ def report_needs_confirm(
     )
 
 
-CONFIRM_USAGE = "Hãy ghi mã cần xác nhận (có trong tin nhắn hỏi lại), ví dụ: <code>/xacnhan K7PX3M</code>."
+CONFIRM_USAGE = (
+    "Hãy ghi mã cần xác nhận (có trong tin nhắn hỏi lại), ví dụ: <code>/xacnhan K7PX3M</code>."
+)
 
 
 def pending_unknown(code: str) -> str:

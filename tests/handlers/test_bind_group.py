@@ -8,6 +8,7 @@ from storage.db import Database
 from storage.models import Level, Role
 from tests.conftest import Chat, World
 
+
 async def bound_to(db: Database) -> str | None:
     async with db.transaction() as store:
         chat = await store.chats.find("test", "group-1")
@@ -68,15 +69,11 @@ async def test_the_binder_and_a_higher_leader_of_the_unit_may_move_it(
     assert await bound_to(db) == "16012"
 
 
-async def test_a_peer_takes_over_only_once_the_binder_is_locked(
-    chat: Chat, db: Database
-) -> None:
+async def test_a_peer_takes_over_only_once_the_binder_is_locked(chat: Chat, db: Database) -> None:
     await add_person(db, "dung", "16012-T1", Role.village_lead)
     await add_person(db, "em", "16012-T1", Role.village_lead)
     await chat.say("/ganhom 16012-T1", user="dung", group=True)
-    assert "đang gắn với <b>Thôn 1</b>" in await chat.say(
-        "/ganhom 16012-T1", user="em", group=True
-    )
+    assert "đang gắn với <b>Thôn 1</b>" in await chat.say("/ganhom 16012-T1", user="em", group=True)
     async with db.transaction() as store:
         dung = await store.members.by_identity("test", "dung")
         assert dung is not None

@@ -90,5 +90,3 @@ async def test_a_day_without_wrong_tries_starts_the_count_again(
 )  # fmt: skip
 def test_the_wait_doubles_up_to_a_day(failures: int, wait: timedelta | None) -> None:
     assert wait_after(failures) == wait
-
-

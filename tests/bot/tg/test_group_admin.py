@@ -44,7 +44,11 @@ class Telegram:
 @pytest.fixture
 async def tg(db: Database, clock: FixedClock, world: World) -> AsyncIterator[Telegram]:
     session = fakes.RecordingSession()
-    bot = Bot("123456:TEST-TOKEN", session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    bot = Bot(
+        "123456:TEST-TOKEN",
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
     dispatcher = make_dispatcher(Handlers(db, clock=clock, rules=Rules()), retry_failures=True)
     async with db.transaction() as store:
         binh = await store.members.by_identity("test", "binh")
