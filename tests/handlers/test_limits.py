@@ -3,6 +3,7 @@ undo of one member's whole day (issue 12, item 3)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import date, timedelta
 
@@ -188,3 +189,34 @@ async def test_only_the_leader_who_asked_can_confirm_a_day_undo(chat: Chat, db: 
     preview = await chat.say(f"/huy {await member_id(db, 'an')} 21/11", user="binh")
     assert "không phải của bạn" in await chat.say(f"/xacnhan {code_to_type(preview)}")
     assert (await totals(db))["vneid"] == 500
+
+
+async def test_the_hostile_flood_records_nothing_with_the_default_limits(
+    chat: Chat, db: Database
+) -> None:
+    """1,000 × `vneid 500 cks 500 tt 500` from one member: each is above the daily total
+    (held, not recorded), and past 10 a minute each is refused outright."""
+    replies = [await chat.say("vneid 500 cks 500 tt 500") for _ in range(30)]
+    assert sum("/xacnhan" in r for r in replies[:10]) == 10
+    assert all("tối đa 10 báo cáo mỗi phút" in r for r in replies[10:])
+    assert await totals(db) == {}
+
+
+async def test_two_presses_at_the_same_moment_record_once(strict: Chat, db: Database) -> None:
+    code = code_to_type((await strict.send("vneid 150"))[0].html)
+    results = await asyncio.gather(
+        strict.send(f"confirm:{code}", kind=Kind.button), strict.say(f"/xacnhan {code}")
+    )
+    assert await totals(db) == {"vneid": 150}
+    texts = [results[0][0].html, results[1]]
+    assert sum("Đã ghi nhận" in t for t in texts) == 1
+    assert sum("đã được xử lý" in t for t in texts) == 1
+
+
+async def test_concurrent_reports_cannot_pass_the_daily_total_together(
+    strict: Chat, db: Database
+) -> None:
+    replies = await asyncio.gather(*(strict.say("vneid 60") for _ in range(3)))
+    assert sum("Đã ghi nhận" in r for r in replies) == 1
+    assert sum("/xacnhan" in r for r in replies) == 2
+    assert await totals(db) == {"vneid": 60}
