@@ -15,19 +15,15 @@ PENDING_LIFETIME = timedelta(hours=24)
 HOURS = int(PENDING_LIFETIME.total_seconds() // 3600)
 
 
-async def check_rate(ctx: Ctx, member_id: int) -> None:
+async def check(ctx: Ctx, member_id: int, counts: dict[str, int], day: date) -> dict[str, int]:
     """Refuse a report past the person's reports of the last minute (recorded, cancelled
-    or waiting for confirmation: all of them took the bot's time)."""
+    or waiting for confirmation: all of them took the bot's time). Else the indicators this
+    report takes past the daily limit -> what the member already has that day."""
     since = ctx.now - MINUTE
-    made = await ctx.store.entries.receipts_since(member_id, since)
+    made, have = await ctx.store.entries.member_recent(member_id, day, since)
     made += await ctx.store.pending.count_since(member_id, PendingKind.report, since)
     if made >= ctx.rules.reports_per_minute:
         raise UserError(texts_safety.too_many_reports(ctx.rules.reports_per_minute))
-
-
-async def over_daily(ctx: Ctx, member_id: int, counts: dict[str, int], day: date) -> dict[str, int]:
-    """Indicators this report takes past the daily limit -> what the member has that day."""
-    have = await ctx.store.entries.member_day_totals(member_id, day)
     limit = ctx.rules.daily_limit
     return {c: have.get(c, 0) for c, n in counts.items() if have.get(c, 0) + n > limit}
 

@@ -37,8 +37,7 @@ async def submit_report(ctx: Ctx, text: str) -> Reply:
     parsed = await _parse(ctx, text)
     member_id, unit_id = member.id or 0, unit.id or 0
     await ctx.store.entries.lock_member(member_id)  # the limits read, then this writes
-    await limits.check_rate(ctx, member_id)
-    over = await limits.over_daily(ctx, member_id, parsed.counts, parsed.day)
+    over = await limits.check(ctx, member_id, parsed.counts, parsed.day)
     if over:
         return await limits.ask_to_confirm(
             ctx, unit_id=unit_id, counts=parsed.counts, day=parsed.day, over=over,

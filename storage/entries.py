@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, case, func, insert, update
+from sqlalchemy import bindparam, case, func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -44,6 +44,16 @@ class Indicators:
 # Built once: every report runs these (building a statement costs more than running it).
 _RECEIPT_TAKEN = select(col(Entry.id)).where(col(Entry.receipt) == bindparam("r")).limit(1)
 _INSERT_ENTRIES = insert(Entry.__table__)  # type: ignore[attr-defined]
+_M = Member.__table__.c  # type: ignore[attr-defined]
+_LOCK_MEMBER = sa_select(_M.id).where(_M.id == bindparam("m")).with_for_update()
+_E = Entry.__table__.c  # type: ignore[attr-defined]
+# A member's rows of one day, and those made lately: a handful, read from the member index.
+_MEMBER_RECENT = sa_select(
+    _E.receipt, _E.indicator, _E.count, _E.day, _E.cancelled_at.is_(None), _E.created_at
+).where(
+    _E.member_id == bindparam("m"),
+    or_(_E.day == bindparam("d"), _E.created_at > bindparam("t")),
+)
 
 
 class Entries:
@@ -109,27 +119,27 @@ class Entries:
         return int(result.rowcount)
 
     async def lock_member(self, member_id: int) -> None:
-        """Serialize one member's reports until this transaction ends (PostgreSQL; SQLite
-        writes one transaction at a time anyway): limits read totals, then write."""
-        stmt = select(Member.id).where(Member.id == member_id).with_for_update()
-        await self.s.exec(stmt)
+        """Serialize one member's reports until this transaction ends: limits read totals,
+        then write. PostgreSQL only: SQLite writes one transaction at a time anyway."""
+        if self.s.bind is not None and self.s.bind.dialect.name == "postgresql":
+            await self.s.exec(_LOCK_MEMBER, params={"m": member_id})  # type: ignore[call-overload]
 
-    async def receipts_since(self, member_id: int, since: datetime) -> int:
-        """How many reports (receipts, cancelled ones too) a member made after `since`."""
-        stmt = select(func.count(func.distinct(Entry.receipt))).where(
-            Entry.member_id == member_id, col(Entry.created_at) > since
-        )
-        return int((await self.s.exec(stmt)).one())
-
-    async def member_day_totals(self, member_id: int, day: date) -> dict[str, int]:
-        """Active counts per indicator of one member on one day."""
-        stmt = (
-            select(Entry.indicator, func.sum(Entry.count))
-            .where(Entry.member_id == member_id, Entry.day == day)
-            .where(col(Entry.cancelled_at).is_(None))
-            .group_by(Entry.indicator)
-        )
-        return {indicator: int(total) for indicator, total in (await self.s.exec(stmt)).all()}
+    async def member_recent(
+        self, member_id: int, day: date, since: datetime
+    ) -> tuple[int, dict[str, int]]:
+        """For the per-person limits, in one statement: how many reports (receipts,
+        cancelled ones too) the member made after `since`, and their active counts per
+        indicator on `day`."""
+        params = {"m": member_id, "d": day, "t": since}
+        rows = (await self.s.exec(_MEMBER_RECENT, params=params)).all()  # type: ignore[call-overload]
+        receipts: set[str] = set()
+        totals: dict[str, int] = {}
+        for receipt, indicator, count, on, active, created in rows:
+            if created > since:
+                receipts.add(receipt)
+            if on == day and active:
+                totals[indicator] = totals.get(indicator, 0) + count
+        return len(receipts), totals
 
     async def member_day_entries(
         self, member_id: int, day: date, scope: Unit, upto: int | None = None

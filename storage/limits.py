@@ -6,7 +6,8 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -60,12 +61,15 @@ class Pendings:
         return bool((await self.s.exec(stmt)).rowcount)
 
     async def count_since(self, member_id: int, kind: PendingKind, since: datetime) -> int:
-        stmt = select(func.count()).where(
-            PendingAction.member_id == member_id,
-            PendingAction.kind == kind,
-            col(PendingAction.created_at) > since,
-        )
-        return int((await self.s.exec(stmt)).one())
+        params = {"m": member_id, "k": kind.name, "t": since}
+        result = await self.s.exec(_COUNT_SINCE, params=params)  # type: ignore[call-overload]
+        return int(result.scalar_one())
+
+
+_P = PendingAction.__table__.c  # type: ignore[attr-defined]
+_COUNT_SINCE = sa_select(func.count()).where(
+    _P.member_id == bindparam("m"), _P.kind == bindparam("k"), _P.created_at > bindparam("t")
+)
 
 
 # Built once; a Core insert that does nothing when the key exists (both dialects).
