@@ -220,3 +220,13 @@ async def test_concurrent_reports_cannot_pass_the_daily_total_together(
     assert sum("Đã ghi nhận" in r for r in replies) == 1
     assert sum("/xacnhan" in r for r in replies) == 2
     assert await totals(db) == {"vneid": 60}
+
+
+async def test_a_held_report_cannot_be_confirmed_after_a_day(
+    strict: Chat, db: Database, clock: FixedClock
+) -> None:
+    code = code_to_type((await strict.send("vneid 150"))[0].html)
+    clock.advance(hours=24, seconds=1)
+    assert "quá hạn xác nhận" in await strict.say(f"/xacnhan {code}")
+    assert "Hãy ghi mã cần xác nhận" in await strict.say("/xacnhan")
+    assert await totals(db) == {}
