@@ -59,7 +59,7 @@ async def _may_rebind(ctx: Ctx) -> None:
     bound = await ctx.store.units.get(chat.unit_id)
     assert bound is not None
     if inside(bound, scope):
-        if binder is None:  # bound from the command line: anyone responsible for the unit
+        if binder is None:  # no binder recorded: anyone responsible for the unit
             return
         # Above an active binder; a locked binder's peers may take over.
         if RANK[member.role] > RANK[binder.role] - (0 if binder.active else 1):
