@@ -17,10 +17,9 @@ from typing import Any
 from aiogram import Bot
 from sqlalchemy import event
 
-from bench.intake_bench import NullSession, _world, updates
+from bench.intake_bench import RULES, NullSession, _world, updates
 from bot.tg.app import make_dispatcher
 from handlers.app import Handlers
-from handlers.types import Rules
 from storage.db import Database
 from storage.models import utcnow
 
@@ -35,7 +34,7 @@ async def main(url: str, profile: bool) -> None:
         statements.append(" ".join(statement.split()[:3]))
 
     bot = Bot("123456:BENCH", session=NullSession())
-    dispatcher = make_dispatcher(Handlers(db, clock=utcnow, rules=Rules()), retry_failures=True)
+    dispatcher = make_dispatcher(Handlers(db, clock=utcnow, rules=RULES), retry_failures=True)
     batch = updates(420)
     for update in batch[:20]:  # warm up
         await dispatcher.feed_raw_update(bot, update)

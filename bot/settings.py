@@ -50,6 +50,8 @@ class Settings(BaseSettings):
 
     per_entry_cap: int = Field(500, ge=1, le=100_000)
     period_grace_days: int = Field(5, ge=0, le=27)
+    reports_per_minute: int = Field(10, ge=1, le=10_000)  # per person
+    daily_limit: int = Field(200, ge=1, le=1_000_000)  # per person, indicator, day: confirm
     demo_data: bool = True  # seed the demo commune into an empty database when no token is set
 
     deadline_day: int = Field(20, ge=1, le=31)
@@ -125,4 +127,9 @@ class Settings(BaseSettings):
 
     @property
     def rules(self) -> Rules:
-        return Rules(per_entry_cap=self.per_entry_cap, grace_days=self.period_grace_days)
+        return Rules(
+            per_entry_cap=self.per_entry_cap,
+            grace_days=self.period_grace_days,
+            reports_per_minute=self.reports_per_minute,
+            daily_limit=self.daily_limit,
+        )

@@ -8,7 +8,18 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from handlers import commands as cmd
-from handlers import join, link, me, notices, progress, report, team, texts, texts_indicators
+from handlers import (
+    join,
+    link,
+    me,
+    notices,
+    pending,
+    progress,
+    report,
+    team,
+    texts,
+    texts_indicators,
+)  # fmt: skip
 from handlers.context import Ctx, IndicatorCache, UserError
 from handlers.folding import fold
 from handlers.permissions import at_least
@@ -62,10 +73,13 @@ async def _help(ctx: Ctx, _args: str) -> Reply:
 
 
 async def _confirm_typed(ctx: Ctx, args: str) -> Reply:
-    """`/xacnhan 12` sends notice 12; `/xacnhan khoa 12` locks member 12."""
+    """`/xacnhan 12` sends notice 12; `/xacnhan khoa 12` locks member 12; `/xacnhan CODE`
+    records a held report or a whole day's undo (codes are never all digits)."""
     first, _, rest = args.strip().partition(" ")
     if fold(first) == "khoa":
         return await team.confirm_lock(ctx, f"{team.LOCK_ACTION}:ok:{rest.strip()}")
+    if not args.strip().isdigit():
+        return await pending.confirm(ctx, args)
     return await notices.confirm(ctx, f"bcast:ok:{args.strip()}")
 
 
@@ -142,6 +156,8 @@ class Handlers:
                 return await notices.confirm(ctx, args)
             if args.startswith(f"{team.LOCK_ACTION}:"):
                 return await team.confirm_lock(ctx, args)
+            if args.startswith(("confirm:", "drop:")):
+                return await pending.press(ctx, args)
             return await report.button(ctx, args)
         if name == "xacnhan":  # the typed twin of a confirm button (no buttons on Zalo)
             return await _confirm_typed(ctx, args)

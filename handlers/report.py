@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
-from handlers import texts, texts_indicators, texts_members
+from handlers import limits, texts, texts_indicators, texts_members, undo_day
 from handlers.context import Ctx, UserError
 from handlers.folding import fold
 from handlers.grammar import ParsedReport, ReportError, parse_report
@@ -39,15 +40,29 @@ async def submit_report(ctx: Ctx, text: str) -> Reply:
     if not text.strip():
         raise UserError(texts.REPORT_NEEDS_TEXT)
     parsed = await _parse(ctx, text)
-    receipt = await ctx.store.entries.add_report(
-        member_id=member.id or 0,
-        unit_id=unit.id or 0,
-        counts=parsed.counts,
-        day=parsed.day,
+    member_id, unit_id = member.id or 0, unit.id or 0
+    await ctx.store.entries.lock_member(member_id)  # the limits read, then this writes
+    over = await limits.check(ctx, member_id, parsed.counts, parsed.day)
+    if over:
+        return await limits.ask_to_confirm(
+            ctx, unit_id=unit_id, counts=parsed.counts, day=parsed.day, over=over,
+            source=_source(ctx),
+        )  # fmt: skip
+    return await record(
+        ctx, member_id=member_id, unit_id=unit_id, counts=parsed.counts, day=parsed.day,
         source=_source(ctx),
+    )  # fmt: skip
+
+
+async def record(
+    ctx: Ctx, *, member_id: int, unit_id: int, counts: dict[str, int], day: date, source: str
+) -> Reply:
+    """Store a report as it is and answer with its receipt (and an undo button)."""
+    receipt = await ctx.store.entries.add_report(
+        member_id=member_id, unit_id=unit_id, counts=counts, day=day, source=source, at=ctx.now
     )
-    await ctx.store.audit(member.id, "report", f"{receipt} {parsed.day} {parsed.counts}")
-    html = texts.report_saved(parsed.counts, await ctx.labels(), parsed.day, receipt)
+    await ctx.store.audit(member_id, "report", f"{receipt} {day} {counts}")
+    html = texts.report_saved(counts, await ctx.labels(), day, receipt)
     return Reply(html, buttons=(Button(texts.UNDO_BUTTON, f"undo:{receipt}"),))
 
 
@@ -92,6 +107,9 @@ async def _replaced(ctx: Ctx, code: str, by: str) -> str:
 
 async def undo(ctx: Ctx, args: str) -> Reply:
     member, _ = ctx.me()
+    whole_day = undo_day.parse(ctx, args)  # `/huy 12 27/11`: a member's whole day
+    if whole_day is not None:
+        return await undo_day.ask(ctx, *whole_day)
     code = args.split()[0] if args.split() else None
     if code is None:
         code = await ctx.store.entries.last_active_receipt(member.id or 0)

@@ -35,6 +35,9 @@ class Incoming:
     chat_title: str = ""
     message_id: str = ""
     bot_username: str = ""  # so "/bc@ThisBot" is ours and "/bc@OtherBot" is not
+    # Whether the sender administers this group, as the platform says (asked by the
+    # adapter before handling, for the commands that need it); None: cannot tell.
+    sender_is_admin: bool | None = None
 
     def __post_init__(self) -> None:
         # Control characters carry nothing a person meant, and NUL cannot be stored in
@@ -77,6 +80,8 @@ class Rules:
 
     per_entry_cap: int = 500
     grace_days: int = 5  # a month stays open this many days into the next one
+    reports_per_minute: int = 10  # per person; past it: refused, nothing recorded
+    daily_limit: int = 200  # per person, indicator and day; above it: asked to confirm
 
 
 Clock = Callable[[], datetime]

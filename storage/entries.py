@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, case, func, insert, update
+from sqlalchemy import bindparam, case, func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -96,6 +96,16 @@ class Indicators:
 # Built once: every report runs these (building a statement costs more than running it).
 _RECEIPT_TAKEN = select(col(Entry.id)).where(col(Entry.receipt) == bindparam("r")).limit(1)
 _INSERT_ENTRIES = insert(Entry.__table__)  # type: ignore[attr-defined]
+_M = Member.__table__.c  # type: ignore[attr-defined]
+_LOCK_MEMBER = sa_select(_M.id).where(_M.id == bindparam("m")).with_for_update()
+_E = Entry.__table__.c  # type: ignore[attr-defined]
+# A member's rows of one day, and those made lately: a handful, read from the member index.
+_MEMBER_RECENT = sa_select(
+    _E.receipt, _E.indicator, _E.count, _E.day, _E.cancelled_at.is_(None), _E.created_at
+).where(
+    _E.member_id == bindparam("m"),
+    or_(_E.day == bindparam("d"), _E.created_at > bindparam("t")),
+)
 
 
 class Entries:
@@ -117,10 +127,12 @@ class Entries:
         day: date,
         source: str,
         replaces: str | None = None,
+        at: datetime | None = None,
     ) -> str:
-        """Store one report (one entry per indicator, one receipt); return the receipt."""
+        """Store one report (one entry per indicator, one receipt); return the receipt.
+        `at`: when it was made (the handler's clock; the per-minute limit counts by it)."""
         receipt = await self.new_receipt()
-        now = utcnow()
+        now = at or utcnow()
         rows = [
             {
                 "receipt": receipt, "member_id": member_id, "unit_id": unit_id,
@@ -157,6 +169,58 @@ class Entries:
         )
         result = await self.s.exec(stmt)
         return int(result.rowcount)
+
+    async def lock_member(self, member_id: int) -> None:
+        """Serialize one member's reports until this transaction ends: limits read totals,
+        then write. PostgreSQL only: SQLite writes one transaction at a time anyway."""
+        if self.s.bind is not None and self.s.bind.dialect.name == "postgresql":
+            await self.s.exec(_LOCK_MEMBER, params={"m": member_id})  # type: ignore[call-overload]
+
+    async def member_recent(
+        self, member_id: int, day: date, since: datetime
+    ) -> tuple[int, dict[str, int]]:
+        """For the per-person limits, in one statement: how many reports (receipts,
+        cancelled ones too) the member made after `since`, and their active counts per
+        indicator on `day`."""
+        params = {"m": member_id, "d": day, "t": since}
+        rows = (await self.s.exec(_MEMBER_RECENT, params=params)).all()  # type: ignore[call-overload]
+        receipts: set[str] = set()
+        totals: dict[str, int] = {}
+        for receipt, indicator, count, on, active, created in rows:
+            if created > since:
+                receipts.add(receipt)
+            if on == day and active:
+                totals[indicator] = totals.get(indicator, 0) + count
+        return len(receipts), totals
+
+    async def member_day_entries(
+        self, member_id: int, day: date, scope: Unit, upto: int | None = None
+    ) -> Sequence[Entry]:
+        """A member's active entries of one day in units of `scope`'s subtree (up to entry
+        id `upto`: what a leader was shown before confirming)."""
+        stmt = (
+            select(Entry)
+            .join(Unit, col(Unit.id) == col(Entry.unit_id))
+            .where(Entry.member_id == member_id, Entry.day == day)
+            .where(col(Entry.cancelled_at).is_(None), col(Unit.path).startswith(scope.path))
+            .order_by(col(Entry.id))
+        )
+        if upto is not None:
+            stmt = stmt.where(col(Entry.id) <= upto)
+        return (await self.s.exec(stmt)).all()
+
+    async def cancel_entries(self, ids: Sequence[int], *, by: int, at: datetime) -> int:
+        """Cancel these entries (those still active); returns how many were cancelled."""
+        cancelled = 0
+        for start in range(0, len(ids), 500):  # bounded statement size
+            stmt = (
+                update(Entry)
+                .where(col(Entry.id).in_(ids[start : start + 500]))
+                .where(col(Entry.cancelled_at).is_(None))
+                .values(cancelled_at=at, cancelled_by=by)
+            )
+            cancelled += int((await self.s.exec(stmt)).rowcount)
+        return cancelled
 
     async def totals(
         self,

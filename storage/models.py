@@ -271,3 +271,34 @@ class PublicFile(SQLModel, table=True):
     name: str = ""
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     expires_at: datetime = Field(sa_column=_ts())
+
+
+class PendingKind(enum.StrEnum):
+    report = "report"  # a report above the daily limit, recorded once its author confirms
+    undo_day = "undo_day"  # a leader's undo of all of one member's receipts of a day
+
+
+class PendingAction(SQLModel, table=True):
+    """Something asked for that waits for its asker's confirmation (a button, or the typed
+    `/xacnhan CODE` where the channel has no buttons). Done once: `done_at` is set by the
+    one confirmation that does it."""
+
+    __tablename__ = "pending_action"
+    code: str = Field(primary_key=True, max_length=16)
+    kind: PendingKind
+    member_id: int = Field(foreign_key="member.id", index=True)  # the asker: only they confirm
+    payload: str  # JSON: what exactly will be done
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    expires_at: datetime = Field(sa_column=_ts())
+    done_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    result: str = ""  # what the confirmation did (a receipt, "dropped")
+
+
+class Throttle(SQLModel, table=True):
+    """Wrong codes (invites, /lienket) per platform account: after a few, a growing wait.
+    In the database, so that it holds across workers and restarts."""
+
+    key: str = Field(primary_key=True, max_length=160)  # "invite:telegram:12345"
+    failures: int = 0
+    last_failure_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    blocked_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

@@ -314,6 +314,10 @@ class Chats:
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
 
+    async def find(self, platform: str, chat_id: str) -> Chat | None:
+        stmt = select(Chat).where(Chat.platform == platform, Chat.chat_id == chat_id)
+        return (await self.s.exec(stmt)).first()
+
     async def bind(
         self, platform: str, chat_id: str, unit: Unit, *, title: str, by: int | None
     ) -> Chat:

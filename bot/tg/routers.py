@@ -20,6 +20,7 @@ from bot.tg.convert import (
     from_message,
     notice_text,
     send_reply,
+    with_admin_status,
 )
 from handlers import texts
 from handlers.app import Handlers
@@ -50,6 +51,7 @@ async def on_message(
 ) -> None:
     incoming = from_message(event_update.update_id, message, await _username(bot))
     if incoming is not None:
+        incoming = await with_admin_status(bot, incoming)
         await _answer(bot, handlers, incoming, retry_failures)
 
 
