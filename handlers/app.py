@@ -53,7 +53,7 @@ HELP_ORDER = [
 async def _help(ctx: Ctx, _args: str) -> Reply:
     role = ctx.member.role if ctx.member else Role.member
     usable = [c for c in HELP_ORDER if c not in COMMANDS or at_least(role, COMMANDS[c][1])]
-    return Reply(texts.help_text(usable, role, private=not ctx.msg.is_group))
+    return Reply(texts.help_text(usable, role, private=not ctx.msg.is_group, today=ctx.today))
 
 
 async def _start(ctx: Ctx, args: str) -> Reply:

@@ -75,6 +75,6 @@ class IndicatorCache:
     async def get(self, store: Store) -> Indicators:
         if self._value is None or time.monotonic() - self._loaded > self.ttl:
             vocabulary = Vocabulary.build(await store.indicators.with_aliases())
-            labels = {i.code: i.short or i.code for i in await store.indicators.all()}
+            labels = await store.indicators.labels()
             self._value, self._loaded = Indicators(vocabulary, labels), time.monotonic()
         return self._value

@@ -66,7 +66,8 @@ def render_progress_chart(rows: Sequence[ChartRow], labels: ChartLabels) -> byte
         for i, row in enumerate(reversed(rows)):
             goal = row.targets.get(code)
             got = row.counts.get(code, 0)
-            positions.append(i + n * bar - 0.4 + bar / 2)
+            # The first indicator on top of its group, as in the legend (y grows upward).
+            positions.append(i + (len(codes) - 1 - n) * bar - 0.4 + bar / 2)
             rates.append(100 * got / goal if goal else 0)
             texts.append(f"{got}/{goal}" if goal else f"{got}")
         axes.barh(positions, rates, height=bar * 0.9, color=COLOURS[n % len(COLOURS)],

@@ -32,6 +32,11 @@ class Indicators:
         stmt = select(Indicator).where(Indicator.active).order_by(col(Indicator.position))
         return (await self.s.exec(stmt)).all()
 
+    async def labels(self) -> dict[str, str]:
+        """Code -> short label ("VNeID", "CKS"), in display order: how every table, tally
+        and chart names and orders the indicators."""
+        return {i.code: i.short or i.code for i in await self.all()}
+
     async def with_aliases(self) -> list[tuple[str, list[str]]]:
         """(code, aliases) for every active indicator, in display order."""
         aliases: dict[str, list[str]] = {i.code: [] for i in await self.all()}
