@@ -367,8 +367,7 @@ def export_title(unit: str, period: str) -> str:
 
 def export_ready(unit: str, period: str) -> str:
     return (
-        f"📄 Bảng tổng hợp <b>{esc(unit)}</b> {period_name(period)} "
-        "(Excel, kèm số liệu chi tiết)."
+        f"📄 Bảng tổng hợp <b>{esc(unit)}</b> {period_name(period)} (Excel, kèm số liệu chi tiết)."
     )
 
 
@@ -512,6 +511,16 @@ def targets_report(
 
 GROUP_ONLY = "Hãy dùng lệnh này trong nhóm cần gắn với đơn vị."
 BIND_USAGE = "Hãy ghi mã đơn vị, ví dụ: <code>/ganhom 16012</code> (mã có trong /tiendo)."
+AWAY_CLEARED = "Đã bỏ đánh dấu vắng: bạn sẽ nhận nhắc báo cáo như thường."
+NOTICE_USAGE = "Hãy ghi nội dung sau lệnh, ví dụ: <code>/thongbao Họp tổ lúc 8h thứ Hai</code>."
+NOTICE_SEND = "Gửi"
+NOTICE_DROP = "Bỏ"
+NOTICE_NOT_YOURS = "Thông báo này không phải của bạn."
+NOTICE_ALREADY = "Thông báo này đã được xử lý rồi."
+NOTICE_DROPPED = "Đã bỏ thông báo, không gửi cho ai."
+NOTICE_NONE = "Bạn không có thông báo nào đang gửi."
+
+
 def away_example(today: date) -> str:
     """An example return day for /vang near the person's own days: a week ahead."""
     return day_month(today + timedelta(days=7))
@@ -522,14 +531,6 @@ def away_usage(today: date) -> str:
         f"Hãy ghi ngày bạn quay lại, ví dụ: <code>/vang {away_example(today)}</code> "
         "(tối đa 180 ngày)."
     )
-AWAY_CLEARED = "Đã bỏ đánh dấu vắng: bạn sẽ nhận nhắc báo cáo như thường."
-NOTICE_USAGE = "Hãy ghi nội dung sau lệnh, ví dụ: <code>/thongbao Họp tổ lúc 8h thứ Hai</code>."
-NOTICE_SEND = "Gửi"
-NOTICE_DROP = "Bỏ"
-NOTICE_NOT_YOURS = "Thông báo này không phải của bạn."
-NOTICE_ALREADY = "Thông báo này đã được xử lý rồi."
-NOTICE_DROPPED = "Đã bỏ thông báo, không gửi cho ai."
-NOTICE_NONE = "Bạn không có thông báo nào đang gửi."
 
 
 def group_bound(unit: str) -> str:

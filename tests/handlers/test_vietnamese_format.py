@@ -58,8 +58,10 @@ async def test_chat_replies_use_the_period_label_and_the_decimal_comma(
     }
     for command, reply in replies.items():
         assert not OLD_STYLE.search(reply), (command, reply)
-    assert "Tiến độ Thôn 1 tháng 11/2026" in replies["toi"] and "TT: 81/200 (40,5%)" in replies["toi"]
-    assert "tháng 11/2026 (đến 21/11)" in replies["tiendo"] and "TT 81/200 (40,5%)" in replies["tiendo"]
+    assert "Tiến độ Thôn 1 tháng 11/2026" in replies["toi"]
+    assert "TT: 81/200 (40,5%)" in replies["toi"]
+    assert "tháng 11/2026 (đến 21/11)" in replies["tiendo"]
+    assert "TT 81/200 (40,5%)" in replies["tiendo"]
     assert "Chỉ tiêu Xã Hoằng Kim tháng 11/2026" in replies["chitieu"]
     assert "<b>Xã Hoằng Kim</b>, tháng 11/2026" in replies["chuabaocao"]
     assert "TT +81 · 81/200 40,5%" in replies["tonghop"]
@@ -105,7 +107,8 @@ def test_the_chart_legend_follows_the_indicators_table(monkeypatch: pytest.Monke
     labels = {"dvc": "DVC", "vneid": "VNeID", "cks": "CKS"}  # display order from the table
     texts.WORDING.chart(rows[0], rows, month_of(date(2026, 11, 3)), labels)
     (chart_labels,) = seen
-    assert list(chart_labels.indicators.items()) == [("dvc", "DVC"), ("vneid", "VNeID"), ("cks", "CKS")]
+    assert list(chart_labels.indicators) == ["dvc", "vneid", "cks"]
+    assert list(chart_labels.indicators.values()) == ["DVC", "VNeID", "CKS"]
     assert chart_labels.title == "Thôn 1 — tiến độ tháng 11/2026"
 
 
