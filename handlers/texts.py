@@ -200,7 +200,8 @@ def _refusal_body(err: ReportError, labels: Mapping[str, str]) -> str:
         case "missing_number":
             return f"Thiếu số lượng cho {ind()}."
         case "missing_indicator":
-            return f"Số {esc(p.get('number', ''))} chưa ghi là của chỉ tiêu nào (vneid, cks, tt)."
+            codes = esc(", ".join(labels))  # the codes people type, in display order
+            return f"Số {esc(p.get('number', ''))} chưa ghi là của chỉ tiêu nào ({codes})."
         case "duplicate_indicator":
             return f"{ind()} được ghi hai lần trong một tin. Mỗi chỉ tiêu chỉ ghi một số."
         case "zero":
@@ -589,7 +590,7 @@ class Wording:
             "Các thành viên đã được nhắc. Xem chi tiết: /tiendo"
         )
         if unreachable:
-            names = ", ".join(esc(n) for n in unreachable)
+            names = ", ".join(esc(n) for n in sorted(unreachable, key=vn_key))
             text += f"\n📵 Bot không nhắn được cho: {names} — hãy gọi điện hoặc nhắn trực tiếp."
         return text
 

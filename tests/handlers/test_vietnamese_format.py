@@ -80,6 +80,7 @@ async def test_indicator_names_and_order_come_from_the_indicators_table(
         tt = await store.session.get(Indicator, "tt")
         assert tt is not None
         tt.short, tt.position = "Thanh toán", -1  # a province puts payments first
+    assert "chưa ghi là của chỉ tiêu nào (tt, vneid, cks)" in await chat.say("5")
     await chat.say("vneid 3 tt 2")
     tally = await chat.say("/tonghop", user="binh")
     assert "Thôn 1: Thanh toán +2 · 2/—; VNeID +3 · 3/100 3,0%; CKS +0 · 0/40 0,0%" in tally
@@ -149,8 +150,12 @@ async def test_example_dates_are_near_the_persons_own_days(chat: Chat) -> None:
 
 def test_the_deadline_summary_and_escalation_name_the_month() -> None:
     unit = Unit(name="Thôn Đông", code="x", level=Level.village, path="/1/")
-    escalation = texts.WORDING.escalation("Xã A", [unit], "2026-11", date(2026, 11, 20), [])
+    unreachable = ["Đỗ Ánh", "Dương Cả", "Vũ Ba"]
+    escalation = texts.WORDING.escalation(
+        "Xã A", [unit], "2026-11", date(2026, 11, 20), unreachable
+    )
     assert "Xã A</b>, tháng 11/2026, hạn 20/11/2026" in escalation
+    assert "Dương Cả, Đỗ Ánh, Vũ Ba" in escalation
     rows = [_progress("Thôn Tây", {}), _progress("Thôn Đông", {})]
     summary = texts.WORDING.deadline_summary("Huyện B", rows, "2026-11")
     assert "hạn báo cáo tháng 11/2026 là hôm nay" in summary
