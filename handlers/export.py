@@ -16,6 +16,7 @@ from datetime import date
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from handlers import texts
 from reminders.calendar import Period
@@ -77,7 +78,7 @@ def build_xlsx(
     summary's headers), both in the indicators' display order."""
     book = Workbook()
     sheet = book.active
-    assert sheet is not None
+    assert isinstance(sheet, Worksheet)
     sheet.title = texts.EXPORT_SHEET_SUMMARY
     codes = list(labels)
     sheet.append(_row([texts.export_title(scope.name, period.key)]))
@@ -97,31 +98,53 @@ def build_xlsx(
             texts.EXPORT_CANCELLED if entry.cancelled_at else texts.EXPORT_ACTIVE,
             entry.replaced_by or "",
         ]))  # fmt: skip
-    for row in raw.iter_rows(min_row=2, min_col=1, max_col=1):
-        row[0].number_format = "DD/MM/YYYY"
+    _style_raw(raw)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def _style_summary(sheet: object, indicators: int, rows: int) -> None:
-    from openpyxl.worksheet.worksheet import Worksheet
-
-    assert isinstance(sheet, Worksheet)
+def _style_summary(sheet: Worksheet, indicators: int, rows: int) -> None:
     sheet["A1"].font = Font(bold=True, size=13)
     for col in range(3, 3 + 3 * indicators, 3):
         sheet.merge_cells(start_row=2, start_column=col, end_row=2, end_column=col + 2)
         for row in range(4, 5 + rows):
             sheet.cell(row=row, column=col + 2).number_format = "0.0%"
-    for cell in (*sheet[2], *sheet[3]):
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", wrap_text=True)
-    for cell in sheet[4 + rows]:
-        cell.font = Font(bold=True)
+    for col in (1, 2):  # STT and Đơn vị stand over both header rows
+        sheet.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
+    for c in (*sheet[2], *sheet[3]):
+        c.font = Font(bold=True)
+        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for c in sheet[4 + rows]:
+        c.font = Font(bold=True)
     sheet.row_dimensions[2].height = 32  # full indicator names wrap onto two lines
-    sheet.column_dimensions["B"].width = 32
-    for col in range(3, 3 + 3 * indicators):
-        sheet.column_dimensions[get_column_letter(col)].width = 11
+    _widths(
+        sheet, {"A": 6, "B": 32} | {get_column_letter(c): 11 for c in range(3, 3 + 3 * indicators)}
+    )
+    _fit_width_on_paper(sheet)
+
+
+def _style_raw(sheet: Worksheet) -> None:
+    for c in sheet[1]:
+        c.font = Font(bold=True)
+    for row in sheet.iter_rows(min_row=2, min_col=1, max_col=1):
+        row[0].number_format = "DD/MM/YYYY"
+    _widths(sheet, dict(zip("ABCDEFGH", (12, 28, 28, 10, 10, 11, 11, 11), strict=True)))
+    sheet.freeze_panes = "A2"
+    _fit_width_on_paper(sheet)
+
+
+def _widths(sheet: Worksheet, widths: Mapping[str, float]) -> None:
+    for letter, width in widths.items():
+        sheet.column_dimensions[letter].width = width
+
+
+def _fit_width_on_paper(sheet: Worksheet) -> None:
+    """Landscape, all columns on one page width (communes print this)."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def build_csv(
