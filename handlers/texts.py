@@ -308,12 +308,18 @@ COMMAND_HELP = {
 
 
 def help_text(commands: Iterable[str], role: str, private: bool, today: date) -> str:
-    dates = {"past": day_month(today - timedelta(days=2)), "away": away_example(today)}
     lines = [f"Các lệnh dành cho {ROLE_NAMES.get(role, role)}:"]
-    lines += [esc(COMMAND_HELP[c].format(**dates)) for c in commands if c in COMMAND_HELP]
+    lines += [esc(_dated(COMMAND_HELP[c], today)) for c in commands if c in COMMAND_HELP]
     if private:
         lines.append(f"Trong tin nhắn riêng, bạn có thể gửi thẳng: {EXAMPLE}")
     return "\n".join(lines)
+
+
+def _dated(line: str, today: date) -> str:
+    """Example days near the reader's own: two days back to report late, a week ahead for
+    an absence (a fixed "30/11" reads oddly in March)."""
+    past, away = day_month(today - timedelta(days=2)), away_example(today)
+    return line.replace("{past}", past).replace("{away}", away)
 
 
 def unknown_command(command: str) -> str:

@@ -51,6 +51,10 @@ async def test_the_excel_of_a_commune_with_hostile_names_holds_no_formula(
     chat: Chat, db: Database, world: World
 ) -> None:
     await hostile_world(chat, db, world)
+    async with db.transaction() as store:
+        commune = await store.units.get(world.commune_id)
+        assert commune is not None
+        commune.name = "=Xã(1)"
     (reply,) = await chat.send("/xuat", user="binh")
     (file,) = reply.files
     book = load_workbook(io.BytesIO(file.data))
@@ -66,6 +70,7 @@ async def test_the_excel_of_a_commune_with_hostile_names_holds_no_formula(
     assert {"'=1+1", "'+SUM(A1:A9)", "'-2+3", "'@SUM(A1)", "' =cmd|' /C calc'!A0"} <= set(texts)
     assert "Hoa=evil" in texts  # control characters and the bidi override are gone
     summary = book["Tổng hợp"]
+    assert "— =Xã(1) —" in summary["A1"].value  # inside the title: text, not a formula
     (row,) = [r for r in summary.iter_rows(values_only=True) if r[1] == "'=1+1"]
     assert row[5:8] == (10, 4, 0.4)  # numbers stay numbers
     raw = list(book["Số liệu chi tiết"].iter_rows(values_only=True))

@@ -71,6 +71,12 @@ async def test_chat_replies_use_the_period_label_and_the_decimal_comma(
     assert sheet["A1"].value.endswith("— tháng 11/2026")
     (reply,) = await chat.send("/xuat 2026-Q4", user="binh")
     assert "quý IV/2026" in reply.html
+    async with db.transaction() as store:  # Thôn <2> has only a quarter's target
+        await store.targets.set(world.village_ids["T2"], "cks", "2026-Q4", 30)
+    await chat.say("cks 3", user="cuc")
+    assert "Tiến độ Thôn &lt;2&gt; quý IV/2026:\n• CKS: 3/30 (10,0%)" in await chat.say(
+        "/toi", user="cuc"
+    )
 
 
 async def test_indicator_names_and_order_come_from_the_indicators_table(
