@@ -34,7 +34,8 @@ async def hostile_world(chat: Chat, db: Database, world: World) -> None:
             await store.targets.set(village.id or 0, "cks", "2026-11", 10)
         village = await store.units.by_code("H0")
         assert village is not None
-        member = await store.members.add("Hoa\x07\u202e=evil\x00", village)
+        # Straight into storage, past the door's cleaning (no NUL: PostgreSQL refuses it).
+        member = await store.members.add("Hoa\x07\u202e=evil\x1b", village)
         await store.entries.add_report(
             member_id=member.id or 0, unit_id=village.id or 0, counts={"cks": 4},
             day=date(2026, 11, 20), source="test",
