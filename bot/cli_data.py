@@ -14,6 +14,7 @@ from typing import Annotated, TypeVar
 import typer
 from sqlalchemy.engine import URL, make_url
 
+from bot.cli_words import counted
 from bot.compose import in_transaction
 from bot.files import read_table
 from bot.settings import Settings
@@ -52,7 +53,7 @@ def import_targets(
         typer.echo("Nothing was changed.", err=True)
         raise typer.Exit(1)
     verb = "would change" if dry_run else "changed"
-    typer.echo(f"{len(plan.ready)} targets read, {plan.changed} {verb}.")
+    typer.echo(f"{counted(len(plan.ready), 'target')} read, {plan.changed} {verb}.")
 
 
 def export(

@@ -91,7 +91,9 @@ def tally(
             raise typer.BadParameter(f"no unit {unit}")
         month = month_of(span.end)
         top, rows, missing = await tally_view(store, scope, month, span)
-        return WORDING.tally(top, rows, missing, span, month), WORDING.chart(top, rows, month)
+        labels = await store.indicators.labels()
+        text = WORDING.tally(top, rows, missing, span, month, labels)
+        return text, WORDING.chart(top, rows, month, labels)
 
     text, chart = asyncio.run(in_transaction(Settings(), work, commit=False))
     typer.echo(html_to_plain(text))

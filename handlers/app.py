@@ -69,7 +69,11 @@ async def _help(ctx: Ctx, _args: str) -> Reply:
     role = ctx.member.role if ctx.member else Role.member
     usable = [c for c in HELP_ORDER if c not in COMMANDS or at_least(role, COMMANDS[c][1])]
     shortcuts = texts_indicators.shortcut_help(await ctx.labels())  # indicators in use
-    return Reply(texts.help_text(usable, role, private=not ctx.msg.is_group, shortcuts=shortcuts))
+    return Reply(
+        texts.help_text(
+            usable, role, private=not ctx.msg.is_group, today=ctx.today, shortcuts=shortcuts
+        )
+    )
 
 
 async def _confirm_typed(ctx: Ctx, args: str) -> Reply:

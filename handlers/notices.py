@@ -77,9 +77,9 @@ async def away(ctx: Ctx, args: str) -> Reply:
     try:
         until = parse_day(args, ctx.today)
     except ReportError as err:
-        raise UserError(texts.AWAY_USAGE) from err
+        raise UserError(texts.away_usage(ctx.today)) from err
     if until is None or until < ctx.today or until > ctx.today + MAX_ABSENCE:
-        raise UserError(texts.AWAY_USAGE)
+        raise UserError(texts.away_usage(ctx.today))
     await ctx.store.members.set_absent(member, until)
     return Reply(texts.away_set(until))
 
@@ -90,8 +90,9 @@ async def tally_now(ctx: Ctx, args: str) -> Reply:
     unit = await unit_arg(ctx, args)
     week, month = week_of(ctx.today), month_of(ctx.today)
     top, rows, missing = await tally_view(ctx.store, unit, month, week)
-    html = texts.WORDING.tally(top, rows, missing, week, month)
-    png = texts.WORDING.chart(top, rows, month)
+    labels = await ctx.labels()
+    html = texts.WORDING.tally(top, rows, missing, week, month, labels)
+    png = texts.WORDING.chart(top, rows, month, labels)
     files = (File(f"tien-do-{unit.code}-{week.key}.png", png, photo=True),) if png else ()
     return Reply(html, files=files)
 

@@ -9,6 +9,7 @@ The words come through the `Wording` port (the texts live with the handlers).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -84,8 +85,11 @@ class Wording(Protocol):
         missing: list[Unit],
         week: Period,
         month: Period,
+        labels: Mapping[str, str],
     ) -> str: ...
-    def chart(self, top: UnitProgress, rows: list[UnitProgress], month: Period) -> bytes | None: ...
+    def chart(
+        self, top: UnitProgress, rows: list[UnitProgress], month: Period, labels: Mapping[str, str]
+    ) -> bytes | None: ...
 
 
 @dataclass(frozen=True)
@@ -293,10 +297,11 @@ async def tally(store: Store, event: Event, wording: Wording) -> int:
         if private := chats.get(leader.id or 0):
             targets.append((f"tally:{week.key}:member:{leader.id}", private, False, unit))
     queued = 0
+    labels = await store.indicators.labels()
     for key, target, is_group, unit in targets:
         top, rows, missing = await tally_view(store, unit, month, week)
-        html = wording.tally(top, rows, missing, week, month)
-        png = wording.chart(top, rows, month)
+        html = wording.tally(top, rows, missing, week, month, labels)
+        png = wording.chart(top, rows, month, labels)
         file = (f"tien-do-{unit.code}-{week.key}.png", png) if png else None
         queued += await _queue(store, key, "tally", target, html, is_group=is_group, file=file)
     return queued

@@ -49,6 +49,12 @@ class Indicators:
         stmt = select(IndicatorAlias).order_by(col(IndicatorAlias.alias))
         return [(a.alias, a.indicator) for a in (await self.s.exec(stmt)).all()]
 
+    async def labels(self, *, include_retired: bool = False) -> dict[str, str]:
+        """Code -> short label ("VNeID", "CKS"), in display order: how every table, tally
+        and chart names and orders the indicators."""
+        chosen = await self.all() if include_retired else await self.active()
+        return {i.code: i.short or i.code for i in chosen}
+
     async def with_aliases(self, *, include_retired: bool = False) -> list[tuple[str, list[str]]]:
         """(code, aliases) for every active (or every) indicator, in display order."""
         chosen = await self.all() if include_retired else await self.active()

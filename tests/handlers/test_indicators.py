@@ -103,7 +103,7 @@ async def test_targets_import_takes_a_column_for_a_new_indicator_seen_in_progres
         await apply_targets(store, plan)
     await chat.say("sskdt 10")
     progress = await chat.say("/tiendo", user="binh")
-    assert "Sổ SKĐT 10/60 (16.7%)" in progress  # the commune sums its villages' targets
+    assert "Sổ SKĐT 10/60 (16,7%)" in progress  # the commune sums its villages' targets
     async with db.transaction() as store:
         scope = await store.units.get(world.commune_id)
         assert scope is not None
@@ -147,7 +147,7 @@ async def test_a_retired_indicator_is_refused_by_name_and_its_history_stays(
         scope = await store.units.get(world.commune_id)
         assert scope is not None
         _, csv = await export_unit(store, scope, month_of(date(2026, 11, 1)))
-    assert "Sổ SKĐT" in csv.decode("utf-8-sig")
+    assert "Sổ sức khỏe điện tử - Kết quả" in csv.decode("utf-8-sig")  # the full name heads the column
     clock.advance(days=15)  # December: nothing of it, so not shown
     assert "Sổ SKĐT" not in await chat.say("/toi")
     async with db.transaction() as store:

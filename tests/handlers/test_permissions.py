@@ -33,7 +33,7 @@ PEOPLE = {  # role -> (their unit, a unit inside their subtree, a unit outside i
 }
 SUCCESS = {
     "bc": "Đã ghi nhận", "huy": "Đã hủy", "sua": "Đã sửa", "toi": "📊", "chitieu": "Chỉ tiêu",
-    "tiendo": "Tiến độ", "chuabaocao": "báo cáo kỳ 2026-11", "thanhvien": "Thành viên",
+    "tiendo": "Tiến độ", "chuabaocao": "báo cáo tháng 11/2026", "thanhvien": "Thành viên",
     "khoa": "Khóa <b>", "mokhoa": "Đã mở khóa", "vaitro": "Đã đổi vai trò", "moi": "Mã mời",
     "xuat": "Bảng tổng hợp", "vang": "vắng đến hết",
     "tonghop": "Tổng hợp tuần", "ganhom": "Nhóm này đã gắn", "thongbao": "Thông báo tới",
