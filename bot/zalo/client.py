@@ -179,7 +179,7 @@ def _idle(method: str, err: Exception) -> bool:
 
 def _int(value: object) -> int:
     try:
-        return int(value)  # type: ignore[call-overload, no-any-return]
+        return int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return 0
 

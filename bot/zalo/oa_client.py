@@ -99,9 +99,9 @@ class OaClient:
                 },
             )
             body = _json(response)
-        except httpx.TransportError as err:
-            log.error("Zalo OA token refresh failed: %s", type(err).__name__)
-            raise ZaloError(0, f"token refresh: {type(err).__name__}") from None
+        except httpx.TransportError as failure:
+            log.error("Zalo OA token refresh failed: %s", type(failure).__name__)
+            raise ZaloError(0, f"token refresh: {type(failure).__name__}") from None
         if "access_token" not in body or "refresh_token" not in body:
             err = ZaloError(
                 _int(body.get("error")) or response.status_code,
@@ -237,6 +237,6 @@ def _json(response: httpx.Response) -> dict[str, Any]:
 
 def _int(value: object) -> int:
     try:
-        return int(value)  # type: ignore[call-overload, no-any-return]
+        return int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return 0
