@@ -326,6 +326,8 @@ def oa_token_failed(app_id: str, reason: str) -> str:
         f"{esc(reason)}. Tin nhắn qua OA sẽ không gửi được cho đến khi quản trị viên cấp mã "
         "mới bằng lệnh <code>cnsbot zalo-oa-token</code>."
     )
+
+
 PERIOD_USAGE = "Kỳ báo cáo ghi dạng 2026-11 (tháng), 2026-Q4 (quý) hoặc 2026 (năm)."
 
 
