@@ -51,8 +51,7 @@ async def next_updates(
         if not poll_task.done():
             poll_task.cancel()
     if not poll_task.done() or poll_task.cancelled():
-        with contextlib.suppress(BaseException):
-            await poll_task
+        await asyncio.gather(poll_task, return_exceptions=True)  # the request is gone
         return []
     try:
         return poll_task.result()
