@@ -32,6 +32,7 @@ class FakeOA:
         self.detail_calls = 0
         self.rate_limited = 0  # the next N message calls answer -32
         self.refresh_delay = 0.05
+        self.rejection = -216  # what a token not (or no longer) accepted gets: -216 or -220
         self._serial = itertools.count(1)
         app = web.Application()
         app.router.add_post("/v4/oa/access_token", self._token)
@@ -72,7 +73,8 @@ class FakeOA:
 
     def _refused_token(self, request: web.Request) -> web.Response | None:
         if request.headers.get("access_token") not in self.access_tokens:
-            return web.json_response({"error": -216, "message": "Access token is invalid"})
+            message = {-216: "Access token is invalid", -220: "Access token has expired"}
+            return web.json_response({"error": self.rejection, "message": message[self.rejection]})
         return None
 
     async def _message(self, request: web.Request) -> web.Response:

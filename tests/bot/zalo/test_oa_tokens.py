@@ -64,12 +64,14 @@ async def test_two_events_at_once_in_two_processes_spend_the_refresh_token_once(
     assert sorted(user for user, _ in fake.sent) == ["u1", "u2", "u3"]
 
 
+@pytest.mark.parametrize("rejection", [-216, -220])
 async def test_a_rejected_access_token_is_refreshed_once_and_the_call_retried(
-    fake: FakeOA, process: Process
+    fake: FakeOA, process: Process, rejection: int
 ) -> None:
     client = process()
     await client.send_text("u1", "lần một")
-    fake.revoke_all()  # the stored token is not expired, but Zalo says -216
+    fake.revoke_all()  # the stored token is not expired, but Zalo rejects it
+    fake.rejection = rejection
     await client.send_text("u1", "lần hai")
     assert fake.texts("u1") == ["lần một", "lần hai"]
     assert fake.refreshes == 2 and fake.refused == []
