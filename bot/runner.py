@@ -217,13 +217,13 @@ def _add_zalo_oa(settings: Settings, runtime: compose.Runtime, served: Served) -
     assert settings.zalo_oa_app_id and settings.zalo_oa_app_secret
     http = httpx.AsyncClient(timeout=15)
     served.closers.append(http.aclose)
-    endpoints = oa.OaEndpoints(api=settings.zalo_oa_api_base, oauth=settings.zalo_oa_oauth_base)
+    oa_settings = oa.OaSettings(api=settings.zalo_oa_api_base, oauth=settings.zalo_oa_oauth_base)
     client = oa.OaClient(
         runtime.db,
         settings.zalo_oa_app_id,
         settings.zalo_oa_app_secret.get_secret_value(),
         http,
-        endpoints=endpoints,
+        settings=oa_settings,
     )
     window = timedelta(hours=settings.zalo_oa_window_hours)
     limits = Limits(settings.zalo_rate_per_second, settings.zalo_rate_per_chat_second, 1)

@@ -18,7 +18,7 @@ from bot.delivery import TransientError, Undeliverable
 from bot.ratelimit import Limits
 from bot.render import html_to_plain
 from bot.zalo.client import ZaloError, delivery_error
-from bot.zalo.oa_client import OaClient, OaEndpoints
+from bot.zalo.oa_client import OaClient, OaSettings
 from bot.zalo.oa_events import (
     PLATFORM,
     SIGNATURE_HEADER,
@@ -32,7 +32,7 @@ from handlers.types import Incoming
 from storage.models import OutboxMessage
 
 __all__ = [
-    "OA_WEBHOOK_PATH", "PLATFORM", "SIGNATURE_HEADER", "OaChannel", "OaClient", "OaEndpoints",
+    "OA_WEBHOOK_PATH", "PLATFORM", "SIGNATURE_HEADER", "OaChannel", "OaClient", "OaSettings",
     "from_event", "signature", "verify", "webhook_route",
 ]  # fmt: skip
 

@@ -33,7 +33,7 @@ EARLY = timedelta(minutes=5)  # refresh this long before the stored expiry
 
 
 @dataclass(frozen=True)
-class OaEndpoints:
+class OaSettings:
     api: str = "https://openapi.zalo.me"
     oauth: str = "https://oauth.zaloapp.com"
     lease: timedelta = timedelta(seconds=30)  # a refresh holder that died frees it after this
@@ -48,12 +48,12 @@ class OaClient:
         secret_key: str,
         http: httpx.AsyncClient,
         clock: Callable[[], datetime] = utcnow,
-        endpoints: OaEndpoints | None = None,
+        settings: OaSettings | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.db, self.app_id, self.secret_key, self.http = db, app_id, secret_key, http
         self.clock, self.sleep = clock, sleep
-        self.endpoints = endpoints or OaEndpoints()
+        self.settings = settings or OaSettings()
         self._refreshing = asyncio.Lock()
         self._names: dict[str, tuple[str, float]] = {}
 
@@ -69,7 +69,7 @@ class OaClient:
         """A new access token instead of `stale`: refreshed here, or by whoever held the
         refresh meanwhile (then theirs is used and nothing is spent twice)."""
         async with self._refreshing:
-            deadline = time.monotonic() + self.endpoints.lease.total_seconds() * 2
+            deadline = time.monotonic() + self.settings.lease.total_seconds() * 2
             while True:
                 token = await self._stored()
                 if token.access_token != stale and self._fresh(token):
@@ -90,7 +90,7 @@ class OaClient:
         """Spend the refresh token; the new pair is committed before it is returned."""
         try:
             response = await self.http.post(
-                f"{self.endpoints.oauth.rstrip('/')}/v4/oa/access_token",
+                f"{self.settings.oauth.rstrip('/')}/v4/oa/access_token",
                 headers={"secret_key": self.secret_key},
                 data={
                     "refresh_token": refresh_token,
@@ -131,7 +131,7 @@ class OaClient:
         now = self.clock()
         async with self.db.transaction() as store:
             return await store.oa_tokens.lease_refresh(
-                self.app_id, token.refresh_token, now, now + self.endpoints.lease
+                self.app_id, token.refresh_token, now, now + self.settings.lease
             )
 
     async def _refresh_failed(self, err: ZaloError) -> None:
@@ -168,7 +168,7 @@ class OaClient:
         self, method: str, path: str, token: str,
         payload: dict[str, Any] | None, params: dict[str, str] | None,
     ) -> dict[str, Any]:  # fmt: skip
-        url = f"{self.endpoints.api.rstrip('/')}{path}"
+        url = f"{self.settings.api.rstrip('/')}{path}"
         try:
             response = await self.http.request(
                 method, url, headers={"access_token": token}, json=payload, params=params
@@ -206,7 +206,7 @@ class OaClient:
             name = ""
         if len(self._names) > 5000:
             self._names.clear()
-        ttl = self.endpoints.names_for.total_seconds() if name else 600
+        ttl = self.settings.names_for.total_seconds() if name else 600
         self._names[user_id] = (name or texts.OA_SOMEONE, time.monotonic() + ttl)
         return name or texts.OA_SOMEONE
 

@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.delivery import RetryAfter
 from bot.ratelimit import Limits
 from bot.zalo.oa import OA_WEBHOOK_PATH, SIGNATURE_HEADER, OaChannel, webhook_route
-from bot.zalo.oa_client import OaClient, OaEndpoints
+from bot.zalo.oa_client import OaClient, OaSettings
 from bot.zalo.oa_events import signature, verify
 from handlers.app import Handlers
 from storage.db import Database
@@ -45,9 +45,9 @@ def signed(body: bytes, key: str = OA_KEY) -> dict[str, str]:
 
 class Setup:
     def __init__(self, db: Database, fake: FakeOA, http: httpx.AsyncClient) -> None:
-        endpoints = OaEndpoints(api=fake.base_url, oauth=fake.base_url)
+        oa_settings = OaSettings(api=fake.base_url, oauth=fake.base_url)
         self.fake = fake
-        self.oa = OaClient(db, APP, APP_SECRET, http, lambda: NOW, endpoints)
+        self.oa = OaClient(db, APP, APP_SECRET, http, lambda: NOW, oa_settings)
         self.handlers = Handlers(db, clock=lambda: NOW)
         self.handled: list[str] = []
         real = self.handlers.handle

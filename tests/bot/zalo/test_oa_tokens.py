@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from bot.zalo.client import ZaloError
-from bot.zalo.oa_client import OaClient, OaEndpoints
+from bot.zalo.oa_client import OaClient, OaSettings
 from handlers import texts
 from storage.db import Database
 from storage.models import Level, OutboxMessage, Role
@@ -44,8 +44,8 @@ async def process(db: Database, fake: FakeOA) -> AsyncIterator[Process]:
     def start(clock: Callable[[], object] = lambda: NOW, **kwargs: object) -> OaClient:
         http = httpx.AsyncClient()
         opened.append(http)
-        endpoints = OaEndpoints(api=fake.base_url, oauth=fake.base_url)
-        return OaClient(db, APP, APP_SECRET, http, clock, endpoints, **kwargs)  # type: ignore[arg-type]
+        oa_settings = OaSettings(api=fake.base_url, oauth=fake.base_url)
+        return OaClient(db, APP, APP_SECRET, http, clock, oa_settings, **kwargs)  # type: ignore[arg-type]
 
     yield start
     for http in opened:
