@@ -214,15 +214,23 @@ def _add_zalo_oa(settings: Settings, runtime: compose.Runtime, served: Served) -
 
     from bot.zalo import oa
 
-    assert settings.zalo_oa_app_id and settings.zalo_oa_app_secret and settings.zalo_oa_webhook_key
+    assert settings.zalo_oa_app_id and settings.zalo_oa_app_secret
     http = httpx.AsyncClient(timeout=15)
     served.closers.append(http.aclose)
+    oa_settings = oa.OaSettings(api=settings.zalo_oa_api_base, oauth=settings.zalo_oa_oauth_base)
     client = oa.OaClient(
-        runtime.db, settings.zalo_oa_app_id, settings.zalo_oa_app_secret.get_secret_value(), http
+        runtime.db,
+        settings.zalo_oa_app_id,
+        settings.zalo_oa_app_secret.get_secret_value(),
+        http,
+        settings=oa_settings,
     )
     window = timedelta(hours=settings.zalo_oa_window_hours)
     limits = Limits(settings.zalo_rate_per_second, settings.zalo_rate_per_chat_second, 1)
     served.channels.append(oa.OaChannel(client, limits, window))
-    key = settings.zalo_oa_webhook_key.get_secret_value()
-    oa.webhook_route(served.app, client, runtime.handlers, key)
+    key = settings.zalo_oa_webhook_key
+    max_age = timedelta(seconds=settings.zalo_oa_event_max_age_seconds)
+    oa.webhook_route(
+        served.app, client, runtime.handlers, key.get_secret_value() if key else None, max_age
+    )
     served.webhooks += 1

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     zalo_oa_app_secret: SecretStr | None = None  # the app's secret key (token refresh)
     zalo_oa_webhook_key: SecretStr | None = None  # the OA secret key (event signatures)
     zalo_oa_window_hours: float = Field(168, gt=0)  # the OA may write this long after a message
+    zalo_oa_api_base: str = "https://openapi.zalo.me"  # a local fake or a proxy may stand in
+    zalo_oa_oauth_base: str = "https://oauth.zaloapp.com"
+    zalo_oa_event_max_age_seconds: float = Field(600, gt=0)  # older signed events are refused
 
     public_base_url: str | None = None  # https address of this server, for chart links (Zalo)
     file_link_hours: float = Field(72, gt=0)
@@ -86,7 +89,9 @@ class Settings(BaseSettings):
 
     @property
     def has_oa(self) -> bool:
-        return bool(self.zalo_oa_app_id and self.zalo_oa_app_secret and self.zalo_oa_webhook_key)
+        """The OA's app is set. Its webhook key may come later: Zalo shows the OA secret key
+        only after the webhook URL is saved, and checks the URL (it must answer) first."""
+        return bool(self.zalo_oa_app_id and self.zalo_oa_app_secret)
 
     @property
     def has_channel(self) -> bool:

@@ -366,6 +366,18 @@ EXPORT_RAW_HEADERS = (
 )  # fmt: skip
 EXPORT_ACTIVE = "Hiệu lực"
 EXPORT_CANCELLED = "Đã hủy"
+
+OA_SOMEONE = "Người dùng Zalo"  # an OA user whose name Zalo did not give
+
+
+def oa_token_failed(app_id: str, reason: str) -> str:
+    return (
+        f"⚠️ Bot không làm mới được mã truy cập Zalo OA (ứng dụng <code>{esc(app_id)}</code>): "
+        f"{esc(reason)}. Tin nhắn qua OA sẽ không gửi được cho đến khi quản trị viên cấp mã "
+        "mới bằng lệnh <code>cnsbot zalo-oa-token</code>."
+    )
+
+
 PERIOD_USAGE = "Kỳ báo cáo ghi dạng 2026-11 (tháng), 2026-Q4 (quý) hoặc 2026 (năm)."
 
 

@@ -254,13 +254,15 @@ class LinkCode(SQLModel, table=True):
 
 class OaToken(SQLModel, table=True):
     """The Zalo OA's tokens. The refresh token is single-use: the new one is stored before
-    the new access token is used, so a crash in between cannot lose it."""
+    the new access token is used, so a crash in between cannot lose it. A refresh is leased
+    (`refreshing_until`): one holder at a time across processes; a dead holder's lease ends."""
 
     __tablename__ = "oa_token"
     app_id: str = Field(primary_key=True, max_length=64)
     access_token: str = ""
     refresh_token: str
     expires_at: datetime = Field(sa_column=_ts())
+    refreshing_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class PublicFile(SQLModel, table=True):
