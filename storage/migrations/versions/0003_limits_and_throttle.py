@@ -1,6 +1,6 @@
 """Confirmations that wait for their asker (pending_action) and wrong-code throttling.
 
-Revision ID: 0004
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-27
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import storage.models
 
-revision = "0004"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
