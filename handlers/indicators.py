@@ -17,6 +17,7 @@ from handlers import lexer
 from handlers.app import COMMANDS
 from handlers.folding import fold
 from handlers.lexer import phrase_key, tokenize
+from handlers.types import Problem
 from storage.models import Indicator
 from storage.seed import INDICATOR_PRESETS
 from storage.store import Store
@@ -72,14 +73,6 @@ def edit_distance(a: str, b: str, limit: int) -> int:
             return limit + 1
         two_back, previous = previous, row
     return min(previous[-1], limit + 1)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Why a change is refused: a kind and its parameters (texts_indicators words it)."""
-
-    kind: str
-    params: dict[str, str] = field(default_factory=dict)
 
 
 class IndicatorError(Exception):

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from html import escape
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the service module imports the command table, which imports this
-    from handlers.indicators import Problem
+from handlers.types import Problem
 
 _VI = {
     "bad_code": "Mã chỉ tiêu “{code}” không hợp lệ: chỉ dùng 2–16 chữ cái a–z, không dấu, "

@@ -91,3 +91,11 @@ Clock = Callable[[], datetime]
 class Outcome:
     replies: list[Reply] = field(default_factory=list)
     duplicate: bool = False  # the update was processed before: nothing done, nothing to send
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a change is refused: a kind and its parameters (texts_indicators words it)."""
+
+    kind: str
+    params: dict[str, str] = field(default_factory=dict)

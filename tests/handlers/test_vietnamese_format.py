@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from handlers import texts
-from reminders.due import Outreach
 from reminders.calendar import month_of, quarter_of, week_of, year_of
+from reminders.due import Outreach
 from reminders.progress import UnitProgress
 from storage.db import Database
 from storage.models import Indicator, Level, Unit
