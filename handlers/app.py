@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from handlers import commands as cmd
-from handlers import join, link, me, notices, progress, report, team, texts
+from handlers import join, link, me, notices, progress, report, team, texts, web
 from handlers.context import Ctx, IndicatorCache, UserError
 from handlers.permissions import at_least
 from handlers.types import Clock, Incoming, Outcome, Reply, Rules
@@ -43,10 +43,11 @@ COMMANDS: dict[str, tuple[Handler, Role]] = {
     "ganhom": (notices.bind_group, Role.village_lead),
     "thongbao": (notices.notice, Role.commune_leader),
     "huythongbao": (notices.stop_notice, Role.commune_leader),
+    "web": (web.web_link, Role.member),
 }
 HELP_ORDER = [
     "bc", "vneid", "huy", "sua", "toi", "chitieu", "tiendo", "chuabaocao", "thanhvien", "khoa",
-    "moi", "xuat", "lienket", "vang", "tonghop", "ganhom", "thongbao", "huythongbao", "help",
+    "moi", "xuat", "lienket", "vang", "tonghop", "ganhom", "thongbao", "huythongbao", "web", "help",
 ]  # fmt: skip
 
 

@@ -77,6 +77,8 @@ class Rules:
 
     per_entry_cap: int = 500
     grace_days: int = 5  # a month stays open this many days into the next one
+    web_base_url: str = "http://127.0.0.1:8080"  # where `/web` links point
+    web_link_minutes: int = 10  # a `/web` link works once, this long
 
 
 Clock = Callable[[], datetime]

@@ -94,6 +94,24 @@ class Entries:
         )
         return (await self.s.exec(stmt)).first()
 
+    async def recent_receipts(self, member_id: int, limit: int) -> list[list[Entry]]:
+        """A member's latest receipts (cancelled ones too), newest first, with their entries."""
+        codes_stmt = (
+            select(Entry.receipt, func.max(Entry.id))
+            .where(Entry.member_id == member_id)
+            .group_by(col(Entry.receipt))
+            .order_by(func.max(Entry.id).desc())
+            .limit(limit)
+        )
+        codes = [code for code, _ in (await self.s.exec(codes_stmt)).all()]
+        if not codes:
+            return []
+        rows = (await self.s.exec(select(Entry).where(col(Entry.receipt).in_(codes)))).all()
+        by_code: dict[str, list[Entry]] = {}
+        for entry in sorted(rows, key=lambda e: e.id or 0):
+            by_code.setdefault(entry.receipt, []).append(entry)
+        return [by_code[code] for code in codes if code in by_code]
+
     async def cancel(
         self, receipt: str, *, by: int, at: datetime, replaced_by: str | None = None
     ) -> int:
