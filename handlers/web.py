@@ -84,6 +84,16 @@ class Dashboard:
     children: list[UnitProgress]
     missing: list[Unit]
     chain: list[Unit]  # from the person's own unit down to the scope (for the way back)
+    weeks: list[Week]  # the last 12 weeks, oldest first
+
+
+@dataclass(frozen=True)
+class Week:
+    start: date
+    counts: dict[str, int]
+
+    def height(self, code: str, peak: int, full: int = 100) -> int:
+        return round(full * self.counts.get(code, 0) / peak) if peak else 0
 
 
 async def web_link(ctx: Ctx, _args: str) -> Reply:
@@ -183,7 +193,9 @@ class WebApp:
             period = month_of(ctx.today)
             top, children, missing = await tally_view(store, scope, period, week_of(ctx.today))
             chain = [u for u in await _chain(store, scope) if u.path.startswith(viewer.unit.path)]
-            return Dashboard(scope, period.key, await ctx.labels(), top, children, missing, chain)
+            weeks = await _last_weeks(store, scope, ctx.today)
+            labels = await ctx.labels()
+            return Dashboard(scope, period.key, labels, top, children, missing, chain, weeks)
 
     async def export(self, viewer: Viewer, code: str, period_key: str) -> tuple[str, bytes]:
         """The same file as `/xuat`: (file name, XLSX)."""
@@ -246,6 +258,17 @@ def _receipt(entries: list[Entry]) -> Receipt:
         counts={e.indicator: e.count for e in entries},
         cancelled=all(e.cancelled_at is not None for e in entries),
     )
+
+
+async def _last_weeks(store: Store, scope: Unit, today: date, count: int = 12) -> list[Week]:
+    """Counts of the scope's subtree per week (Monday to Sunday), the current week last."""
+    first = week_of(today).start - timedelta(weeks=count - 1)
+    weeks = []
+    for n in range(count):
+        start = first + timedelta(weeks=n)
+        end = start + timedelta(days=6)
+        weeks.append(Week(start, await store.entries.totals(start, end, unit=scope)))
+    return weeks
 
 
 async def _chain(store: Store, unit: Unit) -> list[Unit]:
