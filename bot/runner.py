@@ -20,7 +20,7 @@ from bot.progress_messages import BroadcastProgress, ProgressBoard
 from bot.public_files import files_route, publisher
 from bot.ratelimit import Limits
 from bot.settings import Settings
-from handlers import texts
+from handlers import texts, texts_web
 from reminders.schedule import DueJob, start_scheduler
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,8 @@ async def run_console(settings: Settings, user: str, *, demo: bool) -> None:
         )
         banner = texts.console_banner(who, invites, settings.telegram_bot_token is not None)
         site = await _console_web(runtime) if settings.web_app else None
+        if site is not None:
+            banner += "\n" + texts_web.console_web(settings.web_base_url)
         async with background(runtime, [ConsoleChannel()]):
             await repl(ConsoleChat(runtime, user, user), banner)
         if site is not None:

@@ -45,3 +45,7 @@ def bad_numbers() -> str:
 def period_title(key: str) -> str:
     year, _, month = key.partition("-")
     return f"tháng {int(month)}/{year}" if month.isdigit() else key
+
+
+def console_web(url: str) -> str:
+    return f"Trang web: {url}/app — gõ /web để nhận đường link đăng nhập."
