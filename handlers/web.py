@@ -263,11 +263,12 @@ def _receipt(entries: list[Entry]) -> Receipt:
 async def _last_weeks(store: Store, scope: Unit, today: date, count: int = 12) -> list[Week]:
     """Counts of the scope's subtree per week (Monday to Sunday), the current week last."""
     first = week_of(today).start - timedelta(weeks=count - 1)
-    weeks = []
-    for n in range(count):
-        start = first + timedelta(weeks=n)
-        end = start + timedelta(days=6)
-        weeks.append(Week(start, await store.entries.totals(start, end, unit=scope)))
+    by_day = await store.entries.totals_by_day(scope, first, today)
+    weeks = [Week(first + timedelta(weeks=n), {}) for n in range(count)]
+    for day, counts in by_day.items():
+        week = weeks[(day - first).days // 7]
+        for code, n in counts.items():
+            week.counts[code] = week.counts.get(code, 0) + n
     return weeks
 
 
