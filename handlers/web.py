@@ -17,10 +17,10 @@ from handlers.context import Ctx, IndicatorCache, UserError
 from handlers.export import export_unit
 from handlers.permissions import at_least, require_role
 from handlers.types import Clock, Incoming, Reply, Rules
-from reminders.calendar import month_of, parse_period, week_of
+from reminders.calendar import Period, month_of, parse_period, week_of
 from reminders.progress import UnitProgress, tally_view
 from storage.db import Database
-from storage.models import Entry, Member, Role, Unit
+from storage.models import Broadcast, Entry, Level, Member, Role, Unit
 from storage.store import Store
 
 PLATFORM = "web"
@@ -85,6 +85,24 @@ class Dashboard:
     missing: list[Unit]
     chain: list[Unit]  # from the person's own unit down to the scope (for the way back)
     weeks: list[Week]  # the last 12 weeks, oldest first
+    last_report: dict[int, date]  # child unit id -> the latest day reported (last 3 months)
+    people: list[Person]  # a village's members (empty above villages)
+    notices: list[Notice]  # the viewer's own broadcasts, newest first
+
+
+@dataclass(frozen=True)
+class Person:
+    member: Member
+    counts: dict[str, int]  # this month
+    last_day: date | None
+
+
+@dataclass(frozen=True)
+class Notice:
+    broadcast: Broadcast
+    sent: int
+    waiting: int
+    failed: int
 
 
 @dataclass(frozen=True)
@@ -195,7 +213,14 @@ class WebApp:
             chain = [u for u in await _chain(store, scope) if u.path.startswith(viewer.unit.path)]
             weeks = await _last_weeks(store, scope, ctx.today)
             labels = await ctx.labels()
-            return Dashboard(scope, period.key, labels, top, children, missing, chain, weeks)
+            since = period.start - timedelta(days=90)
+            last = await _last_by_child(store, scope, children, since)
+            people = await _people(store, scope, period) if scope.level is Level.village else []
+            notices = await _notices(store, viewer.member)
+            return Dashboard(
+                scope, period.key, labels, top, children, missing, chain, weeks, last, people,
+                notices,
+            )  # fmt: skip
 
     async def export(self, viewer: Viewer, code: str, period_key: str) -> tuple[str, bytes]:
         """The same file as `/xuat`: (file name, XLSX)."""
@@ -270,6 +295,40 @@ async def _last_weeks(store: Store, scope: Unit, today: date, count: int = 12) -
         for code, n in counts.items():
             week.counts[code] = week.counts.get(code, 0) + n
     return weeks
+
+
+async def _last_by_child(
+    store: Store, scope: Unit, children: list[UnitProgress], since: date
+) -> dict[int, date]:
+    """Each child's latest report day: the latest of the units below it."""
+    by_unit = await store.entries.last_day_by_unit(scope, since)
+    if not by_unit:
+        return {}
+    paths = {u.id: u.path for u in (await store.units.by_ids(by_unit)).values()}
+    latest: dict[int, date] = {}
+    for child in children:
+        days = [d for uid, d in by_unit.items() if paths.get(uid, "").startswith(child.unit.path)]
+        if days:
+            latest[child.unit.id or 0] = max(days)
+    return latest
+
+
+async def _people(store: Store, village: Unit, period: Period) -> list[Person]:
+    reported = await store.entries.by_member(village, period.start, period.end)
+    people = [m for m, _ in await store.members.in_subtree(village)]
+    return [Person(m, *reported.get(m.id or 0, ({}, None))) for m in people]
+
+
+async def _notices(store: Store, member: Member) -> list[Notice]:
+    if not at_least(member.role, Role.commune_leader):
+        return []
+    found = []
+    for broadcast in await store.broadcasts.by_author(member.id or 0):
+        counts = await store.outbox.counts(broadcast.id)
+        waiting = counts.get("pending", 0) + counts.get("sending", 0)
+        failed = counts.get("dead", 0) + counts.get("undeliverable", 0)
+        found.append(Notice(broadcast, counts.get("sent", 0), waiting, failed))
+    return found
 
 
 async def _chain(store: Store, unit: Unit) -> list[Unit]:

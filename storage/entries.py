@@ -215,6 +215,41 @@ class Entries:
             result.setdefault(day, {})[indicator] = int(total)
         return result
 
+    async def last_day_by_unit(self, scope: Unit, since: date) -> dict[int, date]:
+        """The latest day with an active entry since `since`, per unit of a subtree (read
+        from the covering index ix_entry_tally)."""
+        entry, unit = Entry.__table__.c, Unit.__table__.c  # type: ignore[attr-defined]
+        stmt = (
+            sa_select(entry.unit_id, func.max(entry.day))
+            .where(entry.cancelled_at.is_(None), entry.day >= since)
+            .group_by(entry.unit_id)
+        )
+        if scope.parent_id is not None:
+            table = Unit.__table__  # type: ignore[attr-defined]
+            stmt = stmt.join(table, unit.id == entry.unit_id).where(
+                unit.path.startswith(scope.path)
+            )
+        rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select
+        return {unit_id: _as_date(day) for unit_id, day in rows}
+
+    async def by_member(
+        self, scope: Unit, start: date, end: date
+    ) -> dict[int, tuple[dict[str, int], date]]:
+        """Per member who reported in a unit's subtree: counts per indicator, last day."""
+        stmt = (
+            select(Entry.member_id, Entry.indicator, func.sum(Entry.count), func.max(Entry.day))
+            .join(Unit, col(Unit.id) == col(Entry.unit_id))
+            .where(col(Unit.path).startswith(scope.path))
+            .where(col(Entry.cancelled_at).is_(None), Entry.day >= start, Entry.day <= end)
+            .group_by(col(Entry.member_id), col(Entry.indicator))
+        )
+        result: dict[int, tuple[dict[str, int], date]] = {}
+        for member_id, indicator, total, last in (await self.s.exec(stmt)).all():
+            counts, latest = result.get(member_id, ({}, _as_date(last)))
+            counts[indicator] = int(total)
+            result[member_id] = (counts, max(latest, _as_date(last)))
+        return result
+
     async def in_range(self, scope: Unit, start: date, end: date) -> list[tuple[Entry, str, str]]:
         """Every entry (cancelled too) of a subtree with unit and member names, oldest first."""
         stmt = (
@@ -257,3 +292,8 @@ class Targets:
     async def for_unit(self, unit_id: int, period: str) -> dict[str, int]:
         stmt = select(Target).where(Target.unit_id == unit_id, Target.period == period)
         return {t.indicator: t.value for t in (await self.s.exec(stmt)).all()}
+
+
+def _as_date(value: date | str) -> date:
+    """MAX(day) comes back as text from SQLite (an aggregate loses the column's type)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)

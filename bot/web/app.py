@@ -55,6 +55,7 @@ def web_routes(app: web.Application, webapp: WebApp, config: WebConfig, clock: A
     def page(name: str, status: int = 200, **values: Any) -> web.Response:
         html = env.get_template(name).render(t=texts_web, **values)
         response = web.Response(text=html, status=status, content_type="text/html")
+        response.enable_compression()  # the province page is ~80 KB of table before gzip
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Frame-Options"] = "SAMEORIGIN"
         response.headers["Content-Security-Policy"] = (

@@ -207,3 +207,36 @@ async def test_hostile_names_are_escaped_on_every_page(site: Site) -> None:
 
 
 _ = timedelta  # (kept for readers: sessions and links are timed by the injected clock)
+
+
+async def test_a_village_page_lists_its_members_with_their_month(site: Site, chat: Chat) -> None:
+    await chat.say("vneid 3 hôm qua")
+    await site.sign_in("binh")
+    village = await (await site.client.get("/app/unit/16012-T1")).text()
+    row = re.search(r'<tr data-member="\d+"><td>Nguyễn Văn An(.*?)</tr>', village, re.S)
+    assert row is not None
+    assert re.findall(r"<td>([^<]*)</td>", row.group(1)) == ["3", "0", "0", "20/11/2026"]
+    commune = await (await site.client.get("/app/unit/16012")).text()
+    assert 'data-value="2026-11-20">20/11/2026' in commune  # Thôn 1's last report
+    assert 'data-member="' not in commune  # members are listed on a village's page only
+
+
+async def test_a_leader_sees_the_notices_they_sent(site: Site, chat: Chat) -> None:
+    preview = await chat.send("/thongbao Họp tổ <b>8h</b> thứ Hai", user="binh")
+    (button,) = [b for b in preview[0].buttons if b.action.startswith("bcast:ok")]
+    from handlers.types import Kind
+
+    await chat.send(button.action, user="binh", kind=Kind.button)
+    await site.sign_in("binh")
+    page = await (await site.client.get("/app/unit")).text()
+    assert "Thông báo đã gửi" in page
+    assert "Họp tổ &lt;b&gt;8h&lt;/b&gt; thứ Hai" in page
+    assert re.search(r"đã gửi 0/\d+ · đang chờ \d+", page)
+
+
+async def test_pages_are_compressed_and_light(site: Site) -> None:
+    await site.sign_in("binh")
+    response = await site.client.get("/app/unit", headers={"Accept-Encoding": "gzip"})
+    assert response.headers.get("Content-Encoding") == "gzip"
+    member = await site.client.get("/app", headers={"Accept-Encoding": "gzip"})
+    assert int(member.headers.get("Content-Length") or len(await member.read())) < 150_000
