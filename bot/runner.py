@@ -20,7 +20,7 @@ from bot.progress_messages import BroadcastProgress, ProgressBoard
 from bot.public_files import files_route, publisher
 from bot.ratelimit import Limits
 from bot.settings import Settings
-from handlers import texts
+from handlers import texts, texts_web
 from reminders.schedule import DueJob, start_scheduler
 
 log = logging.getLogger(__name__)
@@ -75,10 +75,30 @@ async def run_console(settings: Settings, user: str, *, demo: bool) -> None:
             else f"{user} (chưa tham gia)"
         )
         banner = texts.console_banner(who, invites, settings.telegram_bot_token is not None)
+        site = await _console_web(runtime) if settings.web_app else None
+        if site is not None:
+            banner += "\n" + texts_web.console_web(settings.web_base_url)
         async with background(runtime, [ConsoleChannel()]):
             await repl(ConsoleChat(runtime, user, user), banner)
+        if site is not None:
+            await site.cleanup()
     finally:
         await runtime.db.dispose()
+
+
+async def _console_web(runtime: compose.Runtime) -> web.AppRunner | None:
+    """The web app beside the console (type /web for a sign-in link); a busy port only
+    costs the web app, not the console."""
+    from bot.web.serve import mount_web_app, start_site
+
+    app = web.Application()
+    mount_web_app(app, runtime)
+    settings = runtime.settings
+    try:
+        return await start_site(app, settings.web_host, settings.web_port)
+    except OSError as err:
+        log.warning("web app not started on %s:%d: %s", settings.web_host, settings.web_port, err)
+        return None
 
 
 async def run_channels(settings: Settings) -> None:
@@ -100,6 +120,11 @@ async def run_channels(settings: Settings) -> None:
             _add_zalo_oa(settings, runtime, served)
         if settings.public_base_url:
             files_route(served.app, runtime.db)
+            served.webhooks += 1
+        if settings.web_app:
+            from bot.web.serve import mount_web_app
+
+            mount_web_app(served.app, runtime)
             served.webhooks += 1
         async with background(runtime, served.channels):
             site = await served.start_web(settings)

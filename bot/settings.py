@@ -48,7 +48,10 @@ class Settings(BaseSettings):
     zalo_oa_oauth_base: str = "https://oauth.zaloapp.com"
     zalo_oa_event_max_age_seconds: float = Field(600, gt=0)  # older signed events are refused
 
-    public_base_url: str | None = None  # https address of this server, for chart links (Zalo)
+    public_base_url: str | None = None  # https address of this server: web app, chart links
+    web_app: bool = True  # serve the web app (and the Telegram Mini App) on WEB_HOST:WEB_PORT
+    web_session_hours: int = Field(12, ge=1, le=24 * 30)
+    web_link_minutes: int = Field(10, ge=1, le=60)
     file_link_hours: float = Field(72, gt=0)
 
     per_entry_cap: int = Field(500, ge=1, le=100_000)
@@ -137,4 +140,11 @@ class Settings(BaseSettings):
             grace_days=self.period_grace_days,
             reports_per_minute=self.reports_per_minute,
             daily_limit=self.daily_limit,
+            web_base_url=self.web_base_url,
+            web_link_minutes=self.web_link_minutes,
         )
+
+    @property
+    def web_base_url(self) -> str:
+        """Where people open the web app: the public address, else this machine's."""
+        return self.public_base_url or f"http://{self.web_host}:{self.web_port}"

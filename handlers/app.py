@@ -19,6 +19,7 @@ from handlers import (
     team,
     texts,
     texts_indicators,
+    web,
 )  # fmt: skip
 from handlers.context import Ctx, IndicatorCache, UserError
 from handlers.folding import fold
@@ -57,11 +58,12 @@ COMMANDS: dict[str, tuple[Handler, Role]] = {
     "ganhom": (notices.bind_group, Role.village_lead),
     "thongbao": (notices.notice, Role.commune_leader),
     "huythongbao": (notices.stop_notice, Role.commune_leader),
+    "web": (web.web_link, Role.member),
 }
 HELP_ORDER = [
     "bc", "vneid", "huy", "sua", "toi", "chitieu", "tiendo", "chuabaocao", "thanhvien", "khoa",
     "mokhoa", "vaitro", "moi", "xuat", "lienket", "vang", "tonghop", "ganhom", "thongbao",
-    "huythongbao", "help",
+    "huythongbao", "web", "help",
 ]  # fmt: skip
 
 

@@ -297,6 +297,7 @@ COMMAND_HELP = {
     "ganhom": "/ganhom MÃ_ĐƠN_VỊ — (trong nhóm) gắn nhóm với đơn vị để nhận tổng hợp tuần",
     "thongbao": "/thongbao NỘI_DUNG — gửi thông báo tới mọi người trong đơn vị",
     "huythongbao": "/huythongbao — dừng phần thông báo chưa gửi",
+    "web": "/web — mở trang báo cáo và tiến độ trên điện thoại hoặc máy tính",
     "help": "/help — danh sách lệnh",
 }
 
@@ -699,6 +700,7 @@ TELEGRAM_MENU_PRIVATE = [
     ("moi", "Tạo mã mời kèm QR (lãnh đạo)"),
     ("thanhvien", "Thành viên: khóa, mở khóa, vai trò (lãnh đạo)"),
     ("vang", "Báo đi vắng đến một ngày: không bị nhắc"),
+    ("web", "Mở trang báo cáo và tiến độ"),
     ("help", "Danh sách lệnh"),
 ]
 TELEGRAM_MENU_GROUP = [

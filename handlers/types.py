@@ -82,6 +82,8 @@ class Rules:
     grace_days: int = 5  # a month stays open this many days into the next one
     reports_per_minute: int = 10  # per person; past it: refused, nothing recorded
     daily_limit: int = 200  # per person, indicator and day; above it: asked to confirm
+    web_base_url: str = "http://127.0.0.1:8080"  # where `/web` links point
+    web_link_minutes: int = 10  # a `/web` link works once, this long
 
 
 Clock = Callable[[], datetime]

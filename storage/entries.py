@@ -164,6 +164,24 @@ class Entries:
         )
         return (await self.s.exec(stmt)).first()
 
+    async def recent_receipts(self, member_id: int, limit: int) -> list[list[Entry]]:
+        """A member's latest receipts (cancelled ones too), newest first, with their entries."""
+        codes_stmt = (
+            select(Entry.receipt, func.max(Entry.id))
+            .where(Entry.member_id == member_id)
+            .group_by(col(Entry.receipt))
+            .order_by(func.max(Entry.id).desc())
+            .limit(limit)
+        )
+        codes = [code for code, _ in (await self.s.exec(codes_stmt)).all()]
+        if not codes:
+            return []
+        rows = (await self.s.exec(select(Entry).where(col(Entry.receipt).in_(codes)))).all()
+        by_code: dict[str, list[Entry]] = {}
+        for entry in sorted(rows, key=lambda e: e.id or 0):
+            by_code.setdefault(entry.receipt, []).append(entry)
+        return [by_code[code] for code in codes if code in by_code]
+
     async def cancel(
         self, receipt: str, *, by: int, at: datetime, replaced_by: str | None = None
     ) -> int:
@@ -297,6 +315,63 @@ class Entries:
                 week.setdefault(unit_id, {})[indicator] = int(inner_total)
         return outer, week
 
+    async def totals_by_day(
+        self, scope: Unit, start: date, end: date
+    ) -> dict[date, dict[str, int]]:
+        """Active counts of a subtree per day and indicator (for charts over weeks), in one
+        aggregate read from the covering index ix_entry_tally."""
+        entry, unit = Entry.__table__.c, Unit.__table__.c  # type: ignore[attr-defined]
+        stmt = (
+            sa_select(entry.day, entry.indicator, func.sum(entry.count))
+            .where(entry.cancelled_at.is_(None), entry.day >= start, entry.day <= end)
+            .group_by(entry.day, entry.indicator)
+        )
+        if scope.parent_id is not None:  # a root's subtree is every unit under it: no join
+            table = Unit.__table__  # type: ignore[attr-defined]
+            stmt = stmt.join(table, unit.id == entry.unit_id).where(
+                unit.path.startswith(scope.path)
+            )
+        result: dict[date, dict[str, int]] = {}
+        rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select
+        for day, indicator, total in rows:
+            result.setdefault(day, {})[indicator] = int(total)
+        return result
+
+    async def last_day_by_unit(self, scope: Unit, since: date) -> dict[int, date]:
+        """The latest day with an active entry since `since`, per unit of a subtree (read
+        from the covering index ix_entry_tally)."""
+        entry, unit = Entry.__table__.c, Unit.__table__.c  # type: ignore[attr-defined]
+        stmt = (
+            sa_select(entry.unit_id, func.max(entry.day))
+            .where(entry.cancelled_at.is_(None), entry.day >= since)
+            .group_by(entry.unit_id)
+        )
+        if scope.parent_id is not None:
+            table = Unit.__table__  # type: ignore[attr-defined]
+            stmt = stmt.join(table, unit.id == entry.unit_id).where(
+                unit.path.startswith(scope.path)
+            )
+        rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select
+        return {unit_id: _as_date(day) for unit_id, day in rows}
+
+    async def by_member(
+        self, scope: Unit, start: date, end: date
+    ) -> dict[int, tuple[dict[str, int], date]]:
+        """Per member who reported in a unit's subtree: counts per indicator, last day."""
+        stmt = (
+            select(Entry.member_id, Entry.indicator, func.sum(Entry.count), func.max(Entry.day))
+            .join(Unit, col(Unit.id) == col(Entry.unit_id))
+            .where(col(Unit.path).startswith(scope.path))
+            .where(col(Entry.cancelled_at).is_(None), Entry.day >= start, Entry.day <= end)
+            .group_by(col(Entry.member_id), col(Entry.indicator))
+        )
+        result: dict[int, tuple[dict[str, int], date]] = {}
+        for member_id, indicator, total, last in (await self.s.exec(stmt)).all():
+            counts, latest = result.get(member_id, ({}, _as_date(last)))
+            counts[indicator] = int(total)
+            result[member_id] = (counts, max(latest, _as_date(last)))
+        return result
+
     async def in_range(self, scope: Unit, start: date, end: date) -> list[tuple[Entry, str, str]]:
         """Every entry (cancelled too) of a subtree with unit and member names, oldest first."""
         stmt = (
@@ -339,3 +414,8 @@ class Targets:
     async def for_unit(self, unit_id: int, period: str) -> dict[str, int]:
         stmt = select(Target).where(Target.unit_id == unit_id, Target.period == period)
         return {t.indicator: t.value for t in (await self.s.exec(stmt)).all()}
+
+
+def _as_date(value: date | str) -> date:
+    """MAX(day) comes back as text from SQLite (an aggregate loses the column's type)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -304,3 +304,24 @@ class Throttle(SQLModel, table=True):
     failures: int = 0
     last_failure_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     blocked_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class WebTicket(SQLModel, table=True):
+    """A one-time login link for the web app (`/web`): only its hash is stored."""
+
+    __tablename__ = "web_ticket"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    expires_at: datetime = Field(sa_column=_ts())
+    used_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds the token, the table only its hash."""
+
+    __tablename__ = "web_session"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    csrf: str = Field(max_length=64)  # sent back with every form that changes something
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    expires_at: datetime = Field(sa_column=_ts())

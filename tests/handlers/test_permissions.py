@@ -37,7 +37,7 @@ SUCCESS = {
     "khoa": "Khóa <b>", "mokhoa": "Đã mở khóa", "vaitro": "Đã đổi vai trò", "moi": "Mã mời",
     "xuat": "Bảng tổng hợp", "vang": "vắng đến hết",
     "tonghop": "Tổng hợp tuần", "ganhom": "Nhóm này đã gắn", "thongbao": "Thông báo tới",
-    "huythongbao": "đang gửi",
+    "huythongbao": "đang gửi", "web": "dùng được một lần",
 }  # fmt: skip
 REFUSALS = ("dành cho", "không thuộc đơn vị", "không phải của bạn", "Không có thành viên số")
 # Commands that act on a member: the member of the unit (a locked one for /mokhoa).
@@ -47,10 +47,10 @@ MEMBER_COMMANDS = {
     "vaitro": "/vaitro {} tổ trưởng thôn",
 }
 # Commands about one's own doings have no unit argument: they are always inside.
-OWN_ONLY = {"bc", "toi", "vang", "thongbao", "huythongbao"}
+OWN_ONLY = {"bc", "toi", "vang", "thongbao", "huythongbao", "web"}
 OWN_TEXT = {
     "bc": "/bc vneid 1", "toi": "/toi", "vang": "/vang 30/11", "thongbao": "/thongbao Họp",
-    "huythongbao": "/huythongbao",
+    "huythongbao": "/huythongbao", "web": "/web",
 }  # fmt: skip
 
 
