@@ -56,6 +56,9 @@ class Settings(BaseSettings):
 
     public_base_url: str | None = None  # https address of this server, for chart links (Zalo)
     file_link_hours: float = Field(72, gt=0)
+    # Update keys (de-duplication) are deleted after this many days: longer than any
+    # platform re-delivers an update (Telegram: about a day) and the catch-up window.
+    keep_update_keys_days: int = Field(30, ge=3)
 
     per_entry_cap: int = Field(500, ge=1, le=100_000)
     period_grace_days: int = Field(5, ge=0, le=27)
