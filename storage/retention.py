@@ -28,13 +28,13 @@ class Pruned:
 async def _delete_expired_files(store: Store, now: datetime, limit: int) -> int:
     tokens = select(PublicFile.token).where(col(PublicFile.expires_at) <= now).limit(limit)
     stmt = delete(PublicFile).where(col(PublicFile.token).in_(tokens.scalar_subquery()))
-    return int((await store.session.exec(stmt)).rowcount)  # type: ignore[call-overload]
+    return int((await store.session.exec(stmt)).rowcount)
 
 
 async def _delete_old_keys(store: Store, before: datetime, limit: int) -> int:
     keys = select(ProcessedUpdate.key).where(col(ProcessedUpdate.at) < before).limit(limit)
     stmt = delete(ProcessedUpdate).where(col(ProcessedUpdate.key).in_(keys.scalar_subquery()))
-    return int((await store.session.exec(stmt)).rowcount)  # type: ignore[call-overload]
+    return int((await store.session.exec(stmt)).rowcount)
 
 
 async def prune(db: Database, now: datetime, keep_keys: timedelta, batch: int = 2000) -> Pruned:
