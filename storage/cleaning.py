@@ -14,7 +14,7 @@ import re
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Bidirectional embeddings, overrides, isolates and marks.
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_BREAKS = re.compile("[\t\n\r\u2028\u2029]+")
+_BREAKS = re.compile("[ \t\n\r\u2028\u2029]*[\t\n\r\u2028\u2029][ \t\n\r\u2028\u2029]*")
 
 
 def clean_text(value: str) -> str:

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from handlers.types import Incoming
 from storage.cleaning import clean_name, clean_text
 from storage.db import Database
 
@@ -79,3 +80,16 @@ def test_the_same_cleaning_for_chat_text_and_names() -> None:
     assert clean_text("vneid\x00 5\x1b\x07\n cks 2\u202e") == "vneid 5\n cks 2\u202e"
     assert clean_name(" \u202eThôn\tMột\r\n\x00 ") == "Thôn Một"
     assert clean_name("Nguyễn Văn An") == "Nguyễn Văn An"
+
+
+def test_names_from_chats_lose_overrides_and_line_breaks_and_text_keeps_its_lines() -> None:
+    msg = Incoming(
+        key="k", platform="test", chat_id="1", user_id="1",
+        text="vneid 5\x1b[2J\ncks 2\x00", display_name="\u202eAn\x07\n Trần",
+        chat_title="Tổ \u2066CNS\u2069\r\nThôn 1",
+    )  # fmt: skip
+    assert (msg.text, msg.display_name, msg.chat_title) == (
+        "vneid 5[2J\ncks 2",
+        "An Trần",
+        "Tổ CNS Thôn 1",
+    )
