@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+import threading
 from collections.abc import Iterable
 
 MASK = "***"
@@ -56,10 +58,25 @@ class RedactSecrets(logging.Filter):
 
 def redact_logs(secrets: Iterable[str]) -> None:
     """Register the secrets for `scrub`, and attach the filter to every handler of the root
-    logger (set up logging first). Warnings go through logging as well."""
+    logger (set up logging first). Warnings, errors in threads and exceptions Python can
+    only report ("Exception ignored in ...") go through logging as well, not straight to
+    stderr."""
     values = list(secrets)
     register_secrets(values)
     secret_filter = RedactSecrets(values)
     for handler in logging.getLogger().handlers:
         handler.addFilter(secret_filter)
     logging.captureWarnings(True)
+    threading.excepthook = _thread_failed
+    sys.unraisablehook = _unraisable
+
+
+def _thread_failed(args: threading.ExceptHookArgs) -> None:
+    error = (args.exc_type, args.exc_value, args.exc_traceback)
+    logging.getLogger("bot").error("thread %s failed", args.thread, exc_info=error)  # type: ignore[arg-type]
+
+
+def _unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+    error = (unraisable.exc_type, unraisable.exc_value, unraisable.exc_traceback)
+    message = unraisable.err_msg or "Exception ignored in"
+    logging.getLogger("bot").error("%s: %r", message, unraisable.object, exc_info=error)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -44,6 +44,7 @@ class DueJob:
         self.on_queued = on_queued  # wakes the delivery worker
         self.leadership = leadership or Leadership(db)
         self.keep_update_keys = keep_update_keys
+        self._pruned_on: date | None = None
         self._running = asyncio.Lock()
 
     async def run(self) -> list[str]:
@@ -62,10 +63,13 @@ class DueJob:
 
     async def _prune_daily(self) -> None:
         now = self.clock()
+        if self._pruned_on == vn_today(now):
+            return  # known done today: no transaction at every tick
+        self._pruned_on = vn_today(now)
         try:
             async with self.db.transaction() as store:
                 if not await store.claim_update(f"job:prune:{vn_today(now)}"):
-                    return
+                    return  # another process (or an earlier run) pruned today
             pruned = await retention.prune(self.db, now, self.keep_update_keys)
         except Exception:
             log.exception("pruning failed; tomorrow's run catches up")
