@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 from datetime import date
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from bot import (
     cli_data,
@@ -21,6 +23,7 @@ from bot import (
     compose,
     runner,
 )
+from bot.logsafe import redact_logs
 from bot.settings import Settings
 from handlers import texts
 from handlers.grammar import ReportError, Vocabulary, parse_report
@@ -28,8 +31,11 @@ from reminders.calendar import earliest_open_day, vn_today
 from storage.seed import DEFAULT_INDICATORS
 
 app = typer.Typer(
-    help="cnsbot: reports of community digital technology teams.", no_args_is_help=True
+    help="cnsbot: reports of community digital technology teams.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # a frame's locals may hold a token
 )
+log = logging.getLogger("bot")
 
 app.add_typer(cli_units.app, name="units")
 app.add_typer(cli_invites.app, name="invite")
@@ -45,7 +51,22 @@ app.command("zalo-oa-token")(cli_data.zalo_oa_token)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ValidationError as err:
+        if err.title != Settings.__name__:
+            raise
+        # pydantic's own text quotes the input (the secrets too): only the reasons go out.
+        typer.echo(f"cnsbot: the settings were refused:\n{settings_problems(err)}", err=True)
+        sys.exit(2)
+
+
+def settings_problems(err: ValidationError) -> str:
+    lines = []
+    for problem in err.errors(include_input=False, include_url=False):
+        where = ".".join(str(part).upper() for part in problem["loc"])
+        lines.append(f"  {where + ': ' if where else ''}{problem['msg']}")
+    return "\n".join(lines)
 
 
 @app.command()
@@ -53,10 +74,15 @@ def run() -> None:
     """Start the bot: Telegram and/or Zalo when tokens are set, else the console on demo data."""
     settings = Settings()
     compose.setup_logging(settings.log_level)
-    if not settings.has_channel:
-        asyncio.run(runner.run_console(settings, "an", demo=settings.demo_data))
-        return
-    asyncio.run(runner.run_channels(settings))
+    redact_logs(settings.secrets())  # from here on, through the first poll and to the end
+    try:
+        if not settings.has_channel:
+            asyncio.run(runner.run_console(settings, "an", demo=settings.demo_data))
+            return
+        asyncio.run(runner.run_channels(settings))
+    except Exception:
+        log.exception("the bot stopped on an error")
+        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -69,6 +95,7 @@ def console(
     """Chat with the bot in this terminal, through the same handlers and database."""
     settings = Settings()
     compose.setup_logging("WARNING")
+    redact_logs(settings.secrets())
     asyncio.run(runner.run_console(settings, as_, demo=settings.demo_data))
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.logsafe import scrub
 from bot.ratelimit import Booker, Limits
 from storage.db import Database
 from storage.models import OutboxMessage, OutboxStatus, utcnow
@@ -259,12 +260,14 @@ class DeliveryWorker:
     def _later(
         outcomes: Outcomes, row: OutboxMessage, at: datetime, attempts: int, why: str
     ) -> None:
+        why = scrub(why)  # an error's text may quote a request URL, token and all
         outcomes.append(lambda store: store.outbox.mark_retry(row.id or 0, attempts, at, why))
 
     @staticmethod
     def _fail(
         outcomes: Outcomes, row: OutboxMessage, status: OutboxStatus, attempts: int, error: str
     ) -> None:
+        error = scrub(error)  # an error's text may quote a request URL, token and all
         outcomes.append(
             lambda store: store.outbox.mark_failed(row.id or 0, status, attempts, error)
         )

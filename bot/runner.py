@@ -28,7 +28,11 @@ log = logging.getLogger(__name__)
 
 def _due_job(runtime: compose.Runtime, worker: DeliveryWorker) -> DueJob:
     planner = compose.planner_of(runtime.settings)
-    return DueJob(runtime.db, planner, texts.WORDING, runtime.clock, on_queued=worker.wake)
+    keep = timedelta(days=runtime.settings.keep_update_keys_days)
+    return DueJob(
+        runtime.db, planner, texts.WORDING, runtime.clock, on_queued=worker.wake,
+        keep_update_keys=keep,
+    )  # fmt: skip
 
 
 def _worker(runtime: compose.Runtime, channels: list[Channel]) -> DeliveryWorker:

@@ -8,10 +8,19 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.placeholders import TELEGRAM_TOKEN, placeholder_reason, secret_problem
 from handlers.types import Rules
 from reminders.calendar import Schedule
 
-PLACEHOLDERS = {"", "changeme", "change-me", "your-token-here", "123456:ABC"}
+PLACEHOLDERS = {"", "changeme", "change-me", "your-token-here", "123456:abc"}
+SECRET_FIELDS = (
+    "telegram_bot_token",
+    "webhook_secret",
+    "zalo_bot_token",
+    "zalo_webhook_secret",
+    "zalo_oa_app_secret",
+    "zalo_oa_webhook_key",
+)
 
 
 class Settings(BaseSettings):
@@ -53,6 +62,9 @@ class Settings(BaseSettings):
     web_session_hours: int = Field(12, ge=1, le=24 * 30)
     web_link_minutes: int = Field(10, ge=1, le=60)
     file_link_hours: float = Field(72, gt=0)
+    # Update keys (de-duplication) are deleted after this many days: longer than any
+    # platform re-delivers an update (Telegram: about a day) and the catch-up window.
+    keep_update_keys_days: int = Field(30, ge=3)
 
     per_entry_cap: int = Field(500, ge=1, le=100_000)
     period_grace_days: int = Field(5, ge=0, le=27)
@@ -76,19 +88,45 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Settings:
+        for name in SECRET_FIELDS:
+            value = getattr(self, name)
+            if value is not None and not value.get_secret_value().strip():
+                setattr(self, name, None)  # an empty line in .env: not set
         for name in ("telegram_bot_token", "zalo_bot_token"):
             token = getattr(self, name)
-            if token is not None and token.get_secret_value().strip() in PLACEHOLDERS:
-                if self.environment == "production":
-                    raise ValueError(f"{name.upper()} is a placeholder; set the real token")
-                setattr(self, name, None)
+            reason = token and placeholder_reason(token.get_secret_value())
+            if reason:  # in any environment: a token is meant to connect
+                raise ValueError(
+                    f"{name.upper()} looks like a placeholder ({reason}); "
+                    "set the real token, or leave it empty to chat in the console"
+                )
+        if self.environment == "production":
+            self._production_ready()
         if self.zalo_bot_token and self.zalo_mode == "webhook":
             secret = self.zalo_webhook_secret.get_secret_value() if self.zalo_webhook_secret else ""
-            if not self.webhook_base_url or len(secret) < 16:
+            if not self.webhook_base_url or len(secret) < 16 or secret.lower() in PLACEHOLDERS:
                 raise ValueError(
                     "Zalo webhook mode needs WEBHOOK_BASE_URL and ZALO_WEBHOOK_SECRET (16+)"
                 )
         return self
+
+    def _production_ready(self) -> None:
+        """Production refuses placeholder-looking or short secrets, and plain-http addresses."""
+        for name in SECRET_FIELDS:
+            value = getattr(self, name)
+            problem = value and secret_problem(value.get_secret_value())
+            if problem:
+                raise ValueError(f"{name.upper()} {problem}; production needs a real secret")
+        token = self.telegram_bot_token
+        if token and not TELEGRAM_TOKEN.fullmatch(token.get_secret_value()):
+            raise ValueError(
+                "TELEGRAM_BOT_TOKEN is not shaped like a @BotFather token "
+                "(<digits>:<35 letters, digits, _ or ->)"
+            )
+        for name in ("webhook_base_url", "public_base_url"):
+            url = getattr(self, name)
+            if url and not url.strip().lower().startswith("https://"):
+                raise ValueError(f"{name.upper()} must be an https:// address in production")
 
     @property
     def has_oa(self) -> bool:
@@ -104,7 +142,7 @@ class Settings(BaseSettings):
     def _webhook_needs_url_and_secret(self) -> Settings:
         if self.telegram_bot_token and self.telegram_mode == "webhook":
             secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
-            if not self.webhook_base_url or len(secret) < 16 or secret in PLACEHOLDERS:
+            if not self.webhook_base_url or len(secret) < 16 or secret.lower() in PLACEHOLDERS:
                 raise ValueError(
                     "webhook mode needs WEBHOOK_BASE_URL and a WEBHOOK_SECRET of 16+ characters"
                 )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from handlers.lexer import phrase_key
 from reminders.calendar import parse_period
+from storage.cleaning import clean_name
 from storage.store import Store
 
 
@@ -23,6 +24,11 @@ class TargetRow:
     indicator: str
     period: str
     value: str
+
+    def __post_init__(self) -> None:
+        # Cleaned like chat text: a NUL in a looked-up code fails on PostgreSQL.
+        for cell in ("unit", "indicator", "period", "value"):
+            object.__setattr__(self, cell, clean_name(getattr(self, cell)))
 
 
 @dataclass

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from storage.cleaning import clean_name, clean_text
 
 
 class Kind(enum.StrEnum):
@@ -15,9 +16,6 @@ class Kind(enum.StrEnum):
     button = "button"  # an inline button was pressed; `text` holds its action
     joined_group = "joined_group"  # the bot was added to a group
     other = "other"  # a photo, sticker, ... without text
-
-
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -42,10 +40,10 @@ class Incoming:
     def __post_init__(self) -> None:
         # Control characters carry nothing a person meant, and NUL cannot be stored in
         # PostgreSQL text at all: they go at the door, before anything reads or stores.
-        for name in ("text", "display_name", "chat_title"):
-            value = getattr(self, name)
-            if _CONTROL.search(value):
-                object.__setattr__(self, name, _CONTROL.sub("", value))
+        # Names also lose direction overrides and line breaks (storage.cleaning).
+        object.__setattr__(self, "text", clean_text(self.text))
+        for name in ("display_name", "chat_title"):
+            object.__setattr__(self, name, clean_name(getattr(self, name)))
 
 
 @dataclass(frozen=True)

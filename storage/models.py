@@ -178,6 +178,7 @@ class ProcessedUpdate(SQLModel, table=True):
     """Keys of updates already handled: the same key twice stores once and answers once."""
 
     __tablename__ = "processed_update"
+    __table_args__ = (Index("ix_processed_update_at", "at"),)  # pruned by age
     key: str = Field(primary_key=True, max_length=128)
     at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
@@ -269,6 +270,7 @@ class PublicFile(SQLModel, table=True):
     """A picture served at an unguessable, expiring URL (Zalo's sendPhoto takes a URL)."""
 
     __tablename__ = "public_file"
+    __table_args__ = (Index("ix_public_file_expires_at", "expires_at"),)  # pruned when expired
     token: str = Field(primary_key=True, max_length=64)
     name: str = ""
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

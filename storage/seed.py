@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from storage.models import Level, Role
+from sqlalchemy import func
+from sqlmodel import SQLModel, col, select
+
+from storage.models import AuditLog, Chat, Level, Member, OaToken, OutboxMessage, Role, Unit
 from storage.store import Store
+
+DEMO_MARKER = "demo_database"  # the audit action that marks a database the demo created
 
 # (code, short label, full name, aliases)
 DEFAULT_INDICATORS: list[tuple[str, str, str, list[str]]] = [
@@ -120,6 +125,34 @@ async def seed_indicators(store: Store) -> None:
 
 
 DEMO_VILLAGES = [("Thôn 1", 1200), ("Thôn 2", 900), ("Thôn Đông Thành", 700)]
+
+
+async def _is_empty(store: Store, table: type[SQLModel]) -> bool:
+    return (await store.session.exec(select(func.count()).select_from(table))).one() == 0
+
+
+async def is_pristine(store: Store) -> bool:
+    """Nothing was ever done in this database: no units, people, chats, messages, tokens or
+    audit records (the default indicators do not count: every command adds them)."""
+    for table in (Unit, Member, Chat, OutboxMessage, OaToken, AuditLog):
+        if not await _is_empty(store, table):
+            return False
+    return True
+
+
+async def is_demo_database(store: Store) -> bool:
+    stmt = select(func.count()).select_from(AuditLog).where(col(AuditLog.action) == DEMO_MARKER)
+    return (await store.session.exec(stmt)).one() > 0
+
+
+async def seed_demo_if_pristine(store: Store, *, today: date, now: datetime) -> dict[str, str]:
+    """Seed the demo commune into a database nothing else has used, and mark it as the
+    demo's; any other database (one with data, or the demo's own) is left as it is.
+    Returns the demo invite codes by role, empty when nothing was seeded."""
+    if not await is_pristine(store):
+        return {}
+    await store.audit(None, DEMO_MARKER, "seeded the demo commune")
+    return await seed_demo(store, today=today, now=now)
 
 
 async def seed_demo(store: Store, *, today: date, now: datetime) -> dict[str, str]:
