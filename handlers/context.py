@@ -74,7 +74,8 @@ class IndicatorCache:
 
     async def get(self, store: Store) -> Indicators:
         if self._value is None or time.monotonic() - self._loaded > self.ttl:
-            vocabulary = Vocabulary.build(await store.indicators.with_aliases())
+            words = await store.indicators.words()  # none stored: the default lexicon
+            vocabulary = Vocabulary.build(await store.indicators.with_aliases(), words or None)
             labels = {i.code: i.short or i.code for i in await store.indicators.all()}
             self._value, self._loaded = Indicators(vocabulary, labels), time.monotonic()
         return self._value

@@ -1,43 +1,77 @@
 """Report messages to items: indicators, numbers, days, unknown words, separators.
 
 Works on folded text (see `folding`), so aliases match with or without diacritics. Phrases
-(aliases, filler words, day words) are sequences of tokens matched longest first.
+(aliases, words that carry no count, day words) are sequences of tokens matched longest
+first; aliases win over every other kind of phrase.
 """
 
 from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from handlers.folding import fold, fold_with_origin
 
 _TOKEN = re.compile(
     r"(?P<date>\d{1,2}[/-]\d{1,2}(?:[/-]\d{2,4})?(?![\d/-])|\d{1,2}\.\d{1,2}\.\d{2,4}(?!\d))"
+    r"|(?P<longdate>ngay\s+\d{1,2}\s+thang\s+\d{1,2}(?:\s+nam\s+\d{4})?(?!\d))"
     r"|(?P<num>-?\d+(?:[.,]\d+)*)"
     r"|(?P<word>[^\W\d_]+)"
     r"|(?P<weak>[-–—*•:=])"
     r"|(?P<strong>\n|\S)"
 )
+_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})")
 
-FILLERS = [
-    "cai", "cai dat", "kich hoat", "mo", "dang ky", "dang ki", "ho tro", "cho", "duoc", "da",
-    "nguoi", "nguoi dan", "dan", "cong dan", "ng", "luot", "ho", "tai khoan", "va", "them",
-    "bao cao", "bc", "ngay", "so luong", "sl", "la", "gom", "tong",
-]  # fmt: skip
-DAY_WORDS = {"hom nay": 0, "hom qua": 1, "hom kia": 2}
+# Built-in day words. Weekdays: Monday is 0 (date.weekday()).
+DAY_WORDS = {
+    "hom nay": 0, "sang nay": 0, "trua nay": 0, "chieu nay": 0, "toi nay": 0,
+    "hom qua": 1, "sang qua": 1, "chieu qua": 1, "toi qua": 1, "dem qua": 1,
+    "hom kia": 2,
+}  # fmt: skip
+WEEKDAYS = {
+    "thu 2": 0, "thu hai": 0, "thu 3": 1, "thu ba": 1, "thu 4": 2, "thu tu": 2,
+    "thu 5": 3, "thu nam": 3, "thu 6": 4, "thu sau": 4, "thu 7": 5, "thu bay": 5,
+    "thu bay": 5, "thu bau": 5, "chu nhat": 6, "cn": 6,
+}  # fmt: skip
 # "VNeID mức 2" is the indicator's full name: the level is not a count.
 LEVEL_SUFFIXES = [("muc", "2"), ("muc", "do", "2"), ("cap", "do", "2"), ("cap", "2")]
+# A unit mention ("thôn 3", "xóm Đông", "tổ dân phố 5") names a place, never a count.
+UNIT_WORDS = ["thon", "xom", "ban", "lang", "khu", "khu pho", "to", "to dan pho", "tdp", "pho"]
+# Forms of address: a capitalised word right after one is a name ("chị Lan gửi ...").
+ADDRESS_WORDS = ["em", "anh", "chi", "co", "chu", "bac", "ong"]
+# Words that may change a count or a day: never taken as part of a name.
+NEVER_NAMES = {
+    "khong", "ko", "k", "chua", "huy", "xoa", "sua", "sai", "nham", "tru", "bot", "thieu",
+    "thang", "tuan", "nam", "mai", "truoc", "sau", "lai", "nua", "con", "moi", "cu",
+}  # fmt: skip
+# Emoji that alone say thanks or OK.
+COURTESY_SYMBOLS = set("👍👌🙏❤♥😊🙂😀😁🥰👏💪🌹🤝✌☺")
+MAX_NAME_WORDS = 3
 
 
 class Kind(enum.Enum):
     indicator = "indicator"
     number = "number"
-    date = "date"
+    date = "date"  # value "d/m" or "d/m/y"
     days_ago = "days_ago"
+    weekday = "weekday"  # value 0 (Monday) .. 6 (Sunday): the latest such day, today included
+    dotted = "dotted"  # "26.11": a day or a number; value "d/m"
     unknown = "unknown"
+    courtesy = "courtesy"  # thanks, ok, greetings: carry nothing, but say something
+    aside = "aside"  # a unit mention or a name: shown back, never a count
     strong = "strong"  # a separator between parts: , ; + . newline and other punctuation
+
+
+DAY_KINDS = (Kind.date, Kind.days_ago, Kind.weekday)
+
+
+class WordKind(enum.StrEnum):
+    """What a word of the lexicon (data beside the aliases) does in a report."""
+
+    filler = "filler"  # politeness, framing, verbs and nouns of reporting: no count
+    courtesy = "courtesy"  # the same, and a message of only these is a courtesy
 
 
 @dataclass(frozen=True)
@@ -46,14 +80,26 @@ class Item:
     value: str  # indicator code, number or date as folded, days ago, unknown word
     typed: str  # as the person typed it (NFC), for refusals
     segment: int  # parts separated by strong separators
+    line: int = 0  # lines of the message
+    colon: bool = False  # a day followed by ":" ("Ngày 18/11: ..."): a heading
 
 
 @dataclass(frozen=True)
 class Token:
-    kind: str  # date, num, word, weak (- : = ...), strong
+    kind: str  # date, longdate, num, word, weak (- : = ...), strong
     text: str
     start: int
     end: int
+
+
+Phrase = tuple[Kind | None, str]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    phrases: dict[tuple[str, ...], Phrase]
+    aliases: tuple[str, ...] = ()  # folded aliases, for "is this word close to one?"
+    longest: int = field(default=1)
 
 
 def tokenize(folded: str) -> list[Token]:
@@ -73,53 +119,178 @@ def phrase_key(text: str) -> tuple[str, ...]:
     return tuple(t.text for t in tokenize(fold(text)) if t.kind in ("word", "num"))
 
 
-def build_phrases(aliases: Mapping[str, str]) -> dict[tuple[str, ...], tuple[Kind | None, str]]:
-    """Folded phrase tokens -> (kind, value); kind None marks a filler. Aliases win ties."""
-    phrases: dict[tuple[str, ...], tuple[Kind | None, str]] = {}
-    for filler in FILLERS:
-        phrases[phrase_key(filler)] = (None, "")
-    for words, ago in DAY_WORDS.items():
-        phrases[phrase_key(words)] = (Kind.days_ago, str(ago))
+def distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (a swap of two letters counts once), capped."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous_row: list[int] | None = None
+    row = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        before, previous_row, row = previous_row, row, [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(previous_row[j] + 1, row[j - 1] + 1, previous_row[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1] and before:
+                row[j] = min(row[j], before[j - 2] + 1)
+        if min(row) > limit:
+            return limit + 1
+    return row[-1]
+
+
+def close_to_alias(word: str, aliases: Iterable[str], *, edits: int = 1) -> bool:
+    """Could `word` be an alias mistyped? Within one edit of any alias ("ck", "t", "vnied"),
+    the start of a short one ("vn", "c"), or with `edits=2`, within two edits of an alias
+    of three letters or more ("ckd", "vnid")."""
+    for alias in aliases:
+        allowed = edits if len(alias) >= 3 else 1
+        if distance(word, alias, allowed) <= allowed or (len(word) <= 2 and alias.startswith(word)):
+            return True
+    return False
+
+
+def build_lexicon(aliases: Mapping[str, str], words: Iterable[tuple[str, str]] = ()) -> Lexicon:
+    """Folded phrase tokens -> (kind, value); kind None marks a word without a count.
+
+    Aliases win ties, and a lexicon word close to an alias is left out: it must not
+    swallow a typo of an indicator, which is refused with a suggestion instead.
+    """
+    phrases: dict[tuple[str, ...], Phrase] = {}
+    for word, kind in words:
+        key = phrase_key(word)
+        if key and not close_to_alias(" ".join(key), aliases):
+            phrases[key] = (Kind.courtesy, "") if kind == WordKind.courtesy else (None, "")
+    for words_, ago in DAY_WORDS.items():
+        phrases[phrase_key(words_)] = (Kind.days_ago, str(ago))
+    for words_, weekday in WEEKDAYS.items():
+        phrases[phrase_key(words_)] = (Kind.weekday, str(weekday))
     for alias, code in aliases.items():
         phrases[phrase_key(alias)] = (Kind.indicator, code)
-    return phrases
-
-
-def lex(text: str, phrases: Mapping[tuple[str, ...], tuple[Kind | None, str]]) -> list[Item]:
-    original, folded, origin = fold_with_origin(text)
-    tokens = tokenize(folded)
     longest = max((len(k) for k in phrases), default=1)
+    return Lexicon(phrases, tuple(aliases), max(longest, 3))
 
-    def typed(first: Token, last: Token) -> str:
-        return original[origin[first.start] : origin[last.end - 1] + 1]
 
-    items: list[Item] = []
-    segment = 0
-    i = 0
-    while i < len(tokens):
+def lex(text: str, lexicon: Lexicon) -> list[Item]:
+    return _Lexer(text, lexicon).run()
+
+
+class _Lexer:
+    def __init__(self, text: str, lexicon: Lexicon) -> None:
+        self.original, folded, self.origin = fold_with_origin(text)
+        self.tokens = tokenize(folded)
+        self.lexicon = lexicon
+        self.items: list[Item] = []
+        self.segment = 0
+        self.line = 0
+
+    def typed(self, first: Token, last: Token) -> str:
+        return self.original[self.origin[first.start] : self.origin[last.end - 1] + 1]
+
+    def add(self, kind: Kind, value: str, first: int, end: int) -> None:
+        """An item made of tokens[first:end]."""
+        tokens = self.tokens
+        colon = kind in DAY_KINDS and end < len(tokens) and tokens[end].text == ":"
+        typed = self.typed(tokens[first], tokens[end - 1])
+        self.items.append(Item(kind, value, typed, self.segment, self.line, colon))
+
+    def run(self) -> list[Item]:
+        tokens, i = self.tokens, 0
+        while i < len(tokens):
+            token = tokens[i]
+            if token.kind in ("strong", "weak"):
+                if token.kind == "strong":
+                    self.segment += 1
+                    self.line += token.text == "\n"
+                    if token.text in COURTESY_SYMBOLS:
+                        self.add(Kind.courtesy, "", i, i + 1)
+                i += 1
+            elif token.kind in ("date", "longdate"):
+                value = "/".join(re.findall(r"\d+", token.text))
+                self.add(Kind.date, value, i, i + 1)
+                i += 1
+            else:
+                i = self.phrase(i)
+        return self.items
+
+    def phrase(self, i: int) -> int:
+        tokens = self.tokens
         token = tokens[i]
-        if token.kind in ("strong", "weak"):
-            segment += token.kind == "strong"
-            i += 1
-            continue
-        if token.kind == "date":
-            items.append(Item(Kind.date, token.text, typed(token, token), segment))
-            i += 1
-            continue
-        size, found = _longest_phrase(tokens, i, phrases, longest)
-        if found is not None:
-            kind, value = found
-            last = tokens[i + size - 1]
-            if kind is not None:
-                items.append(Item(kind, value, typed(token, last), segment))
-            i += size
-            if kind is Kind.indicator:
-                i += _level_suffix(tokens, i)
-            continue
-        kind = Kind.number if token.kind == "num" else Kind.unknown
-        items.append(Item(kind, token.text, typed(token, token), segment))
-        i += 1
-    return items
+        size, found = _longest_phrase(tokens, i, self.lexicon)
+        if found is None:
+            if token.kind == "num":
+                self.number(i)
+            elif token.text in UNIT_WORDS:
+                return self.unit(i)
+            else:
+                self.add(Kind.unknown, token.text, i, i + 1)
+            return i + 1
+        kind, value = found
+        if kind is not None:
+            self.add(kind, value, i, i + size)
+        end = i + size
+        if kind is Kind.indicator:
+            end += _level_suffix(tokens, end)
+        elif kind is None and _text(tokens, i, size) in ADDRESS_WORDS:
+            end = self.name(end)
+        return end
+
+    def number(self, i: int) -> None:
+        token = self.tokens[i]
+        dotted = _DOTTED.fullmatch(token.text)
+        if dotted and 1 <= int(dotted[1]) <= 31 and 1 <= int(dotted[2]) <= 12:
+            value = f"{int(dotted[1])}/{int(dotted[2])}"
+            after_ngay = i > 0 and self.tokens[i - 1].text == "ngay"
+            self.add(Kind.date if after_ngay else Kind.dotted, value, i, i + 1)
+            return
+        self.add(Kind.number, token.text, i, i + 1)
+
+    def unit(self, i: int) -> int:
+        """A unit word and what names it: a number (`thôn 3`, `thôn số 3`) or a few words
+        (`bản Mường`, `thôn Yên Lạc 2`)."""
+        tokens = self.tokens
+        end = i + 1
+        for longer in ("to dan pho", "khu pho"):
+            size = len(longer.split())
+            if _contiguous(tokens, i, size) and _text(tokens, i, size) == longer:
+                end = i + size
+        named = end
+        if _contiguous(tokens, end, 2) and tokens[end].text == "so" and tokens[end + 1].kind == "num":
+            named += 1
+        if not (_contiguous(tokens, named, 1) and tokens[named].kind == "num"):
+            named = self.name_end(end, capitalised=False)
+        if named < len(tokens) and _contiguous(tokens, named, 1) and tokens[named].kind == "num":
+            named += 1  # the number is part of the unit's name or its number, never a count
+        if named == end and _text(tokens, i, end - i) in ("to", "ban", "pho", "khu"):
+            # Alone, these are other words ("bạn", "tô"): unknown, so refused.
+            self.add(Kind.unknown, tokens[i].text, i, i + 1)
+            return i + 1
+        self.add(Kind.aside, "", i, named)
+        return named
+
+    def name(self, i: int) -> int:
+        """Capitalised words right after a form of address: a name ("chị Lan")."""
+        end = self.name_end(i, capitalised=True)
+        if end > i:
+            self.add(Kind.aside, "", i, end)
+        return end
+
+    def name_end(self, i: int, *, capitalised: bool) -> int:
+        tokens, end = self.tokens, i
+        while end < len(tokens) and end - i < MAX_NAME_WORDS and _contiguous(tokens, end, 1):
+            token = tokens[end]
+            if token.kind != "word" or _longest_phrase(tokens, end, self.lexicon)[1]:
+                break
+            if token.text in UNIT_WORDS or token.text in NEVER_NAMES:
+                break
+            if close_to_alias(token.text, self.lexicon.aliases, edits=2):
+                break
+            if capitalised and not self.typed(token, token)[:1].isupper():
+                break
+            end += 1
+        return end
+
+
+def _text(tokens: list[Token], start: int, size: int) -> str:
+    return " ".join(t.text for t in tokens[start : start + size])
 
 
 def _contiguous(tokens: list[Token], start: int, size: int) -> bool:
@@ -128,18 +299,13 @@ def _contiguous(tokens: list[Token], start: int, size: int) -> bool:
     return len(window) == size and all(t.kind in ("word", "num") for t in window)
 
 
-def _longest_phrase(
-    tokens: list[Token],
-    start: int,
-    phrases: Mapping[tuple[str, ...], tuple[Kind | None, str]],
-    longest: int,
-) -> tuple[int, tuple[Kind | None, str] | None]:
-    for size in range(min(longest, len(tokens) - start), 0, -1):
+def _longest_phrase(tokens: list[Token], start: int, lexicon: Lexicon) -> tuple[int, Phrase | None]:
+    for size in range(min(lexicon.longest, len(tokens) - start), 0, -1):
         if not _contiguous(tokens, start, size):
             continue
         key = tuple(t.text for t in tokens[start : start + size])
-        if key in phrases:
-            return size, phrases[key]
+        if key in lexicon.phrases:
+            return size, lexicon.phrases[key]
     return 1, None
 
 

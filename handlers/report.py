@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handlers import texts
+from handlers import texts, texts_language
 from handlers.context import Ctx, UserError
 from handlers.grammar import ParsedReport, ReportError, parse_report
 from handlers.permissions import at_least, inside
@@ -43,6 +43,7 @@ async def submit_report(ctx: Ctx, text: str) -> Reply:
     )
     await ctx.store.audit(member.id, "report", f"{receipt} {parsed.day} {parsed.counts}")
     html = texts.report_saved(parsed.counts, await ctx.labels(), parsed.day, receipt)
+    html += texts_language.set_aside(parsed.set_aside)
     return Reply(html, buttons=(Button(texts.UNDO_BUTTON, f"undo:{receipt}"),))
 
 

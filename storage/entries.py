@@ -11,7 +11,16 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.codes import random_code
-from storage.models import Entry, Indicator, IndicatorAlias, Member, Target, Unit, utcnow
+from storage.models import (
+    Entry,
+    Indicator,
+    IndicatorAlias,
+    Member,
+    ReportWord,
+    Target,
+    Unit,
+    utcnow,
+)
 
 RECEIPT_LENGTH = 6
 
@@ -39,6 +48,16 @@ class Indicators:
             if row.indicator in aliases:
                 aliases[row.indicator].append(row.alias)
         return list(aliases.items())
+
+    async def words(self) -> list[tuple[str, str]]:
+        """(word, kind) of the lexicon of words without a count, beside the aliases."""
+        rows = (await self.s.exec(select(ReportWord).order_by(col(ReportWord.word)))).all()
+        return [(row.word, row.kind) for row in rows]
+
+    async def add_words(self, words: Iterable[tuple[str, str]]) -> None:
+        for word, kind in dict(words).items():
+            await self.s.merge(ReportWord(word=word, kind=kind))
+        await self.s.flush()
 
 
 # Built once: every report runs these (building a statement costs more than running it).

@@ -38,7 +38,38 @@ DEFAULT_INDICATORS: list[tuple[str, str, str, list[str]]] = [
 ]
 
 
+# Words of a report that carry no count and name no indicator (kind "filler"), and those that
+# alone make a message a courtesy ("courtesy": thanks, ok). Data beside the aliases: a province
+# adds its own words to the `report_word` table. A word that could be an alias mistyped
+# ("ck", "t") is never used as one (see handlers.lexer.build_lexicon).
+_FILLERS = """
+cài | cài đặt | kích hoạt | mở | mở mới | đăng ký | đăng kí | hỗ trợ | cho | được | đã | người |
+người dân | dân | công dân | nhân dân | bà con | ng | lượt | hộ | hộ dân | tài khoản | và | thêm |
+báo cáo | bc | báo | gửi | gửi báo cáo | xin gửi | kính gửi | ngày | số lượng | sl | là | gồm |
+tổng | số liệu | kết quả | kq | hôm nay | em | anh | chị | cô | chú | bác | ông | ơi | xin |
+xin phép | ạ | à | nhé | nha | nhá | với | của | tại | ở | trên địa bàn | địa bàn | có | đi |
+rồi | xong | đã xong | thành công | hoàn thành | hướng dẫn | giúp | trường hợp | hồ sơ | app |
+ứng dụng | phần mềm | tải | tải app | cài app | như sau | cụ thể | tình hình | thực hiện |
+cụ thể như sau | tổ công nghệ số | tổ công nghệ số cộng đồng | tổ cns | cns | cnscđ | cncđ |
+tổ trưởng | thành viên | các | bot | trong ngày | lên | vào | mình | chúng em | bọn em | tôi |
+em xin | dạ em | cập nhật | cháu | bạn ơi | tổ em | thôn em | ah | nhận | cho bà con |
+thêm được | điện thoại | trên điện thoại | qua điện thoại | lúc | buổi |
+"""
+_COURTESY = """
+dạ | vâng | dạ vâng | vâng ạ | cảm ơn | cám ơn | cảm ơn nhiều | cám ơn nhiều | cảm ơn bot |
+xin cảm ơn | thanks | thank | thank you | tks | thks | ok | oke | okie | oki | okay | okê |
+được rồi | rõ | đã rõ | đã nhận | chào | xin chào | chào bot | alo | hi | hello |
+"""
+DEFAULT_WORDS: list[tuple[str, str]] = [
+    *((w.strip(), "filler") for w in _FILLERS.split("|") if w.strip()),
+    *((w.strip(), "courtesy") for w in _COURTESY.split("|") if w.strip()),
+]
+
+
 async def seed_indicators(store: Store) -> None:
+    """The default indicators and lexicon, each only where none is stored yet."""
+    if not await store.indicators.words():
+        await store.indicators.add_words(DEFAULT_WORDS)
     if await store.indicators.all():
         return
     for position, (code, short, name, aliases) in enumerate(DEFAULT_INDICATORS):
