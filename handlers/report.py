@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from handlers import texts, texts_language
+from handlers.commands import shortcut_text
 from handlers.context import Ctx, UserError
 from handlers.grammar import ParsedReport, ReportError, parse_report
 from handlers.permissions import at_least, inside
@@ -49,7 +50,7 @@ async def submit_report(ctx: Ctx, text: str) -> Reply:
 
 async def shortcut(ctx: Ctx, indicator: str, args: str) -> Reply:
     """`/vneid 5 hôm qua` is the report `vneid 5 hôm qua`."""
-    return await submit_report(ctx, f"{indicator} {args}" if args else indicator)
+    return await submit_report(ctx, shortcut_text(indicator, args))
 
 
 async def _changeable(ctx: Ctx, code: str) -> Sequence[Entry]:

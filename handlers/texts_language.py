@@ -49,3 +49,8 @@ def set_aside(words: Iterable[str]) -> str:
     """The receipt's short line about words carrying no count (units, names)."""
     shown = ", ".join(escape(w, quote=False) for w in words)
     return f"\n<i>Không tính là số lượng: {shown}.</i>" if shown else ""
+
+
+def not_a_report(command: str) -> str:
+    """`cnsbot parse` given a command that is not a report (`/huy`, `/toi`)."""
+    return f"/{escape(command)} không phải lệnh báo cáo. Báo cáo ví dụ: <code>/bc vneid 5</code>."
