@@ -18,7 +18,9 @@ from handlers.lexer import (
     Item,
     Kind,
     Lexicon,
+    NEVER_ASIDE,
     build_lexicon,
+    close_to_alias,
     distance,
     lex,
     phrase_key,
@@ -80,8 +82,9 @@ def parse_report(
     if len(text) > MAX_LENGTH:
         raise ReportError("too_long", length=len(text), limit=MAX_LENGTH)
     items = lex(text, vocabulary._lexicon)
+    chatter = _chatter(items, vocabulary)
     for item in items:
-        if item.kind is Kind.unknown:
+        if item.kind is Kind.unknown and id(item) not in chatter:
             raise ReportError(
                 "unknown_word", word=item.typed, suggestion=suggest(item, items, vocabulary)
             )
@@ -102,8 +105,29 @@ def parse_report(
         raise ReportError("future_day", day=day)
     if earliest_open is not None and day < earliest_open:
         raise ReportError("closed_period", day=day, earliest_open=earliest_open)
-    aside = tuple(dict.fromkeys(i.typed for i in items if i.kind is Kind.aside))
+    aside = tuple(dict.fromkeys(i.typed for i in items if i.kind in (Kind.aside, Kind.unknown)))
     return ParsedReport(counts, day, day_given, aside)
+
+
+_NEUTRAL = (Kind.unknown, Kind.courtesy, Kind.aside)
+
+
+def _chatter(items: list[Item], vocabulary: Vocabulary) -> set[int]:
+    """Unknown words that cannot carry or change a count, set aside rather than refused
+    ("..., chúc anh chị vui vẻ"): two letters or more, not within two edits of an alias,
+    not a word of negation, correction, period or number, and with nothing but other such
+    words, courtesies and unit mentions beside them in their part of the message."""
+    aliases = tuple(vocabulary.aliases)
+    chatter: set[int] = set()
+    for index, item in enumerate(items):
+        if item.kind is not Kind.unknown or len(item.value) < 2 or item.value in NEVER_ASIDE:
+            continue
+        beside = [items[n] for n in (index - 1, index + 1) if 0 <= n < len(items)]
+        if any(b.segment == item.segment and b.kind not in _NEUTRAL for b in beside):
+            continue
+        if not close_to_alias(item.value, aliases, edits=2) and not suggest(item, items, vocabulary):
+            chatter.add(id(item))
+    return chatter
 
 
 def _dotted_days(items: list[Item]) -> list[Item]:
@@ -224,7 +248,7 @@ def _to_day(item: Item, today: date) -> date:
     if item.kind is Kind.weekday:
         return today - timedelta(days=(today.weekday() - int(item.value)) % 7)
     parts = item.value.replace("-", "/").replace(".", "/").split("/")
-    day, month = int(parts[0]), int(parts[1])
+    day, month = int(parts[0]), int(parts[1]) if len(parts) > 1 else today.month
     year = today.year
     if len(parts) == 3:
         year = int(parts[2]) + (2000 if len(parts[2]) == 2 else 0)

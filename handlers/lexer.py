@@ -28,7 +28,7 @@ _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})")
 DAY_WORDS = {
     "hom nay": 0, "sang nay": 0, "trua nay": 0, "chieu nay": 0, "toi nay": 0,
     "hom qua": 1, "sang qua": 1, "chieu qua": 1, "toi qua": 1, "dem qua": 1,
-    "hom kia": 2,
+    "hom kia": 2, "hnay": 0, "homnay": 0, "hqua": 1, "homqua": 1,
 }  # fmt: skip
 WEEKDAYS = {
     "thu 2": 0, "thu hai": 0, "thu 3": 1, "thu ba": 1, "thu 4": 2, "thu tu": 2,
@@ -38,13 +38,18 @@ WEEKDAYS = {
 # "VNeID mức 2" is the indicator's full name: the level is not a count.
 LEVEL_SUFFIXES = [("muc", "2"), ("muc", "do", "2"), ("cap", "do", "2"), ("cap", "2")]
 # A unit mention ("thôn 3", "xóm Đông", "tổ dân phố 5") names a place, never a count.
-UNIT_WORDS = ["thon", "xom", "ban", "lang", "khu", "khu pho", "to", "to dan pho", "tdp", "pho"]
+UNIT_WORDS = ["thon", "xom", "ban", "lang", "khu", "to", "tdp", "pho", "xa", "phuong"]
 # Forms of address: a capitalised word right after one is a name ("chị Lan gửi ...").
-ADDRESS_WORDS = ["em", "anh", "chi", "co", "chu", "bac", "ong"]
-# Words that may change a count or a day: never taken as part of a name.
-NEVER_NAMES = {
-    "khong", "ko", "k", "chua", "huy", "xoa", "sua", "sai", "nham", "tru", "bot", "thieu",
-    "thang", "tuan", "nam", "mai", "truoc", "sau", "lai", "nua", "con", "moi", "cu",
+ADDRESS_WORDS = ["em", "anh", "chi", "co", "chu", "bac", "ong", "em la", "toi la", "chi la"]
+ADDRESS_WORDS += ["anh la", "minh la"]
+# Words that may change a count or a day (negation, correction, period, numbers in words):
+# never taken as a name or set aside as chatter, so a message with one is refused.
+NEVER_ASIDE = {
+    "khong", "ko", "k", "kh", "chua", "huy", "xoa", "sua", "sai", "nham", "tru", "bot", "thieu",
+    "thang", "tuan", "quy", "nam", "mai", "truoc", "sau", "lai", "nua", "con", "moi", "cu",
+    "tong", "luy", "ke", "khoang", "gan", "tam", "chung", "hon", "duoi", "tren", "trong",
+    "mot", "hai", "bon", "chin", "muoi", "tram", "nghin", "ngan", "trieu", "ruoi",
+    "dot", "ky",
 }  # fmt: skip
 # Emoji that alone say thanks or OK.
 COURTESY_SYMBOLS = set("👍👌🙏❤♥😊🙂😀😁🥰👏💪🌹🤝✌☺")
@@ -111,6 +116,9 @@ def tokenize(folded: str) -> list[Token]:
             # "vneid-5": a dash joining words, not a minus sign.
             tokens.append(Token("weak", "-", start, start + 1))
             kind, text, start = "num", text[1:], start + 1
+        elif kind == "weak" and text in "-–—" and folded[start - 1 : start] == " ":
+            if folded[match.end() : match.end() + 1] in (" ", ""):
+                kind = "strong"  # " - " parts a message like a comma ("vneid 4 - Hương")
         tokens.append(Token(kind, text, start, match.end()))
     return tokens
 
@@ -231,7 +239,17 @@ class _Lexer:
             end += _level_suffix(tokens, end)
         elif kind is None and _text(tokens, i, size) in ADDRESS_WORDS:
             end = self.name(end)
+        elif kind is None and token.text == "ngay" and size == 1 and self.day_of_month(end):
+            end += 1
         return end
+
+    def day_of_month(self, i: int) -> bool:
+        """`ngày 18`: the 18th of this month (a later day is in the future, refused)."""
+        tokens = self.tokens
+        if _contiguous(tokens, i, 1) and tokens[i].text.isdigit() and 1 <= int(tokens[i].text) <= 31:
+            self.add(Kind.date, tokens[i].text, i - 1, i + 1)
+            return True
+        return False
 
     def number(self, i: int) -> None:
         token = self.tokens[i]
@@ -279,7 +297,8 @@ class _Lexer:
             token = tokens[end]
             if token.kind != "word" or _longest_phrase(tokens, end, self.lexicon)[1]:
                 break
-            if token.text in UNIT_WORDS or token.text in NEVER_NAMES:
+            title = self.typed(token, token).istitle()  # "xóm Chùa", "cô Tám": names
+            if token.text in UNIT_WORDS or (token.text in NEVER_ASIDE and not title):
                 break
             if close_to_alias(token.text, self.lexicon.aliases, edits=2):
                 break

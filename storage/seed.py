@@ -19,7 +19,17 @@ DEFAULT_INDICATORS: list[tuple[str, str, str, list[str]]] = [
         "cks",
         "CKS",
         "Chữ ký số cá nhân",
-        ["cks", "chữ ký số", "chữ kí số", "ký số", "kí số", "chữ ký số cá nhân"],
+        [
+            "cks",
+            "chữ ký số",
+            "chữ kí số",
+            "ký số",
+            "kí số",
+            "chữ ký số cá nhân",
+            "cks cá nhân",
+            "chữ ký",
+            "chữ kí",
+        ],
     ),
     (
         "tt",
@@ -30,8 +40,15 @@ DEFAULT_INDICATORS: list[tuple[str, str, str, list[str]]] = [
             "ttkdtm",
             "thanh toán",
             "tài khoản thanh toán",
+            "tk thanh toán",
+            "tk tt",
+            "tài khoản tt",
             "ví điện tử",
             "không dùng tiền mặt",
+            "ko dùng tiền mặt",
+            "thanh toán ko dùng tiền mặt",
+            "thanh toán k dùng tiền mặt",
+            "k dùng tiền mặt",
             "thanh toán không dùng tiền mặt",
         ],
     ),
@@ -50,15 +67,18 @@ tổng | số liệu | kết quả | kq | hôm nay | em | anh | chị | cô | ch
 xin phép | ạ | à | nhé | nha | nhá | với | của | tại | ở | trên địa bàn | địa bàn | có |
 rồi | xong | đã xong | thành công | hoàn thành | hướng dẫn | giúp | trường hợp | hồ sơ | app |
 ứng dụng | phần mềm | tải | tải app | cài app | như sau | cụ thể | tình hình | thực hiện |
-cụ thể như sau | tổ công nghệ số | tổ công nghệ số cộng đồng | tổ cns | cnscđ | cncđ |
+cụ thể như sau | tổ công nghệ số | tổ công nghệ số cộng đồng | tổ cns | cnscđ | cncđ | tổ cnscđ | tổ cncđ | tổ cnsc |
 tổ trưởng | thành viên | các | bot | trong ngày | lên | vào | mình | chúng em | bọn em | tôi |
 em xin | dạ em | cập nhật | cháu | bạn ơi | tổ em | thôn em | ah | nhận | cho bà con |
-thêm được | điện thoại | trên điện thoại | qua điện thoại | lúc | buổi |
+thêm được | điện thoại | trên điện thoại | qua điện thoại | lúc | buổi | mức 2 | mức độ 2 |
+e | a | c ơi | a ơi | e ơi | em là | tôi là | mình là | chị là | anh là | quên báo | quên chưa báo | bổ sung |
+báo bổ sung | ca | người cao tuổi | đăng nhập | tích hợp | nhé ạ | ạ nhé | làm | làm được |
+dc | đc | ghi | ghi giúp | ghi nhận | vừa rồi | vừa qua | nữa |
 """
 _COURTESY = """
 dạ | vâng | dạ vâng | vâng ạ | cảm ơn | cám ơn | cảm ơn nhiều | cám ơn nhiều | cảm ơn bot |
 xin cảm ơn | thanks | thank | thank you | thks | ok | oke | okie | oki | okay | okê |
-được rồi | rõ | đã rõ | đã nhận | chào | xin chào | chào bot | alo | hi | hello |
+được rồi | rõ | đã rõ | đã nhận | chào | xin chào | chào bot | alo | hi | hello | bot ơi |
 """
 DEFAULT_WORDS: list[tuple[str, str]] = [
     *((w.strip(), "filler") for w in _FILLERS.split("|") if w.strip()),
