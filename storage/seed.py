@@ -72,7 +72,7 @@ tổ trưởng | thành viên | các | bot | trong ngày | lên | vào | mình |
 em xin | dạ em | cập nhật | cháu | bạn ơi | tổ em | thôn em | ah | nhận | cho bà con |
 thêm được | điện thoại | trên điện thoại | qua điện thoại | lúc | buổi | mức 2 | mức độ 2 |
 e | a | c ơi | a ơi | e ơi | em là | tôi là | mình là | chị là | anh là | quên báo | quên chưa báo | bổ sung |
-báo bổ sung | ca | người cao tuổi | đăng nhập | tích hợp | nhé ạ | ạ nhé | làm | làm được |
+báo bổ sung | ca | người cao tuổi | cao tuổi | lớn tuổi | người già | đăng nhập | tích hợp | nhé ạ | ạ nhé | làm | làm được |
 dc | đc | ghi | ghi giúp | ghi nhận | vừa rồi | vừa qua | nữa |
 """
 _COURTESY = """
