@@ -15,10 +15,10 @@ from datetime import date, timedelta
 from handlers.folding import fold
 from handlers.lexer import (
     DAY_KINDS,
+    NEVER_ASIDE,
     Item,
     Kind,
     Lexicon,
-    NEVER_ASIDE,
     build_lexicon,
     close_to_alias,
     distance,
@@ -125,13 +125,14 @@ def _chatter(items: list[Item], vocabulary: Vocabulary) -> set[int]:
         beside = [items[n] for n in (index - 1, index + 1) if 0 <= n < len(items)]
         if any(b.segment == item.segment and b.kind not in _NEUTRAL for b in beside):
             continue
-        if not close_to_alias(item.value, aliases, edits=2) and not suggest(item, items, vocabulary):
-            chatter.add(id(item))
+        if close_to_alias(item.value, aliases, edits=2) or suggest(item, items, vocabulary):
+            continue
+        chatter.add(id(item))
     return chatter
 
 
 def _dotted_days(items: list[Item]) -> list[Item]:
-    """"26.11" is a day unless it stands next to an indicator: then it could be a count
+    """A dotted `26.11` is a day unless it stands next to an indicator: then it could be a count
     (26,11) as well, and is refused rather than guessed."""
     counted = [i for i in items if i.kind in (Kind.indicator, Kind.number, Kind.dotted)]
     for index, item in enumerate(counted):

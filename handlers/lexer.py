@@ -33,7 +33,7 @@ DAY_WORDS = {
 WEEKDAYS = {
     "thu 2": 0, "thu hai": 0, "thu 3": 1, "thu ba": 1, "thu 4": 2, "thu tu": 2,
     "thu 5": 3, "thu nam": 3, "thu 6": 4, "thu sau": 4, "thu 7": 5, "thu bay": 5,
-    "thu bay": 5, "thu bau": 5, "chu nhat": 6, "cn": 6,
+    "thu bau": 5, "chu nhat": 6, "cn": 6,
 }  # fmt: skip
 # "VNeID mức 2" is the indicator's full name: the level is not a count.
 LEVEL_SUFFIXES = [("muc", "2"), ("muc", "do", "2"), ("cap", "do", "2"), ("cap", "2")]
@@ -116,9 +116,12 @@ def tokenize(folded: str) -> list[Token]:
             # "vneid-5": a dash joining words, not a minus sign.
             tokens.append(Token("weak", "-", start, start + 1))
             kind, text, start = "num", text[1:], start + 1
-        elif kind == "weak" and text in "-–—" and folded[start - 1 : start] == " ":
-            if folded[match.end() : match.end() + 1] in (" ", ""):
-                kind = "strong"  # " - " parts a message like a comma ("vneid 4 - Hương")
+        elif (
+            kind == "weak"
+            and text in "-–—"
+            and folded[start - 1 : start] == " " == (folded[match.end() : match.end() + 1] or " ")
+        ):
+            kind = "strong"  # " - " parts a message like a comma ("vneid 4 - Hương")
         tokens.append(Token(kind, text, start, match.end()))
     return tokens
 
@@ -246,7 +249,11 @@ class _Lexer:
     def day_of_month(self, i: int) -> bool:
         """`ngày 18`: the 18th of this month (a later day is in the future, refused)."""
         tokens = self.tokens
-        if _contiguous(tokens, i, 1) and tokens[i].text.isdigit() and 1 <= int(tokens[i].text) <= 31:
+        if (
+            _contiguous(tokens, i, 1)
+            and tokens[i].text.isdigit()
+            and 1 <= int(tokens[i].text) <= 31
+        ):
             self.add(Kind.date, tokens[i].text, i - 1, i + 1)
             return True
         return False
@@ -271,7 +278,11 @@ class _Lexer:
             if _contiguous(tokens, i, size) and _text(tokens, i, size) == longer:
                 end = i + size
         named = end
-        if _contiguous(tokens, end, 2) and tokens[end].text == "so" and tokens[end + 1].kind == "num":
+        if (
+            _contiguous(tokens, end, 2)
+            and tokens[end].text == "so"
+            and tokens[end + 1].kind == "num"
+        ):
             named += 1
         if not (_contiguous(tokens, named, 1) and tokens[named].kind == "num"):
             named = self.name_end(end, capitalised=False)

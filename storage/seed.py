@@ -64,16 +64,17 @@ cài | cài đặt | kích hoạt | mở | mở mới | đăng ký | đăng kí 
 người dân | dân | công dân | nhân dân | bà con | ng | lượt | hộ | hộ dân | tài khoản | và | thêm |
 báo cáo | bc | báo | gửi | gửi báo cáo | xin gửi | kính gửi | ngày | số lượng | sl | là | gồm |
 tổng | số liệu | kết quả | kq | hôm nay | em | anh | chị | cô | chú | bác | ông | ơi | xin |
-xin phép | ạ | à | nhé | nha | nhá | với | của | tại | ở | trên địa bàn | địa bàn | có |
-rồi | xong | đã xong | thành công | hoàn thành | hướng dẫn | giúp | trường hợp | hồ sơ | app |
+xin phép | ạ | à | nhé | nha | nhá | với | của | tại | ở | trên địa bàn | địa bàn | có | rồi |
+xong | đã xong | thành công | hoàn thành | hướng dẫn | giúp | trường hợp | hồ sơ | app |
 ứng dụng | phần mềm | tải | tải app | cài app | như sau | cụ thể | tình hình | thực hiện |
-cụ thể như sau | tổ công nghệ số | tổ công nghệ số cộng đồng | tổ cns | cnscđ | cncđ | tổ cnscđ | tổ cncđ | tổ cnsc |
-tổ trưởng | thành viên | các | bot | trong ngày | lên | vào | mình | chúng em | bọn em | tôi |
-em xin | dạ em | cập nhật | cháu | bạn ơi | tổ em | thôn em | ah | nhận | cho bà con |
-thêm được | điện thoại | trên điện thoại | qua điện thoại | lúc | buổi | mức 2 | mức độ 2 |
-e | a | c ơi | a ơi | e ơi | em là | tôi là | mình là | chị là | anh là | quên báo | quên chưa báo | bổ sung |
-báo bổ sung | ca | người cao tuổi | cao tuổi | lớn tuổi | người già | đăng nhập | tích hợp | nhé ạ | ạ nhé | làm | làm được |
-dc | đc | ghi | ghi giúp | ghi nhận | vừa rồi | vừa qua | nữa |
+cụ thể như sau | tổ công nghệ số | tổ công nghệ số cộng đồng | tổ cns | cnscđ | cncđ | tổ cnscđ |
+tổ cncđ | tổ cnsc | tổ trưởng | thành viên | các | bot | trong ngày | lên | vào | mình |
+chúng em | bọn em | tôi | em xin | dạ em | cập nhật | cháu | bạn ơi | tổ em | thôn em | ah |
+nhận | cho bà con | thêm được | điện thoại | trên điện thoại | qua điện thoại | lúc | buổi |
+mức 2 | mức độ 2 | e | a | c ơi | a ơi | e ơi | em là | tôi là | mình là | chị là | anh là |
+quên báo | quên chưa báo | bổ sung | báo bổ sung | ca | người cao tuổi | cao tuổi | lớn tuổi |
+người già | đăng nhập | tích hợp | nhé ạ | ạ nhé | làm | làm được | dc | đc | ghi | ghi giúp |
+ghi nhận | vừa rồi | vừa qua | nữa |
 """
 _COURTESY = """
 dạ | vâng | dạ vâng | vâng ạ | cảm ơn | cám ơn | cảm ơn nhiều | cám ơn nhiều | cảm ơn bot |

@@ -49,7 +49,9 @@ POLITE: list[tuple[str, dict[str, int], date]] = [
 
 
 @pytest.mark.parametrize("text, counts, day", POLITE)
-def test_politeness_and_framing_carry_no_count(text: str, counts: dict[str, int], day: date) -> None:
+def test_politeness_and_framing_carry_no_count(
+    text: str, counts: dict[str, int], day: date
+) -> None:
     for variant in variants(text):
         parsed = parse(variant)
         assert (parsed.counts, parsed.day) == (counts, day), variant
@@ -86,7 +88,11 @@ def test_nothing_at_all_is_still_empty_and_courtesy_with_numbers_is_a_report() -
 )
 def test_short_words_never_swallow_an_indicator_typo(text: str, word: str, suggestion: str) -> None:
     err = refusal(text)
-    assert (err.kind, err.params["word"], err.params["suggestion"]) == ("unknown_word", word, suggestion)
+    assert (err.kind, err.params["word"], err.params["suggestion"]) == (
+        "unknown_word",
+        word,
+        suggestion,
+    )
 
 
 def test_a_province_word_close_to_an_alias_is_not_taken_as_a_filler() -> None:
@@ -175,7 +181,9 @@ def test_day_words(text: str, day: date) -> None:
         assert (parsed.counts, parsed.day, parsed.day_given) == ({"vneid": 2}, day, True), variant
 
 
-@pytest.mark.parametrize("text", ["vneid 20.11", "20.11 vneid", "vneid 5 cks 20.11", "cks 2.5", "20.11: vneid 2"])
+@pytest.mark.parametrize(
+    "text", ["vneid 20.11", "20.11 vneid", "vneid 5 cks 20.11", "cks 2.5", "20.11: vneid 2"]
+)
 def test_a_dotted_number_next_to_an_indicator_is_never_guessed(text: str) -> None:
     err = refusal(text)
     assert err.kind == "dotted_number"

@@ -41,9 +41,7 @@ async def test_a_receipt_without_set_aside_words_has_no_such_line(chat: Chat) ->
     assert "Không tính" not in await chat.say("Dạ em gửi báo cáo ạ: vneid 4")
 
 
-async def test_a_day_on_one_line_is_refused_and_nothing_is_stored(
-    chat: Chat, db: Database
-) -> None:
+async def test_a_day_on_one_line_is_refused_and_nothing_is_stored(chat: Chat, db: Database) -> None:
     reply = await chat.say("vneid 5 cks 2\nhôm qua tt 1")
     assert "Chưa ghi nhận gì" in reply and "20/11/2026" in reply
     assert await totals(db) == {}
