@@ -228,8 +228,7 @@ def _day(items: list[Item], today: date) -> tuple[date, bool]:
     dated = [item for item in items if item.kind in DAY_KINDS]
     days = {_to_day(item, today) for item in dated}
     if len(days) > 1:
-        first, second = sorted(days)
-        raise ReportError("two_days", first=first, second=second)
+        raise ReportError("two_days", first=min(days), second=max(days))  # two or more
     if not days:
         return today, False
     day = days.pop()

@@ -232,6 +232,15 @@ def test_two_days_that_disagree_are_refused_and_named() -> None:
     assert "19/11/2026" in texts.refusal(err, LABELS) and "20/11/2026" in texts.refusal(err, LABELS)
 
 
+def test_three_days_are_refused_as_two_days_that_disagree() -> None:
+    err = refusal("vneid 5 18/11 hôm qua hôm kia")  # raised ValueError before
+    assert (err.kind, err.params["first"], err.params["second"]) == (
+        "two_days",
+        date(2026, 11, 18),
+        YESTERDAY,
+    )
+
+
 def test_the_same_day_written_twice_is_one_day() -> None:
     assert parse("thứ 6 vneid 5 hôm qua").day == YESTERDAY
 
