@@ -330,9 +330,12 @@ def _contiguous(tokens: list[Token], start: int, size: int) -> bool:
 
 
 def _longest_phrase(tokens: list[Token], start: int, lexicon: Lexicon) -> tuple[int, Phrase | None]:
-    for size in range(min(lexicon.longest, len(tokens) - start), 0, -1):
-        if not _contiguous(tokens, start, size):
-            continue
+    run = 0  # phrase tokens must follow each other with only spaces between
+    while run < lexicon.longest and start + run < len(tokens):
+        if tokens[start + run].kind not in ("word", "num"):
+            break
+        run += 1
+    for size in range(run, 0, -1):
         key = tuple(t.text for t in tokens[start : start + size])
         if key in lexicon.phrases:
             return size, lexicon.phrases[key]
