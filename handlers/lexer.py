@@ -42,14 +42,17 @@ UNIT_WORDS = ["thon", "xom", "ban", "lang", "khu", "to", "tdp", "pho", "xa", "ph
 # Forms of address: a capitalised word right after one is a name ("chị Lan gửi ...").
 ADDRESS_WORDS = ["em", "anh", "chi", "co", "chu", "bac", "ong", "em la", "toi la", "chi la"]
 ADDRESS_WORDS += ["anh la", "minh la"]
-# Words that may change a count or a day (negation, correction, period, numbers in words):
-# never taken as a name or set aside as chatter, so a message with one is refused.
-NEVER_ASIDE = {
+# Words that may change a count or a day: never taken as a name or set aside as chatter, so a
+# message with one is refused. Negations and corrections are never part of a name either;
+# the others may be, capitalised ("xóm Chùa", "cô Tám").
+NEVER_NAMES = {
     "khong", "ko", "k", "kh", "chua", "huy", "xoa", "sua", "sai", "nham", "tru", "bot", "thieu",
-    "thang", "tuan", "quy", "nam", "mai", "truoc", "sau", "lai", "nua", "con", "moi", "cu",
+    "lai",
+}  # fmt: skip
+NEVER_ASIDE = NEVER_NAMES | {
+    "thang", "tuan", "quy", "nam", "mai", "truoc", "sau", "nua", "con", "moi", "cu", "qua", "kia",
     "tong", "luy", "ke", "khoang", "gan", "tam", "chung", "hon", "duoi", "tren", "trong",
-    "mot", "hai", "bon", "chin", "muoi", "tram", "nghin", "ngan", "trieu", "ruoi",
-    "dot", "ky",
+    "mot", "hai", "bon", "chin", "muoi", "tram", "nghin", "ngan", "trieu", "ruoi", "dot", "ky",
 }  # fmt: skip
 # Emoji that alone say thanks or OK.
 COURTESY_SYMBOLS = set("👍👌🙏❤♥😊🙂😀😁🥰👏💪🌹🤝✌☺")
@@ -240,6 +243,9 @@ class _Lexer:
         end = i + size
         if kind is Kind.indicator:
             end += _level_suffix(tokens, end)
+        elif kind is Kind.weekday and _contiguous(tokens, end, 1) and tokens[end].text == "toi":
+            self.add(Kind.unknown, "toi", end, end + 1)  # "thứ 2 tới": the coming one, ahead
+            end += 1
         elif kind is None and _text(tokens, i, size) in ADDRESS_WORDS:
             end = self.name(end)
         elif kind is None and token.text == "ngay" and size == 1 and self.day_of_month(end):
@@ -309,7 +315,10 @@ class _Lexer:
             if token.kind != "word" or _longest_phrase(tokens, end, self.lexicon)[1]:
                 break
             title = self.typed(token, token).istitle()  # "xóm Chùa", "cô Tám": names
-            if token.text in UNIT_WORDS or (token.text in NEVER_ASIDE and not title):
+            never = NEVER_NAMES if capitalised else set()  # a person's name, not a place's
+            if token.text in UNIT_WORDS or token.text in never:
+                break
+            if token.text in NEVER_ASIDE and not title:
                 break
             if close_to_alias(token.text, self.lexicon.aliases, edits=2):
                 break

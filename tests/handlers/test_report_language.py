@@ -232,6 +232,15 @@ def test_two_days_that_disagree_are_refused_and_named() -> None:
     assert "19/11/2026" in texts.refusal(err, LABELS) and "20/11/2026" in texts.refusal(err, LABELS)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["thứ 2 tới vneid 5", "vneid 5, cks 2, qua", "Anh Hủy giúp em vneid 4", "vneid 5 ngày mai",
+     "vneid 5. Tháng trước", "Em Chưa báo vneid 4"],
+)  # fmt: skip
+def test_words_that_move_the_day_or_undo_are_never_set_aside(text: str) -> None:
+    assert refusal(text).kind == "unknown_word"
+
+
 def test_three_days_are_refused_as_two_days_that_disagree() -> None:
     err = refusal("vneid 5 18/11 hôm qua hôm kia")  # raised ValueError before
     assert (err.kind, err.params["first"], err.params["second"]) == (
