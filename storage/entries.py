@@ -55,8 +55,13 @@ class Indicators:
         return [(row.word, row.kind) for row in rows]
 
     async def add_words(self, words: Iterable[tuple[str, str]]) -> None:
+        """Add words to the lexicon, or change the kind of those already in it."""
+        stored = {row.word: row for row in (await self.s.exec(select(ReportWord))).all()}
         for word, kind in dict(words).items():
-            await self.s.merge(ReportWord(word=word, kind=kind))
+            if word in stored:
+                stored[word].kind = kind
+            else:
+                self.s.add(ReportWord(word=word, kind=kind))
         await self.s.flush()
 
 
