@@ -74,3 +74,7 @@ async def test_the_default_lexicon_is_seeded_beside_the_aliases(db: Database) ->
     async with db.transaction() as store:
         words = dict(await store.indicators.words())
     assert words["dạ"] == "courtesy" and words["báo cáo"] == "filler"
+    async with db.transaction() as store:
+        await store.indicators.add_words([("dạ", "filler"), ("nhờ", "filler")])
+        changed = dict(await store.indicators.words())
+    assert (changed["dạ"], changed["nhờ"], len(changed)) == ("filler", "filler", len(words) + 1)
