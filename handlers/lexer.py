@@ -238,6 +238,10 @@ class _Lexer:
                 self.add(Kind.unknown, token.text, i, i + 1)
             return i + 1
         kind, value = found
+        one_letter = kind in (None, Kind.courtesy) and size == 1 and len(token.text) == 1
+        if one_letter and self.glued_to_number(i):  # "2o", "1l": a letter typed for a digit
+            self.add(Kind.unknown, token.text, i, i + 1)
+            return i + 1
         if kind is not None:
             self.add(kind, value, i, i + size)
         end = i + size
@@ -263,6 +267,12 @@ class _Lexer:
             self.add(Kind.date, tokens[i].text, i - 1, i + 1)
             return True
         return False
+
+    def glued_to_number(self, i: int) -> bool:
+        tokens, token = self.tokens, self.tokens[i]
+        before = i > 0 and tokens[i - 1].kind == "num" and tokens[i - 1].end == token.start
+        after = i + 1 < len(tokens) and tokens[i + 1].kind == "num"
+        return before or (after and tokens[i + 1].start == token.end)
 
     def number(self, i: int) -> None:
         token = self.tokens[i]

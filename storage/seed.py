@@ -74,7 +74,7 @@ nhận | cho bà con | thêm được | điện thoại | trên điện thoại 
 mức 2 | mức độ 2 | e | a | c ơi | a ơi | e ơi | em là | tôi là | mình là | chị là | anh là |
 quên báo | quên chưa báo | bổ sung | báo bổ sung | ca | người cao tuổi | cao tuổi | lớn tuổi |
 người già | đăng nhập | tích hợp | nhé ạ | ạ nhé | làm | làm được | dc | đc | ghi | ghi giúp |
-ghi nhận | vừa rồi | vừa qua | nữa |
+ghi nhận | vừa rồi | vừa qua | nữa | nhanh | báo cáo nhanh |
 """
 _COURTESY = """
 dạ | vâng | dạ vâng | vâng ạ | cảm ơn | cám ơn | cảm ơn nhiều | cám ơn nhiều | cảm ơn bot |

@@ -84,9 +84,14 @@ def test_nothing_at_all_is_still_empty_and_courtesy_with_numbers_is_a_report() -
         ("vnied 4 ạ", "vnied", "vneid"),
         ("Dạ em gửi ckss 2", "ckss", "cks"),
         ("cjs 2", "cjs", "cks"),
+        ("vneid 2o", "o", None),  # "o" is a filler ("ở"), but not glued to a digit
+        ("vneid 1l cks 2", "l", None),
+        ("vneid o5", "o", None),
     ],
 )
-def test_short_words_never_swallow_an_indicator_typo(text: str, word: str, suggestion: str) -> None:
+def test_short_words_never_swallow_an_indicator_typo_or_a_digit(
+    text: str, word: str, suggestion: str | None
+) -> None:
     err = refusal(text)
     assert (err.kind, err.params["word"], err.params["suggestion"]) == (
         "unknown_word",
