@@ -222,9 +222,10 @@ def _lonely(items: list[Item], kind: Kind) -> Item | None:
 
 
 def _day(items: list[Item], today: date) -> tuple[date, bool]:
-    """One day per message. A day applies to its own line, or to all lines when written
-    on a line of its own or as a heading ("Ngày 18/11: ..."); a count line left without
-    a day while another line has one is refused, never moved to that day."""
+    """One day per message. A day applies to its own line, or to every line when written
+    on a line of its own before or after all the counts, or as a heading ("Ngày 18/11: ...")
+    to the lines below it. A count line left without a day while another line has one is
+    refused, never moved to that day."""
     dated = [item for item in items if item.kind in DAY_KINDS]
     days = {_to_day(item, today) for item in dated}
     if len(days) > 1:
@@ -233,12 +234,15 @@ def _day(items: list[Item], today: date) -> tuple[date, bool]:
         return today, False
     day = days.pop()
     count_lines = {i.line for i in items if i.kind in (Kind.indicator, Kind.number)}
-    day_lines = {i.line for i in dated}
-    if day != today and not day_lines - count_lines:
-        heading = min((i.line for i in dated if i.colon), default=None)
-        for line in sorted(count_lines - day_lines):
-            if heading is None or line < heading:
-                raise ReportError("day_on_one_line", day=day, text=dated[0].typed)
+    if day == today or not count_lines:
+        return day, True
+    alone = {i.line for i in dated} - count_lines
+    if alone and (min(alone) < min(count_lines) or max(alone) > max(count_lines)):
+        return day, True  # a heading or a closing line of its own
+    heading = min((i.line for i in dated if i.colon), default=None)
+    for line in sorted(count_lines - {i.line for i in dated}):
+        if heading is None or line < heading:
+            raise ReportError("day_on_one_line", day=day, text=dated[0].typed)
     return day, True
 
 

@@ -222,7 +222,7 @@ def test_a_day_on_its_own_line_or_as_a_heading_applies_to_the_message(
 @pytest.mark.parametrize(
     "text",
     ["vneid 5 cks 2\nhôm qua tt 1", "vneid 5\ncks 2 hôm qua", "vneid 5\nthứ 3 cks 2",
-     "Vneid 5\n20/11 cks 2"],
+     "Vneid 5\n20/11 cks 2", "vneid 5\nhôm qua\ncks 2", "vneid 5\nngày 20/11:\ncks 2"],
 )  # fmt: skip
 def test_a_day_on_one_count_line_is_never_moved_to_the_others(text: str) -> None:
     for variant in variants(text):
