@@ -13,18 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from handlers.folding import fold
-from handlers.lexer import (
-    DAY_KINDS,
-    NEVER_ASIDE,
-    Item,
-    Kind,
-    Lexicon,
-    build_lexicon,
-    close_to_alias,
-    distance,
-    lex,
-    phrase_key,
-)
+from handlers.lexer import DAY_KINDS, Item, Kind, Lexicon, build_lexicon, lex, phrase_key
+from handlers.lexicon import NEVER_ASIDE, close_to_alias, distance
 from storage.seed import DEFAULT_WORDS
 
 MAX_LENGTH = 2000

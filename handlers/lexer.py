@@ -13,6 +13,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from handlers.folding import fold, fold_with_origin
+from handlers.lexicon import (
+    ADDRESS_WORDS,
+    COURTESY_SYMBOLS,
+    DAY_WORDS,
+    LEVEL_SUFFIXES,
+    MAX_NAME_WORDS,
+    NEVER_ASIDE,
+    NEVER_NAMES,
+    UNIT_WORDS,
+    WEEKDAYS,
+    close_to_alias,
+)
 
 _TOKEN = re.compile(
     r"(?P<date>\d{1,2}[/-]\d{1,2}(?:[/-]\d{2,4})?(?![\d/-])|\d{1,2}\.\d{1,2}\.\d{2,4}(?!\d))"
@@ -23,40 +35,6 @@ _TOKEN = re.compile(
     r"|(?P<strong>\n|\S)"
 )
 _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})")
-
-# Built-in day words. Weekdays: Monday is 0 (date.weekday()).
-DAY_WORDS = {
-    "hom nay": 0, "sang nay": 0, "trua nay": 0, "chieu nay": 0, "toi nay": 0,
-    "hom qua": 1, "sang qua": 1, "chieu qua": 1, "toi qua": 1, "dem qua": 1,
-    "hom kia": 2, "hnay": 0, "homnay": 0, "hqua": 1, "homqua": 1,
-}  # fmt: skip
-WEEKDAYS = {
-    "thu 2": 0, "thu hai": 0, "thu 3": 1, "thu ba": 1, "thu 4": 2, "thu tu": 2,
-    "thu 5": 3, "thu nam": 3, "thu 6": 4, "thu sau": 4, "thu 7": 5, "thu bay": 5,
-    "thu bau": 5, "chu nhat": 6, "cn": 6,
-}  # fmt: skip
-# "VNeID mức 2" is the indicator's full name: the level is not a count.
-LEVEL_SUFFIXES = [("muc", "2"), ("muc", "do", "2"), ("cap", "do", "2"), ("cap", "2")]
-# A unit mention ("thôn 3", "xóm Đông", "tổ dân phố 5") names a place, never a count.
-UNIT_WORDS = ["thon", "xom", "ban", "lang", "khu", "to", "tdp", "pho", "xa", "phuong"]
-# Forms of address: a capitalised word right after one is a name ("chị Lan gửi ...").
-ADDRESS_WORDS = ["em", "anh", "chi", "co", "chu", "bac", "ong", "em la", "toi la", "chi la"]
-ADDRESS_WORDS += ["anh la", "minh la"]
-# Words that may change a count or a day: never taken as a name or set aside as chatter, so a
-# message with one is refused. Negations and corrections are never part of a name either;
-# the others may be, capitalised ("xóm Chùa", "cô Tám").
-NEVER_NAMES = {
-    "khong", "ko", "k", "kh", "chua", "huy", "xoa", "sua", "sai", "nham", "tru", "bot", "thieu",
-    "lai",
-}  # fmt: skip
-NEVER_ASIDE = NEVER_NAMES | {
-    "thang", "tuan", "quy", "nam", "mai", "truoc", "sau", "nua", "con", "moi", "cu", "qua", "kia",
-    "tong", "luy", "ke", "khoang", "gan", "tam", "chung", "hon", "duoi", "tren", "trong",
-    "mot", "hai", "bon", "chin", "muoi", "tram", "nghin", "ngan", "trieu", "ruoi", "dot", "ky",
-}  # fmt: skip
-# Emoji that alone say thanks or OK.
-COURTESY_SYMBOLS = set("👍👌🙏❤♥😊🙂😀😁🥰👏💪🌹🤝✌☺")
-MAX_NAME_WORDS = 3
 
 
 class Kind(enum.Enum):
@@ -131,35 +109,6 @@ def tokenize(folded: str) -> list[Token]:
 
 def phrase_key(text: str) -> tuple[str, ...]:
     return tuple(t.text for t in tokenize(fold(text)) if t.kind in ("word", "num"))
-
-
-def distance(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance (a swap of two letters counts once), capped."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous_row: list[int] | None = None
-    row = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        before, previous_row, row = previous_row, row, [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            row[j] = min(previous_row[j] + 1, row[j - 1] + 1, previous_row[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1] and before:
-                row[j] = min(row[j], before[j - 2] + 1)
-        if min(row) > limit:
-            return limit + 1
-    return row[-1]
-
-
-def close_to_alias(word: str, aliases: Iterable[str], *, edits: int = 1) -> bool:
-    """Could `word` be an alias mistyped? Within one edit of any alias ("ck", "t", "vnied"),
-    the start of a short one ("vn", "c"), or with `edits=2`, within two edits of an alias
-    of three letters or more ("ckd", "vnid")."""
-    for alias in aliases:
-        allowed = edits if len(alias) >= 3 else 1
-        if distance(word, alias, allowed) <= allowed or (len(word) <= 2 and alias.startswith(word)):
-            return True
-    return False
 
 
 def build_lexicon(aliases: Mapping[str, str], words: Iterable[tuple[str, str]] = ()) -> Lexicon:

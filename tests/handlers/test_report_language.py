@@ -295,7 +295,8 @@ def test_zero_points_to_a_month_with_nothing_to_report() -> None:
 
 def test_every_default_lexicon_word_is_usable() -> None:
     """No default word is silently dropped for being close to an alias."""
-    from handlers.lexer import close_to_alias, phrase_key
+    from handlers.lexer import phrase_key
+    from handlers.lexicon import close_to_alias
 
     aliases = list(VOCABULARY.aliases)
     dropped = [w for w, _ in DEFAULT_WORDS if close_to_alias(" ".join(phrase_key(w)), aliases)]
