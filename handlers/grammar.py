@@ -34,7 +34,7 @@ class ParsedReport:
     counts: dict[str, int]  # indicator code -> count, in the order written
     day: date
     day_given: bool  # False when the day defaulted to today
-    set_aside: tuple[str, ...] = ()  # unit mentions and names, as typed: never a count
+    set_aside: tuple[str, ...] = ()  # unit mentions, names, chatter, as typed: no count
 
 
 @dataclass(frozen=True)

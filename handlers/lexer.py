@@ -66,7 +66,7 @@ class Item:
     value: str  # indicator code, number or date as folded, days ago, unknown word
     typed: str  # as the person typed it (NFC), for refusals
     segment: int  # parts separated by strong separators
-    line: int = 0  # lines of the message
+    line: int = 0  # which line of the message
     colon: bool = False  # a day followed by ":" ("Ngày 18/11: ..."): a heading
 
 
@@ -85,7 +85,7 @@ Phrase = tuple[Kind | None, str]
 class Lexicon:
     phrases: dict[tuple[str, ...], Phrase]
     aliases: tuple[str, ...] = ()  # folded aliases, for "is this word close to one?"
-    longest: int = field(default=1)
+    longest: int = field(default=1)  # tokens in the longest phrase
 
 
 def tokenize(folded: str) -> list[Token]:
