@@ -25,8 +25,10 @@ from bot import (
 )
 from bot.logsafe import redact_logs
 from bot.settings import Settings
-from handlers import texts
+from handlers import texts, texts_language
+from handlers.commands import parse_command, report_text
 from handlers.grammar import ReportError, Vocabulary, parse_report
+from handlers.types import Incoming
 from reminders.calendar import earliest_open_day, vn_today
 from storage.seed import DEFAULT_INDICATORS
 
@@ -106,10 +108,20 @@ def _vocabulary() -> Vocabulary:
 def _parse_one(
     text: str, vocabulary: Vocabulary, today: date, settings: Settings
 ) -> dict[str, object]:
+    """Read a message exactly as a private chat does: commands (`/bc`, `/baocao`, `/report`,
+    `/bc@Bot`, `/vneid 5`) through the same `parse_command` and `report_text`."""
     labels = {code: short for code, short, _, _ in DEFAULT_INDICATORS}
+    incoming = Incoming(key="cli", platform="cli", chat_id="cli", user_id="cli", text=text)
+    command = parse_command(incoming)
+    report = None if command is None else report_text(command, vocabulary.codes)
+    if command is not None and report is None:
+        error = _plain(texts_language.not_a_report(command.name))
+        return {"ok": False, "error": error, "kind": "not_a_report"}
+    if report is None or not report.strip():
+        return {"ok": False, "error": _plain(texts.REPORT_NEEDS_TEXT), "kind": "empty"}
     try:
         parsed = parse_report(
-            text,
+            report,
             vocabulary=vocabulary,
             today=today,
             cap=settings.per_entry_cap,
@@ -124,7 +136,10 @@ def _parse_one(
         if err.params.get("suggestion"):
             result["suggestion"] = err.params["suggestion"]
         return result
-    return {"ok": True, "counts": parsed.counts, "date": parsed.day.isoformat()}
+    result = {"ok": True, "counts": parsed.counts, "date": parsed.day.isoformat()}
+    if parsed.set_aside:
+        result["set_aside"] = list(parsed.set_aside)
+    return result
 
 
 def _plain(html: str) -> str:

@@ -98,7 +98,8 @@ class IndicatorCache:
     async def get(self, store: Store) -> Indicators:
         if self._value is None or self.clock() - self._loaded > self.ttl:
             names = await store.indicators.with_aliases(include_retired=True)
-            vocabulary = Vocabulary.build(names)
+            words = await store.indicators.words()  # none stored: the default lexicon
+            vocabulary = Vocabulary.build(names, words or None)
             rows = await store.indicators.all()
             everything = {i.code: i.short or i.code for i in rows}
             active = {i.code for i in rows if i.active}

@@ -13,13 +13,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from handlers import lexer
+from handlers import lexicon
 from handlers.app import COMMANDS
 from handlers.folding import fold
 from handlers.lexer import phrase_key, tokenize
 from handlers.types import Problem
 from storage.models import Indicator
-from storage.seed import INDICATOR_PRESETS
+from storage.seed import DEFAULT_WORDS, INDICATOR_PRESETS
 from storage.store import Store
 
 CODE = re.compile(r"^[a-z]{2,16}$")  # also a shortcut command: `/vssid 3`
@@ -31,10 +31,12 @@ OTHER_COMMANDS = ("start", "thamgia", "lienket", "help", "trogiup", "xacnhan", "
 
 
 async def grammar_words(store: Store) -> tuple[list[str], list[str]]:
-    """(filler words, day words) of the report grammar: an alias equal to one would
-    swallow or be swallowed. The one place this module reads them; the fillers are
-    becoming data beside the aliases (then read them from `store` here)."""
-    return list(lexer.FILLERS), list(lexer.DAY_WORDS)
+    """(words without a count, day words) of the report grammar: an alias equal to one
+    would swallow or be swallowed. The lexicon is data beside the aliases (`report_word`,
+    the defaults while it is empty); days and weekdays are the grammar's own."""
+    stored = await store.indicators.words()
+    words = [word for word, _kind in stored or DEFAULT_WORDS]
+    return words, [*lexicon.DAY_WORDS, *lexicon.WEEKDAYS]
 
 
 def command_names() -> set[str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from handlers import limits, texts, texts_indicators, texts_members, undo_day
+from handlers import limits, texts, texts_indicators, texts_language, texts_members, undo_day
+from handlers.commands import shortcut_text
 from handlers.context import Ctx, UserError
 from handlers.folding import fold
 from handlers.grammar import ParsedReport, ReportError, parse_report
@@ -50,25 +51,34 @@ async def submit_report(ctx: Ctx, text: str) -> Reply:
         )  # fmt: skip
     return await record(
         ctx, member_id=member_id, unit_id=unit_id, counts=parsed.counts, day=parsed.day,
-        source=_source(ctx),
+        source=_source(ctx), set_aside=parsed.set_aside,
     )  # fmt: skip
 
 
 async def record(
-    ctx: Ctx, *, member_id: int, unit_id: int, counts: dict[str, int], day: date, source: str
+    ctx: Ctx,
+    *,
+    member_id: int,
+    unit_id: int,
+    counts: dict[str, int],
+    day: date,
+    source: str,
+    set_aside: Sequence[str] = (),
 ) -> Reply:
-    """Store a report as it is and answer with its receipt (and an undo button)."""
+    """Store a report as it is and answer with its receipt (and an undo button); words set
+    aside as carrying no count are shown back on the receipt."""
     receipt = await ctx.store.entries.add_report(
         member_id=member_id, unit_id=unit_id, counts=counts, day=day, source=source, at=ctx.now
     )
     await ctx.store.audit(member_id, "report", f"{receipt} {day} {counts}")
     html = texts.report_saved(counts, await ctx.labels(), day, receipt)
+    html += texts_language.set_aside(set_aside)
     return Reply(html, buttons=(Button(texts.UNDO_BUTTON, f"undo:{receipt}"),))
 
 
 async def shortcut(ctx: Ctx, indicator: str, args: str) -> Reply:
     """`/vneid 5 hôm qua` is the report `vneid 5 hôm qua`."""
-    return await submit_report(ctx, f"{indicator} {args}" if args else indicator)
+    return await submit_report(ctx, shortcut_text(indicator, args))
 
 
 async def _changeable(ctx: Ctx, code: str) -> Sequence[Entry]:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from html import escape
 
+from handlers import texts_language
 from handlers.grammar import ReportError
 from reminders.calendar import Period, month_of
 from reminders.due import Outreach
@@ -197,7 +198,7 @@ def _refusal_body(err: ReportError, labels: Mapping[str, str]) -> str:
         case "duplicate_indicator":
             return f"{ind()} được ghi hai lần trong một tin. Mỗi chỉ tiêu chỉ ghi một số."
         case "zero":
-            return f"Số lượng {ind()} bằng 0: không cần báo cáo."
+            return f"Số lượng {ind()} bằng 0. {texts_language.ZERO}"
         case "negative":
             return f"Số lượng {ind()} không được âm. Để bớt số đã ghi, hãy dùng /sua."
         case "fraction":
@@ -217,12 +218,18 @@ def _refusal_body(err: ReportError, labels: Mapping[str, str]) -> str:
             shown = day_vn(day) if isinstance(day, date) else esc(day)
             return f"Kỳ báo cáo của ngày {shown} đã khóa, không ghi thêm được."
         case "two_days":
-            return "Một tin chỉ ghi cho một ngày."
+            return texts_language.two_days(p.get("first"), p.get("second"))
+        case "dotted_number":
+            return texts_language.dotted_number(str(p.get("text", "")), str(p.get("day", "")))
+        case "day_on_one_line":
+            return texts_language.day_on_one_line(str(p.get("text", "")), p.get("day"))
     return "Mình chưa hiểu báo cáo này."
 
 
 def refusal(err: ReportError, labels: Mapping[str, str]) -> str:
     """A refused report: what was wrong, that nothing was stored, and an example."""
+    if err.kind == "courtesy":  # thanks or "ok": nothing to refuse
+        return texts_language.COURTESY
     return (
         f"⚠️ {_refusal_body(err, labels)}\nChưa ghi nhận gì. "
         f"Ví dụ: <code>{EXAMPLE}</code> hoặc <code>tt 3 hôm qua</code>."

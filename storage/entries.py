@@ -11,7 +11,16 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.codes import random_code
-from storage.models import Entry, Indicator, IndicatorAlias, Member, Target, Unit, utcnow
+from storage.models import (
+    Entry,
+    Indicator,
+    IndicatorAlias,
+    Member,
+    ReportWord,
+    Target,
+    Unit,
+    utcnow,
+)
 
 RECEIPT_LENGTH = 6
 
@@ -96,6 +105,21 @@ class Indicators:
             indicator.active = active
         if position is not None:
             indicator.position = position
+        await self.s.flush()
+
+    async def words(self) -> list[tuple[str, str]]:
+        """(word, kind) of the lexicon of words without a count, beside the aliases."""
+        rows = (await self.s.exec(select(ReportWord).order_by(col(ReportWord.word)))).all()
+        return [(row.word, row.kind) for row in rows]
+
+    async def add_words(self, words: Iterable[tuple[str, str]]) -> None:
+        """Add words to the lexicon, or change the kind of those already in it."""
+        stored = {row.word: row for row in (await self.s.exec(select(ReportWord))).all()}
+        for word, kind in dict(words).items():
+            if word in stored:
+                stored[word].kind = kind
+            else:
+                self.s.add(ReportWord(word=word, kind=kind))
         await self.s.flush()
 
 

@@ -141,6 +141,15 @@ class IndicatorAlias(SQLModel, table=True):
     indicator: str = Field(foreign_key="indicator.code", index=True)
 
 
+class ReportWord(SQLModel, table=True):
+    """A word or phrase of reports that carries no count ("dạ", "báo cáo", "hồ sơ"), or that
+    alone makes a message a courtesy ("cảm ơn", "ok"). Data, like the aliases."""
+
+    __tablename__ = "report_word"
+    word: str = Field(primary_key=True, max_length=64)  # as people write it
+    kind: str = Field(default="filler", max_length=16)  # "filler" or "courtesy"
+
+
 class Entry(SQLModel, table=True):
     """One logged count. Never deleted: a correction cancels and replaces it."""
 

@@ -24,7 +24,17 @@ DEFAULT_INDICATORS: list[tuple[str, str, str, list[str]]] = [
         "cks",
         "CKS",
         "Chữ ký số cá nhân",
-        ["cks", "chữ ký số", "chữ kí số", "ký số", "kí số", "chữ ký số cá nhân"],
+        [
+            "cks",
+            "chữ ký số",
+            "chữ kí số",
+            "ký số",
+            "kí số",
+            "chữ ký số cá nhân",
+            "cks cá nhân",
+            "chữ ký",
+            "chữ kí",
+        ],
     ),
     (
         "tt",
@@ -35,8 +45,15 @@ DEFAULT_INDICATORS: list[tuple[str, str, str, list[str]]] = [
             "ttkdtm",
             "thanh toán",
             "tài khoản thanh toán",
+            "tk thanh toán",
+            "tk tt",
+            "tài khoản tt",
             "ví điện tử",
             "không dùng tiền mặt",
+            "ko dùng tiền mặt",
+            "thanh toán ko dùng tiền mặt",
+            "thanh toán k dùng tiền mặt",
+            "k dùng tiền mặt",
             "thanh toán không dùng tiền mặt",
         ],
     ),
@@ -116,8 +133,42 @@ INDICATOR_PRESETS: dict[str, list[tuple[str, str, str, list[str]]]] = {
     ],
 }
 
+# Words of a report that carry no count and name no indicator (kind "filler"), and those that
+# alone make a message a courtesy ("courtesy": thanks, ok). Data beside the aliases: a province
+# adds its own words to the `report_word` table. A word that could be an alias mistyped
+# ("ck", "t") is never used as one (see handlers.lexer.build_lexicon).
+_FILLERS = """
+cài | cài đặt | kích hoạt | mở | mở mới | đăng ký | đăng kí | hỗ trợ | cho | được | đã | người |
+người dân | dân | công dân | nhân dân | bà con | ng | lượt | hộ | hộ dân | tài khoản | và | thêm |
+báo cáo | bc | báo | gửi | gửi báo cáo | xin gửi | kính gửi | ngày | số lượng | sl | là | gồm |
+tổng | số liệu | kết quả | kq | hôm nay | em | anh | chị | cô | chú | bác | ông | ơi | xin |
+xin phép | ạ | à | nhé | nha | nhá | với | của | tại | ở | trên địa bàn | địa bàn | có | rồi |
+xong | đã xong | thành công | hoàn thành | hướng dẫn | giúp | trường hợp | hồ sơ | app |
+ứng dụng | phần mềm | tải | tải app | cài app | như sau | cụ thể | tình hình | thực hiện |
+cụ thể như sau | tổ công nghệ số | tổ công nghệ số cộng đồng | tổ cns | cnscđ | cncđ | tổ cnscđ |
+tổ cncđ | tổ cnsc | tổ trưởng | thành viên | các | bot | trong ngày | lên | vào | mình |
+chúng em | bọn em | tôi | em xin | dạ em | cập nhật | cháu | bạn ơi | tổ em | thôn em | ah |
+nhận | cho bà con | thêm được | điện thoại | trên điện thoại | qua điện thoại | lúc | buổi |
+mức 2 | mức độ 2 | e | a | c ơi | a ơi | e ơi | em là | tôi là | mình là | chị là | anh là |
+quên báo | quên chưa báo | bổ sung | báo bổ sung | ca | người cao tuổi | cao tuổi | lớn tuổi |
+người già | đăng nhập | tích hợp | nhé ạ | ạ nhé | làm | làm được | dc | đc | ghi | ghi giúp |
+ghi nhận | vừa rồi | vừa qua | nữa | nhanh | báo cáo nhanh |
+"""
+_COURTESY = """
+dạ | vâng | dạ vâng | vâng ạ | cảm ơn | cám ơn | cảm ơn nhiều | cám ơn nhiều | cảm ơn bot |
+xin cảm ơn | thanks | thank | thank you | thks | ok | oke | okie | oki | okay | okê |
+được rồi | rõ | đã rõ | đã nhận | chào | xin chào | chào bot | alo | hi | hello | bot ơi |
+"""
+DEFAULT_WORDS: list[tuple[str, str]] = [
+    *((w.strip(), "filler") for w in _FILLERS.split("|") if w.strip()),
+    *((w.strip(), "courtesy") for w in _COURTESY.split("|") if w.strip()),
+]
+
 
 async def seed_indicators(store: Store) -> None:
+    """The default indicators and lexicon, each only where none is stored yet."""
+    if not await store.indicators.words():
+        await store.indicators.add_words(DEFAULT_WORDS)
     if await store.indicators.all():
         return
     for position, (code, short, name, aliases) in enumerate(DEFAULT_INDICATORS):
