@@ -57,7 +57,8 @@ def correct_over_limit(
 ) -> str:
     """`over`: indicator -> what the member has that day besides the receipt corrected."""
     lines = "\n".join(
-        f"• {esc(labels.get(c, c))}: đã có {have}, sửa thành {counts[c]} = <b>{have + counts[c]}</b>"
+        f"• {esc(labels.get(c, c))}: đã có {have}, sửa thành {counts[c]} = "
+        f"<b>{have + counts[c]}</b>"
         for c, have in over.items()
     )
     return (
