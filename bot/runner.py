@@ -169,7 +169,14 @@ class Served:
 
 async def _add_telegram(settings: Settings, runtime: compose.Runtime, served: Served) -> None:
     # aiogram takes seconds to import: only the Telegram path pays for it.
-    from bot.tg.app import WEBHOOK_PATH, make_bot, make_dispatcher, set_commands, webhook_route
+    from bot.tg.app import (
+        WEBHOOK_PATH,
+        make_bot,
+        make_dispatcher,
+        set_commands,
+        set_web_app_button,
+        webhook_route,
+    )
     from bot.tg.channel import TelegramChannel
 
     polling = settings.telegram_mode == "polling"
@@ -183,6 +190,8 @@ async def _add_telegram(settings: Settings, runtime: compose.Runtime, served: Se
     )
     served.channels.append(TelegramChannel(bot, limits))
     await set_commands(bot)
+    if settings.web_app and settings.public_base_url:
+        await set_web_app_button(bot, settings.public_base_url)
     updates = dispatcher.resolve_used_update_types()
     if polling:
         await bot.delete_webhook()

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from handlers import limits, texts, texts_indicators, texts_language, texts_members, undo_day
+from handlers import (
+    limits,
+    texts,
+    texts_indicators,
+    texts_language,
+    texts_members,
+    texts_safety,
+    undo_day,
+)  # fmt: skip
 from handlers.commands import shortcut_text
 from handlers.context import Ctx, UserError
 from handlers.folding import fold
@@ -153,6 +161,7 @@ async def correct(ctx: Ctx, args: str) -> Reply:
     day = parsed.day if parsed.day_given else old[0].day
     if after == before and day == old[0].day:
         raise UserError(texts_members.correct_unchanged(old[0].receipt))
+    await _within_daily_limit(ctx, old, after, day)
     receipt = await ctx.store.entries.add_report(  # still the author's, in the author's unit
         member_id=old[0].member_id,
         unit_id=old[0].unit_id,
@@ -172,6 +181,28 @@ async def correct(ctx: Ctx, args: str) -> Reply:
         old[0].receipt, receipt, before, after, labels, (old[0].day, day)
     )
     return Reply(html, buttons=(Button(texts.UNDO_BUTTON, f"undo:{receipt}"),))
+
+
+async def _within_daily_limit(
+    ctx: Ctx, old: Sequence[Entry], after: dict[str, int], day: date
+) -> None:
+    """A correction may not take the author's day past the daily limit that a report would
+    have to confirm (else `/sua` would be the way round it); lowering is always allowed."""
+    _, have = await ctx.store.entries.member_recent(old[0].member_id, day, ctx.now)
+    if old[0].day == day:  # the receipt being replaced is in that day's totals
+        for entry in old:
+            have[entry.indicator] = have.get(entry.indicator, 0) - entry.count
+    before = {e.indicator: e.count for e in old}
+    over = {
+        code: have.get(code, 0)
+        for code, n in after.items()
+        if have.get(code, 0) + n > ctx.rules.daily_limit and n > before.get(code, 0)
+    }
+    if over:
+        labels = await ctx.labels()
+        raise UserError(
+            texts_safety.correct_over_limit(after, labels, day, over, ctx.rules.daily_limit)
+        )
 
 
 async def button(ctx: Ctx, action: str) -> Reply:

@@ -48,6 +48,26 @@ def report_needs_confirm(
     )
 
 
+def correct_over_limit(
+    counts: Mapping[str, int],
+    labels: Mapping[str, str],
+    day: date,
+    over: Mapping[str, int],
+    limit: int,
+) -> str:
+    """`over`: indicator -> what the member has that day besides the receipt corrected."""
+    lines = "\n".join(
+        f"• {esc(labels.get(c, c))}: đã có {have}, sửa thành {counts[c]} = "
+        f"<b>{have + counts[c]}</b>"
+        for c, have in over.items()
+    )
+    return (
+        f"⚠️ Sửa như vậy làm ngày <b>{day_vn(day)}</b> vượt mức {limit} mỗi chỉ tiêu trong một "
+        f"ngày của một người:\n{lines}\nPhiếu <b>chưa được sửa</b>. Nếu số đúng là như vậy, hãy "
+        "gửi phần thêm như một báo cáo mới: bot sẽ hỏi xác nhận."
+    )
+
+
 CONFIRM_USAGE = (
     "Hãy ghi mã cần xác nhận (có trong tin nhắn hỏi lại), ví dụ: <code>/xacnhan K7PX3M</code>."
 )

@@ -15,6 +15,7 @@ def login_link(url: str, minutes: int) -> str:
 
 
 TITLE = "Tổ công nghệ số cộng đồng"
+MINI_APP_BUTTON = "Mở trang"
 SIGN_IN_NEEDED = "Hãy mở trang này từ đường link bot gửi khi bạn nhắn /web."
 LINK_SPENT = "Đường link đã dùng hoặc đã hết hạn. Hãy nhắn /web cho bot để nhận link mới."
 FORBIDDEN = "Bạn không có quyền xem trang này."

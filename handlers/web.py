@@ -255,10 +255,14 @@ class WebApp:
 
     async def submit(self, viewer: Viewer, counts: dict[str, int], day: date, nonce: str) -> Done:
         """The form's numbers as the report a person would type, through the chat's path."""
-        text = " ".join(f"{code} {n}" for code, n in counts.items() if n)
-        if text:
-            text += f" ngày {day:%d/%m/%Y}"
-        return await self._act(viewer, nonce, report.submit_report, text)
+        return await self._act(viewer, nonce, report.submit_report, _report_text(counts, day))
+
+    async def correct(
+        self, viewer: Viewer, receipt: str, counts: dict[str, int], day: date, nonce: str
+    ) -> Done:
+        """The form holds every indicator: the receipt is replaced whole (`/sua MÃ thay ...`)."""
+        text = _report_text(counts, day)
+        return await self._act(viewer, nonce, report.correct, f"{receipt} thay {text}".strip())
 
     async def undo(self, viewer: Viewer, receipt: str, nonce: str) -> Done:
         return await self._act(viewer, nonce, report.undo, receipt)
@@ -274,6 +278,12 @@ class WebApp:
                     return Done(await handler(ctx, args))
             except UserError as refusal:
                 return Done(Reply(refusal.html), refused=True)
+
+
+def _report_text(counts: dict[str, int], day: date) -> str:
+    """The form's numbers as a person would type them (zeros left out)."""
+    text = " ".join(f"{code} {n}" for code, n in counts.items() if n)
+    return f"{text} ngày {day:%d/%m/%Y}" if text else ""
 
 
 def _receipt(entries: list[Entry]) -> Receipt:

@@ -119,9 +119,12 @@ def web_routes(app: web.Application, webapp: WebApp, config: WebConfig, clock: A
 
     async def home(request: web.Request, viewer: Viewer, result: Any = None) -> web.Response:
         data = await webapp.home(viewer)
+        editing = request.query.get("sua", "") if result is None else ""
+        fix = next((r for r in data.receipts if r.code == editing and not r.cancelled), None)
         return page(
-            "home.html", viewer=viewer, home=data, result=result, nonce=secrets.token_urlsafe(12)
-        )
+            "home.html", viewer=viewer, home=data, result=result, fix=fix,
+            nonce=secrets.token_urlsafe(12),
+        )  # fmt: skip
 
     async def submit(request: web.Request, viewer: Viewer) -> web.StreamResponse:
         form = await request.post()
@@ -131,7 +134,11 @@ def web_routes(app: web.Application, webapp: WebApp, config: WebConfig, clock: A
             counts = {code: int(str(form.get(f"n_{code}", "0") or 0)) for code in data.labels}
         except ValueError:
             return await home(request, viewer, texts_web.bad_numbers())
-        done = await webapp.submit(viewer, counts, day, str(form.get("nonce", "")))
+        nonce, receipt = str(form.get("nonce", "")), str(form.get("receipt", ""))
+        if receipt:
+            done = await webapp.correct(viewer, receipt, counts, day, nonce)
+        else:
+            done = await webapp.submit(viewer, counts, day, nonce)
         return await home(request, viewer, done)
 
     async def undo(request: web.Request, viewer: Viewer) -> web.StreamResponse:

@@ -230,3 +230,17 @@ async def test_a_held_report_cannot_be_confirmed_after_a_day(
     assert "quá hạn xác nhận" in await strict.say(f"/xacnhan {code}")
     assert "Hãy ghi mã cần xác nhận" in await strict.say("/xacnhan")
     assert await totals(db) == {}
+
+
+async def test_a_correction_cannot_go_round_the_daily_limit(strict: Chat, db: Database) -> None:
+    await strict.say("vneid 60 cks 5")
+    (second,) = await strict.send("vneid 30")
+    code = second.buttons[0].action.removeprefix("undo:")  # the receipt's undo button
+    refused = await strict.say(f"/sua {code} vneid 90")  # 60 + 90 > 100
+    assert "chưa được sửa" in refused and "đã có 60, sửa thành 90 = <b>150</b>" in refused
+    assert await totals(db) == {"vneid": 90, "cks": 5}
+    (fixed,) = await strict.send(f"/sua {code} vneid 40")  # 100: at the limit
+    assert "Đã sửa" in fixed.html
+    code = fixed.buttons[0].action.removeprefix("undo:")
+    assert "Đã sửa" in await strict.say(f"/sua {code} vneid 10")  # lowering: always
+    assert await totals(db) == {"vneid": 70, "cks": 5}

@@ -240,3 +240,22 @@ async def test_pages_are_compressed_and_light(site: Site) -> None:
     assert response.headers.get("Content-Encoding") == "gzip"
     member = await site.client.get("/app", headers={"Accept-Encoding": "gzip"})
     assert int(member.headers.get("Content-Length") or len(await member.read())) < 150_000
+
+
+async def test_a_receipt_is_corrected_from_the_page_through_sua(site: Site) -> None:
+    await site.sign_in("an")
+    csrf = await site.csrf()
+    form = {"csrf": csrf, "nonce": "c1", "day": "2026-11-21", "n_vneid": "5", "n_cks": "2"}
+    await site.client.post("/app/report", data=form)
+    (first,) = {e.receipt for e in await _entries(site)}
+    editing = await (await site.client.get(f"/app?sua={first}")).text()
+    assert f'name="receipt" value="{first}"' in editing
+    assert (
+        'id="n_vneid" name="n_vneid" type="number" inputmode="numeric" min="0" step="1" value="5"'
+        in editing
+    )
+    fix = {"csrf": csrf, "nonce": "c2", "day": "2026-11-20", "n_vneid": "4", "receipt": first}
+    page = await (await site.client.post("/app/report", data=fix)).text()
+    assert 'data-refused="no"' in page and "Đã sửa" in page
+    active = [e for e in await _entries(site) if e.cancelled_at is None]
+    assert [(e.indicator, e.count, str(e.day)) for e in active] == [("vneid", 4, "2026-11-20")]
