@@ -43,27 +43,35 @@ def job(db: Database, days_later: float, **kwargs: object) -> DueJob:
     return DueJob(db, Planner(), WORDING, lambda: moment, **kwargs)  # type: ignore[arg-type]
 
 
+async def run_once(db: Database, days_later: float, **kwargs: object) -> None:
+    """One tick of a job, which then steps down (on PostgreSQL leadership holds a
+    connection of its own until released)."""
+    once = job(db, days_later, **kwargs)
+    await once.run()
+    await once.finish()
+
+
 async def test_update_keys_younger_than_the_retention_stay_and_still_deduplicate(
     db: Database, chat: Chat
 ) -> None:
     await chat.send("vneid 5", key="tg:1001")
     assert await vneid(db) == 5
-    await job(db, 29).run()  # 29 days on: the key is younger than the 30 days kept
+    await run_once(db, 29)  # 29 days on: the key is younger than the 30 days kept
     async with db.transaction() as store:
         assert await store.session.get(ProcessedUpdate, "tg:1001") is not None
     assert await chat.send("vneid 5", key="tg:1001") == []  # re-delivered: answered once
     assert await vneid(db) == 5
-    await job(db, 31).run()  # past the retention: deleted
+    await run_once(db, 31)  # past the retention: deleted
     async with db.transaction() as store:
         assert await store.session.get(ProcessedUpdate, "tg:1001") is None
 
 
 async def test_the_retention_is_a_setting_of_the_job(db: Database, chat: Chat) -> None:
     await chat.send("vneid 2", key="tg:2002")
-    await job(db, 8, keep_update_keys=timedelta(days=10)).run()
+    await run_once(db, 8, keep_update_keys=timedelta(days=10))
     async with db.transaction() as store:
         assert await store.session.get(ProcessedUpdate, "tg:2002") is not None
-    await job(db, 11, keep_update_keys=timedelta(days=10)).run()
+    await run_once(db, 11, keep_update_keys=timedelta(days=10))
     async with db.transaction() as store:
         assert await store.session.get(ProcessedUpdate, "tg:2002") is None
 
@@ -73,7 +81,7 @@ async def test_expired_files_go_and_live_ones_stay(db: Database) -> None:
         live = await store.public_files.put(PNG, "a.png", utcnow() + timedelta(hours=72))
         await store.public_files.put(PNG, "b.png", utcnow() - timedelta(seconds=1))
         await store.public_files.put(PNG, "c.png", utcnow() - timedelta(days=40))
-    await job(db, 0).run()
+    await run_once(db, 0)
     assert await count(db, PublicFile) == 1
     async with db.transaction() as store:
         assert await store.public_files.get(live, utcnow()) is not None
@@ -93,6 +101,7 @@ async def test_only_the_leader_prunes_and_only_once_a_day(db: Database, chat: Ch
     async with db.transaction() as store:
         await store.public_files.put(PNG, "later.png", utcnow() - timedelta(seconds=1))
     await leader.run()  # the same day: already pruned today
+    await leader.finish()
     assert await count(db, PublicFile) == 1
 
 
