@@ -173,10 +173,13 @@ def build_csv(
 
 async def export_unit(store: Store, scope: Unit, period: Period) -> tuple[bytes, bytes]:
     """(XLSX, CSV) for a unit and period."""
-    indicators = await store.indicators.all()
-    labels = {i.code: i.short or i.code for i in indicators}
-    names = {i.code: i.name or labels[i.code] for i in indicators}
     top, children = await summary_rows(store, scope, period)
     entries = await store.entries.in_range(scope, period.start, period.end)
+    # Every active indicator, in display order; a retired one only where the period holds
+    # some of its figures (entries or targets), so past periods keep their columns.
+    used = {entry.indicator for entry, _, _ in entries} | set(top.targets)
+    indicators = [i for i in await store.indicators.all() if i.active or i.code in used]
+    labels = {i.code: i.short or i.code for i in indicators}
+    names = {i.code: i.name or labels[i.code] for i in indicators}
     xlsx = build_xlsx(scope, period, top, children, entries, labels, names)
     return xlsx, build_csv(top, children, labels, names)

@@ -147,9 +147,12 @@ async def test_a_retired_indicator_is_refused_by_name_and_its_history_stays(
         scope = await store.units.get(world.commune_id)
         assert scope is not None
         _, csv = await export_unit(store, scope, month_of(date(2026, 11, 1)))
-    assert "Sổ sức khỏe điện tử - Kết quả" in csv.decode(
-        "utf-8-sig"
-    )  # the full name heads the column
+    assert "Sổ sức khỏe điện tử - Kết quả" in csv.decode("utf-8-sig")  # its full name
+    async with db.transaction() as store:
+        assert scope is not None
+        _, december = await export_unit(store, scope, month_of(date(2026, 12, 1)))
+    assert "Sổ sức khỏe điện tử" not in december.decode("utf-8-sig")  # nothing of it then
+    assert "Kích hoạt VNeID mức 2" in december.decode("utf-8-sig")  # the active ones stay
     clock.advance(days=15)  # December: nothing of it, so not shown
     assert "Sổ SKĐT" not in await chat.say("/toi")
     async with db.transaction() as store:
