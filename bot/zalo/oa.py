@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from aiohttp import web
 
-from bot.delivery import PermanentError, TransientError, Undeliverable
+from bot.delivery import DeliveryWorker, PermanentError, TransientError, Undeliverable
 from bot.ratelimit import Limits
 from bot.render import html_to_plain
 from bot.zalo.client import ZaloError
@@ -27,6 +27,7 @@ from handlers.app import Handlers
 from handlers.types import Incoming, Kind
 from storage.db import Database
 from storage.models import OutboxMessage, utcnow
+from storage.outbox import REPLY
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +135,16 @@ class OaClient:
         return dict(body.get("data") or {})
 
 
-def webhook_route(app: web.Application, oa: OaClient, handlers: Handlers, webhook_key: str) -> None:
-    """POST /zalo-oa: the signature is checked on the raw body before anything else."""
+def webhook_route(
+    app: web.Application,
+    oa: OaClient,
+    handlers: Handlers,
+    delivery: DeliveryWorker,
+    webhook_key: str,
+) -> None:
+    """POST /zalo-oa: the signature is checked on the raw body before anything else. The
+    answer is 200 as soon as the event is stored (Zalo expects it within ~2 s); the reply,
+    queued with it, is sent after by the delivery worker (`OaChannel`)."""
 
     async def receive(request: web.Request) -> web.Response:
         raw = await request.read()
@@ -147,11 +156,10 @@ def webhook_route(app: web.Application, oa: OaClient, handlers: Handlers, webhoo
             return web.json_response({"ok": True})
         try:
             outcome = await handlers.handle(incoming)
-            for reply in outcome.replies:
-                await oa.send_text(incoming.chat_id, html_to_plain(reply.html))
         except Exception:
             log.exception("Zalo OA event failed")
             return web.Response(status=500)
+        delivery.after_commit(outcome.queued)
         return web.json_response({"ok": True})
 
     app.router.add_post(OA_WEBHOOK_PATH, receive)
@@ -167,10 +175,14 @@ class OaChannel:
         self.oa, self.limits, self.window = oa, limits, window
 
     async def send(self, message: OutboxMessage) -> None:
-        async with self.oa.db.transaction() as store:
-            seen = await store.members.last_seen(PLATFORM, message.chat_id)
-        if seen is None or self.oa.clock() - seen > self.window:
-            raise Undeliverable("outside the Zalo OA reply window")
+        """A reply answers a message the person has just sent: always inside the window."""
+        if message.kind != REPLY:
+            async with self.oa.db.transaction() as store:
+                seen = await store.members.last_seen(PLATFORM, message.chat_id)
+            if seen is None or self.oa.clock() - seen > self.window:
+                raise Undeliverable("outside the Zalo OA reply window")
+        if not message.html:
+            return  # a file alone: the OA channel sends no files
         try:
             await self.oa.send_text(message.chat_id, html_to_plain(message.html))
         except ZaloError as err:

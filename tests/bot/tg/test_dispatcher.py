@@ -12,7 +12,10 @@ from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.enums import ParseMode
 
+from bot.delivery import DeliveryWorker
+from bot.ratelimit import Limits
 from bot.tg.app import make_dispatcher, set_commands
+from bot.tg.channel import TelegramChannel
 from bot.tg.convert import TEXT_LIMIT
 from handlers.app import Handlers
 from handlers.types import Reply, Rules
@@ -21,14 +24,20 @@ from tests.bot.tg import fakes
 from tests.conftest import FixedClock, World
 
 
+UNLIMITED = Limits(per_second=1000, per_chat_second=1000, per_group_minute=1000)
+
+
 @dataclass
 class Telegram:
     bot: Bot
     session: fakes.RecordingSession
     db: Database
+    delivery: DeliveryWorker
 
     async def feed(self, update: dict[str, object]) -> None:
+        """An update through the dispatcher, then what it sends after its commit."""
         await self.dispatcher.feed_raw_update(self.bot, update)
+        await self.delivery.flush()
 
     async def total(self, indicator: str) -> int:
         async with self.db.transaction() as store:
@@ -44,9 +53,10 @@ async def tg(db: Database, clock: FixedClock, world: World) -> AsyncIterator[Tel
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
-    telegram = Telegram(bot, session, db)
+    delivery = DeliveryWorker(db, {"telegram": TelegramChannel(bot, UNLIMITED)})
+    telegram = Telegram(bot, session, db, delivery)
     telegram.dispatcher = make_dispatcher(
-        Handlers(db, clock=clock, rules=Rules()), retry_failures=True
+        Handlers(db, clock=clock, rules=Rules()), delivery, retry_failures=True
     )  # type: ignore[attr-defined]
     # The member "An" of the world fixture on Telegram.
     async with db.transaction() as store:

@@ -11,7 +11,10 @@ from aiogram import Bot
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.delivery import DeliveryWorker
+from bot.ratelimit import Limits
 from bot.tg.app import SECRET_HEADER, WEBHOOK_PATH, make_dispatcher, webhook_route
+from bot.tg.channel import TelegramChannel
 from handlers.app import Handlers
 from handlers.types import Rules
 from storage.db import Database
@@ -21,6 +24,8 @@ from tests.conftest import FixedClock, World
 SECRET = "s3cret-webhook-token-123"
 SESSION = web.AppKey("session", fakes.RecordingSession)
 HANDLERS = web.AppKey("handlers", Handlers)
+DELIVERY = web.AppKey("delivery", DeliveryWorker)
+UNLIMITED = Limits(per_second=1000, per_chat_second=1000, per_group_minute=1000)
 
 
 @pytest.fixture
@@ -33,8 +38,9 @@ async def client(db: Database, clock: FixedClock, world: World) -> AsyncIterator
     bot = Bot("123456:TEST-TOKEN", session=session)
     app = web.Application()
     handlers = Handlers(db, clock=clock, rules=Rules())
-    webhook_route(app, bot, make_dispatcher(handlers, retry_failures=False), SECRET)
-    app[SESSION], app[HANDLERS] = session, handlers
+    delivery = DeliveryWorker(db, {"telegram": TelegramChannel(bot, UNLIMITED)})
+    webhook_route(app, bot, make_dispatcher(handlers, delivery, retry_failures=False), SECRET)
+    app[SESSION], app[HANDLERS], app[DELIVERY] = session, handlers, delivery
     async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
         yield test_client
 
@@ -45,8 +51,10 @@ async def vneid(db: Database) -> int:
 
 
 async def post(client: TestClient, update: dict[str, object], secret: str | None = SECRET) -> int:
+    """The HTTP status; then what the update sends after its commit has gone out."""
     headers = {SECRET_HEADER: secret} if secret is not None else {}
     response = await client.post(WEBHOOK_PATH, json=update, headers=headers)
+    await client.app[DELIVERY].flush()
     return response.status
 
 

@@ -1,0 +1,30 @@
+"""Replies go through the outbox: a reply's buttons, and whether its file is a picture.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-27
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("file_photo", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
+        batch_op.add_column(sa.Column("buttons", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("buttons")
+        batch_op.drop_column("file_photo")
