@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from aiogram import Bot
+from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
+from aiogram.methods import SendMessage
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -107,3 +110,57 @@ async def test_a_failing_update_answers_500_and_is_processed_when_sent_again(
 async def test_garbage_is_a_bad_request(client: TestClient) -> None:
     response = await client.post(WEBHOOK_PATH, data=b"not json", headers={SECRET_HEADER: SECRET})
     assert response.status == 400
+
+
+def failure(session: fakes.RecordingSession, kind: str) -> None:
+    """The next sendMessage fails as Telegram would."""
+    session.fail_only = "SendMessage"
+    session.fail_next = error(kind)
+
+
+def error(kind: str) -> Exception:
+    method = SendMessage(chat_id=fakes.PERSON["id"], text="x")
+    if kind == "5xx":
+        return TelegramServerError(method, "Bad Gateway")
+    return TelegramRetryAfter(method, "Too Many Requests: retry after 1", retry_after=1)
+
+
+@pytest.mark.parametrize("kind", ["5xx", "429"])
+async def test_a_receipt_whose_send_failed_goes_once_when_the_update_comes_again(
+    client: TestClient, db: Database, kind: str
+) -> None:
+    session = client.app[SESSION]
+    failure(session, kind)  # Telegram fails the receipt's first send
+    update = fakes.private_text("vneid 5")
+    assert await post(client, update) == 200  # stored: a failed reply is not a failed update
+    assert await post(client, update) == 200  # Telegram sends the update again anyway
+    await client.app[DELIVERY].drain(timeout=30)  # and the worker delivers what is left
+    assert await vneid(db) == 5
+    attempts = session.sent("SendMessage")
+    assert len(attempts) == 2  # the failed send, then exactly one receipt
+    assert "Đã ghi nhận" in attempts[1].text and attempts[1].reply_markup is not None
+
+
+async def test_a_receipt_whose_send_failed_is_delivered_by_the_worker(
+    client: TestClient, db: Database
+) -> None:
+    session = client.app[SESSION]
+    failure(session, "5xx")
+    assert await post(client, fakes.private_text("vneid 6")) == 200
+    assert len(session.sent("SendMessage")) == 1  # failed: waiting for its retry
+    delivery = client.app[DELIVERY]
+    delivery.settings = replace(delivery.settings, poll_seconds=0.05)
+    await delivery.drain(timeout=30)
+    assert await vneid(db) == 6 and len(session.sent("SendMessage")) == 2
+    async with db.transaction() as store:
+        assert await store.outbox.counts() == {"sent": 1}
+
+
+async def test_the_answer_does_not_wait_for_the_reply(client: TestClient, db: Database) -> None:
+    session = client.app[SESSION]
+    failure(session, "5xx")
+    headers = {SECRET_HEADER: SECRET}
+    response = await client.post(WEBHOOK_PATH, json=fakes.private_text("vneid 2"), headers=headers)
+    assert response.status == 200 and session.sent("SendMessage") == []  # not sent yet
+    await client.app[DELIVERY].flush()
+    assert len(session.sent("SendMessage")) == 1
