@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,6 +16,21 @@ from storage.models import Broadcast, OutboxMessage, OutboxStatus, PublicFile, u
 
 _S = OutboxStatus
 REPLY = "reply"  # the kind of an answer to an update (the others are notifications)
+_TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]
+# Built once (every update runs it): a Core insert of a whole row, its id returned.
+_INSERT_REPLY = {
+    name: dialect.insert(_TABLE)
+    .values(
+        {
+            column.name: bindparam(column.name, type_=column.type)
+            for column in _TABLE.columns
+            if column.name != "id"
+        }
+    )
+    .on_conflict_do_nothing()
+    .returning(_TABLE.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 class Outbox:
@@ -80,22 +95,16 @@ class Outbox:
         handles the update: after the commit it sends it at once (the fast path), or, if
         that process dies, the lease returns it to the delivery workers. Returns the row
         (detached), or None when the key was queued before."""
-        insert = postgresql.insert if self._dialect() == "postgresql" else sqlite.insert
         now = utcnow()
         name, data, photo = file if file is not None else (None, None, True)
         values: dict[str, Any] = dict(
             key=key[:200], kind=REPLY, platform=platform, chat_id=chat_id, is_group=is_group,
             html=html, buttons=buttons, file_name=name, file_data=data, file_photo=photo,
             status=_S.sending, attempts=0, not_before=now, claimed_at=now, created_at=now,
-            last_error="",
+            last_error="", broadcast_id=None, sent_at=None,
         )  # fmt: skip
-        stmt = (
-            insert(OutboxMessage)
-            .values(**values)
-            .on_conflict_do_nothing()
-            .returning(col(OutboxMessage.id))
-        )
-        new_id = (await self.s.exec(stmt)).scalar()
+        stmt = _INSERT_REPLY["postgresql" if self._dialect() == "postgresql" else "sqlite"]
+        new_id = (await self.s.exec(stmt, params=values)).scalar()
         return None if new_id is None else OutboxMessage(id=new_id, **values)
 
     async def claim_replies(self, key_prefix: str, now: datetime) -> list[OutboxMessage]:
