@@ -36,6 +36,15 @@ log = logging.getLogger(__name__)
 Outcomes = list[Callable[[Store], Awaitable[None]]]  # what a batch records when it ends
 
 
+def stored_error(err: BaseException) -> str:
+    """The one place a failed send's exception becomes the text stored as `last_error`."""
+    if isinstance(err, PermanentError):
+        return f"permanent: {err}"
+    if isinstance(err, Undeliverable):
+        return str(err)
+    return f"{type(err).__name__}: {err}"
+
+
 class RetryAfter(Exception):
     def __init__(self, seconds: float) -> None:
         super().__init__(f"retry after {seconds}s")
@@ -272,11 +281,13 @@ class DeliveryWorker:
             booker.pause(time.monotonic() + err.seconds)
             self._throttle(outcomes, row, err.seconds)
         except PermanentError as err:
-            self._fail(outcomes, row, OutboxStatus.dead, row.attempts + 1, f"permanent: {err}")
+            self._fail(outcomes, row, OutboxStatus.dead, row.attempts + 1, stored_error(err))
         except Undeliverable as err:
-            self._fail(outcomes, row, OutboxStatus.undeliverable, row.attempts + 1, str(err))
+            self._fail(
+                outcomes, row, OutboxStatus.undeliverable, row.attempts + 1, stored_error(err)
+            )
         except Exception as err:  # transient by default: the network, 5xx, timeouts
-            self._retry(outcomes, row, f"{type(err).__name__}: {err}")
+            self._retry(outcomes, row, stored_error(err))
         else:
             self._sent(row)
         return None

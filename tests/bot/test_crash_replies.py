@@ -21,9 +21,9 @@ from storage.db import Database
 from storage.models import Level
 from storage.seed import seed_indicators
 from tests.bot.processes import running_bot, stopped_cleanly
+from tests.bot.test_workers import until
 from tests.bot.tg import fakes
 from tests.bot.tg.fake_api import FakeBotAPI
-from tests.bot.test_workers import until
 
 TOKEN = "123456:CRASH-TEST-TOKEN"
 PEOPLE = 120

@@ -23,7 +23,6 @@ from storage.db import Database
 from tests.bot.tg import fakes
 from tests.conftest import FixedClock, World
 
-
 UNLIMITED = Limits(per_second=1000, per_chat_second=1000, per_group_minute=1000)
 
 

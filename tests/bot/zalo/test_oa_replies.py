@@ -55,7 +55,9 @@ class OaWebhook:
         return response.status
 
     def receipts(self) -> list[str]:
-        return [m["message"]["text"] for _, m in self.oa.sent if "Đã ghi nhận" in m["message"]["text"]]
+        return [
+            m["message"]["text"] for _, m in self.oa.sent if "Đã ghi nhận" in m["message"]["text"]
+        ]
 
 
 @pytest.fixture
