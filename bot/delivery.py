@@ -81,7 +81,7 @@ class DeliverySettings:
     poll_seconds: float = 1.0
     hold_at_most: float = 5.0  # a send booked later than this goes back to the queue
     concurrent_batches: int = 3  # batches in flight at once (booked one after another)
-    reply_hold: float = 1.5  # a reply that cannot go within this long waits for `run`
+    reply_hold: float = 1.5  # a reply its chat's limits delay longer waits for `run`
 
 
 class DeliveryWorker:
@@ -142,7 +142,9 @@ class DeliveryWorker:
 
     async def deliver_now(self, rows: Sequence[OutboxMessage]) -> None:
         """The fast path: claimed rows go out now if their chat has a slot within
-        `reply_hold`; the others, and failed sends, go back to pending for `run`."""
+        `reply_hold` (and the overall limit one within `hold_at_most`, the horizon the
+        worker books ahead); the others, and failed sends, go back to pending for `run`,
+        which takes replies first."""
         mine = [row for row in rows if row.platform in self.channels]
         if len(mine) < len(rows):  # another process's channel: its workers take them
             outcomes: Outcomes = []
@@ -151,7 +153,9 @@ class DeliveryWorker:
                     self._later(outcomes, row, self.clock(), row.attempts, "no channel here")
             await self._record(outcomes)
         if mine:
-            await self._deliver_batch(mine, self.settings.reply_hold, whole=True)
+            await self._deliver_batch(
+                mine, self.settings.reply_hold, overall=self.settings.hold_at_most
+            )
             self.wake()  # whatever did not go is due (or soon): no need to wait for a poll
 
     async def flush(self) -> None:
@@ -219,11 +223,11 @@ class DeliveryWorker:
             return await store.outbox.claim(self.clock(), self.settings.batch, list(self.channels))
 
     async def _deliver_batch(
-        self, rows: list[OutboxMessage], hold: float, *, whole: bool = False
+        self, rows: list[OutboxMessage], hold: float, *, overall: float | None = None
     ) -> None:
         outcomes: Outcomes = []
         try:
-            planned = self._plan(rows, hold, whole)
+            planned = self._plan(rows, hold, overall)
             await asyncio.gather(*(self._deliver(row, d, outcomes) for row, d in planned))
         finally:
             if self._recorder is not None:
@@ -243,11 +247,11 @@ class DeliveryWorker:
             log.exception("recording %d outcomes failed; their lease returns them", len(outcomes))
 
     def _plan(
-        self, rows: list[OutboxMessage], hold: float, whole: bool
+        self, rows: list[OutboxMessage], hold: float, overall: float | None
     ) -> list[tuple[OutboxMessage, float]]:
-        """Book a moment for each row, the chat that can go soonest first. A row that
-        cannot go within `hold` (its chat's limits; with `whole`, the overall limit too)
-        is not booked: it goes back to the queue."""
+        """Book a moment for each row, the chat that can go soonest first. A row whose
+        chat's limits keep it more than `hold`, or (when given) the overall limit more
+        than `overall`, is not booked: it goes back to the queue."""
         now = time.monotonic()
         pending, planned = list(rows), []
         while pending:
@@ -256,10 +260,10 @@ class DeliveryWorker:
                 pending, key=lambda r: (booker(r).ready_at(r.chat_id, r.is_group, now), r.id or 0)
             )
             pending.remove(row)
-            ready = (booker(row).earliest if whole else booker(row).ready_at)(
-                row.chat_id, row.is_group, now
-            )
-            if ready - now > hold:
+            late = booker(row).ready_at(row.chat_id, row.is_group, now) - now > hold
+            if overall is not None and not late:
+                late = booker(row).earliest(row.chat_id, row.is_group, now) - now > overall
+            if late:
                 planned.append((row, -1.0))  # not now: back to the queue, booked nothing
                 continue
             planned.append((row, booker(row).book(row.chat_id, row.is_group, now) - now))

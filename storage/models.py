@@ -211,6 +211,8 @@ class OutboxMessage(SQLModel, table=True):
     """
 
     __tablename__ = "outbox"
+    # The delivery workers look for due replies first: pending ones of a kind, by id.
+    __table_args__ = (Index("ix_outbox_status_kind", "status", "kind"),)
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(sa_column=Column(String(200), unique=True, nullable=False))
     kind: str = Field(max_length=16)  # reply, reminder, escalation, tally, broadcast, ...

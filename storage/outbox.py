@@ -129,24 +129,35 @@ class Outbox:
     async def claim(
         self, now: datetime, limit: int, platforms: Sequence[str]
     ) -> list[OutboxMessage]:
-        """Take due pending messages for these platforms, oldest first, marking them sending.
+        """Take due pending messages for these platforms, marking them sending: replies
+        first (someone is waiting for them, even behind a notice to thousands), then the
+        others, each oldest first.
 
         On PostgreSQL, rows locked by another worker are skipped (FOR UPDATE SKIP LOCKED).
         """
+        rows = await self._due(now, limit, platforms, replies=True)
+        if len(rows) < limit:
+            rows += await self._due(now, limit - len(rows), platforms, replies=False)
+        for row in rows:
+            row.status, row.claimed_at = _S.sending, now
+        await self.s.flush()
+        return rows
+
+    async def _due(
+        self, now: datetime, limit: int, platforms: Sequence[str], *, replies: bool
+    ) -> list[OutboxMessage]:
+        kind = col(OutboxMessage.kind)
         stmt = (
             select(OutboxMessage)
             .where(OutboxMessage.status == _S.pending, OutboxMessage.not_before <= now)
+            .where(kind == REPLY if replies else kind != REPLY)
             .where(col(OutboxMessage.platform).in_(list(platforms)))
             .order_by(col(OutboxMessage.id))
             .limit(limit)
         )
         if self._dialect() == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
-        rows = list((await self.s.exec(stmt)).all())
-        for row in rows:
-            row.status, row.claimed_at = _S.sending, now
-        await self.s.flush()
-        return rows
+        return list((await self.s.exec(stmt)).all())
 
     async def release_stale(self, now: datetime, lease: timedelta) -> int:
         """Messages claimed by a worker that died go back to pending (sent at most twice)."""
