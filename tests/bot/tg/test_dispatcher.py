@@ -17,6 +17,7 @@ from bot.ratelimit import Limits
 from bot.tg.app import make_dispatcher, set_commands
 from bot.tg.channel import TelegramChannel
 from bot.tg.convert import TEXT_LIMIT
+from handlers import texts
 from handlers.app import Handlers
 from handlers.types import Reply, Rules
 from storage.db import Database
@@ -173,3 +174,19 @@ async def test_a_leader_gets_the_qr_picture_and_the_deep_link(tg: Telegram) -> N
     assert f"https://t.me/CnsBot?start={code}" in text
     (photo,) = tg.session.sent("SendPhoto")
     assert photo.chat_id == 4440001
+
+
+async def test_an_update_that_keeps_failing_gets_one_apology_and_stores_nothing(
+    tg: Telegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handlers = tg.dispatcher.workflow_data["handlers"]  # type: ignore[attr-defined]
+
+    async def broken(msg: object) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(handlers, "handle", broken)
+    await tg.feed(fakes.private_text("vneid 5"))  # polling: tried three times, then sorry
+    assert tg.session.texts() == [texts.ERROR]
+    assert await tg.total("vneid") == 0
+    async with tg.db.transaction() as store:
+        assert await store.outbox.counts() == {}
