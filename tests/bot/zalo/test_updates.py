@@ -126,3 +126,37 @@ async def test_a_sticker_gets_a_polite_answer(client: TestClient) -> None:
     sticker["event_name"] = "message.sticker.received"
     assert await post(client, sticker) == 200
     assert "chỉ đọc được tin nhắn chữ" in client.sent[0]["text"]  # type: ignore[attr-defined]
+
+
+async def test_a_reply_whose_send_failed_goes_once_when_the_update_comes_again(
+    db: Database, clock: FixedClock, world: World
+) -> None:
+    async with db.transaction() as store:
+        an = await store.members.by_identity("test", "an")
+        assert an is not None
+        await store.members.link(an, "zalo", "zu-an", "An")
+    sent: list[str] = []
+    failed: list[str] = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        if not failed:  # Zalo fails the reply's first send
+            failed.append(json.loads(request.content)["text"])
+            return httpx.Response(502, json={"ok": False, "error_code": 502})
+        sent.append(json.loads(request.content)["text"])
+        return httpx.Response(200, json={"ok": True, "result": {"message_id": "out"}})
+
+    settings = ClientSettings(base_url="http://127.0.0.1:9", retries=0)
+    zalo = ZaloBotClient("1:t", settings, httpx.MockTransport(api))
+    unlimited = Limits(per_second=1000, per_chat_second=1000, per_group_minute=1000)
+    delivery = DeliveryWorker(db, {"zalo": ZaloChannel(zalo, unlimited)})
+    app = web.Application()
+    app[DELIVERY] = delivery
+    webhook_route(app, Handlers(db, clock=clock, rules=Rules()), delivery, SECRET)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        assert await post(client, text_update("vneid 3", "m-30")) == 200
+        assert len(failed) == 1 and sent == []
+        assert await post(client, text_update("vneid 3", "m-30")) == 200  # sent again
+        await delivery.drain(timeout=30)
+    await zalo.aclose()
+    assert await vneid(db) == 3
+    assert len(sent) == 1 and "Đã ghi nhận" in sent[0]
