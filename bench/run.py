@@ -16,7 +16,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bench import delivery_bench, intake_bench, tally_bench
+from bench import dashboard_bench, delivery_bench, intake_bench, tally_bench
 from bench.province import build
 
 SIZES = {
@@ -132,6 +132,7 @@ def main() -> None:
         built = time.perf_counter() - started
         tally = asyncio.run(tally_bench.run(db_path))
         lines += tally_bench.report(tally, size, built)
+        dashboard = asyncio.run(dashboard_bench.run(db_path))
         delivery = asyncio.run(delivery_bench.run(Path(tmp), size["notifications"], size["limit"]))
         lines += delivery_bench.report(delivery)
         ready, rss = startup_and_memory(db_path)
@@ -144,6 +145,7 @@ def main() -> None:
             f"(target ≤ 200 MB: {'met' if rss <= 200 else 'missed'}).",
             "",
         ]
+        lines += dashboard_bench.report(dashboard)
     lines += LIMITS.splitlines()
     text = "\n".join(lines)
     print(text)

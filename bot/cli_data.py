@@ -14,11 +14,12 @@ from typing import Annotated, TypeVar
 import typer
 from sqlalchemy.engine import URL, make_url
 
+from bot.cli_words import counted
 from bot.compose import in_transaction
 from bot.files import read_table
 from bot.settings import Settings
 from handlers.export import export_unit
-from handlers.target_import import TargetPlan, TargetRow, apply_targets, plan_targets
+from handlers.target_import import TargetPlan, apply_targets, plan_targets, target_rows
 from reminders.calendar import parse_period
 from storage import migrate
 from storage.db import Database
@@ -35,13 +36,9 @@ def import_targets(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change")] = False,
 ) -> None:
-    """Columns: unit (code), indicator, period (2026-11, 2026-Q4, 2026), value."""
-    rows = [
-        TargetRow(
-            line, c.get("unit", ""), c.get("indicator", ""), c.get("period", ""), c.get("value", "")
-        )
-        for line, c in read_table(file)
-    ]
+    """Columns: unit (code), indicator, period (2026-11, 2026-Q4, 2026), value; or unit,
+    period and one column per indicator (code or alias: vneid, cks, tt, vssid...)."""
+    rows = target_rows(read_table(file))
 
     async def work(store: Store) -> TargetPlan:
         plan = await plan_targets(store, rows)
@@ -56,7 +53,7 @@ def import_targets(
         typer.echo("Nothing was changed.", err=True)
         raise typer.Exit(1)
     verb = "would change" if dry_run else "changed"
-    typer.echo(f"{len(plan.ready)} targets read, {plan.changed} {verb}.")
+    typer.echo(f"{counted(len(plan.ready), 'target')} read, {plan.changed} {verb}.")
 
 
 def export(

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli_words import counted
 from bot.compose import in_transaction, system_clock
 from bot.settings import Settings
 from handlers.qr import invite_link, qr_png
@@ -60,7 +61,7 @@ def create(
     link = invite_link(settings.telegram_bot_username, invite.code)
     path = qr or Path(f"invite-{invite.code}.png")
     path.write_bytes(qr_png(link))
-    limit = "unlimited uses" if uses is None else f"{uses} uses"
+    limit = "unlimited uses" if uses is None else counted(uses, "use")
     typer.echo(f"Invite {invite.code} for {unit_name} as {role.value}, {limit}, valid {expires}.")
     typer.echo(f"Join: {link}")
     typer.echo(f"QR code: {path}")

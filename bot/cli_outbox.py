@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot.cli_words import counted
 from bot.compose import in_transaction, system_clock
 from bot.settings import Settings
 from storage.models import OutboxStatus
@@ -46,4 +47,5 @@ def retry() -> None:
         return await store.outbox.retry_dead(system_clock())
 
     count = asyncio.run(in_transaction(Settings(), work))
-    typer.echo(f"{count} dead letters are pending again.")
+    verb = "is" if count == 1 else "are"
+    typer.echo(f"{counted(count, 'dead letter')} {verb} pending again.")

@@ -35,9 +35,18 @@ def remind(
     """Show (with --dry-run) or queue what the schedule sends at a moment: reminders,
     escalations, deadline summaries, weekly tallies."""
     settings = Settings()
-    moment = datetime.fromisoformat(at) if at else system_clock()
+    now = system_clock()
+    moment = datetime.fromisoformat(at) if at else now
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=VN)
+    if moment > now and not dry_run:
+        # Running a future event now would send it early, on half its data, and claim the
+        # key the scheduler runs it under: the real one would never go out.
+        raise typer.BadParameter(
+            f"{moment:%Y-%m-%d %H:%M %Z} is in the future: add --dry-run to see what it will "
+            "send; the scheduler sends it when it is due.",
+            param_hint="--at",
+        )
     planner = planner_of(settings)
     events = planner.events_between(moment - planner.grace, moment)
 
@@ -82,7 +91,9 @@ def tally(
             raise typer.BadParameter(f"no unit {unit}")
         month = month_of(span.end)
         top, rows, missing = await tally_view(store, scope, month, span)
-        return WORDING.tally(top, rows, missing, span, month), WORDING.chart(top, rows, month)
+        labels = await store.indicators.labels()
+        text = WORDING.tally(top, rows, missing, span, month, labels)
+        return text, WORDING.chart(top, rows, month, labels)
 
     text, chart = asyncio.run(in_transaction(Settings(), work, commit=False))
     typer.echo(html_to_plain(text))

@@ -8,10 +8,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 from vietnam_provinces import Province, Ward
 
+from bot.cli_words import counted, was_were
 from bot.compose import in_transaction
 from bot.files import read_table
 from bot.settings import Settings
@@ -20,7 +22,8 @@ from handlers.unit_import import Plan, Row, apply_plan, plan_units
 from storage.models import Unit
 from storage.store import Store
 
-app = typer.Typer(help="The unit tree: province > [district] > commune > village.")
+# No square brackets in help: rich reads "[district]" as markup and prints nothing.
+app = typer.Typer(help="The unit tree: province > district (optional) > commune > village.")
 out = Console()
 
 
@@ -54,17 +57,19 @@ def file_rows(path: Path) -> list[Row]:
 def _show(plan: Plan, dry_run: bool) -> None:
     if plan.errors:
         for line, message in plan.errors:
-            out.print(f"[red]line {line}:[/red] {message}", highlight=False)
+            out.print(f"[red]line {line}:[/red] {escape(message)}", highlight=False)
         out.print("[red]Nothing was changed.[/red]")
         raise typer.Exit(1)
     table = Table("line", "action", "code", "name", "level", "parent", title="Units")
     for c in plan.changes:
         if c.action != "same":
-            table.add_row(str(c.line), c.action, c.code, c.name, c.level, c.parent)
+            cells = (str(c.line), c.action, c.code, c.name, c.level, c.parent)
+            table.add_row(*(escape(v) for v in cells))
     if table.row_count:
         out.print(table)
-    verb = "would be" if dry_run else "were"
-    out.print(f"{plan.count('add')} {verb} added, {plan.count('update')} updated, "
+    added = plan.count("add")
+    verb = "would be" if dry_run else was_were(added)
+    out.print(f"{added} {verb} added, {plan.count('update')} updated, "
               f"{plan.count('same')} unchanged.")  # fmt: skip
 
 
@@ -119,6 +124,7 @@ def tree(code: Annotated[str | None, typer.Argument(help="Start at this unit")] 
     top = Tree("Units", hide_root=True)
     for unit, members in rows:
         parent = nodes.get(unit.parent_id, top)
-        label = f"{unit.name} [dim]({unit.code}, {unit.level}, {members} members)[/dim]"
+        about = f"{unit.code}, {unit.level}, {counted(members, 'member')}"
+        label = f"{escape(unit.name)} [dim]({escape(about)})[/dim]"
         nodes[unit.id] = parent.add(label)
     out.print(top)

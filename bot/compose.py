@@ -15,7 +15,7 @@ from reminders.calendar import WorkingDays, vn_today
 from reminders.due import Planner
 from storage import migrate
 from storage.db import Database
-from storage.seed import seed_demo, seed_indicators
+from storage.seed import is_demo_database, seed_demo_if_pristine, seed_indicators
 from storage.store import Store
 
 T = TypeVar("T")
@@ -36,16 +36,19 @@ class Runtime:
 
 
 async def build(settings: Settings, *, clock: Clock = system_clock, demo: bool = False) -> Runtime:
-    """Open the database, migrate it, seed indicators (and the demo commune)."""
+    """Open the database, migrate it, seed indicators (and the demo commune: only into a
+    database nothing else has used, never in production)."""
     db = Database(settings.database_url)
     await migrate.upgrade(db)
     now = clock()
     async with db.transaction() as store:
-        if demo and await store.units.count() == 0:
-            codes = await seed_demo(store, today=vn_today(now), now=now)
-            log.info("seeded the demo commune; invite codes: %s", codes)
-        else:
-            await seed_indicators(store)
+        await seed_indicators(store)
+        if demo and settings.environment != "production":
+            codes = await seed_demo_if_pristine(store, today=vn_today(now), now=now)
+            if codes:
+                log.info("seeded the demo commune; invite codes: %s", codes)
+            elif not await is_demo_database(store):
+                log.warning("this database holds data of its own: the demo is not seeded")
     handlers = Handlers(db, clock=clock, rules=settings.rules)
     return Runtime(settings=settings, db=db, handlers=handlers, clock=clock)
 

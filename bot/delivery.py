@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.logsafe import scrub
 from bot.ratelimit import Booker, Limits
 from storage.db import Database
 from storage.models import OutboxMessage, OutboxStatus, utcnow
@@ -37,12 +38,13 @@ Outcomes = list[Callable[[Store], Awaitable[None]]]  # what a batch records when
 
 
 def stored_error(err: BaseException) -> str:
-    """The one place a failed send's exception becomes the text stored as `last_error`."""
+    """The one place a failed send's exception becomes the text stored as `last_error`
+    (scrubbed: an error's text may quote a request URL, token and all)."""
     if isinstance(err, PermanentError):
-        return f"permanent: {err}"
+        return scrub(f"permanent: {err}")
     if isinstance(err, Undeliverable):
-        return str(err)
-    return f"{type(err).__name__}: {err}"
+        return scrub(str(err))
+    return scrub(f"{type(err).__name__}: {err}")
 
 
 class RetryAfter(Exception):
@@ -345,12 +347,14 @@ class DeliveryWorker:
     def _later(
         outcomes: Outcomes, row: OutboxMessage, at: datetime, attempts: int, why: str
     ) -> None:
+        why = scrub(why)  # an error's text may quote a request URL, token and all
         outcomes.append(lambda store: store.outbox.mark_retry(row.id or 0, attempts, at, why))
 
     @staticmethod
     def _fail(
         outcomes: Outcomes, row: OutboxMessage, status: OutboxStatus, attempts: int, error: str
     ) -> None:
+        error = scrub(error)  # an error's text may quote a request URL, token and all
         outcomes.append(
             lambda store: store.outbox.mark_failed(row.id or 0, status, attempts, error)
         )

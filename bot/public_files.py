@@ -15,7 +15,7 @@ FILES_PATH = "/files/{token}.png"
 
 def files_route(app: web.Application, db: Database) -> None:
     async def serve(request: web.Request) -> web.Response:
-        async with db.transaction() as store:
+        async with db.reading() as store:  # no write lock for a download
             found = await store.public_files.get(request.match_info["token"], utcnow())
         if found is None:
             return web.Response(status=404)

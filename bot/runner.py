@@ -26,7 +26,7 @@ from bot.progress_messages import BroadcastProgress, ProgressBoard
 from bot.public_files import files_route, publisher
 from bot.ratelimit import Limits
 from bot.settings import Settings
-from handlers import texts
+from handlers import texts, texts_web
 from reminders.schedule import DueJob, start_scheduler
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,11 @@ log = logging.getLogger(__name__)
 
 def _due_job(runtime: compose.Runtime, worker: DeliveryWorker) -> DueJob:
     planner = compose.planner_of(runtime.settings)
-    return DueJob(runtime.db, planner, texts.WORDING, runtime.clock, on_queued=worker.wake)
+    keep = timedelta(days=runtime.settings.keep_update_keys_days)
+    return DueJob(
+        runtime.db, planner, texts.WORDING, runtime.clock, on_queued=worker.wake,
+        keep_update_keys=keep,
+    )  # fmt: skip
 
 
 def _worker(runtime: compose.Runtime, channels: list[Channel] | None = None) -> DeliveryWorker:
@@ -81,11 +85,31 @@ async def run_console(settings: Settings, user: str, *, demo: bool) -> None:
             else f"{user} (chưa tham gia)"
         )
         banner = texts.console_banner(who, invites, settings.telegram_bot_token is not None)
+        site = await _console_web(runtime) if settings.web_app else None
+        if site is not None:
+            banner += "\n" + texts_web.console_web(settings.web_base_url)
         worker = _worker(runtime, [ConsoleChannel()])
         async with background(runtime, worker):
             await repl(ConsoleChat(runtime, worker, user, user), banner)
+        if site is not None:
+            await site.cleanup()
     finally:
         await runtime.db.dispose()
+
+
+async def _console_web(runtime: compose.Runtime) -> web.AppRunner | None:
+    """The web app beside the console (type /web for a sign-in link); a busy port only
+    costs the web app, not the console."""
+    from bot.web.serve import mount_web_app, start_site
+
+    app = web.Application()
+    mount_web_app(app, runtime)
+    settings = runtime.settings
+    try:
+        return await start_site(app, settings.web_host, settings.web_port)
+    except OSError as err:
+        log.warning("web app not started on %s:%d: %s", settings.web_host, settings.web_port, err)
+        return None
 
 
 async def run_channels(settings: Settings) -> None:
@@ -107,6 +131,11 @@ async def run_channels(settings: Settings) -> None:
             _add_zalo_oa(settings, runtime, served)
         if settings.public_base_url:
             files_route(served.app, runtime.db)
+            served.webhooks += 1
+        if settings.web_app:
+            from bot.web.serve import mount_web_app
+
+            mount_web_app(served.app, runtime)
             served.webhooks += 1
         async with background(runtime, served.worker):
             site = await served.start_web(settings)
@@ -149,7 +178,14 @@ async def _add_telegram(
     settings: Settings, runtime: compose.Runtime, served: Served, stop: asyncio.Event
 ) -> None:
     # aiogram takes seconds to import: only the Telegram path pays for it.
-    from bot.tg.app import WEBHOOK_PATH, make_bot, make_dispatcher, set_commands, webhook_route
+    from bot.tg.app import (
+        WEBHOOK_PATH,
+        make_bot,
+        make_dispatcher,
+        set_commands,
+        set_web_app_button,
+        webhook_route,
+    )
     from bot.tg.channel import TelegramChannel
     from bot.tg.polling import poll
 
@@ -164,6 +200,8 @@ async def _add_telegram(
     )
     served.worker.add(TelegramChannel(bot, limits))
     await set_commands(bot)
+    if settings.web_app and settings.public_base_url:
+        await set_web_app_button(bot, settings.public_base_url)
     updates = dispatcher.resolve_used_update_types()
     if polling:
         await bot.delete_webhook()
@@ -219,15 +257,24 @@ def _add_zalo_oa(settings: Settings, runtime: compose.Runtime, served: Served) -
 
     from bot.zalo import oa
 
-    assert settings.zalo_oa_app_id and settings.zalo_oa_app_secret and settings.zalo_oa_webhook_key
+    assert settings.zalo_oa_app_id and settings.zalo_oa_app_secret
     http = httpx.AsyncClient(timeout=15)
     served.closers.append(http.aclose)
+    oa_settings = oa.OaSettings(api=settings.zalo_oa_api_base, oauth=settings.zalo_oa_oauth_base)
     client = oa.OaClient(
-        runtime.db, settings.zalo_oa_app_id, settings.zalo_oa_app_secret.get_secret_value(), http
+        runtime.db,
+        settings.zalo_oa_app_id,
+        settings.zalo_oa_app_secret.get_secret_value(),
+        http,
+        settings=oa_settings,
     )
     window = timedelta(hours=settings.zalo_oa_window_hours)
     limits = Limits(settings.zalo_rate_per_second, settings.zalo_rate_per_chat_second, 1)
     served.worker.add(oa.OaChannel(client, limits, window))
-    key = settings.zalo_oa_webhook_key.get_secret_value()
-    oa.webhook_route(served.app, client, runtime.handlers, served.worker, key)
+    key = settings.zalo_oa_webhook_key
+    max_age = timedelta(seconds=settings.zalo_oa_event_max_age_seconds)
+    oa.webhook_route(
+        served.app, client, runtime.handlers, served.worker,
+        key.get_secret_value() if key else None, max_age,
+    )  # fmt: skip
     served.webhooks += 1

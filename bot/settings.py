@@ -8,10 +8,19 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.placeholders import TELEGRAM_TOKEN, placeholder_reason, secret_problem
 from handlers.types import Rules
 from reminders.calendar import Schedule
 
-PLACEHOLDERS = {"", "changeme", "change-me", "your-token-here", "123456:ABC"}
+PLACEHOLDERS = {"", "changeme", "change-me", "your-token-here", "123456:abc"}
+SECRET_FIELDS = (
+    "telegram_bot_token",
+    "webhook_secret",
+    "zalo_bot_token",
+    "zalo_webhook_secret",
+    "zalo_oa_app_secret",
+    "zalo_oa_webhook_key",
+)
 
 
 class Settings(BaseSettings):
@@ -44,12 +53,23 @@ class Settings(BaseSettings):
     zalo_oa_app_secret: SecretStr | None = None  # the app's secret key (token refresh)
     zalo_oa_webhook_key: SecretStr | None = None  # the OA secret key (event signatures)
     zalo_oa_window_hours: float = Field(168, gt=0)  # the OA may write this long after a message
+    zalo_oa_api_base: str = "https://openapi.zalo.me"  # a local fake or a proxy may stand in
+    zalo_oa_oauth_base: str = "https://oauth.zaloapp.com"
+    zalo_oa_event_max_age_seconds: float = Field(600, gt=0)  # older signed events are refused
 
-    public_base_url: str | None = None  # https address of this server, for chart links (Zalo)
+    public_base_url: str | None = None  # https address of this server: web app, chart links
+    web_app: bool = True  # serve the web app (and the Telegram Mini App) on WEB_HOST:WEB_PORT
+    web_session_hours: int = Field(12, ge=1, le=24 * 30)
+    web_link_minutes: int = Field(10, ge=1, le=60)
     file_link_hours: float = Field(72, gt=0)
+    # Update keys (de-duplication) are deleted after this many days: longer than any
+    # platform re-delivers an update (Telegram: about a day) and the catch-up window.
+    keep_update_keys_days: int = Field(30, ge=3)
 
     per_entry_cap: int = Field(500, ge=1, le=100_000)
     period_grace_days: int = Field(5, ge=0, le=27)
+    reports_per_minute: int = Field(10, ge=1, le=10_000)  # per person
+    daily_limit: int = Field(200, ge=1, le=1_000_000)  # per person, indicator, day: confirm
     demo_data: bool = True  # seed the demo commune into an empty database when no token is set
 
     deadline_day: int = Field(20, ge=1, le=31)
@@ -68,23 +88,51 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Settings:
+        for name in SECRET_FIELDS:
+            value = getattr(self, name)
+            if value is not None and not value.get_secret_value().strip():
+                setattr(self, name, None)  # an empty line in .env: not set
         for name in ("telegram_bot_token", "zalo_bot_token"):
             token = getattr(self, name)
-            if token is not None and token.get_secret_value().strip() in PLACEHOLDERS:
-                if self.environment == "production":
-                    raise ValueError(f"{name.upper()} is a placeholder; set the real token")
-                setattr(self, name, None)
+            reason = token and placeholder_reason(token.get_secret_value())
+            if reason:  # in any environment: a token is meant to connect
+                raise ValueError(
+                    f"{name.upper()} looks like a placeholder ({reason}); "
+                    "set the real token, or leave it empty to chat in the console"
+                )
+        if self.environment == "production":
+            self._production_ready()
         if self.zalo_bot_token and self.zalo_mode == "webhook":
             secret = self.zalo_webhook_secret.get_secret_value() if self.zalo_webhook_secret else ""
-            if not self.webhook_base_url or len(secret) < 16:
+            if not self.webhook_base_url or len(secret) < 16 or secret.lower() in PLACEHOLDERS:
                 raise ValueError(
                     "Zalo webhook mode needs WEBHOOK_BASE_URL and ZALO_WEBHOOK_SECRET (16+)"
                 )
         return self
 
+    def _production_ready(self) -> None:
+        """Production refuses placeholder-looking or short secrets, and plain-http addresses."""
+        for name in SECRET_FIELDS:
+            value = getattr(self, name)
+            problem = value and secret_problem(value.get_secret_value())
+            if problem:
+                raise ValueError(f"{name.upper()} {problem}; production needs a real secret")
+        token = self.telegram_bot_token
+        if token and not TELEGRAM_TOKEN.fullmatch(token.get_secret_value()):
+            raise ValueError(
+                "TELEGRAM_BOT_TOKEN is not shaped like a @BotFather token "
+                "(<digits>:<35 letters, digits, _ or ->)"
+            )
+        for name in ("webhook_base_url", "public_base_url"):
+            url = getattr(self, name)
+            if url and not url.strip().lower().startswith("https://"):
+                raise ValueError(f"{name.upper()} must be an https:// address in production")
+
     @property
     def has_oa(self) -> bool:
-        return bool(self.zalo_oa_app_id and self.zalo_oa_app_secret and self.zalo_oa_webhook_key)
+        """The OA's app is set. Its webhook key may come later: Zalo shows the OA secret key
+        only after the webhook URL is saved, and checks the URL (it must answer) first."""
+        return bool(self.zalo_oa_app_id and self.zalo_oa_app_secret)
 
     @property
     def has_channel(self) -> bool:
@@ -94,7 +142,7 @@ class Settings(BaseSettings):
     def _webhook_needs_url_and_secret(self) -> Settings:
         if self.telegram_bot_token and self.telegram_mode == "webhook":
             secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
-            if not self.webhook_base_url or len(secret) < 16 or secret in PLACEHOLDERS:
+            if not self.webhook_base_url or len(secret) < 16 or secret.lower() in PLACEHOLDERS:
                 raise ValueError(
                     "webhook mode needs WEBHOOK_BASE_URL and a WEBHOOK_SECRET of 16+ characters"
                 )
@@ -125,4 +173,16 @@ class Settings(BaseSettings):
 
     @property
     def rules(self) -> Rules:
-        return Rules(per_entry_cap=self.per_entry_cap, grace_days=self.period_grace_days)
+        return Rules(
+            per_entry_cap=self.per_entry_cap,
+            grace_days=self.period_grace_days,
+            reports_per_minute=self.reports_per_minute,
+            daily_limit=self.daily_limit,
+            web_base_url=self.web_base_url,
+            web_link_minutes=self.web_link_minutes,
+        )
+
+    @property
+    def web_base_url(self) -> str:
+        """Where people open the web app: the public address, else this machine's."""
+        return self.public_base_url or f"http://{self.web_host}:{self.web_port}"

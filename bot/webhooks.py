@@ -1,5 +1,6 @@
-"""The shape every webhook shares: check the secret header, read the JSON, process it, and
-answer 500 when processing fails so the platform sends the update again."""
+"""The shape every webhook shares: check the secret header (as bytes, before anything else),
+read the JSON, process it, and answer 500 when processing fails so the platform sends the
+update again."""
 
 from __future__ import annotations
 
@@ -20,9 +21,14 @@ def json_webhook(
     secret: str,
     process: Callable[[dict[str, Any]], Awaitable[None]],
 ) -> None:
+    expected = secret.encode()
+    name = header.lower().encode()
+
     async def receive(request: web.Request) -> web.Response:
-        given = request.headers.get(header, "")
-        if not hmac.compare_digest(given.encode(), secret.encode()):
+        # Compared as the bytes that arrived, before the body is read: a header that is not
+        # UTF-8, or sent twice, is simply not the secret.
+        given = [value for key, value in request.raw_headers if key.lower() == name]
+        if len(given) != 1 or not hmac.compare_digest(given[0], expected):
             return web.Response(status=401)
         try:
             update = await request.json()

@@ -8,8 +8,22 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from handlers import commands as cmd
-from handlers import join, link, me, notices, outgoing, progress, report, team, texts
+from handlers import (
+    join,
+    link,
+    me,
+    notices,
+    outgoing,
+    pending,
+    progress,
+    report,
+    team,
+    texts,
+    texts_indicators,
+    web,
+)  # fmt: skip
 from handlers.context import Ctx, IndicatorCache, UserError
+from handlers.folding import fold
 from handlers.permissions import at_least
 from handlers.types import Clock, Incoming, Outcome, Reply, Rules
 from storage.db import Database, is_transient
@@ -36,6 +50,8 @@ COMMANDS: dict[str, tuple[Handler, Role]] = {
     "chuabaocao": (progress.not_reported, Role.village_lead),
     "thanhvien": (team.members, Role.village_lead),
     "khoa": (team.deactivate, Role.village_lead),
+    "mokhoa": (team.reactivate, Role.village_lead),
+    "vaitro": (team.change_role, Role.village_lead),
     "moi": (team.invite, Role.village_lead),
     "xuat": (progress.export, Role.commune_leader),
     "vang": (notices.away, Role.member),
@@ -43,17 +59,35 @@ COMMANDS: dict[str, tuple[Handler, Role]] = {
     "ganhom": (notices.bind_group, Role.village_lead),
     "thongbao": (notices.notice, Role.commune_leader),
     "huythongbao": (notices.stop_notice, Role.commune_leader),
+    "web": (web.web_link, Role.member),
 }
 HELP_ORDER = [
     "bc", "vneid", "huy", "sua", "toi", "chitieu", "tiendo", "chuabaocao", "thanhvien", "khoa",
-    "moi", "xuat", "lienket", "vang", "tonghop", "ganhom", "thongbao", "huythongbao", "help",
+    "mokhoa", "vaitro", "moi", "xuat", "lienket", "vang", "tonghop", "ganhom", "thongbao",
+    "huythongbao", "web", "help",
 ]  # fmt: skip
 
 
 async def _help(ctx: Ctx, _args: str) -> Reply:
     role = ctx.member.role if ctx.member else Role.member
     usable = [c for c in HELP_ORDER if c not in COMMANDS or at_least(role, COMMANDS[c][1])]
-    return Reply(texts.help_text(usable, role, private=not ctx.msg.is_group))
+    shortcuts = texts_indicators.shortcut_help(await ctx.labels())  # indicators in use
+    return Reply(
+        texts.help_text(
+            usable, role, private=not ctx.msg.is_group, today=ctx.today, shortcuts=shortcuts
+        )
+    )
+
+
+async def _confirm_typed(ctx: Ctx, args: str) -> Reply:
+    """`/xacnhan 12` sends notice 12; `/xacnhan khoa 12` locks member 12; `/xacnhan CODE`
+    records a held report or a whole day's undo (codes are never all digits)."""
+    first, _, rest = args.strip().partition(" ")
+    if fold(first) == "khoa":
+        return await team.confirm_lock(ctx, f"{team.LOCK_ACTION}:ok:{rest.strip()}")
+    if not args.strip().isdigit():
+        return await pending.confirm(ctx, args)
+    return await notices.confirm(ctx, f"bcast:ok:{args.strip()}")
 
 
 async def _start(ctx: Ctx, args: str) -> Reply:
@@ -133,9 +167,13 @@ class Handlers:
         if name == cmd.BUTTON:
             if args.startswith("bcast:"):
                 return await notices.confirm(ctx, args)
+            if args.startswith(f"{team.LOCK_ACTION}:"):
+                return await team.confirm_lock(ctx, args)
+            if args.startswith(("confirm:", "drop:")):
+                return await pending.press(ctx, args)
             return await report.button(ctx, args)
-        if name == "xacnhan":  # the typed twin of the notice's "Gửi" button (no buttons on Zalo)
-            return await notices.confirm(ctx, f"bcast:ok:{args.strip()}")
+        if name == "xacnhan":  # the typed twin of a confirm button (no buttons on Zalo)
+            return await _confirm_typed(ctx, args)
         if name in COMMANDS:
             handler, needed = COMMANDS[name]
             if not at_least(ctx.member.role, needed):

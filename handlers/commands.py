@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from handlers.folding import fold
@@ -45,3 +46,21 @@ def parse_command(msg: Incoming) -> Command | None:
     if msg.kind is Kind.edited:
         return Command(EDITED)
     return Command(fold(name), args.strip())
+
+
+REPORT_COMMANDS = ("bc", "baocao", "report")
+
+
+def shortcut_text(indicator: str, args: str) -> str:
+    """`/vneid 5 hôm qua` is the report `vneid 5 hôm qua`."""
+    return f"{indicator} {args}" if args else indicator
+
+
+def report_text(command: Command, codes: Collection[str]) -> str | None:
+    """The report a command carries (None: not a report). The chat and `cnsbot parse`
+    both read a message through `parse_command` and this, so they cannot disagree."""
+    if command.name in REPORT_COMMANDS:
+        return command.args
+    if command.name in codes:
+        return shortcut_text(command.name, command.args)
+    return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -48,8 +49,22 @@ class Ctx:
         return (await self._indicators()).vocabulary
 
     async def labels(self) -> dict[str, str]:
-        """Indicator code -> short label, in display order."""
+        """Indicator code -> short label, in display order, of those that take reports."""
         return (await self._indicators()).labels
+
+    async def retired(self) -> dict[str, str]:
+        """Retired indicator code -> short label: named in a refusal, not reported."""
+        return (await self._indicators()).retired
+
+    async def labels_with(self, *data: Mapping[str, int]) -> dict[str, str]:
+        """The labels to show beside figures: the indicators that take reports, and a
+        retired one wherever the figures (past counts, targets) still hold it."""
+        found = await self._indicators()
+        return {
+            code: label
+            for code, label in found.everything.items()
+            if code in found.labels or any(d.get(code) for d in data)
+        }
 
     async def _indicators(self) -> Indicators:
         if self.cache is None:
@@ -59,22 +74,37 @@ class Ctx:
 
 @dataclass(frozen=True)
 class Indicators:
-    vocabulary: Vocabulary
-    labels: dict[str, str]
+    vocabulary: Vocabulary  # retired indicators too: a report of one is refused by name
+    labels: dict[str, str]  # code -> short label of those that take reports, display order
+    retired: dict[str, str]
+    everything: dict[str, str]
 
 
 class IndicatorCache:
     """Indicators and aliases change rarely (an admin adds one); building the vocabulary
-    for every message cost more than storing the report. Reloaded after `ttl` seconds."""
+    for every message cost more than storing the report. Reloaded after `ttl` seconds:
+    `cnsbot indicators` runs in another process, so the running bot sees its changes
+    within `ttl` (10 s); a change made in this process calls `invalidate()`."""
 
-    def __init__(self, ttl: float = 60.0) -> None:
+    def __init__(self, ttl: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
+        self.clock = clock
         self._value: Indicators | None = None
         self._loaded = 0.0
 
+    def invalidate(self) -> None:
+        self._value = None
+
     async def get(self, store: Store) -> Indicators:
-        if self._value is None or time.monotonic() - self._loaded > self.ttl:
-            vocabulary = Vocabulary.build(await store.indicators.with_aliases())
-            labels = {i.code: i.short or i.code for i in await store.indicators.all()}
-            self._value, self._loaded = Indicators(vocabulary, labels), time.monotonic()
+        if self._value is None or self.clock() - self._loaded > self.ttl:
+            names = await store.indicators.with_aliases(include_retired=True)
+            words = await store.indicators.words()  # none stored: the default lexicon
+            vocabulary = Vocabulary.build(names, words or None)
+            rows = await store.indicators.all()
+            everything = {i.code: i.short or i.code for i in rows}
+            active = {i.code for i in rows if i.active}
+            labels = {c: label for c, label in everything.items() if c in active}
+            retired = {c: label for c, label in everything.items() if c not in active}
+            self._value = Indicators(vocabulary, labels, retired, everything)
+            self._loaded = self.clock()
         return self._value

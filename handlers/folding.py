@@ -8,12 +8,18 @@ came from, so a refusal can quote the word as it was typed.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 _ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"}
+# Keycap emoji ("5️⃣" is 5, U+FE0F, U+20E3) read as their digit; "🔟" as 10.
+_KEYCAP = {"\ufe0f", "\u20e3"}
 
 
+@lru_cache(maxsize=8192)  # the same few letters over and over: folded once each
 def _fold_char(char: str) -> str:
-    if char in _ZERO_WIDTH or unicodedata.category(char) == "Cf":
+    if char == "\U0001f51f":
+        return "10"
+    if char in _ZERO_WIDTH or char in _KEYCAP or unicodedata.category(char) == "Cf":
         return ""  # zero-width and direction marks: invisible, so not part of any word
     if char in "\n\r\u2028\u2029":
         return "\n"

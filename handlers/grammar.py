@@ -7,15 +7,19 @@ and parameters; `texts.refusal` turns it into Vietnamese.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from handlers.folding import fold
-from handlers.lexer import Item, Kind, build_phrases, lex, phrase_key
+from handlers.lexer import DAY_KINDS, Item, Kind, Lexicon, build_lexicon, lex, phrase_key
+from handlers.lexicon import NEVER_ASIDE, close_to_alias, distance
+from storage.seed import DEFAULT_WORDS
 
 MAX_LENGTH = 2000
 MAX_DIGITS = 9
+_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")  # "1.000": a thousand, the Vietnamese way
 
 
 class ReportError(Exception):
@@ -30,22 +34,27 @@ class ParsedReport:
     counts: dict[str, int]  # indicator code -> count, in the order written
     day: date
     day_given: bool  # False when the day defaulted to today
+    set_aside: tuple[str, ...] = ()  # unit mentions, names, chatter, as typed: no count
 
 
 @dataclass(frozen=True)
 class Vocabulary:
     aliases: Mapping[str, str]  # folded alias -> indicator code
-    _phrases: dict[tuple[str, ...], tuple[Kind | None, str]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    _lexicon: Lexicon = field(default_factory=lambda: build_lexicon({}), compare=False, repr=False)
 
     @classmethod
-    def build(cls, indicators: Iterable[tuple[str, Iterable[str]]]) -> Vocabulary:
+    def build(
+        cls,
+        indicators: Iterable[tuple[str, Iterable[str]]],
+        words: Iterable[tuple[str, str]] | None = None,
+    ) -> Vocabulary:
+        """`words`: (word, kind) of the lexicon of words without a count (data, beside the
+        aliases); the default lexicon when not given."""
         aliases: dict[str, str] = {}
         for code, names in indicators:
             for name in [code, *names]:
                 aliases.setdefault(" ".join(phrase_key(name)), code)
-        return cls(aliases, build_phrases(aliases))
+        return cls(aliases, build_lexicon(aliases, DEFAULT_WORDS if words is None else words))
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -62,12 +71,17 @@ def parse_report(
 ) -> ParsedReport:
     if len(text) > MAX_LENGTH:
         raise ReportError("too_long", length=len(text), limit=MAX_LENGTH)
-    items = lex(text, vocabulary._phrases)
+    items = lex(text, vocabulary._lexicon)
+    chatter = _chatter(items, vocabulary)
     for item in items:
-        if item.kind is Kind.unknown:
+        if item.kind is Kind.unknown and id(item) not in chatter:
             raise ReportError(
                 "unknown_word", word=item.typed, suggestion=suggest(item, items, vocabulary)
             )
+    counted = [i for i in items if i.kind in (Kind.indicator, Kind.number, Kind.dotted)]
+    if not counted and any(i.kind is Kind.courtesy for i in items):
+        raise ReportError("courtesy")
+    items = _dotted_days(items)
     day, day_given = _day(items, today)
     pairs = _pair([i for i in items if i.kind in (Kind.indicator, Kind.number)])
     counts: dict[str, int] = {}
@@ -81,11 +95,54 @@ def parse_report(
         raise ReportError("future_day", day=day)
     if earliest_open is not None and day < earliest_open:
         raise ReportError("closed_period", day=day, earliest_open=earliest_open)
-    return ParsedReport(counts, day, day_given)
+    aside = tuple(dict.fromkeys(i.typed for i in items if i.kind in (Kind.aside, Kind.unknown)))
+    return ParsedReport(counts, day, day_given, aside)
+
+
+_NEUTRAL = (Kind.unknown, Kind.courtesy, Kind.aside)
+
+
+def _chatter(items: list[Item], vocabulary: Vocabulary) -> set[int]:
+    """Unknown words that cannot carry or change a count, set aside rather than refused
+    ("..., chúc anh chị vui vẻ"): two letters or more, not within two edits of an alias,
+    not a word of negation, correction, period or number, and with nothing but other such
+    words, courtesies and unit mentions beside them in their part of the message."""
+    aliases = tuple(vocabulary.aliases)
+    chatter: set[int] = set()
+    for index, item in enumerate(items):
+        if item.kind is not Kind.unknown or len(item.value) < 2 or item.value in NEVER_ASIDE:
+            continue
+        beside = [items[n] for n in (index - 1, index + 1) if 0 <= n < len(items)]
+        if any(b.segment == item.segment and b.kind not in _NEUTRAL for b in beside):
+            continue
+        if close_to_alias(item.value, aliases, edits=2) or suggest(item, items, vocabulary):
+            continue
+        chatter.add(id(item))
+    return chatter
+
+
+def _dotted_days(items: list[Item]) -> list[Item]:
+    """A dotted `26.11` is a day unless it stands next to an indicator: then it could be a count
+    (26,11) as well, and is refused rather than guessed."""
+    counted = [i for i in items if i.kind in (Kind.indicator, Kind.number, Kind.dotted)]
+    for index, item in enumerate(counted):
+        if item.kind is not Kind.dotted:
+            continue
+        neighbours = counted[max(index - 1, 0) : index] + counted[index + 1 : index + 2]
+        if any(n.kind is Kind.indicator for n in neighbours):
+            raise ReportError("dotted_number", text=item.typed, day=item.value)
+    return [
+        Item(Kind.date, i.value, i.typed, i.segment, i.line, i.colon)
+        if i.kind is Kind.dotted
+        else i
+        for i in items
+    ]
 
 
 def _count(indicator: str, number: Item, cap: int) -> int:
     raw = number.value
+    if _THOUSANDS.fullmatch(raw):
+        raw = raw.replace(".", "")
     if "." in raw or "," in raw:
         raise ReportError("fraction", indicator=indicator, number=number.typed)
     if raw.startswith("-"):
@@ -155,18 +212,37 @@ def _lonely(items: list[Item], kind: Kind) -> Item | None:
 
 
 def _day(items: list[Item], today: date) -> tuple[date, bool]:
-    days = {_to_day(item, today) for item in items if item.kind in (Kind.date, Kind.days_ago)}
+    """One day per message. A day applies to its own line, or to every line when written
+    on a line of its own before or after all the counts, or as a heading ("Ngày 18/11: ...")
+    to the lines below it. A count line left without a day while another line has one is
+    refused, never moved to that day."""
+    dated = [item for item in items if item.kind in DAY_KINDS]
+    days = {_to_day(item, today) for item in dated}
     if len(days) > 1:
-        first, second = sorted(days)
-        raise ReportError("two_days", first=first, second=second)
-    return (days.pop(), True) if days else (today, False)
+        raise ReportError("two_days", first=min(days), second=max(days))  # two or more
+    if not days:
+        return today, False
+    day = days.pop()
+    count_lines = {i.line for i in items if i.kind in (Kind.indicator, Kind.number)}
+    if day == today or not count_lines:
+        return day, True
+    alone = {i.line for i in dated} - count_lines
+    if alone and (min(alone) < min(count_lines) or max(alone) > max(count_lines)):
+        return day, True  # a heading or a closing line of its own
+    heading = min((i.line for i in dated if i.colon), default=None)
+    for line in sorted(count_lines - {i.line for i in dated}):
+        if heading is None or line < heading:
+            raise ReportError("day_on_one_line", day=day, text=dated[0].typed)
+    return day, True
 
 
 def _to_day(item: Item, today: date) -> date:
     if item.kind is Kind.days_ago:
         return today - timedelta(days=int(item.value))
+    if item.kind is Kind.weekday:
+        return today - timedelta(days=(today.weekday() - int(item.value)) % 7)
     parts = item.value.replace("-", "/").replace(".", "/").split("/")
-    day, month = int(parts[0]), int(parts[1])
+    day, month = int(parts[0]), int(parts[1]) if len(parts) > 1 else today.month
     year = today.year
     if len(parts) == 3:
         year = int(parts[2]) + (2000 if len(parts[2]) == 2 else 0)
@@ -189,33 +265,15 @@ def suggest(item: Item, items: list[Item], vocabulary: Vocabulary) -> str | None
         candidates.append(" ".join([candidates[0], *(fold(i.typed) for i in following[: n + 1])]))
     best: tuple[int, str] | None = None
     for word in candidates:
-        allowed = 0 if len(word) <= 2 else 1 if len(word) <= 5 else 2
+        allowed = 1 if len(word) <= 5 else 2  # "ck" -> cks, "t" -> tt
         for alias, code in vocabulary.aliases.items():
-            distance = _distance(word, alias, allowed)
-            if distance <= allowed and (best is None or distance < best[0]):
-                best = (distance, code)
+            edits = distance(word, alias, allowed)
+            if edits <= allowed and (best is None or edits < best[0]):
+                best = (edits, code)
     return best[1] if best else None
 
 
-def _distance(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance (a swap of two letters counts once), capped."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous_row: list[int] | None = None
-    row = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        before, previous_row, row = previous_row, row, [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            row[j] = min(previous_row[j] + 1, row[j - 1] + 1, previous_row[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1] and before:
-                row[j] = min(row[j], before[j - 2] + 1)
-        if min(row) > limit:
-            return limit + 1
-    return row[-1]
-
-
-_DAYS_ONLY = build_phrases({})
+_DAYS_ONLY = build_lexicon({})
 
 
 def parse_day(text: str, today: date) -> date | None:
@@ -224,6 +282,6 @@ def parse_day(text: str, today: date) -> date | None:
     Raises ReportError("bad_day") for an impossible date.
     """
     for item in lex(text[:MAX_LENGTH], _DAYS_ONLY):
-        if item.kind in (Kind.date, Kind.days_ago):
+        if item.kind in (Kind.date, Kind.days_ago):  # a weekday is ahead here: not read
             return _to_day(item, today)
     return None

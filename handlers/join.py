@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from handlers import texts
+from handlers import rejoin, texts, throttle
 from handlers.context import Ctx, UserError
+from handlers.throttle import Guarded
 from handlers.types import Reply
 
 
 async def join(ctx: Ctx, args: str) -> Reply:
     code = args.strip().split()[0].upper() if args.strip() else ""
-    if ctx.member is not None:
-        _, unit = ctx.me()
-        return Reply(texts.already_member(unit.name))
     if not code:
+        if ctx.member is not None:
+            _, unit = ctx.me()
+            return Reply(texts.already_member(unit.name))
         raise UserError(texts.INVITE_MISSING)
+    await throttle.check(ctx, Guarded.invite)
     invite = await ctx.store.invites.by_code(code)
-    if invite is None:
-        raise UserError(texts.invite_unknown(code))
+    if invite is None:  # returned, not raised: the wrong try is counted (handlers.throttle)
+        return await throttle.failed(ctx, Guarded.invite, texts.invite_unknown(code))
+    if ctx.member is not None:  # already a member, or locked: the invite may change that
+        await throttle.succeeded(ctx, Guarded.invite)
+        return await rejoin.apply_invite(ctx, invite, code)
     if not await ctx.store.invites.use(invite, ctx.now):
-        raise UserError(texts.invite_spent(code))
+        return await throttle.failed(ctx, Guarded.invite, texts.invite_spent(code))
+    await throttle.succeeded(ctx, Guarded.invite)
     joined_unit = await ctx.store.units.get(invite.unit_id)
     assert joined_unit is not None
     name = ctx.msg.display_name.strip() or f"{ctx.msg.platform}:{ctx.msg.user_id}"

@@ -1,43 +1,63 @@
 """Report messages to items: indicators, numbers, days, unknown words, separators.
 
 Works on folded text (see `folding`), so aliases match with or without diacritics. Phrases
-(aliases, filler words, day words) are sequences of tokens matched longest first.
+(aliases, words that carry no count, day words) are sequences of tokens matched longest
+first; aliases win over every other kind of phrase.
 """
 
 from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from handlers.folding import fold, fold_with_origin
+from handlers.lexicon import (
+    ADDRESS_WORDS,
+    COURTESY_SYMBOLS,
+    DAY_WORDS,
+    LEVEL_SUFFIXES,
+    MAX_NAME_WORDS,
+    NEVER_ASIDE,
+    NEVER_NAMES,
+    UNIT_WORDS,
+    WEEKDAYS,
+    close_to_alias,
+)
 
 _TOKEN = re.compile(
     r"(?P<date>\d{1,2}[/-]\d{1,2}(?:[/-]\d{2,4})?(?![\d/-])|\d{1,2}\.\d{1,2}\.\d{2,4}(?!\d))"
+    r"|(?P<longdate>ngay\s+\d{1,2}\s+thang\s+\d{1,2}(?:\s+nam\s+\d{4})?(?!\d))"
     r"|(?P<num>-?\d+(?:[.,]\d+)*)"
     r"|(?P<word>[^\W\d_]+)"
     r"|(?P<weak>[-–—*•:=])"
     r"|(?P<strong>\n|\S)"
 )
-
-FILLERS = [
-    "cai", "cai dat", "kich hoat", "mo", "dang ky", "dang ki", "ho tro", "cho", "duoc", "da",
-    "nguoi", "nguoi dan", "dan", "cong dan", "ng", "luot", "ho", "tai khoan", "va", "them",
-    "bao cao", "bc", "ngay", "so luong", "sl", "la", "gom", "tong",
-]  # fmt: skip
-DAY_WORDS = {"hom nay": 0, "hom qua": 1, "hom kia": 2}
-# "VNeID mức 2" is the indicator's full name: the level is not a count.
-LEVEL_SUFFIXES = [("muc", "2"), ("muc", "do", "2"), ("cap", "do", "2"), ("cap", "2")]
+_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})")
 
 
 class Kind(enum.Enum):
     indicator = "indicator"
     number = "number"
-    date = "date"
+    date = "date"  # value "d/m" or "d/m/y"
     days_ago = "days_ago"
+    weekday = "weekday"  # value 0 (Monday) .. 6 (Sunday): the latest such day, today included
+    dotted = "dotted"  # "26.11": a day or a number; value "d/m"
     unknown = "unknown"
+    courtesy = "courtesy"  # thanks, ok, greetings: carry nothing, but say something
+    aside = "aside"  # a unit mention or a name: shown back, never a count
     strong = "strong"  # a separator between parts: , ; + . newline and other punctuation
+
+
+DAY_KINDS = (Kind.date, Kind.days_ago, Kind.weekday)
+
+
+class WordKind(enum.StrEnum):
+    """What a word of the lexicon (data beside the aliases) does in a report."""
+
+    filler = "filler"  # politeness, framing, verbs and nouns of reporting: no count
+    courtesy = "courtesy"  # the same, and a message of only these is a courtesy
 
 
 @dataclass(frozen=True)
@@ -46,14 +66,26 @@ class Item:
     value: str  # indicator code, number or date as folded, days ago, unknown word
     typed: str  # as the person typed it (NFC), for refusals
     segment: int  # parts separated by strong separators
+    line: int = 0  # which line of the message
+    colon: bool = False  # a day followed by ":" ("Ngày 18/11: ..."): a heading
 
 
 @dataclass(frozen=True)
 class Token:
-    kind: str  # date, num, word, weak (- : = ...), strong
+    kind: str  # date, longdate, num, word, weak (- : = ...), strong
     text: str
     start: int
     end: int
+
+
+Phrase = tuple[Kind | None, str]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    phrases: dict[tuple[str, ...], Phrase]
+    aliases: tuple[str, ...] = ()  # folded aliases, for "is this word close to one?"
+    longest: int = field(default=1)  # tokens in the longest phrase
 
 
 def tokenize(folded: str) -> list[Token]:
@@ -65,6 +97,12 @@ def tokenize(folded: str) -> list[Token]:
             # "vneid-5": a dash joining words, not a minus sign.
             tokens.append(Token("weak", "-", start, start + 1))
             kind, text, start = "num", text[1:], start + 1
+        elif (
+            kind == "weak"
+            and text in "-–—"
+            and folded[start - 1 : start] == " " == (folded[match.end() : match.end() + 1] or " ")
+        ):
+            kind = "strong"  # " - " parts a message like a comma ("vneid 4 - Hương")
         tokens.append(Token(kind, text, start, match.end()))
     return tokens
 
@@ -73,53 +111,184 @@ def phrase_key(text: str) -> tuple[str, ...]:
     return tuple(t.text for t in tokenize(fold(text)) if t.kind in ("word", "num"))
 
 
-def build_phrases(aliases: Mapping[str, str]) -> dict[tuple[str, ...], tuple[Kind | None, str]]:
-    """Folded phrase tokens -> (kind, value); kind None marks a filler. Aliases win ties."""
-    phrases: dict[tuple[str, ...], tuple[Kind | None, str]] = {}
-    for filler in FILLERS:
-        phrases[phrase_key(filler)] = (None, "")
-    for words, ago in DAY_WORDS.items():
-        phrases[phrase_key(words)] = (Kind.days_ago, str(ago))
+def build_lexicon(aliases: Mapping[str, str], words: Iterable[tuple[str, str]] = ()) -> Lexicon:
+    """Folded phrase tokens -> (kind, value); kind None marks a word without a count.
+
+    Aliases win ties, and a lexicon word close to an alias is left out: it must not
+    swallow a typo of an indicator, which is refused with a suggestion instead.
+    """
+    phrases: dict[tuple[str, ...], Phrase] = {}
+    for word, kind in words:
+        key = phrase_key(word)
+        if key and not close_to_alias(" ".join(key), aliases):
+            phrases[key] = (Kind.courtesy, "") if kind == WordKind.courtesy else (None, "")
+    for words_, ago in DAY_WORDS.items():
+        phrases[phrase_key(words_)] = (Kind.days_ago, str(ago))
+    for words_, weekday in WEEKDAYS.items():
+        phrases[phrase_key(words_)] = (Kind.weekday, str(weekday))
     for alias, code in aliases.items():
         phrases[phrase_key(alias)] = (Kind.indicator, code)
-    return phrases
-
-
-def lex(text: str, phrases: Mapping[tuple[str, ...], tuple[Kind | None, str]]) -> list[Item]:
-    original, folded, origin = fold_with_origin(text)
-    tokens = tokenize(folded)
     longest = max((len(k) for k in phrases), default=1)
+    return Lexicon(phrases, tuple(aliases), max(longest, 3))
 
-    def typed(first: Token, last: Token) -> str:
-        return original[origin[first.start] : origin[last.end - 1] + 1]
 
-    items: list[Item] = []
-    segment = 0
-    i = 0
-    while i < len(tokens):
+def lex(text: str, lexicon: Lexicon) -> list[Item]:
+    return _Lexer(text, lexicon).run()
+
+
+class _Lexer:
+    def __init__(self, text: str, lexicon: Lexicon) -> None:
+        self.original, folded, self.origin = fold_with_origin(text)
+        self.tokens = tokenize(folded)
+        self.lexicon = lexicon
+        self.items: list[Item] = []
+        self.segment = 0
+        self.line = 0
+
+    def typed(self, first: Token, last: Token) -> str:
+        return self.original[self.origin[first.start] : self.origin[last.end - 1] + 1]
+
+    def add(self, kind: Kind, value: str, first: int, end: int) -> None:
+        """An item made of tokens[first:end]."""
+        tokens = self.tokens
+        colon = kind in DAY_KINDS and end < len(tokens) and tokens[end].text == ":"
+        typed = self.typed(tokens[first], tokens[end - 1])
+        self.items.append(Item(kind, value, typed, self.segment, self.line, colon))
+
+    def run(self) -> list[Item]:
+        tokens, i = self.tokens, 0
+        while i < len(tokens):
+            token = tokens[i]
+            if token.kind in ("strong", "weak"):
+                if token.kind == "strong":
+                    self.segment += 1
+                    self.line += token.text == "\n"
+                    if token.text in COURTESY_SYMBOLS:
+                        self.add(Kind.courtesy, "", i, i + 1)
+                i += 1
+            elif token.kind in ("date", "longdate"):
+                value = "/".join(re.findall(r"\d+", token.text))
+                self.add(Kind.date, value, i, i + 1)
+                i += 1
+            else:
+                i = self.phrase(i)
+        return self.items
+
+    def phrase(self, i: int) -> int:
+        tokens = self.tokens
         token = tokens[i]
-        if token.kind in ("strong", "weak"):
-            segment += token.kind == "strong"
-            i += 1
-            continue
-        if token.kind == "date":
-            items.append(Item(Kind.date, token.text, typed(token, token), segment))
-            i += 1
-            continue
-        size, found = _longest_phrase(tokens, i, phrases, longest)
-        if found is not None:
-            kind, value = found
-            last = tokens[i + size - 1]
-            if kind is not None:
-                items.append(Item(kind, value, typed(token, last), segment))
-            i += size
-            if kind is Kind.indicator:
-                i += _level_suffix(tokens, i)
-            continue
-        kind = Kind.number if token.kind == "num" else Kind.unknown
-        items.append(Item(kind, token.text, typed(token, token), segment))
-        i += 1
-    return items
+        size, found = _longest_phrase(tokens, i, self.lexicon)
+        if found is None:
+            if token.kind == "num":
+                self.number(i)
+            elif token.text in UNIT_WORDS:
+                return self.unit(i)
+            else:
+                self.add(Kind.unknown, token.text, i, i + 1)
+            return i + 1
+        kind, value = found
+        one_letter = kind in (None, Kind.courtesy) and size == 1 and len(token.text) == 1
+        if one_letter and self.glued_to_number(i):  # "2o", "1l": a letter typed for a digit
+            self.add(Kind.unknown, token.text, i, i + 1)
+            return i + 1
+        if kind is not None:
+            self.add(kind, value, i, i + size)
+        end = i + size
+        if kind is Kind.indicator:
+            end += _level_suffix(tokens, end)
+        elif kind is Kind.weekday and _contiguous(tokens, end, 1) and tokens[end].text == "toi":
+            self.add(Kind.unknown, "toi", end, end + 1)  # "thứ 2 tới": the coming one, ahead
+            end += 1
+        elif kind is None and _text(tokens, i, size) in ADDRESS_WORDS:
+            end = self.name(end)
+        elif kind is None and token.text == "ngay" and size == 1 and self.day_of_month(end):
+            end += 1
+        return end
+
+    def day_of_month(self, i: int) -> bool:
+        """`ngày 18`: the 18th of this month (a later day is in the future, refused)."""
+        tokens = self.tokens
+        if (
+            _contiguous(tokens, i, 1)
+            and tokens[i].text.isdigit()
+            and 1 <= int(tokens[i].text) <= 31
+        ):
+            self.add(Kind.date, tokens[i].text, i - 1, i + 1)
+            return True
+        return False
+
+    def glued_to_number(self, i: int) -> bool:
+        tokens, token = self.tokens, self.tokens[i]
+        before = i > 0 and tokens[i - 1].kind == "num" and tokens[i - 1].end == token.start
+        after = i + 1 < len(tokens) and tokens[i + 1].kind == "num"
+        return before or (after and tokens[i + 1].start == token.end)
+
+    def number(self, i: int) -> None:
+        token = self.tokens[i]
+        dotted = _DOTTED.fullmatch(token.text)
+        if dotted and 1 <= int(dotted[1]) <= 31 and 1 <= int(dotted[2]) <= 12:
+            value = f"{int(dotted[1])}/{int(dotted[2])}"
+            after_ngay = i > 0 and self.tokens[i - 1].text == "ngay"
+            self.add(Kind.date if after_ngay else Kind.dotted, value, i, i + 1)
+            return
+        self.add(Kind.number, token.text, i, i + 1)
+
+    def unit(self, i: int) -> int:
+        """A unit word and what names it: a number (`thôn 3`, `thôn số 3`) or a few words
+        (`bản Mường`, `thôn Yên Lạc 2`)."""
+        tokens = self.tokens
+        end = i + 1
+        for longer in ("to dan pho", "khu pho"):
+            size = len(longer.split())
+            if _contiguous(tokens, i, size) and _text(tokens, i, size) == longer:
+                end = i + size
+        named = end
+        if (
+            _contiguous(tokens, end, 2)
+            and tokens[end].text == "so"
+            and tokens[end + 1].kind == "num"
+        ):
+            named += 1
+        if not (_contiguous(tokens, named, 1) and tokens[named].kind == "num"):
+            named = self.name_end(end, capitalised=False)
+        if named < len(tokens) and _contiguous(tokens, named, 1) and tokens[named].kind == "num":
+            named += 1  # the number is part of the unit's name or its number, never a count
+        if named == end and _text(tokens, i, end - i) in ("to", "ban", "pho", "khu"):
+            # Alone, these are other words ("bạn", "tô"): unknown, so refused.
+            self.add(Kind.unknown, tokens[i].text, i, i + 1)
+            return i + 1
+        self.add(Kind.aside, "", i, named)
+        return named
+
+    def name(self, i: int) -> int:
+        """Capitalised words right after a form of address: a name ("chị Lan")."""
+        end = self.name_end(i, capitalised=True)
+        if end > i:
+            self.add(Kind.aside, "", i, end)
+        return end
+
+    def name_end(self, i: int, *, capitalised: bool) -> int:
+        tokens, end = self.tokens, i
+        while end < len(tokens) and end - i < MAX_NAME_WORDS and _contiguous(tokens, end, 1):
+            token = tokens[end]
+            if token.kind != "word" or _longest_phrase(tokens, end, self.lexicon)[1]:
+                break
+            title = self.typed(token, token).istitle()  # "xóm Chùa", "cô Tám": names
+            never = NEVER_NAMES if capitalised else set()  # a person's name, not a place's
+            if token.text in UNIT_WORDS or token.text in never:
+                break
+            if token.text in NEVER_ASIDE and not title:
+                break
+            if close_to_alias(token.text, self.lexicon.aliases, edits=2):
+                break
+            if capitalised and not self.typed(token, token)[:1].isupper():
+                break
+            end += 1
+        return end
+
+
+def _text(tokens: list[Token], start: int, size: int) -> str:
+    return " ".join(t.text for t in tokens[start : start + size])
 
 
 def _contiguous(tokens: list[Token], start: int, size: int) -> bool:
@@ -128,18 +297,16 @@ def _contiguous(tokens: list[Token], start: int, size: int) -> bool:
     return len(window) == size and all(t.kind in ("word", "num") for t in window)
 
 
-def _longest_phrase(
-    tokens: list[Token],
-    start: int,
-    phrases: Mapping[tuple[str, ...], tuple[Kind | None, str]],
-    longest: int,
-) -> tuple[int, tuple[Kind | None, str] | None]:
-    for size in range(min(longest, len(tokens) - start), 0, -1):
-        if not _contiguous(tokens, start, size):
-            continue
+def _longest_phrase(tokens: list[Token], start: int, lexicon: Lexicon) -> tuple[int, Phrase | None]:
+    run = 0  # phrase tokens must follow each other with only spaces between
+    while run < lexicon.longest and start + run < len(tokens):
+        if tokens[start + run].kind not in ("word", "num"):
+            break
+        run += 1
+    for size in range(run, 0, -1):
         key = tuple(t.text for t in tokens[start : start + size])
-        if key in phrases:
-            return size, phrases[key]
+        if key in lexicon.phrases:
+            return size, lexicon.phrases[key]
     return 1, None
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers import texts
+from handlers import texts, throttle
 from handlers.context import Ctx, UserError
+from handlers.throttle import Guarded
 from handlers.types import Reply
 
 LIFETIME = timedelta(minutes=15)
@@ -21,9 +22,11 @@ async def link(ctx: Ctx, args: str) -> Reply:
             ctx.member.id or 0, ctx.msg.platform, ctx.now + LIFETIME
         )
         return Reply(texts.link_code(made, int(LIFETIME.total_seconds() // 60)))
+    await throttle.check(ctx, Guarded.link)
     used = await ctx.store.links.use(code, ctx.now)
-    if used is None:
-        raise UserError(texts.LINK_BAD_CODE)
+    if used is None:  # returned, not raised: the wrong try is counted (handlers.throttle)
+        return await throttle.failed(ctx, Guarded.link, texts.LINK_BAD_CODE)
+    await throttle.succeeded(ctx, Guarded.link)
     if used.platform == ctx.msg.platform:
         raise UserError(texts.LINK_SAME_APP)
     owner = await ctx.store.members.get(used.member_id)

@@ -10,18 +10,21 @@ from reminders.calendar import month_of, quarter_of, week_of, year_of
 
 async def my_totals(ctx: Ctx, _args: str) -> Reply:
     member, unit = ctx.me()
-    today, entries, labels = ctx.today, ctx.store.entries, await ctx.labels()
+    today, entries = ctx.today, ctx.store.entries
     rows = []
     for kind, period in (("today", None), ("week", week_of(today)), ("month", month_of(today))):
         start, end = (today, today) if period is None else (period.start, period.end)
         counts = await entries.totals(start, end, member_id=member.id)
         rows.append((texts.period_label(kind, today), counts))
     # The unit's progress against the nearest target that is set: month, quarter, year.
-    progress = texts.unit_progress(unit.name, month_of(today).key, {}, {}, labels)
+    shown: tuple[str, dict[str, int], dict[str, int]] = (month_of(today).key, {}, {})
     for period in (month_of(today), quarter_of(today), year_of(today)):
         targets = await ctx.store.targets.for_unit(unit.id or 0, period.key)
         if targets:
             done = await entries.totals(period.start, period.end, unit=unit)
-            progress = texts.unit_progress(unit.name, period.key, done, targets, labels)
+            shown = (period.key, done, targets)
             break
+    # A retired indicator still shows where these figures hold it.
+    labels = await ctx.labels_with(*(counts for _, counts in rows), shown[1], shown[2])
+    progress = texts.unit_progress(unit.name, *shown, labels)
     return Reply(texts.my_summary(member.name, unit.name, rows, labels, progress))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers import texts
+from handlers import texts, texts_safety
 from handlers.context import Ctx, UserError
 from handlers.folding import fold
 from handlers.grammar import ReportError, parse_day
-from handlers.permissions import require_role
+from handlers.permissions import RANK, inside, require_role
 from handlers.progress import unit_arg
 from handlers.types import Button, File, Reply
 from reminders.calendar import month_of, week_of
@@ -19,20 +19,53 @@ MAX_ABSENCE = timedelta(days=180)
 MAX_NOTICE = 1500  # leaves room for the header within Zalo's 2,000 characters
 
 
+# Commands for which a channel adapter asks the platform, before handling, whether the
+# sender administers the group (`Incoming.sender_is_admin`).
+ADMIN_COMMANDS = frozenset({"ganhom"})
+
+
 async def bind_group(ctx: Ctx, args: str) -> Reply:
-    """`/ganhom UNIT` in a group: weekly tallies of that unit go to this group."""
+    """`/ganhom UNIT` in a group: weekly tallies of that unit go to this group.
+
+    Only a group administrator (where the platform tells), and a group already bound is
+    only moved by the person who bound it, or by someone of a higher role whose subtree
+    holds the bound unit (anyone of that subtree at least the binder's role, once the
+    binder is locked or gone). A leader of another commune never takes a group."""
     require_role(ctx, Role.village_lead)
     if not ctx.msg.is_group:
         raise UserError(texts.GROUP_ONLY)
+    if ctx.msg.sender_is_admin is False:
+        raise UserError(texts_safety.BIND_NOT_ADMIN)
     if not args.strip():
         raise UserError(texts.BIND_USAGE)
     unit = await unit_arg(ctx, args)
     member, _ = ctx.me()
+    await _may_rebind(ctx)
     await ctx.store.chats.bind(
         ctx.msg.platform, ctx.msg.chat_id, unit, title=ctx.msg.chat_title, by=member.id
     )
     await ctx.store.audit(member.id, "bind", f"{ctx.msg.platform}:{ctx.msg.chat_id} {unit.code}")
     return Reply(texts.group_bound(unit.name))
+
+
+async def _may_rebind(ctx: Ctx) -> None:
+    member, scope = ctx.me()
+    chat = await ctx.store.chats.find(ctx.msg.platform, ctx.msg.chat_id)
+    if chat is None or chat.unit_id is None:
+        return
+    binder = await ctx.store.members.get(chat.bound_by) if chat.bound_by else None
+    if binder is not None and binder.id == member.id:
+        return
+    bound = await ctx.store.units.get(chat.unit_id)
+    assert bound is not None
+    if inside(bound, scope):
+        if binder is None:  # no binder recorded: anyone responsible for the unit
+            return
+        # Above an active binder; a locked binder's peers may take over.
+        if RANK[member.role] > RANK[binder.role] - (0 if binder.active else 1):
+            return
+    name, role = (binder.name, binder.role) if binder else (None, None)
+    raise UserError(texts_safety.bind_taken(bound.name, name, role))
 
 
 async def away(ctx: Ctx, args: str) -> Reply:
@@ -44,9 +77,9 @@ async def away(ctx: Ctx, args: str) -> Reply:
     try:
         until = parse_day(args, ctx.today)
     except ReportError as err:
-        raise UserError(texts.AWAY_USAGE) from err
+        raise UserError(texts.away_usage(ctx.today)) from err
     if until is None or until < ctx.today or until > ctx.today + MAX_ABSENCE:
-        raise UserError(texts.AWAY_USAGE)
+        raise UserError(texts.away_usage(ctx.today))
     await ctx.store.members.set_absent(member, until)
     return Reply(texts.away_set(until))
 
@@ -57,8 +90,9 @@ async def tally_now(ctx: Ctx, args: str) -> Reply:
     unit = await unit_arg(ctx, args)
     week, month = week_of(ctx.today), month_of(ctx.today)
     top, rows, missing = await tally_view(ctx.store, unit, month, week)
-    html = texts.WORDING.tally(top, rows, missing, week, month)
-    png = texts.WORDING.chart(top, rows, month)
+    labels = await ctx.labels()
+    html = texts.WORDING.tally(top, rows, missing, week, month, labels)
+    png = texts.WORDING.chart(top, rows, month, labels)
     files = (File(f"tien-do-{unit.code}-{week.key}.png", png, photo=True),) if png else ()
     return Reply(html, files=files)
 

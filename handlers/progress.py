@@ -34,7 +34,9 @@ async def progress(ctx: Ctx, args: str) -> Reply:
     scope = await unit_arg(ctx, args)
     period = month_of(ctx.today)
     top, children, missing = await tally_view(ctx.store, scope, period, week_of(ctx.today))
-    html = texts.progress_report(top, children, missing, period.key, ctx.today, await ctx.labels())
+    figures = [data for p in (top, *children) for data in (p.counts, p.targets)]
+    labels = await ctx.labels_with(*figures)  # a retired indicator where figures hold it
+    html = texts.progress_report(top, children, missing, period.key, ctx.today, labels)
     return Reply(html)
 
 
@@ -50,7 +52,8 @@ async def targets(ctx: Ctx, args: str) -> Reply:
     scope = await unit_arg(ctx, args)
     period = month_of(ctx.today)
     top, _ = await children_progress(ctx.store, scope, period)
-    return Reply(texts.targets_report(scope.name, period.key, top.targets, await ctx.labels()))
+    labels = await ctx.labels_with(top.targets)
+    return Reply(texts.targets_report(scope.name, period.key, top.targets, labels))
 
 
 async def export(ctx: Ctx, args: str) -> Reply:

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
-from handlers import texts
+from handlers import (
+    limits,
+    texts,
+    texts_indicators,
+    texts_language,
+    texts_members,
+    texts_safety,
+    undo_day,
+)  # fmt: skip
+from handlers.commands import shortcut_text
 from handlers.context import Ctx, UserError
+from handlers.folding import fold
 from handlers.grammar import ParsedReport, ReportError, parse_report
 from handlers.permissions import at_least, inside
 from handlers.types import Button, Reply
@@ -14,7 +25,7 @@ from storage.models import Entry, Role
 
 async def _parse(ctx: Ctx, text: str) -> ParsedReport:
     try:
-        return parse_report(
+        parsed = parse_report(
             text,
             vocabulary=await ctx.vocabulary(),
             today=ctx.today,
@@ -22,7 +33,11 @@ async def _parse(ctx: Ctx, text: str) -> ParsedReport:
             earliest_open=ctx.earliest_open,
         )
     except ReportError as err:
-        raise UserError(texts.refusal(err, await ctx.labels())) from err
+        raise UserError(texts.refusal(err, await ctx.labels() | await ctx.retired())) from err
+    retired = await ctx.retired()
+    if stopped := [retired[code] for code in parsed.counts if code in retired]:
+        raise UserError(texts_indicators.retired_refusal(stopped))
+    return parsed
 
 
 def _source(ctx: Ctx) -> str:
@@ -34,21 +49,44 @@ async def submit_report(ctx: Ctx, text: str) -> Reply:
     if not text.strip():
         raise UserError(texts.REPORT_NEEDS_TEXT)
     parsed = await _parse(ctx, text)
+    member_id, unit_id = member.id or 0, unit.id or 0
+    await ctx.store.entries.lock_member(member_id)  # the limits read, then this writes
+    over = await limits.check(ctx, member_id, parsed.counts, parsed.day)
+    if over:
+        return await limits.ask_to_confirm(
+            ctx, unit_id=unit_id, counts=parsed.counts, day=parsed.day, over=over,
+            source=_source(ctx),
+        )  # fmt: skip
+    return await record(
+        ctx, member_id=member_id, unit_id=unit_id, counts=parsed.counts, day=parsed.day,
+        source=_source(ctx), set_aside=parsed.set_aside,
+    )  # fmt: skip
+
+
+async def record(
+    ctx: Ctx,
+    *,
+    member_id: int,
+    unit_id: int,
+    counts: dict[str, int],
+    day: date,
+    source: str,
+    set_aside: Sequence[str] = (),
+) -> Reply:
+    """Store a report as it is and answer with its receipt (and an undo button); words set
+    aside as carrying no count are shown back on the receipt."""
     receipt = await ctx.store.entries.add_report(
-        member_id=member.id or 0,
-        unit_id=unit.id or 0,
-        counts=parsed.counts,
-        day=parsed.day,
-        source=_source(ctx),
+        member_id=member_id, unit_id=unit_id, counts=counts, day=day, source=source, at=ctx.now
     )
-    await ctx.store.audit(member.id, "report", f"{receipt} {parsed.day} {parsed.counts}")
-    html = texts.report_saved(parsed.counts, await ctx.labels(), parsed.day, receipt)
+    await ctx.store.audit(member_id, "report", f"{receipt} {day} {counts}")
+    html = texts.report_saved(counts, await ctx.labels(), day, receipt)
+    html += texts_language.set_aside(set_aside)
     return Reply(html, buttons=(Button(texts.UNDO_BUTTON, f"undo:{receipt}"),))
 
 
 async def shortcut(ctx: Ctx, indicator: str, args: str) -> Reply:
     """`/vneid 5 hôm qua` is the report `vneid 5 hôm qua`."""
-    return await submit_report(ctx, f"{indicator} {args}" if args else indicator)
+    return await submit_report(ctx, shortcut_text(indicator, args))
 
 
 async def _changeable(ctx: Ctx, code: str) -> Sequence[Entry]:
@@ -65,14 +103,31 @@ async def _changeable(ctx: Ctx, code: str) -> Sequence[Entry]:
         if not (leader and unit is not None and inside(unit, scope)):
             raise UserError(texts.receipt_not_yours(code))
     if all(e.cancelled_at is not None for e in entries):
+        if entries[0].replaced_by:
+            raise UserError(await _replaced(ctx, code, entries[0].replaced_by))
         raise UserError(texts.receipt_cancelled(code))
     if entries[0].day < ctx.earliest_open:
         raise UserError(texts.receipt_closed(code, entries[0].day))
     return [e for e in entries if e.cancelled_at is None]
 
 
+async def _replaced(ctx: Ctx, code: str, by: str) -> str:
+    """A corrected receipt names the one in force now (following corrections of corrections)."""
+    current, active = by, False
+    for _ in range(50):  # a chain of corrections; bounded in case the data ever loops
+        entries = await ctx.store.entries.by_receipt(current)
+        active = any(e.cancelled_at is None for e in entries)
+        if active or not entries or not entries[0].replaced_by:
+            break
+        current = entries[0].replaced_by
+    return texts_members.receipt_replaced(code, current, active)
+
+
 async def undo(ctx: Ctx, args: str) -> Reply:
     member, _ = ctx.me()
+    whole_day = undo_day.parse(ctx, args)  # `/huy 12 27/11`: a member's whole day
+    if whole_day is not None:
+        return await undo_day.ask(ctx, *whole_day)
     code = args.split()[0] if args.split() else None
     if code is None:
         code = await ctx.store.entries.last_active_receipt(member.id or 0)
@@ -87,19 +142,30 @@ async def undo(ctx: Ctx, args: str) -> Reply:
 
 
 async def correct(ctx: Ctx, args: str) -> Reply:
+    """`/sua MÃ vneid 4`: the indicators named get the new counts, the others are kept;
+    `/sua MÃ thay vneid 4` replaces the whole receipt. Cancel and replace, audited."""
     member, _ = ctx.me()
     code, _, report = args.strip().partition(" ")
     if not code:
         raise UserError(texts.RECEIPT_MISSING)
+    first, _, rest = report.strip().partition(" ")
+    whole = fold(first) in texts_members.REPLACE_WORDS
+    if whole:
+        report = rest
     if not report.strip():
         raise UserError(texts.correct_needs_report(code))
     old = await _changeable(ctx, code)
     parsed = await _parse(ctx, report)
+    before = {e.indicator: e.count for e in old}
+    after = dict(parsed.counts) if whole else before | parsed.counts
     day = parsed.day if parsed.day_given else old[0].day
+    if after == before and day == old[0].day:
+        raise UserError(texts_members.correct_unchanged(old[0].receipt))
+    await _within_daily_limit(ctx, old, after, day)
     receipt = await ctx.store.entries.add_report(  # still the author's, in the author's unit
         member_id=old[0].member_id,
         unit_id=old[0].unit_id,
-        counts=parsed.counts,
+        counts=after,
         day=day,
         source=_source(ctx),
         replaces=old[0].receipt,
@@ -108,10 +174,35 @@ async def correct(ctx: Ctx, args: str) -> Reply:
         old[0].receipt, by=member.id or 0, at=ctx.now, replaced_by=receipt
     )
     await ctx.store.audit(
-        member.id, "correct", f"{old[0].receipt} -> {receipt} {day} {parsed.counts}"
+        member.id, "correct", f"{old[0].receipt} -> {receipt} {day} {before} -> {after}"
     )
-    html = texts.corrected(old[0].receipt, receipt, parsed.counts, await ctx.labels(), day)
+    labels = await ctx.labels()
+    html = texts_members.corrected(
+        old[0].receipt, receipt, before, after, labels, (old[0].day, day)
+    )
     return Reply(html, buttons=(Button(texts.UNDO_BUTTON, f"undo:{receipt}"),))
+
+
+async def _within_daily_limit(
+    ctx: Ctx, old: Sequence[Entry], after: dict[str, int], day: date
+) -> None:
+    """A correction may not take the author's day past the daily limit that a report would
+    have to confirm (else `/sua` would be the way round it); lowering is always allowed."""
+    _, have = await ctx.store.entries.member_recent(old[0].member_id, day, ctx.now)
+    if old[0].day == day:  # the receipt being replaced is in that day's totals
+        for entry in old:
+            have[entry.indicator] = have.get(entry.indicator, 0) - entry.count
+    before = {e.indicator: e.count for e in old}
+    over = {
+        code: have.get(code, 0)
+        for code, n in after.items()
+        if have.get(code, 0) + n > ctx.rules.daily_limit and n > before.get(code, 0)
+    }
+    if over:
+        labels = await ctx.labels()
+        raise UserError(
+            texts_safety.correct_over_limit(after, labels, day, over, ctx.rules.daily_limit)
+        )
 
 
 async def button(ctx: Ctx, action: str) -> Reply:

@@ -1,23 +1,20 @@
-"""Leaders manage their people: `/moi` (an invite with its QR code), `/thanhvien`, `/khoa`."""
+"""Leaders manage their people: `/moi` (an invite with its QR code), `/thanhvien`,
+`/khoa` (asks to confirm first), `/mokhoa`, `/vaitro`."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers import texts
+from handlers import texts, texts_members
 from handlers.context import Ctx, UserError
-from handlers.folding import fold
-from handlers.permissions import RANK, inside, require_role
+from handlers.permissions import managed_member, require_may_give, require_role, role_named
 from handlers.progress import unit_arg
 from handlers.qr import invite_link, qr_png
-from handlers.types import File, Reply
+from handlers.types import Button, File, Reply
 from storage.models import Role
 
 INVITE_DAYS = 30
-ROLE_WORDS = {fold(name): role for role, name in texts.ROLE_NAMES.items()} | {
-    "thanhvien": "member", "totruong": "village_lead", "lanhdaoxa": "commune_leader",
-    "quantrihuyen": "district_admin", "quantritinh": "province_admin",
-} | {role.value: role.value for role in Role}  # fmt: skip
+LOCK_ACTION = "lock"  # buttons "lock:ok:12" / "lock:no:12"; typed twin "/xacnhan khoa 12"
 
 
 async def invite(ctx: Ctx, args: str) -> Reply:
@@ -25,16 +22,17 @@ async def invite(ctx: Ctx, args: str) -> Reply:
     require_role(ctx, Role.village_lead)
     member, _ = ctx.me()
     words = args.split()
+    if words and role_named(" ".join(words)) is not None:  # `/moi tổ trưởng thôn`: my unit
+        words = ["", *words]
     unit = await unit_arg(ctx, words[0] if words else "")
-    role_word = fold("".join(words[1:])) if len(words) > 1 else "member"
-    role = ROLE_WORDS.get(role_word) or ROLE_WORDS.get(role_word.replace(" ", ""))
+    role_text = " ".join(words[1:]) or Role.member.value
+    role = role_named(role_text)
     if role is None:
-        raise UserError(texts.role_unknown(" ".join(words[1:])))
-    if RANK[Role(role)] > RANK[member.role]:
-        raise UserError(texts.not_allowed(role))
+        raise UserError(texts_members.role_unknown(role_text))
+    require_may_give(ctx, role)
     created = await ctx.store.invites.create(
         unit.id or 0,
-        Role(role),
+        role,
         expires_at=ctx.now + timedelta(days=INVITE_DAYS),
         created_by=member.id,
     )
@@ -55,20 +53,62 @@ async def members(ctx: Ctx, args: str) -> Reply:
 
 
 async def deactivate(ctx: Ctx, args: str) -> Reply:
-    """`/khoa ID`: stop a member of my subtree (a lower role); their entries stay counted."""
+    """`/khoa ID`: asks to confirm locking a member of my subtree (a lower role)."""
     require_role(ctx, Role.village_lead)
-    me, scope = ctx.me()
-    number = args.strip().lstrip("#")
-    if not number.isdigit():
-        raise UserError(texts.DEACTIVATE_USAGE)
-    target = await ctx.store.members.get(int(number))
-    unit = await ctx.store.units.get(target.unit_id) if target else None
-    if target is None or unit is None or not inside(unit, scope):
-        raise UserError(texts.member_unknown(number))
-    if RANK[target.role] >= RANK[me.role] or target.id == me.id:
-        raise UserError(texts.not_allowed(target.role))
+    target, unit = await managed_member(ctx, args, "lock", texts_members.LOCK_USAGE)
     if not target.active:
         return Reply(texts.already_inactive(target.name))
-    target.active = False
+    number = target.id or 0
+    buttons = (
+        Button(texts_members.LOCK_BUTTON, f"{LOCK_ACTION}:ok:{number}"),
+        Button(texts_members.LOCK_DROP_BUTTON, f"{LOCK_ACTION}:no:{number}"),
+    )
+    return Reply(texts_members.lock_confirm(target.name, unit.name, number), buttons=buttons)
+
+
+async def confirm_lock(ctx: Ctx, action: str) -> Reply:
+    """The buttons of `/khoa`'s question, or `/xacnhan khoa ID`: every check again, then lock.
+    Their entries stay counted."""
+    require_role(ctx, Role.village_lead)
+    me, _ = ctx.me()
+    _, verb, number = [*action.split(":"), "", ""][:3]
+    if verb != "ok":
+        return Reply(texts_members.LOCK_DROPPED, notice=True, clear_buttons=True)
+    target, unit = await managed_member(ctx, number, "lock", texts_members.LOCK_USAGE)
+    if not target.active:
+        return Reply(texts.already_inactive(target.name), clear_buttons=True)
+    await ctx.store.members.set_active(target, False)
     await ctx.store.audit(me.id, "deactivate", f"{target.id} {target.name}")
-    return Reply(texts.deactivated(target.name, unit.name))
+    return Reply(texts_members.locked(target.name, unit.name, target.id or 0), clear_buttons=True)
+
+
+async def reactivate(ctx: Ctx, args: str) -> Reply:
+    """`/mokhoa ID`: a locked member of my subtree (a lower role) may report again."""
+    require_role(ctx, Role.village_lead)
+    me, _ = ctx.me()
+    target, unit = await managed_member(ctx, args, "unlock", texts_members.UNLOCK_USAGE)
+    if target.active:
+        return Reply(texts_members.already_active(target.name))
+    await ctx.store.members.set_active(target, True)
+    await ctx.store.audit(me.id, "reactivate", f"{target.id} {target.name}")
+    return Reply(texts_members.unlocked(target.name, unit.name))
+
+
+async def change_role(ctx: Ctx, args: str) -> Reply:
+    """`/vaitro ID ROLE`: a member of my subtree (a lower role) gets a role up to mine."""
+    require_role(ctx, Role.village_lead)
+    me, _ = ctx.me()
+    number, _, role_text = args.strip().partition(" ")
+    if not role_text.strip():
+        raise UserError(texts_members.role_usage())
+    target, _ = await managed_member(ctx, number, "role", texts_members.role_usage())
+    role = role_named(role_text)
+    if role is None:
+        raise UserError(texts_members.role_unknown(role_text.strip()))
+    require_may_give(ctx, role)
+    if role == target.role:
+        return Reply(texts_members.role_same(target.name, role))
+    old = target.role
+    await ctx.store.members.set_role(target, role)
+    await ctx.store.audit(me.id, "role", f"{target.id} {old} -> {role}")
+    return Reply(texts_members.role_changed(target.name, old, role))

@@ -7,12 +7,15 @@ goes through `esc` first. Channels without HTML strip the tags.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from html import escape
 
+from handlers import texts_language
 from handlers.grammar import ReportError
-from reminders.calendar import Period
-from reminders.progress import UnitProgress
+from reminders.calendar import Period, month_of
+from reminders.due import Outreach
+from reminders.progress import UnitProgress, ratio
+from storage.collation import vn_key
 from storage.models import Member, Unit
 
 EXAMPLE = "vneid 5 cks 2"
@@ -24,6 +27,40 @@ def esc(value: object) -> str:
 
 def day_vn(day: date) -> str:
     return f"{day:%d/%m/%Y}"
+
+
+def day_month(day: date) -> str:
+    """A day as typed in examples: 30/11."""
+    return f"{day.day}/{day.month}"
+
+
+QUARTERS = ("I", "II", "III", "IV")
+
+
+def period_name(period: Period | str, *, capital: bool = False) -> str:
+    """A period as people write it: tháng 11/2026, quý IV/2026, năm 2026 (from its key,
+    2026-11, 2026-Q4, 2026); `capital` at the start of a sentence."""
+    key = period if isinstance(period, str) else period.key
+    year, _, rest = key.partition("-")
+    if not rest:
+        text = f"năm {year}"
+    elif rest[0] in "Qq":
+        text = f"quý {QUARTERS[int(rest[1:]) - 1]}/{year}"
+    elif rest[0] in "Ww":
+        text = f"tuần {int(rest[1:])}/{year}"
+    else:
+        text = f"tháng {int(rest)}/{year}"
+    return text[0].upper() + text[1:] if capital else text
+
+
+def decimal_vn(value: float, digits: int = 1) -> str:
+    """A decimal with the Vietnamese decimal comma: 9,5."""
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def percent(rate: float | None, digits: int = 1) -> str:
+    """A rate (0.405) as a percentage: 40,5%; a dash where there is no target."""
+    return "—" if rate is None else f"{decimal_vn(100 * rate, digits)}%"
 
 
 ROLE_NAMES = {
@@ -94,15 +131,6 @@ def report_saved(
     )
 
 
-def corrected(
-    old: str, new: str, counts: Mapping[str, int], labels: Mapping[str, str], day: date
-) -> str:
-    return (
-        f"✏️ Đã sửa phiếu <code>{old}</code>. Phiếu mới <code>{new}</code>, "
-        f"ngày <b>{day_vn(day)}</b>:\n{counts_lines(counts, labels)}"
-    )
-
-
 def undone(receipt: str, counts: Mapping[str, int], labels: Mapping[str, str], day: date) -> str:
     return (
         f"↩️ Đã hủy phiếu <code>{receipt}</code> (ngày {day_vn(day)}):\n"
@@ -165,11 +193,12 @@ def _refusal_body(err: ReportError, labels: Mapping[str, str]) -> str:
         case "missing_number":
             return f"Thiếu số lượng cho {ind()}."
         case "missing_indicator":
-            return f"Số {esc(p.get('number', ''))} chưa ghi là của chỉ tiêu nào (vneid, cks, tt)."
+            codes = esc(", ".join(labels))  # the codes people type, in display order
+            return f"Số {esc(p.get('number', ''))} chưa ghi là của chỉ tiêu nào ({codes})."
         case "duplicate_indicator":
             return f"{ind()} được ghi hai lần trong một tin. Mỗi chỉ tiêu chỉ ghi một số."
         case "zero":
-            return f"Số lượng {ind()} bằng 0: không cần báo cáo."
+            return f"Số lượng {ind()} bằng 0. {texts_language.ZERO}"
         case "negative":
             return f"Số lượng {ind()} không được âm. Để bớt số đã ghi, hãy dùng /sua."
         case "fraction":
@@ -189,12 +218,18 @@ def _refusal_body(err: ReportError, labels: Mapping[str, str]) -> str:
             shown = day_vn(day) if isinstance(day, date) else esc(day)
             return f"Kỳ báo cáo của ngày {shown} đã khóa, không ghi thêm được."
         case "two_days":
-            return "Một tin chỉ ghi cho một ngày."
+            return texts_language.two_days(p.get("first"), p.get("second"))
+        case "dotted_number":
+            return texts_language.dotted_number(str(p.get("text", "")), str(p.get("day", "")))
+        case "day_on_one_line":
+            return texts_language.day_on_one_line(str(p.get("text", "")), p.get("day"))
     return "Mình chưa hiểu báo cáo này."
 
 
 def refusal(err: ReportError, labels: Mapping[str, str]) -> str:
     """A refused report: what was wrong, that nothing was stored, and an example."""
+    if err.kind == "courtesy":  # thanks or "ok": nothing to refuse
+        return texts_language.COURTESY
     return (
         f"⚠️ {_refusal_body(err, labels)}\nChưa ghi nhận gì. "
         f"Ví dụ: <code>{EXAMPLE}</code> hoặc <code>tt 3 hôm qua</code>."
@@ -224,54 +259,76 @@ def unit_progress(
     labels: Mapping[str, str],
 ) -> str:
     if not targets:
-        return f"{esc(unit)} chưa có chỉ tiêu kỳ {period}."
+        return f"{esc(unit)} chưa có chỉ tiêu {period_name(period)}."
     parts = []
-    for code, goal in targets.items():
-        got = done.get(code, 0)
-        rate = f"{100 * got / goal:.1f}%" if goal else "—"
-        parts.append(f"• {esc(labels.get(code, code))}: {got}/{goal} ({rate})")
-    return f"Tiến độ {esc(unit)} kỳ {period}:\n" + "\n".join(parts)
+    for code in _ordered(targets, labels):
+        got, goal = done.get(code, 0), targets[code]
+        parts.append(f"• {esc(labels.get(code, code))}: {got}/{goal} ({percent(ratio(got, goal))})")
+    return f"Tiến độ {esc(unit)} {period_name(period)}:\n" + "\n".join(parts)
+
+
+def _ordered(codes: Iterable[str], labels: Mapping[str, str]) -> list[str]:
+    """Codes in the indicators' display order (the labels' order), unknown ones last."""
+    rank = {code: n for n, code in enumerate(labels)}
+    return sorted(codes, key=lambda c: (rank.get(c, len(rank)), c))
 
 
 def period_label(kind: str, day: date) -> str:
     return {
         "today": f"Hôm nay ({day:%d/%m})",
         "week": "Tuần này",
-        "month": f"Tháng {day.month}/{day.year}",
+        "month": period_name(month_of(day), capital=True),
     }[kind]
 
 
 # --- help and the rest ---------------------------------------------------------------------
 
 COMMAND_HELP = {
-    "bc": f"/bc {EXAMPLE} — báo cáo (thêm “hôm qua” hoặc “18/11” để ghi cho ngày khác)",
+    "bc": f"/bc {EXAMPLE} — báo cáo (thêm “hôm qua” hoặc “{{past}}” để ghi cho ngày khác)",
     "vneid": "/vneid 5, /cks 3, /tt 2 — báo cáo nhanh một chỉ tiêu",
     "huy": "/huy — hủy báo cáo gần nhất; /huy MÃ — hủy một phiếu",
-    "sua": "/sua MÃ vneid 4 — sửa một phiếu",
+    "sua": "/sua MÃ vneid 4 — sửa số một chỉ tiêu của phiếu (các chỉ tiêu khác giữ nguyên)",
     "toi": "/toi — số liệu của bạn hôm nay, tuần này, tháng này",
     "chitieu": "/chitieu [MÃ_ĐƠN_VỊ] — chỉ tiêu tháng này",
     "tiendo": "/tiendo [MÃ_ĐƠN_VỊ] — tiến độ từng đơn vị so với chỉ tiêu",
     "chuabaocao": "/chuabaocao [MÃ_ĐƠN_VỊ] — các thôn chưa báo cáo tháng này",
     "thanhvien": "/thanhvien [MÃ_ĐƠN_VỊ] — danh sách thành viên",
-    "khoa": "/khoa SỐ — khóa một thành viên (số liệu vẫn giữ)",
+    "khoa": "/khoa SỐ — khóa một thành viên (hỏi xác nhận trước; số liệu vẫn giữ)",
+    "mokhoa": "/mokhoa SỐ — mở khóa một thành viên",
+    "vaitro": "/vaitro SỐ VAI_TRÒ — đổi vai trò một thành viên (đến vai trò của bạn)",
     "moi": "/moi [MÃ_ĐƠN_VỊ] [VAI_TRÒ] — tạo mã mời kèm mã QR",
     "xuat": "/xuat [MÃ_ĐƠN_VỊ] [2026-11|2026-Q4|2026] — xuất bảng tổng hợp Excel",
     "lienket": "/lienket — lấy mã để dùng chung một tài khoản trên Zalo và Telegram",
-    "vang": "/vang 30/11 — báo đi vắng đến ngày đó (không bị nhắc); /vang hủy",
+    "vang": "/vang {away} — báo đi vắng đến ngày đó (không bị nhắc); /vang hủy",
     "tonghop": "/tonghop [MÃ_ĐƠN_VỊ] — bảng tổng hợp tuần kèm biểu đồ",
     "ganhom": "/ganhom MÃ_ĐƠN_VỊ — (trong nhóm) gắn nhóm với đơn vị để nhận tổng hợp tuần",
     "thongbao": "/thongbao NỘI_DUNG — gửi thông báo tới mọi người trong đơn vị",
     "huythongbao": "/huythongbao — dừng phần thông báo chưa gửi",
+    "web": "/web — mở trang báo cáo và tiến độ trên điện thoại hoặc máy tính",
     "help": "/help — danh sách lệnh",
 }
 
 
-def help_text(commands: Iterable[str], role: str, private: bool) -> str:
+def help_text(
+    commands: Iterable[str], role: str, private: bool, today: date, shortcuts: str | None = None
+) -> str:
+    """`shortcuts`: the line of the one-indicator shortcuts, for the indicators in use."""
     lines = [f"Các lệnh dành cho {ROLE_NAMES.get(role, role)}:"]
-    lines += [esc(COMMAND_HELP[c]) for c in commands if c in COMMAND_HELP]
+    lines += [
+        esc(shortcuts if c == "vneid" and shortcuts else _dated(COMMAND_HELP[c], today))
+        for c in commands
+        if c in COMMAND_HELP
+    ]
     if private:
         lines.append(f"Trong tin nhắn riêng, bạn có thể gửi thẳng: {EXAMPLE}")
     return "\n".join(lines)
+
+
+def _dated(line: str, today: date) -> str:
+    """Example days near the reader's own: two days back to report late, a week ahead for
+    an absence (a fixed "30/11" reads oddly in March)."""
+    past, away = day_month(today - timedelta(days=2)), away_example(today)
+    return line.replace("{past}", past).replace("{away}", away)
 
 
 def unknown_command(command: str) -> str:
@@ -308,6 +365,7 @@ def unit_unknown(code: str) -> str:
 
 EXPORT_SHEET_SUMMARY = "Tổng hợp"
 EXPORT_SHEET_RAW = "Số liệu chi tiết"
+EXPORT_NUMBER = "STT"  # số thứ tự: never "TT", which is also an indicator's label
 EXPORT_UNIT = "Đơn vị"
 EXPORT_TRIPLE = ("Chỉ tiêu", "Kết quả", "Tỷ lệ")
 EXPORT_TOTAL = "Tổng cộng"
@@ -316,15 +374,29 @@ EXPORT_RAW_HEADERS = (
 )  # fmt: skip
 EXPORT_ACTIVE = "Hiệu lực"
 EXPORT_CANCELLED = "Đã hủy"
+
+OA_SOMEONE = "Người dùng Zalo"  # an OA user whose name Zalo did not give
+
+
+def oa_token_failed(app_id: str, reason: str) -> str:
+    return (
+        f"⚠️ Bot không làm mới được mã truy cập Zalo OA (ứng dụng <code>{esc(app_id)}</code>): "
+        f"{esc(reason)}. Tin nhắn qua OA sẽ không gửi được cho đến khi quản trị viên cấp mã "
+        "mới bằng lệnh <code>cnsbot zalo-oa-token</code>."
+    )
+
+
 PERIOD_USAGE = "Kỳ báo cáo ghi dạng 2026-11 (tháng), 2026-Q4 (quý) hoặc 2026 (năm)."
 
 
 def export_title(unit: str, period: str) -> str:
-    return f"Kết quả Tổ công nghệ số cộng đồng — {unit} — kỳ {period}"
+    return f"Kết quả Tổ công nghệ số cộng đồng — {unit} — {period_name(period)}"
 
 
 def export_ready(unit: str, period: str) -> str:
-    return f"📄 Bảng tổng hợp <b>{esc(unit)}</b> kỳ {esc(period)} (Excel, kèm số liệu chi tiết)."
+    return (
+        f"📄 Bảng tổng hợp <b>{esc(unit)}</b> {period_name(period)} (Excel, kèm số liệu chi tiết)."
+    )
 
 
 # --- one person, two apps ------------------------------------------------------------------
@@ -351,13 +423,6 @@ def linked(name: str) -> str:
 
 # --- leaders: invites and members ---------------------------------------------------------
 
-DEACTIVATE_USAGE = "Hãy ghi số của thành viên (xem /thanhvien), ví dụ: <code>/khoa 12</code>."
-
-
-def role_unknown(word: str) -> str:
-    names = ", ".join(ROLE_NAMES.values())
-    return f"Không rõ vai trò “{esc(word)}”. Các vai trò: {names}."
-
 
 def invite_created(code: str, link: str, unit: str, role: str, days: int) -> str:
     return (
@@ -373,27 +438,27 @@ def member_list(unit: str, people: list[tuple[Member, Unit]]) -> str:
     if not people:
         return f"{esc(unit)} chưa có thành viên nào."
     lines = [f"👥 Thành viên {esc(unit)} ({len(people)}):"]
+    people = sorted(people, key=_member_order)
     for member, where in people:
         state = "" if member.active else " — đã khóa"
         role = ROLE_NAMES.get(member.role, member.role)
         lines.append(f"#{member.id} {esc(member.name)} — {esc(where.name)}, {role}{state}")
-    lines.append("Khóa một thành viên: <code>/khoa SỐ</code> (số liệu đã báo cáo vẫn được giữ).")
+    lines.append(
+        "Khóa: <code>/khoa SỐ</code> (số liệu đã báo cáo vẫn được giữ) · mở khóa: "
+        "<code>/mokhoa SỐ</code> · đổi vai trò: <code>/vaitro SỐ VAI_TRÒ</code>."
+    )
     return "\n".join(lines)
 
 
-def member_unknown(number: str) -> str:
-    return f"Không có thành viên số {esc(number)} trong đơn vị bạn phụ trách."
+def _member_order(person: tuple[Member, Unit]) -> tuple[object, ...]:
+    """Siblings together (their parent's path), units then people in Vietnamese order."""
+    member, unit = person
+    parent = unit.path[: unit.path.rstrip("/").rfind("/") + 1]
+    return parent, vn_key(unit.name), vn_key(member.name)
 
 
 def already_inactive(name: str) -> str:
     return f"{esc(name)} đã bị khóa từ trước."
-
-
-def deactivated(name: str, unit: str) -> str:
-    return (
-        f"🔒 Đã khóa {esc(name)} ({esc(unit)}). Người này không báo cáo được nữa; "
-        "số liệu đã ghi vẫn được tính."
-    )
 
 
 # --- leaders: progress, missing reports, targets -------------------------------------------
@@ -402,7 +467,7 @@ def deactivated(name: str, unit: str) -> str:
 def _rate(got: int, goal: int | None) -> str:
     if not goal:
         return f"{got}"
-    return f"{got}/{goal} ({100 * got / goal:.1f}%)"
+    return f"{got}/{goal} ({percent(ratio(got, goal))})"
 
 
 def progress_line(p: UnitProgress, labels: Mapping[str, str]) -> str:
@@ -422,7 +487,7 @@ def progress_report(
     labels: Mapping[str, str],
 ) -> str:
     lines = [
-        f"📈 <b>Tiến độ {esc(top.unit.name)}</b> — kỳ {period} (đến {today:%d/%m})",
+        f"📈 <b>Tiến độ {esc(top.unit.name)}</b> — {period_name(period)} (đến {today:%d/%m})",
         f"Tổng: {progress_line(top, labels)}",
     ]
     if top.villages:
@@ -441,17 +506,17 @@ def missing_list(missing: list[Unit]) -> str:
 
 def missing_report(unit: str, missing: list[Unit], period: str) -> str:
     if not missing:
-        return f"✅ Mọi thôn của {esc(unit)} đã báo cáo kỳ {period}."
-    return f"<b>{esc(unit)}</b>, kỳ {period}\n{missing_list(missing)}"
+        return f"✅ Mọi thôn của {esc(unit)} đã báo cáo {period_name(period)}."
+    return f"<b>{esc(unit)}</b>, {period_name(period)}\n{missing_list(missing)}"
 
 
 def targets_report(
     unit: str, period: str, targets: Mapping[str, int], labels: Mapping[str, str]
 ) -> str:
     if not targets:
-        return f"{esc(unit)} chưa có chỉ tiêu kỳ {period}."
-    lines = [f"🎯 Chỉ tiêu {esc(unit)} kỳ {period}:"]
-    lines += [f"• {esc(labels.get(c, c))}: {v}" for c, v in targets.items()]
+        return f"{esc(unit)} chưa có chỉ tiêu {period_name(period)}."
+    lines = [f"🎯 Chỉ tiêu {esc(unit)} {period_name(period)}:"]
+    lines += [f"• {esc(labels.get(c, c))}: {targets[c]}" for c in _ordered(targets, labels)]
     return "\n".join(lines)
 
 
@@ -459,7 +524,6 @@ def targets_report(
 
 GROUP_ONLY = "Hãy dùng lệnh này trong nhóm cần gắn với đơn vị."
 BIND_USAGE = "Hãy ghi mã đơn vị, ví dụ: <code>/ganhom 16012</code> (mã có trong /tiendo)."
-AWAY_USAGE = "Hãy ghi ngày bạn quay lại, ví dụ: <code>/vang 30/11</code> (tối đa 180 ngày)."
 AWAY_CLEARED = "Đã bỏ đánh dấu vắng: bạn sẽ nhận nhắc báo cáo như thường."
 NOTICE_USAGE = "Hãy ghi nội dung sau lệnh, ví dụ: <code>/thongbao Họp tổ lúc 8h thứ Hai</code>."
 NOTICE_SEND = "Gửi"
@@ -468,6 +532,18 @@ NOTICE_NOT_YOURS = "Thông báo này không phải của bạn."
 NOTICE_ALREADY = "Thông báo này đã được xử lý rồi."
 NOTICE_DROPPED = "Đã bỏ thông báo, không gửi cho ai."
 NOTICE_NONE = "Bạn không có thông báo nào đang gửi."
+
+
+def away_example(today: date) -> str:
+    """An example return day for /vang near the person's own days: a week ahead."""
+    return day_month(today + timedelta(days=7))
+
+
+def away_usage(today: date) -> str:
+    return (
+        f"Hãy ghi ngày bạn quay lại, ví dụ: <code>/vang {away_example(today)}</code> "
+        "(tối đa 180 ngày)."
+    )
 
 
 def group_bound(unit: str) -> str:
@@ -512,27 +588,48 @@ class Wording:
 
     def reminder(self, name: str, unit: str, period: str, deadline: date) -> str:
         return (
-            f"⏰ Chào {esc(name)}! <b>{esc(unit)}</b> chưa có báo cáo kỳ {period}. "
+            f"⏰ Chào {esc(name)}! <b>{esc(unit)}</b> chưa có báo cáo {period_name(period)}. "
             f"Hạn chót: <b>{day_vn(deadline)}</b>.\nGửi ngay, ví dụ: <code>{EXAMPLE}</code>\n"
-            "Nếu bạn đi vắng: <code>/vang 30/11</code>."
+            f"Nếu bạn đi vắng: <code>/vang {away_example(deadline)}</code>."
         )
 
     def escalation(
-        self, unit: str, missing: list[Unit], period: str, deadline: date, unreachable: list[str]
+        self,
+        unit: str,
+        missing: list[Unit],
+        period: str,
+        deadline: date,
+        unreachable: list[str],
+        outreach: Outreach,
     ) -> str:
-        text = (
-            f"⚠️ <b>{esc(unit)}</b>, kỳ {period}, hạn {day_vn(deadline)}:\n{missing_list(missing)}\n"
-            "Các thành viên đã được nhắc. Xem chi tiết: /tiendo"
-        )
+        lines = [
+            f"⚠️ <b>{esc(unit)}</b>, {period_name(period)}, hạn {day_vn(deadline)}:",
+            missing_list(missing),
+        ]
+        if outreach.reminded:
+            lines.append(f"🔔 Hôm nay bot đã nhắc {outreach.reminded} thành viên của các thôn này.")
+        else:
+            lines.append("🔔 Hôm nay bot không nhắc được thành viên nào của các thôn này.")
+        if outreach.away:
+            lines.append(f"🏖 Đang vắng nên không nhắc: {_names(outreach.away)}.")
+        if outreach.no_chat:
+            lines.append(
+                f"✉️ Chưa từng nhắn riêng cho bot nên không nhắc được: {_names(outreach.no_chat)}."
+            )
+        if outreach.empty:
+            lines.append(f"👥 Chưa có thành viên nào: {_names(outreach.empty)}.")
         if unreachable:
-            names = ", ".join(esc(n) for n in unreachable)
-            text += f"\n📵 Bot không nhắn được cho: {names} — hãy gọi điện hoặc nhắn trực tiếp."
-        return text
+            lines.append(
+                f"📵 Bot không nhắn được cho: {_names(unreachable)} — hãy gọi điện hoặc nhắn "
+                "trực tiếp."
+            )
+        lines.append("Xem chi tiết: /tiendo")
+        return "\n".join(lines)
 
     def deadline_summary(self, unit: str, rows: list[UnitProgress], period: str) -> str:
-        lines = [f"📋 <b>{esc(unit)}</b> — hạn báo cáo kỳ {period} là hôm nay:"]
+        lines = [f"📋 <b>{esc(unit)}</b> — hạn báo cáo {period_name(period)} là hôm nay:"]
         for row in sorted(
-            rows, key=lambda r: (r.villages_reported / (r.villages or 1), r.unit.name)
+            rows, key=lambda r: (r.villages_reported / (r.villages or 1), vn_key(r.unit.name))
         ):
             lines.append(
                 f"• {esc(row.unit.name)}: {row.villages_reported}/{row.villages} thôn đã báo cáo"
@@ -546,40 +643,52 @@ class Wording:
         missing: list[Unit],
         week: Period,
         month: Period,
+        labels: Mapping[str, str],
     ) -> str:
         lines = [
             f"📊 <b>Tổng hợp tuần {week.start:%d/%m}–{week.end:%d/%m}</b> — {esc(top.unit.name)}",
             "(+ trong tuần · lũy kế tháng/chỉ tiêu · %)",
-            f"<b>Tổng</b>: {_tally_line(top)}",
+            f"<b>Tổng</b>: {_tally_line(top, labels)}",
         ]
         for rank, row in enumerate(rows, start=1):
-            lines.append(f"{rank}. {esc(row.unit.name)}: {_tally_line(row)}")
+            lines.append(f"{rank}. {esc(row.unit.name)}: {_tally_line(row, labels)}")
         if missing:
             lines.append(missing_list(missing))
         return "\n".join(lines)
 
-    def chart(self, top: UnitProgress, rows: list[UnitProgress], month: Period) -> bytes | None:
+    def chart(
+        self,
+        top: UnitProgress,
+        rows: list[UnitProgress],
+        month: Period,
+        labels: Mapping[str, str],
+    ) -> bytes | None:
         """Bars of % of target per unit; None when no unit has a target to measure against."""
         from reminders.chart import ChartLabels, ChartRow, render_progress_chart  # matplotlib: ~1 s
 
         chart_rows = [ChartRow(r.unit.name, r.counts, r.targets) for r in rows or [top]]
         if not any(r.targets for r in chart_rows):
             return None
-        labels = ChartLabels(
-            title=f"{top.unit.name} — tiến độ tháng {month.start.month}/{month.start.year}",
+        codes = _ordered({c for r in chart_rows for c in r.targets}, labels)
+        chart_labels = ChartLabels(
+            title=f"{top.unit.name} — tiến độ {period_name(month)}",
             axis="% chỉ tiêu tháng",
-            indicators={"vneid": "VNeID", "cks": "Chữ ký số", "tt": "Thanh toán"}
-            | {c: c.upper() for r in chart_rows for c in r.targets},
+            indicators={c: labels.get(c, c) for c in codes},
         )
-        return render_progress_chart(chart_rows, labels)
+        return render_progress_chart(chart_rows, chart_labels)
 
 
-def _tally_line(p: UnitProgress) -> str:
+def _names(names: Iterable[str]) -> str:
+    return ", ".join(esc(n) for n in sorted(names, key=vn_key))
+
+
+def _tally_line(p: UnitProgress, labels: Mapping[str, str]) -> str:
     parts = []
-    for code in sorted(set(p.counts) | set(p.targets) | set(p.week)):
+    for code in _ordered(set(p.counts) | set(p.targets) | set(p.week), labels):
         got, goal = p.counts.get(code, 0), p.targets.get(code)
-        rate = f" {100 * got / goal:.0f}%" if goal else ""
-        parts.append(f"{code.upper()} +{p.week.get(code, 0)} · {got}/{goal or '—'}{rate}")
+        rate = f" {percent(ratio(got, goal))}" if goal else ""
+        label = esc(labels.get(code, code))
+        parts.append(f"{label} +{p.week.get(code, 0)} · {got}/{goal or '—'}{rate}")
     return "; ".join(parts) or "chưa có số liệu"
 
 
@@ -596,7 +705,9 @@ TELEGRAM_MENU_PRIVATE = [
     ("tiendo", "Tiến độ so với chỉ tiêu (lãnh đạo)"),
     ("chuabaocao", "Thôn chưa báo cáo (lãnh đạo)"),
     ("moi", "Tạo mã mời kèm QR (lãnh đạo)"),
-    ("vang", "Báo đi vắng: /vang 30/11"),
+    ("thanhvien", "Thành viên: khóa, mở khóa, vai trò (lãnh đạo)"),
+    ("vang", "Báo đi vắng đến một ngày: không bị nhắc"),
+    ("web", "Mở trang báo cáo và tiến độ"),
     ("help", "Danh sách lệnh"),
 ]
 TELEGRAM_MENU_GROUP = [

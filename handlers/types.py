@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from storage.cleaning import clean_name, clean_text
 from storage.models import OutboxMessage
 
 
@@ -17,9 +17,6 @@ class Kind(enum.StrEnum):
     button = "button"  # an inline button was pressed; `text` holds its action
     joined_group = "joined_group"  # the bot was added to a group
     other = "other"  # a photo, sticker, ... without text
-
-
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -37,14 +34,17 @@ class Incoming:
     chat_title: str = ""
     message_id: str = ""
     bot_username: str = ""  # so "/bc@ThisBot" is ours and "/bc@OtherBot" is not
+    # Whether the sender administers this group, as the platform says (asked by the
+    # adapter before handling, for the commands that need it); None: cannot tell.
+    sender_is_admin: bool | None = None
 
     def __post_init__(self) -> None:
         # Control characters carry nothing a person meant, and NUL cannot be stored in
         # PostgreSQL text at all: they go at the door, before anything reads or stores.
-        for name in ("text", "display_name", "chat_title"):
-            value = getattr(self, name)
-            if _CONTROL.search(value):
-                object.__setattr__(self, name, _CONTROL.sub("", value))
+        # Names also lose direction overrides and line breaks (storage.cleaning).
+        object.__setattr__(self, "text", clean_text(self.text))
+        for name in ("display_name", "chat_title"):
+            object.__setattr__(self, name, clean_name(getattr(self, name)))
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,10 @@ class Rules:
 
     per_entry_cap: int = 500
     grace_days: int = 5  # a month stays open this many days into the next one
+    reports_per_minute: int = 10  # per person; past it: refused, nothing recorded
+    daily_limit: int = 200  # per person, indicator and day; above it: asked to confirm
+    web_base_url: str = "http://127.0.0.1:8080"  # where `/web` links point
+    web_link_minutes: int = 10  # a `/web` link works once, this long
 
 
 Clock = Callable[[], datetime]
@@ -93,3 +97,11 @@ class Outcome:
     replies: list[Reply] = field(default_factory=list)
     duplicate: bool = False  # the update was processed before: nothing decided again
     queued: list[OutboxMessage] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a change is refused: a kind and its parameters (texts_indicators words it)."""
+
+    kind: str
+    params: dict[str, str] = field(default_factory=dict)

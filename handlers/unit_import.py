@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from handlers.folding import fold
+from storage.cleaning import clean_name
 from storage.models import Level, Unit
 from storage.store import Store
 
@@ -39,6 +40,11 @@ class Row:
     name: str
     level: str
     parent: str
+
+    def __post_init__(self) -> None:
+        # A file's cells go into names that chats show: cleaned like chat text, at the door.
+        for cell in ("code", "name", "level", "parent"):
+            object.__setattr__(self, cell, clean_name(getattr(self, cell)))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from matplotlib import font_manager, ft2font
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from reminders.progress import ratio
+
 FONT = "DejaVu Sans"
 COLOURS = ["#1f6fb4", "#e07b24", "#2e9d4f", "#8c4fb3", "#c23b3b"]
 MAX_NAME = 28
@@ -66,8 +68,10 @@ def render_progress_chart(rows: Sequence[ChartRow], labels: ChartLabels) -> byte
         for i, row in enumerate(reversed(rows)):
             goal = row.targets.get(code)
             got = row.counts.get(code, 0)
-            positions.append(i + n * bar - 0.4 + bar / 2)
-            rates.append(100 * got / goal if goal else 0)
+            rate = ratio(got, goal)
+            # The first indicator on top of its group, as in the legend (y grows upward).
+            positions.append(i + (len(codes) - 1 - n) * bar - 0.4 + bar / 2)
+            rates.append(0 if rate is None else 100 * rate)
             texts.append(f"{got}/{goal}" if goal else f"{got}")
         axes.barh(positions, rates, height=bar * 0.9, color=COLOURS[n % len(COLOURS)],
                   label=labels.indicators[code])  # fmt: skip

@@ -9,6 +9,7 @@ The words come through the `Wording` port (the texts live with the handlers).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -36,10 +37,45 @@ ADMIN_ROLES = (Role.district_admin, Role.province_admin)
 LEADER_ROLES = (Role.commune_leader, *ADMIN_ROLES)
 
 
+@dataclass(frozen=True)
+class Outreach:
+    """What one reminder run did for the members of some villages still without a report."""
+
+    reminded: int = 0  # members a reminder went to
+    away: tuple[str, ...] = ()  # names of members away (`/vang`): not reminded
+    no_chat: tuple[str, ...] = ()  # names of members who never wrote to the bot privately
+    empty: tuple[str, ...] = ()  # villages without any active member
+
+
+@dataclass
+class ReminderRun:
+    """Per village id, what the reminder run did: the source of the escalations' words."""
+
+    staffed: set[int]  # villages with at least one active member
+    reminded: dict[int, list[str]] = field(default_factory=dict)
+    away: dict[int, list[str]] = field(default_factory=dict)
+    no_chat: dict[int, list[str]] = field(default_factory=dict)
+
+    def outreach(self, villages: list[Unit]) -> Outreach:
+        ids = [v.id or 0 for v in villages]
+        return Outreach(
+            reminded=sum(len(self.reminded.get(i, [])) for i in ids),
+            away=tuple(name for i in ids for name in self.away.get(i, [])),
+            no_chat=tuple(name for i in ids for name in self.no_chat.get(i, [])),
+            empty=tuple(v.name for v in villages if v.id not in self.staffed),
+        )
+
+
 class Wording(Protocol):
     def reminder(self, name: str, unit: str, period: str, deadline: date) -> str: ...
     def escalation(
-        self, unit: str, missing: list[Unit], period: str, deadline: date, unreachable: list[str]
+        self,
+        unit: str,
+        missing: list[Unit],
+        period: str,
+        deadline: date,
+        unreachable: list[str],
+        outreach: Outreach,
     ) -> str: ...
     def deadline_summary(self, unit: str, rows: list[UnitProgress], period: str) -> str: ...
     def tally(
@@ -49,8 +85,11 @@ class Wording(Protocol):
         missing: list[Unit],
         week: Period,
         month: Period,
+        labels: Mapping[str, str],
     ) -> str: ...
-    def chart(self, top: UnitProgress, rows: list[UnitProgress], month: Period) -> bytes | None: ...
+    def chart(
+        self, top: UnitProgress, rows: list[UnitProgress], month: Period, labels: Mapping[str, str]
+    ) -> bytes | None: ...
 
 
 @dataclass(frozen=True)
@@ -140,35 +179,47 @@ async def remind(store: Store, event: Event, planner: Planner, wording: Wording)
     month = month_of(event.day)
     deadline = deadline_of(month, planner.schedule)
     queued = 0
-    people = await members_to_remind(store, month, event.day)
+    run, people = await members_to_remind(store, month, event.day)
     chats = await _private_chats(store, people)
     for member, unit in people:
-        if chat := chats.get(member.id or 0):
-            html = wording.reminder(member.name, unit.name, month.key, deadline)
-            key = f"reminder:{month.key}:{event.day}:{member.id}"
-            queued += await _queue(store, key, "reminder", chat, html)
+        chat = chats.get(member.id or 0)
+        if chat is None:
+            run.no_chat.setdefault(unit.id or 0, []).append(member.name)
+            continue
+        html = wording.reminder(member.name, unit.name, month.key, deadline)
+        key = f"reminder:{month.key}:{event.day}:{member.id}"
+        queued += await _queue(store, key, "reminder", chat, html)
+        run.reminded.setdefault(unit.id or 0, []).append(member.name)
     if planner.is_escalation_day(event.day):
-        queued += await _escalate(store, event, month, deadline, wording)
+        queued += await _escalate(store, event, month, deadline, wording, run)
     if 0 in event.offsets:
         queued += await _deadline_summaries(store, event, month, wording)
     return queued
 
 
-async def members_to_remind(store: Store, month: Period, today: date) -> list[tuple[Member, Unit]]:
-    """Active village members, not away, whose village has no report in the month yet."""
-    people = await store.members.with_roles(VILLAGE_ROLES)
+async def members_to_remind(
+    store: Store, month: Period, today: date
+) -> tuple[ReminderRun, list[tuple[Member, Unit]]]:
+    """Active village members, not away, whose village has no report in the month yet;
+    and the run's record, with who is away and which villages have no active member."""
+    people = [
+        (m, u) for m, u in await store.members.with_roles(VILLAGE_ROLES) if u.level is Level.village
+    ]
+    run = ReminderRun(staffed={u.id or 0 for _, u in people})
     reported = {
         unit_id
         for unit_id, counts in (await _village_counts(store, month)).items()
         if any(counts.values())
     }
-    return [
-        (m, u)
-        for m, u in people
-        if u.level is Level.village
-        and u.id not in reported
-        and (m.absent_until is None or m.absent_until < today)
-    ]
+    due = []
+    for member, unit in people:
+        if unit.id in reported:
+            continue
+        if member.absent_until is not None and member.absent_until >= today:
+            run.away.setdefault(unit.id or 0, []).append(member.name)
+        else:
+            due.append((member, unit))
+    return run, due
 
 
 async def _village_counts(store: Store, month: Period) -> dict[int, dict[str, int]]:
@@ -179,7 +230,7 @@ async def _village_counts(store: Store, month: Period) -> dict[int, dict[str, in
 
 
 async def _escalate(
-    store: Store, event: Event, month: Period, deadline: date, wording: Wording
+    store: Store, event: Event, month: Period, deadline: date, wording: Wording, run: ReminderRun
 ) -> int:
     queued = 0
     leaders = await store.members.with_roles([Role.commune_leader])
@@ -190,7 +241,8 @@ async def _escalate(
         chat = chats.get(leader.id or 0)
         if missing and chat:
             names = sorted(m.name for m, u in unreached if u.path.startswith(unit.path))
-            html = wording.escalation(unit.name, missing, month.key, deadline, names)
+            outreach = run.outreach(missing)
+            html = wording.escalation(unit.name, missing, month.key, deadline, names, outreach)
             key = f"escalation:{month.key}:{event.day}:{leader.id}"
             queued += await _queue(store, key, "escalation", chat, html)
     return queued
@@ -245,10 +297,11 @@ async def tally(store: Store, event: Event, wording: Wording) -> int:
         if private := chats.get(leader.id or 0):
             targets.append((f"tally:{week.key}:member:{leader.id}", private, False, unit))
     queued = 0
+    labels = await store.indicators.labels()
     for key, target, is_group, unit in targets:
         top, rows, missing = await tally_view(store, unit, month, week)
-        html = wording.tally(top, rows, missing, week, month)
-        png = wording.chart(top, rows, month)
+        html = wording.tally(top, rows, missing, week, month, labels)
+        png = wording.chart(top, rows, month, labels)
         file = (f"tien-do-{unit.code}-{week.key}.png", png) if png else None
         queued += await _queue(store, key, "tally", target, html, is_group=is_group, file=file)
     return queued

@@ -11,8 +11,15 @@ import itertools
 from dataclasses import dataclass, field
 
 from reminders.calendar import Period
+from storage.collation import vn_key
 from storage.models import Level, Unit
 from storage.store import Store
+
+
+def ratio(got: int, goal: int | None) -> float | None:
+    """The share of a target reached (0.405), None without a target: the one place a
+    rate is computed (chat, tallies, charts and exports all show this figure)."""
+    return got / goal if goal else None
 
 
 @dataclass
@@ -25,8 +32,7 @@ class UnitProgress:
     villages_reported: int = 0
 
     def rate(self, indicator: str) -> float | None:
-        goal = self.targets.get(indicator)
-        return None if not goal else self.counts.get(indicator, 0) / goal
+        return ratio(self.counts.get(indicator, 0), self.targets.get(indicator))
 
     def mean_rate(self) -> float:
         """For ranking: the mean rate over the indicators that have a target (0 if none)."""
@@ -95,8 +101,8 @@ async def tally_view(
     for unit_id, node in shown.items():
         node.targets = targets.get(unit_id, {})
     children = [shown[i] for i in child_ids]
-    children.sort(key=lambda p: (-p.mean_rate(), p.unit.name))
-    missing = sorted((units[i] for i in missing_ids), key=lambda v: v.name)
+    children.sort(key=lambda p: (-p.mean_rate(), vn_key(p.unit.name)))
+    missing = sorted((units[i] for i in missing_ids), key=lambda v: vn_key(v.name))
     return top, children, missing
 
 
@@ -127,4 +133,4 @@ async def villages_missing(store: Store, scope: Unit, period: Period) -> list[Un
     """Villages of the subtree with no active entry in the period, by name."""
     counts = await store.entries.totals_by_unit(scope, period.start, period.end)
     villages = [u for u in await store.units.subtree(scope) if u.level is Level.village]
-    return sorted((v for v in villages if not counts.get(v.id or 0)), key=lambda v: v.name)
+    return sorted((v for v in villages if not counts.get(v.id or 0)), key=lambda v: vn_key(v.name))

@@ -53,6 +53,9 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, ConnectionError)
 
 
+_READ_ONLY = "cnsbot_read_only"
+
+
 def _sqlite_setup(engine: AsyncEngine, lock_wait_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -66,6 +69,9 @@ def _sqlite_setup(engine: AsyncEngine, lock_wait_ms: int) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(_READ_ONLY):
+            conn.exec_driver_sql("BEGIN")  # a snapshot: WAL readers take no lock
+            return
         # Take the write lock up front: two concurrent updates serialize instead of one
         # failing to upgrade a read snapshot (SQLITE_BUSY_SNAPSHOT).
         conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -95,6 +101,11 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        self._read_sessions = async_sessionmaker(
+            self.engine.execution_options(**{_READ_ONLY: True}),
+            class_=AsyncSession,
+            expire_on_commit=False,
+        )
         # SQLite statements run on the loop (storage.sqlite_inline): one transaction at a
         # time per process, so none ever blocks the loop waiting for another's lock.
         self._one_at_a_time = asyncio.Lock() if self.is_sqlite else None
@@ -114,6 +125,14 @@ class Database:
                 yield Store(session)
             return
         async with self._one_at_a_time, self._sessions() as session, session.begin():
+            yield Store(session)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Store]:
+        """A transaction that only reads, always rolled back. On SQLite it takes no write
+        lock and does not queue behind the process's writing transactions: a WAL reader
+        sees the last commit and never waits (serving a file must not stall updates)."""
+        async with self._read_sessions() as session:  # closed, never committed: rolled back
             yield Store(session)
 
     async def dispose(self) -> None:

@@ -5,18 +5,30 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, case, func, insert, update
+from sqlalchemy import bindparam, case, func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.codes import random_code
-from storage.models import Entry, Indicator, IndicatorAlias, Member, Target, Unit, utcnow
+from storage.models import (
+    Entry,
+    Indicator,
+    IndicatorAlias,
+    Member,
+    ReportWord,
+    Target,
+    Unit,
+    utcnow,
+)
 
 RECEIPT_LENGTH = 6
 
 
 class Indicators:
+    """What is counted. Indicators are never deleted: a retired one (`active` False) takes
+    no new reports, and its past entries, targets and exports stay."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
 
@@ -29,21 +41,101 @@ class Indicators:
         await self.s.flush()
 
     async def all(self) -> Sequence[Indicator]:
-        stmt = select(Indicator).where(Indicator.active).order_by(col(Indicator.position))
+        """Every indicator, retired ones too (their history is still shown), in display
+        order."""
+        stmt = select(Indicator).order_by(col(Indicator.position), col(Indicator.code))
         return (await self.s.exec(stmt)).all()
 
-    async def with_aliases(self) -> list[tuple[str, list[str]]]:
-        """(code, aliases) for every active indicator, in display order."""
-        aliases: dict[str, list[str]] = {i.code: [] for i in await self.all()}
-        for row in (await self.s.exec(select(IndicatorAlias))).all():
-            if row.indicator in aliases:
-                aliases[row.indicator].append(row.alias)
+    async def active(self) -> Sequence[Indicator]:
+        """The indicators that take reports, in display order."""
+        return [i for i in await self.all() if i.active]
+
+    async def get(self, code: str) -> Indicator | None:
+        return await self.s.get(Indicator, code)
+
+    async def aliases(self) -> list[tuple[str, str]]:
+        """(alias as written, indicator code) for every alias, retired indicators' too."""
+        stmt = select(IndicatorAlias).order_by(col(IndicatorAlias.alias))
+        return [(a.alias, a.indicator) for a in (await self.s.exec(stmt)).all()]
+
+    async def labels(self, *, include_retired: bool = False) -> dict[str, str]:
+        """Code -> short label ("VNeID", "CKS"), in display order: how every table, tally
+        and chart names and orders the indicators."""
+        chosen = await self.all() if include_retired else await self.active()
+        return {i.code: i.short or i.code for i in chosen}
+
+    async def with_aliases(self, *, include_retired: bool = False) -> list[tuple[str, list[str]]]:
+        """(code, aliases) for every active (or every) indicator, in display order."""
+        chosen = await self.all() if include_retired else await self.active()
+        aliases: dict[str, list[str]] = {i.code: [] for i in chosen}
+        for alias, code in await self.aliases():
+            if code in aliases:
+                aliases[code].append(alias)
         return list(aliases.items())
+
+    async def add_aliases(self, code: str, aliases: Iterable[str]) -> None:
+        for alias in dict.fromkeys(aliases):
+            self.s.add(IndicatorAlias(alias=alias, indicator=code))
+        await self.s.flush()
+
+    async def remove_aliases(self, aliases: Iterable[str]) -> None:
+        for alias in aliases:
+            row = await self.s.get(IndicatorAlias, alias)
+            if row is not None:
+                await self.s.delete(row)
+        await self.s.flush()
+
+    async def update(
+        self,
+        code: str,
+        *,
+        name: str | None = None,
+        short: str | None = None,
+        active: bool | None = None,
+        position: int | None = None,
+    ) -> None:
+        indicator = await self.s.get(Indicator, code)
+        if indicator is None:
+            raise KeyError(code)
+        if name is not None:
+            indicator.name = name
+        if short is not None:
+            indicator.short = short
+        if active is not None:
+            indicator.active = active
+        if position is not None:
+            indicator.position = position
+        await self.s.flush()
+
+    async def words(self) -> list[tuple[str, str]]:
+        """(word, kind) of the lexicon of words without a count, beside the aliases."""
+        rows = (await self.s.exec(select(ReportWord).order_by(col(ReportWord.word)))).all()
+        return [(row.word, row.kind) for row in rows]
+
+    async def add_words(self, words: Iterable[tuple[str, str]]) -> None:
+        """Add words to the lexicon, or change the kind of those already in it."""
+        stored = {row.word: row for row in (await self.s.exec(select(ReportWord))).all()}
+        for word, kind in dict(words).items():
+            if word in stored:
+                stored[word].kind = kind
+            else:
+                self.s.add(ReportWord(word=word, kind=kind))
+        await self.s.flush()
 
 
 # Built once: every report runs these (building a statement costs more than running it).
 _RECEIPT_TAKEN = select(col(Entry.id)).where(col(Entry.receipt) == bindparam("r")).limit(1)
 _INSERT_ENTRIES = insert(Entry.__table__)  # type: ignore[attr-defined]
+_M = Member.__table__.c  # type: ignore[attr-defined]
+_LOCK_MEMBER = sa_select(_M.id).where(_M.id == bindparam("m")).with_for_update()
+_E = Entry.__table__.c  # type: ignore[attr-defined]
+# A member's rows of one day, and those made lately: a handful, read from the member index.
+_MEMBER_RECENT = sa_select(
+    _E.receipt, _E.indicator, _E.count, _E.day, _E.cancelled_at.is_(None), _E.created_at
+).where(
+    _E.member_id == bindparam("m"),
+    or_(_E.day == bindparam("d"), _E.created_at > bindparam("t")),
+)
 
 
 class Entries:
@@ -65,10 +157,12 @@ class Entries:
         day: date,
         source: str,
         replaces: str | None = None,
+        at: datetime | None = None,
     ) -> str:
-        """Store one report (one entry per indicator, one receipt); return the receipt."""
+        """Store one report (one entry per indicator, one receipt); return the receipt.
+        `at`: when it was made (the handler's clock; the per-minute limit counts by it)."""
         receipt = await self.new_receipt()
-        now = utcnow()
+        now = at or utcnow()
         rows = [
             {
                 "receipt": receipt, "member_id": member_id, "unit_id": unit_id,
@@ -94,6 +188,24 @@ class Entries:
         )
         return (await self.s.exec(stmt)).first()
 
+    async def recent_receipts(self, member_id: int, limit: int) -> list[list[Entry]]:
+        """A member's latest receipts (cancelled ones too), newest first, with their entries."""
+        codes_stmt = (
+            select(Entry.receipt, func.max(Entry.id))
+            .where(Entry.member_id == member_id)
+            .group_by(col(Entry.receipt))
+            .order_by(func.max(Entry.id).desc())
+            .limit(limit)
+        )
+        codes = [code for code, _ in (await self.s.exec(codes_stmt)).all()]
+        if not codes:
+            return []
+        rows = (await self.s.exec(select(Entry).where(col(Entry.receipt).in_(codes)))).all()
+        by_code: dict[str, list[Entry]] = {}
+        for entry in sorted(rows, key=lambda e: e.id or 0):
+            by_code.setdefault(entry.receipt, []).append(entry)
+        return [by_code[code] for code in codes if code in by_code]
+
     async def cancel(
         self, receipt: str, *, by: int, at: datetime, replaced_by: str | None = None
     ) -> int:
@@ -105,6 +217,58 @@ class Entries:
         )
         result = await self.s.exec(stmt)
         return int(result.rowcount)
+
+    async def lock_member(self, member_id: int) -> None:
+        """Serialize one member's reports until this transaction ends: limits read totals,
+        then write. PostgreSQL only: SQLite writes one transaction at a time anyway."""
+        if self.s.bind is not None and self.s.bind.dialect.name == "postgresql":
+            await self.s.exec(_LOCK_MEMBER, params={"m": member_id})  # type: ignore[call-overload]
+
+    async def member_recent(
+        self, member_id: int, day: date, since: datetime
+    ) -> tuple[int, dict[str, int]]:
+        """For the per-person limits, in one statement: how many reports (receipts,
+        cancelled ones too) the member made after `since`, and their active counts per
+        indicator on `day`."""
+        params = {"m": member_id, "d": day, "t": since}
+        rows = (await self.s.exec(_MEMBER_RECENT, params=params)).all()  # type: ignore[call-overload]
+        receipts: set[str] = set()
+        totals: dict[str, int] = {}
+        for receipt, indicator, count, on, active, created in rows:
+            if created > since:
+                receipts.add(receipt)
+            if on == day and active:
+                totals[indicator] = totals.get(indicator, 0) + count
+        return len(receipts), totals
+
+    async def member_day_entries(
+        self, member_id: int, day: date, scope: Unit, upto: int | None = None
+    ) -> Sequence[Entry]:
+        """A member's active entries of one day in units of `scope`'s subtree (up to entry
+        id `upto`: what a leader was shown before confirming)."""
+        stmt = (
+            select(Entry)
+            .join(Unit, col(Unit.id) == col(Entry.unit_id))
+            .where(Entry.member_id == member_id, Entry.day == day)
+            .where(col(Entry.cancelled_at).is_(None), col(Unit.path).startswith(scope.path))
+            .order_by(col(Entry.id))
+        )
+        if upto is not None:
+            stmt = stmt.where(col(Entry.id) <= upto)
+        return (await self.s.exec(stmt)).all()
+
+    async def cancel_entries(self, ids: Sequence[int], *, by: int, at: datetime) -> int:
+        """Cancel these entries (those still active); returns how many were cancelled."""
+        cancelled = 0
+        for start in range(0, len(ids), 500):  # bounded statement size
+            stmt = (
+                update(Entry)
+                .where(col(Entry.id).in_(ids[start : start + 500]))
+                .where(col(Entry.cancelled_at).is_(None))
+                .values(cancelled_at=at, cancelled_by=by)
+            )
+            cancelled += int((await self.s.exec(stmt)).rowcount)
+        return cancelled
 
     async def totals(
         self,
@@ -175,6 +339,63 @@ class Entries:
                 week.setdefault(unit_id, {})[indicator] = int(inner_total)
         return outer, week
 
+    async def totals_by_day(
+        self, scope: Unit, start: date, end: date
+    ) -> dict[date, dict[str, int]]:
+        """Active counts of a subtree per day and indicator (for charts over weeks), in one
+        aggregate read from the covering index ix_entry_tally."""
+        entry, unit = Entry.__table__.c, Unit.__table__.c  # type: ignore[attr-defined]
+        stmt = (
+            sa_select(entry.day, entry.indicator, func.sum(entry.count))
+            .where(entry.cancelled_at.is_(None), entry.day >= start, entry.day <= end)
+            .group_by(entry.day, entry.indicator)
+        )
+        if scope.parent_id is not None:  # a root's subtree is every unit under it: no join
+            table = Unit.__table__  # type: ignore[attr-defined]
+            stmt = stmt.join(table, unit.id == entry.unit_id).where(
+                unit.path.startswith(scope.path)
+            )
+        result: dict[date, dict[str, int]] = {}
+        rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select
+        for day, indicator, total in rows:
+            result.setdefault(day, {})[indicator] = int(total)
+        return result
+
+    async def last_day_by_unit(self, scope: Unit, since: date) -> dict[int, date]:
+        """The latest day with an active entry since `since`, per unit of a subtree (read
+        from the covering index ix_entry_tally)."""
+        entry, unit = Entry.__table__.c, Unit.__table__.c  # type: ignore[attr-defined]
+        stmt = (
+            sa_select(entry.unit_id, func.max(entry.day))
+            .where(entry.cancelled_at.is_(None), entry.day >= since)
+            .group_by(entry.unit_id)
+        )
+        if scope.parent_id is not None:
+            table = Unit.__table__  # type: ignore[attr-defined]
+            stmt = stmt.join(table, unit.id == entry.unit_id).where(
+                unit.path.startswith(scope.path)
+            )
+        rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select
+        return {unit_id: _as_date(day) for unit_id, day in rows}
+
+    async def by_member(
+        self, scope: Unit, start: date, end: date
+    ) -> dict[int, tuple[dict[str, int], date]]:
+        """Per member who reported in a unit's subtree: counts per indicator, last day."""
+        stmt = (
+            select(Entry.member_id, Entry.indicator, func.sum(Entry.count), func.max(Entry.day))
+            .join(Unit, col(Unit.id) == col(Entry.unit_id))
+            .where(col(Unit.path).startswith(scope.path))
+            .where(col(Entry.cancelled_at).is_(None), Entry.day >= start, Entry.day <= end)
+            .group_by(col(Entry.member_id), col(Entry.indicator))
+        )
+        result: dict[int, tuple[dict[str, int], date]] = {}
+        for member_id, indicator, total, last in (await self.s.exec(stmt)).all():
+            counts, latest = result.get(member_id, ({}, _as_date(last)))
+            counts[indicator] = int(total)
+            result[member_id] = (counts, max(latest, _as_date(last)))
+        return result
+
     async def in_range(self, scope: Unit, start: date, end: date) -> list[tuple[Entry, str, str]]:
         """Every entry (cancelled too) of a subtree with unit and member names, oldest first."""
         stmt = (
@@ -217,3 +438,8 @@ class Targets:
     async def for_unit(self, unit_id: int, period: str) -> dict[str, int]:
         stmt = select(Target).where(Target.unit_id == unit_id, Target.period == period)
         return {t.indicator: t.value for t in (await self.s.exec(stmt)).all()}
+
+
+def _as_date(value: date | str) -> date:
+    """MAX(day) comes back as text from SQLite (an aggregate loses the column's type)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -8,7 +8,7 @@ matches the models, else the first), not re-created.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -17,13 +17,20 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
-
-from storage.db import Database
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 FIRST = "0001"
 MIGRATION_LOCK = 0x636E_7301  # "cns" 1: an advisory lock key of this bot's own
+
+
+class Database(Protocol):
+    """What migrations need of `storage.db.Database` (which imports this module, not the
+    other way round: no cycle)."""
+
+    @property
+    def engine(self) -> AsyncEngine: ...
 
 
 def config(connection: Connection | None = None) -> Config:

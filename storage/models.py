@@ -144,6 +144,15 @@ class IndicatorAlias(SQLModel, table=True):
     indicator: str = Field(foreign_key="indicator.code", index=True)
 
 
+class ReportWord(SQLModel, table=True):
+    """A word or phrase of reports that carries no count ("dạ", "báo cáo", "hồ sơ"), or that
+    alone makes a message a courtesy ("cảm ơn", "ok"). Data, like the aliases."""
+
+    __tablename__ = "report_word"
+    word: str = Field(primary_key=True, max_length=64)  # as people write it
+    kind: str = Field(default="filler", max_length=16)  # "filler" or "courtesy"
+
+
 class Entry(SQLModel, table=True):
     """One logged count. Never deleted: a correction cancels and replaces it."""
 
@@ -181,6 +190,7 @@ class ProcessedUpdate(SQLModel, table=True):
     """Keys of updates already handled: the same key twice stores once and answers once."""
 
     __tablename__ = "processed_update"
+    __table_args__ = (Index("ix_processed_update_at", "at"),)  # pruned by age
     key: str = Field(primary_key=True, max_length=128)
     at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
@@ -266,20 +276,75 @@ class LinkCode(SQLModel, table=True):
 
 class OaToken(SQLModel, table=True):
     """The Zalo OA's tokens. The refresh token is single-use: the new one is stored before
-    the new access token is used, so a crash in between cannot lose it."""
+    the new access token is used, so a crash in between cannot lose it. A refresh is leased
+    (`refreshing_until`): one holder at a time across processes; a dead holder's lease ends."""
 
     __tablename__ = "oa_token"
     app_id: str = Field(primary_key=True, max_length=64)
     access_token: str = ""
     refresh_token: str
     expires_at: datetime = Field(sa_column=_ts())
+    refreshing_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class PublicFile(SQLModel, table=True):
     """A picture served at an unguessable, expiring URL (Zalo's sendPhoto takes a URL)."""
 
     __tablename__ = "public_file"
+    __table_args__ = (Index("ix_public_file_expires_at", "expires_at"),)  # pruned when expired
     token: str = Field(primary_key=True, max_length=64)
     name: str = ""
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    expires_at: datetime = Field(sa_column=_ts())
+
+
+class PendingKind(enum.StrEnum):
+    report = "report"  # a report above the daily limit, recorded once its author confirms
+    undo_day = "undo_day"  # a leader's undo of all of one member's receipts of a day
+
+
+class PendingAction(SQLModel, table=True):
+    """Something asked for that waits for its asker's confirmation (a button, or the typed
+    `/xacnhan CODE` where the channel has no buttons). Done once: `done_at` is set by the
+    one confirmation that does it."""
+
+    __tablename__ = "pending_action"
+    code: str = Field(primary_key=True, max_length=16)
+    kind: PendingKind
+    member_id: int = Field(foreign_key="member.id", index=True)  # the asker: only they confirm
+    payload: str  # JSON: what exactly will be done
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    expires_at: datetime = Field(sa_column=_ts())
+    done_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    result: str = ""  # what the confirmation did (a receipt, "dropped")
+
+
+class Throttle(SQLModel, table=True):
+    """Wrong codes (invites, /lienket) per platform account: after a few, a growing wait.
+    In the database, so that it holds across workers and restarts."""
+
+    key: str = Field(primary_key=True, max_length=160)  # "invite:telegram:12345"
+    failures: int = 0
+    last_failure_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    blocked_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class WebTicket(SQLModel, table=True):
+    """A one-time login link for the web app (`/web`): only its hash is stored."""
+
+    __tablename__ = "web_ticket"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    expires_at: datetime = Field(sa_column=_ts())
+    used_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds the token, the table only its hash."""
+
+    __tablename__ = "web_session"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    csrf: str = Field(max_length=64)  # sent back with every form that changes something
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     expires_at: datetime = Field(sa_column=_ts())

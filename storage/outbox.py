@@ -276,6 +276,16 @@ class Broadcasts:
         )
         return (await self.s.exec(stmt)).first()
 
+    async def by_author(self, author_id: int, limit: int = 10) -> Sequence[Broadcast]:
+        """A leader's latest notices (drafts left out), newest first."""
+        stmt = (
+            select(Broadcast)
+            .where(Broadcast.author_id == author_id, Broadcast.status != "draft")
+            .order_by(col(Broadcast.id).desc())
+            .limit(limit)
+        )
+        return (await self.s.exec(stmt)).all()
+
     async def sending(self) -> Sequence[Broadcast]:
         return (await self.s.exec(select(Broadcast).where(Broadcast.status == "sending"))).all()
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -227,6 +227,22 @@ class Members:
         member.absent_until = until
         await self.s.flush()
 
+    async def set_active(self, member: Member, active: bool) -> None:
+        """Lock (False) or unlock a member; their entries stay as they are."""
+        member.active = active
+        await self.s.flush()
+
+    async def set_role(self, member: Member, role: Role) -> None:
+        member.role = role
+        await self.s.flush()
+
+    async def place(self, member: Member, unit: Unit, role: Role) -> None:
+        """Move a member to a unit with a role, active (an invite used by a member).
+        Entries stay with the unit they were reported for."""
+        assert unit.id is not None
+        member.unit_id, member.role, member.active = unit.id, role, True
+        await self.s.flush()
+
     async def active_counts(self) -> dict[int, int]:
         """Active members per unit id (the unit itself, not its subtree)."""
         stmt = (
@@ -298,6 +314,10 @@ class Chats:
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
 
+    async def find(self, platform: str, chat_id: str) -> Chat | None:
+        stmt = select(Chat).where(Chat.platform == platform, Chat.chat_id == chat_id)
+        return (await self.s.exec(stmt)).first()
+
     async def bind(
         self, platform: str, chat_id: str, unit: Unit, *, title: str, by: int | None
     ) -> Chat:
@@ -362,9 +382,32 @@ class OaTokens:
         return await self.s.get(OaToken, app_id)
 
     async def save(self, app_id: str, access: str, refresh: str, expires_at: datetime) -> None:
+        """Store a new pair (and end any refresh lease)."""
         token = await self.s.get(OaToken, app_id)
         if token is None:
             token = OaToken(app_id=app_id, refresh_token=refresh, expires_at=expires_at)
             self.s.add(token)
         token.access_token, token.refresh_token, token.expires_at = access, refresh, expires_at
+        token.refreshing_until = None
         await self.s.flush()
+
+    async def lease_refresh(
+        self, app_id: str, refresh: str, now: datetime, until: datetime
+    ) -> bool:
+        """Take the refresh of this refresh token, unless another holder's lease runs (a
+        compare-and-swap on the row: of two processes asking at once, one gets True)."""
+        stmt = (
+            update(OaToken)
+            .where(col(OaToken.app_id) == app_id, col(OaToken.refresh_token) == refresh)
+            .where(
+                or_(col(OaToken.refreshing_until).is_(None), col(OaToken.refreshing_until) <= now)
+            )
+            .values(refreshing_until=until)
+        )
+        result = await self.s.exec(stmt)
+        self.s.expire_all()  # the row changed under the session's objects
+        return bool(result.rowcount)
+
+    async def end_lease(self, app_id: str) -> None:
+        stmt = update(OaToken).where(col(OaToken.app_id) == app_id).values(refreshing_until=None)
+        await self.s.exec(stmt)

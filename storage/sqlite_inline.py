@@ -8,7 +8,8 @@ tells SQLAlchemy it may run in a greenlet, and a driver that never awaits is fin
 
 The price: a statement blocks the loop while it runs, so two transactions of one process
 must never wait on each other's lock. `Database` serialises SQLite transactions on an
-asyncio lock (SQLite allows one writer anyway, and every transaction here writes), and
+asyncio lock (SQLite allows one writer anyway, and they all write; `Database.reading`
+transactions only read a WAL snapshot, which waits for no lock, so they skip it), and
 another process holding the lock (a CLI import) can stall the loop for at most
 `busy_timeout`. For a province on one server, use PostgreSQL.
 """

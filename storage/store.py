@@ -8,9 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSessionTransaction
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.entries import Entries, Indicators, Targets
+from storage.limits import Pendings, Throttles
 from storage.models import AuditLog, ProcessedUpdate, utcnow
 from storage.outbox import Broadcasts, Outbox, PublicFiles
 from storage.people import Chats, Invites, Links, Members, OaTokens, Units
+from storage.web import WebAccess
 
 # Built once: every update runs them (building a statement costs more than running it).
 # (Tables, not ORM entities: a plain Core insert, with its rowcount.)
@@ -40,6 +42,9 @@ class Store:
         self.links = Links(session)
         self.public_files = PublicFiles(session)
         self.oa_tokens = OaTokens(session)
+        self.pending = Pendings(session)
+        self.throttles = Throttles(session)
+        self.web = WebAccess(session)
 
     async def claim_update(self, key: str) -> bool:
         """Record an incoming update's key; False when it was already processed.

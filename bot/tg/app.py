@@ -10,14 +10,20 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    MenuButtonWebApp,
+    WebAppInfo,
+)
 from aiohttp import web
 
 from bot.delivery import DeliveryWorker
 from bot.settings import Settings
 from bot.tg import routers
 from bot.webhooks import json_webhook
-from handlers import texts
+from handlers import texts, texts_web
 from handlers.app import Handlers
 
 log = logging.getLogger(__name__)
@@ -50,6 +56,17 @@ async def set_commands(bot: Bot) -> None:
     group = [BotCommand(command=c, description=d) for c, d in texts.TELEGRAM_MENU_GROUP]
     await bot.set_my_commands(private, scope=BotCommandScopeAllPrivateChats())
     await bot.set_my_commands(group, scope=BotCommandScopeAllGroupChats())
+
+
+async def set_web_app_button(bot: Bot, base_url: str) -> bool:
+    """The menu button of private chats opens the web app as a Mini App. Telegram opens
+    Mini Apps only over https: without a public https address the button stays a menu."""
+    if not base_url.startswith("https://"):
+        return False
+    url = base_url.rstrip("/") + "/web/tg"
+    button = MenuButtonWebApp(text=texts_web.MINI_APP_BUTTON, web_app=WebAppInfo(url=url))
+    await bot.set_chat_menu_button(menu_button=button)
+    return True
 
 
 def webhook_route(app: web.Application, bot: Bot, dispatcher: Dispatcher, secret: str) -> None:

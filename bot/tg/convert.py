@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+
 from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
@@ -15,7 +19,11 @@ from aiogram.types import (
 )
 
 from bot.render import html_to_plain, split_text
+from handlers.commands import parse_command
+from handlers.notices import ADMIN_COMMANDS
 from handlers.types import Incoming, Kind, Reply
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 TEXT_LIMIT = 4096
@@ -23,6 +31,7 @@ CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
 NOTICE_LIMIT = 200
 JOINED = {"member", "administrator"}
+ADMINS = {"creator", "administrator"}
 GONE = {"left", "kicked"}
 
 
@@ -63,6 +72,23 @@ def from_message(
     return _incoming(
         f"tg:{update_id}", message.chat, user, text, kind, message.message_id, bot_username
     )
+
+
+async def with_admin_status(bot: Bot, incoming: Incoming) -> Incoming:
+    """A group command that needs it (`/ganhom`) learns whether its sender administers the
+    group (getChatMember), here, before handling: no network call inside the transaction.
+    When Telegram cannot be asked, the sender is not taken for an administrator."""
+    if not incoming.is_group or incoming.kind is not Kind.text:
+        return incoming
+    command = parse_command(incoming)
+    if command is None or command.name not in ADMIN_COMMANDS:
+        return incoming
+    try:
+        member = await bot.get_chat_member(int(incoming.chat_id), int(incoming.user_id))
+    except TelegramAPIError as err:
+        log.warning("getChatMember for %s failed: %s", incoming.key, type(err).__name__)
+        return dataclasses.replace(incoming, sender_is_admin=False)
+    return dataclasses.replace(incoming, sender_is_admin=member.status in ADMINS)
 
 
 def _is_service(message: Message) -> bool:

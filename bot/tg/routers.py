@@ -27,6 +27,7 @@ from bot.tg.convert import (
     from_message,
     notice_text,
     send_reply,
+    with_admin_status,
 )
 from handlers import texts
 from handlers.app import Handlers
@@ -63,6 +64,7 @@ async def on_message(
 ) -> None:
     incoming = from_message(event_update.update_id, message, await _username(bot))
     if incoming is not None:
+        incoming = await with_admin_status(bot, incoming)
         await _answer(bot, handlers, delivery, incoming, retry_failures)
 
 

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
-from bot.delivery import DeliveryWorker, PermanentError, RetryAfter, TransientError
+from bot.delivery import DeliveryWorker
 from bot.ratelimit import Limits
 from bot.render import html_to_plain
 from bot.webhooks import json_webhook
-from bot.zalo.client import ZaloBotClient, ZaloError
+from bot.zalo.client import DEFAULT_RETRY_AFTER, ZaloBotClient, ZaloError, delivery_error
 from bot.zalo.convert import PLATFORM, from_update
 from handlers.app import Handlers
 from handlers.types import Outcome
@@ -22,6 +23,7 @@ from storage.models import OutboxMessage
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/zalo"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
+POLL_PAUSE = 2.0  # seconds after a failed long poll
 
 
 async def answer(delivery: DeliveryWorker, handlers: Handlers, update: dict[str, Any]) -> Outcome:
@@ -35,6 +37,38 @@ async def answer(delivery: DeliveryWorker, handlers: Handlers, update: dict[str,
     return outcome
 
 
+async def next_updates(
+    client: ZaloBotClient, stop: asyncio.Event, timeout: int = 30
+) -> list[dict[str, Any]]:
+    """One long poll, given up as soon as `stop` is set (the request is cancelled). A
+    failure is logged and waited out here (a rate limit for its own wait); [] then."""
+    poll_task = asyncio.ensure_future(client.get_updates(timeout=timeout))
+    stop_task = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({poll_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop_task.cancel()
+        if not poll_task.done():
+            poll_task.cancel()
+    if not poll_task.done() or poll_task.cancelled():
+        await asyncio.gather(poll_task, return_exceptions=True)  # the request is gone
+        return []
+    try:
+        return poll_task.result()
+    except ZaloError as err:
+        if err.rate_limited:
+            pause = err.retry_after or DEFAULT_RETRY_AFTER
+        elif err.transient:
+            pause = POLL_PAUSE
+        else:  # a wrong token or a removed bot: say so loudly, keep trying slowly
+            pause = POLL_PAUSE * 15
+        level = logging.WARNING if err.transient else logging.ERROR
+        log.log(level, "Zalo getUpdates failed: %s; next try in %.0fs", err, pause)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), pause)
+        return []
+
+
 async def poll(
     client: ZaloBotClient,
     handlers: Handlers,
@@ -45,12 +79,7 @@ async def poll(
     """Long polling until `stop`; each update is stored before the next getUpdates, and a
     failing one is retried, then logged."""
     while not stop.is_set():
-        try:
-            updates = await client.get_updates(timeout=timeout)
-        except ZaloError as err:
-            log.warning("Zalo getUpdates failed: %s", err)
-            await asyncio.sleep(2)
-            continue
+        updates = await next_updates(client, stop, timeout)
         for update in updates:
             for attempt in range(3):
                 try:
@@ -96,8 +125,4 @@ class ZaloChannel:
                 url = await self.publish(message.file_data, message.file_name or "chart.png")
                 await self.client.send_photo(message.chat_id, url)
         except ZaloError as err:
-            if err.code == 429:
-                raise RetryAfter(5.0) from err
-            if err.transient:
-                raise TransientError(str(err)) from err
-            raise PermanentError(str(err)) from err
+            raise delivery_error(err) from err

@@ -1,8 +1,12 @@
 """A small client for the Zalo Bot API: `POST {base}/bot{token}/{method}` with JSON.
 
-Every answer is an envelope `{ok, result, error_code, description}`: results come back as
-plain dicts, failures as one `ZaloError` carrying the code and description. Network errors
-and 5xx are retried with backoff; the token never appears in an error or a log line.
+Every answer is an envelope `{ok, result, error_code, description}` (on HTTP 200 or not):
+results come back as plain dicts, failures as one `ZaloError` carrying the code and
+description, classified by Zalo's error table: 408 "Request timeout" is what an idle
+`getUpdates` answers (no updates, not a failure); 403 "Internal server error", 408 on other
+methods, 5xx and network errors are transient and retried here with backoff; 429 (and the
+OA's -32) is a rate limit, raised at once for the caller's backoff. The token never appears
+in an error or a log line.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any, TypedDict, cast
 
 import httpx
 
+from bot.delivery import PermanentError, RetryAfter, TransientError
 from bot.render import split_text
 
 log = logging.getLogger(__name__)
@@ -38,14 +43,25 @@ class SentMessage(TypedDict, total=False):
     date: int
 
 
+IDLE = 408  # "Request timeout": the long poll ended without an update
+RATE_LIMITS = frozenset({429, -32})  # Bot API "Quota exceeded"; OA "exceeded the rate limit"
+TRANSIENT = frozenset({0, 403, 408})  # 0: network; 403 is Zalo's "Internal server error"
+DEFAULT_RETRY_AFTER = 5.0  # seconds, when a rate limit does not say
+
+
 class ZaloError(Exception):
-    def __init__(self, code: int, description: str) -> None:
+    def __init__(self, code: int, description: str, retry_after: float | None = None) -> None:
         super().__init__(f"Zalo error {code}: {description}")
-        self.code, self.description = code, description
+        self.code, self.description, self.retry_after = code, description, retry_after
+
+    @property
+    def rate_limited(self) -> bool:
+        return self.code in RATE_LIMITS
 
     @property
     def transient(self) -> bool:
-        return self.code >= 500 or self.code in (0, 429)
+        """Worth trying again later (rate limits too, after their wait)."""
+        return self.code >= 500 or self.code in TRANSIENT or self.rate_limited
 
 
 @dataclass(frozen=True)
@@ -81,9 +97,8 @@ class ZaloBotClient:
                 )
                 return self._unwrap(response)
             except (httpx.TransportError, ZaloError) as err:
-                if (
-                    isinstance(err, ZaloError) and not err.transient
-                ) or attempt == self.settings.retries:
+                final = isinstance(err, ZaloError) and (not err.transient or err.rate_limited)
+                if final or attempt == self.settings.retries or _idle(method, err):
                     raise self._scrub(err) from None
                 delay = self.settings.backoff * 2**attempt * random.uniform(0.8, 1.2)
                 log.warning(
@@ -101,9 +116,12 @@ class ZaloBotClient:
             ) from None
         if not isinstance(body, dict):
             raise ZaloError(response.status_code, "unexpected answer")
-        if response.status_code >= 500 or not body.get("ok"):
-            code = int(body.get("error_code") or response.status_code)
-            raise ZaloError(code, str(body.get("description") or "unknown error"))
+        if response.status_code >= 400 or not body.get("ok"):
+            raise ZaloError(
+                _int(body.get("error_code")) or response.status_code,
+                str(body.get("description") or "unknown error"),
+                _retry_after(body, response),
+            )
         return body.get("result")
 
     def _scrub(self, err: Exception) -> Exception:
@@ -115,8 +133,14 @@ class ZaloBotClient:
         return cast(BotInfo, dict(await self.call("getMe") or {}))
 
     async def get_updates(self, timeout: int = 30) -> list[dict[str, Any]]:
-        """Long poll. The documented result is one update; a list is accepted too."""
-        result = await self.call("getUpdates", {"timeout": str(timeout)}, wait=timeout)
+        """Long poll. The documented result is one update; a list is accepted too. An idle
+        poll (408 "Request timeout") is no update, and is not retried."""
+        try:
+            result = await self.call("getUpdates", {"timeout": str(timeout)}, wait=timeout)
+        except ZaloError as err:
+            if err.code == IDLE:
+                return []
+            raise
         if not result:
             return []
         return [
@@ -147,3 +171,32 @@ class ZaloBotClient:
 
     async def send_chat_action(self, chat_id: str, action: str = "typing") -> Any:
         return await self.call("sendChatAction", {"chat_id": chat_id, "action": action})
+
+
+def _idle(method: str, err: Exception) -> bool:
+    return method == "getUpdates" and isinstance(err, ZaloError) and err.code == IDLE
+
+
+def _int(value: object) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 0
+
+
+def _retry_after(body: dict[str, Any], response: httpx.Response) -> float | None:
+    """A rate limit's wait, from the body's `parameters` or the Retry-After header."""
+    params = body.get("parameters")
+    value = params.get("retry_after") if isinstance(params, dict) else None
+    seconds = _int(value or response.headers.get("Retry-After"))
+    return float(seconds) if seconds > 0 else None
+
+
+def delivery_error(err: ZaloError) -> Exception:
+    """What the delivery worker makes of a Zalo failure: a rate limit waits once (its own
+    wait or a default), a transient error backs off, anything else is permanent."""
+    if err.rate_limited:
+        return RetryAfter(err.retry_after or DEFAULT_RETRY_AFTER)
+    if err.transient:
+        return TransientError(str(err))
+    return PermanentError(str(err))

@@ -27,3 +27,4 @@ def test_the_benchmarks_run_and_lose_nothing() -> None:
     assert "lost **0**, duplicated **0**" in out
     assert "limit violations seen by the channel: 0." in out
     assert "## 4. Memory and start-up" in out
+    assert "## 5. Web dashboard" in out

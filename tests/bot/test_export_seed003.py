@@ -67,7 +67,8 @@ def test_the_export_shows_the_hoang_kim_row(
     book = load_workbook(tmp_path / "hh.xlsx")
     summary = book["Tổng hợp"]
     rows = list(summary.iter_rows(values_only=True))
-    assert rows[1][:3] == ("TT", "Đơn vị", "VNeID") and rows[2][2:5] == (
+    assert rows[0][0] == "Kết quả Tổ công nghệ số cộng đồng — Huyện Hoằng Hóa (cũ) — năm 2024"
+    assert rows[1][:3] == ("STT", "Đơn vị", "Kích hoạt VNeID mức 2") and rows[2][2:5] == (
         "Chỉ tiêu",
         "Kết quả",
         "Tỷ lệ",

@@ -41,6 +41,6 @@ def test_status_lists_dead_letters_and_retry_revives_them(
     assert status.exit_code == 0, status.output
     assert "Dead letters" in status.output and "Forbidden: bot was blocked" in status.output
     retried = runner.invoke(app, ["outbox", "retry"])
-    assert "1 dead letters are pending again" in retried.output
+    assert "1 dead letter is pending again" in retried.output
     after = runner.invoke(app, ["outbox", "status"])
     assert "Dead letters" not in after.output

@@ -77,7 +77,7 @@ def test_xlsx_rows_and_renames(tmp_path: Path) -> None:
     sheet.append(["Code", "Name", "Level", "Parent_code"])
     sheet.append(["X1", "Bản Mới", "bản", 15910])
     book.save(tmp_path / "v.xlsx")
-    assert "1 were added" in cli("units", "import", str(tmp_path / "v.xlsx"))
+    assert "1 was added" in cli("units", "import", str(tmp_path / "v.xlsx"))
     sheet["B2"] = "Bản Mới Đổi Tên"
     book.save(tmp_path / "v.xlsx")
     assert "1 updated" in cli("units", "import", str(tmp_path / "v.xlsx"))
@@ -115,3 +115,16 @@ def test_db_backup_makes_a_consistent_copy(tmp_path: Path, database: str) -> Non
             assert conn.execute("select count(*) from unit").fetchone() == (167,)
     again = runner.invoke(app, ["db", "backup", str(copy)])
     assert again.exit_code != 0  # never overwrites
+
+
+def test_help_shows_every_level_and_counts_read_as_english(tmp_path: Path) -> None:
+    assert "province > district (optional) > commune > village" in cli("units", "--help")
+    cli("units", "import-official", "--province", "38")
+    out = cli("invite", "create", "--unit", "15910", "--uses", "1", "--qr", str(tmp_path / "q.png"))
+    assert "1 use, valid 30d" in out
+    villages = tmp_path / "v.csv"
+    villages.write_text("code,name,level,parent_code\nB1,Bản [Mới],bản,15910\n", encoding="utf-8")
+    assert "1 was added" in cli("units", "import", str(villages))
+    tree = cli("units", "tree", "15910")
+    assert "Bản [Mới]" in tree and "0 members" in tree  # brackets in a name are not markup
+    assert "Xã Hoằng Sơn (15910, commune, 0 members)" in tree

@@ -14,9 +14,9 @@ from tests.conftest import Chat, World
 async def test_progress_ranks_villages_against_their_targets(chat: Chat) -> None:
     await chat.say("vneid 30 cks 4")
     reply = await chat.say("/tiendo", user="binh")
-    assert "Tiến độ Xã Hoằng Kim" in reply and "kỳ 2026-11" in reply
+    assert "Tiến độ Xã Hoằng Kim</b> — tháng 11/2026" in reply
     # The commune has no target of its own: it shows the sum of its villages' targets.
-    assert "Tổng: VNeID 30/100 (30.0%) · CKS 4/40 (10.0%) · TT 0" in reply
+    assert "Tổng: VNeID 30/100 (30,0%) · CKS 4/40 (10,0%) · TT 0" in reply
     assert "Đã báo cáo: 1/2 thôn" in reply
     first, second = re.findall(r"\d\. <b>(.*?)</b>", reply)
     assert (first, second) == ("Thôn 1", "Thôn &lt;2&gt;")
@@ -28,12 +28,12 @@ async def test_a_commune_target_of_its_own_wins(chat: Chat, db: Database, world:
         await store.targets.set(world.commune_id, "vneid", "2026-11", 300)
     await chat.say("vneid 30")
     reply = await chat.say("/tiendo", user="binh")
-    assert "Tổng: VNeID 30/300 (10.0%) · CKS 0/40 (0.0%)" in reply
+    assert "Tổng: VNeID 30/300 (10,0%) · CKS 0/40 (0,0%)" in reply
     assert "VNeID: 300" in await chat.say("/chitieu", user="binh")
 
 
 async def test_missing_villages(chat: Chat) -> None:
-    assert "Chưa báo cáo (2): Thôn 1, Thôn &lt;2&gt;" in await chat.say("/chuabaocao", user="binh")
+    assert "Chưa báo cáo (2): Thôn &lt;2&gt;, Thôn 1" in await chat.say("/chuabaocao", user="binh")
     await chat.say("tt 1", user="cuc")
     assert "Chưa báo cáo (1): Thôn 1" in await chat.say("/chuabaocao", user="binh")
     await chat.say("tt 1")
@@ -54,7 +54,8 @@ async def test_a_leader_invites_with_a_link_and_a_qr_picture(chat: Chat) -> None
 
 
 async def test_no_one_invites_above_their_own_role(chat: Chat) -> None:
-    assert "dành cho quản trị tỉnh" in await chat.say("/moi 16012-T2 quản trị tỉnh", user="binh")
+    too_high = await chat.say("/moi 16012-T2 quản trị tỉnh", user="binh")
+    assert "không thể giao vai trò quản trị tỉnh" in too_high and "dành cho" not in too_high
     assert "Không rõ vai trò" in await chat.say("/moi 16012-T2 vua", user="binh")
     assert "tổ trưởng thôn" in await chat.say("/moi 16012-T2 tổ trưởng thôn", user="binh")
 
@@ -63,7 +64,8 @@ async def test_members_are_listed_and_deactivated_with_their_entries_kept(chat: 
     await chat.say("vneid 5", user="cuc")
     listing = await chat.say("/thanhvien", user="binh")
     cuc_id = re.search(r"#(\d+) Trần Thị Cúc", listing).group(1)  # type: ignore[union-attr]
-    assert "Đã khóa Trần Thị Cúc" in await chat.say(f"/khoa {cuc_id}", user="binh")
+    assert "Khóa <b>Trần Thị Cúc</b>" in await chat.say(f"/khoa {cuc_id}", user="binh")
+    assert "Đã khóa Trần Thị Cúc" in await chat.say(f"/xacnhan khoa {cuc_id}", user="binh")
     assert "đã bị khóa từ trước" in await chat.say(f"/khoa {cuc_id}", user="binh")
     assert "ngừng hoạt động" in await chat.say("vneid 1", user="cuc")
     assert "Tổng: VNeID 5/100" in await chat.say("/tiendo", user="binh")
@@ -73,7 +75,7 @@ async def test_members_are_listed_and_deactivated_with_their_entries_kept(chat: 
 async def test_a_leader_cannot_deactivate_a_peer_or_themselves(chat: Chat) -> None:
     listing = await chat.say("/thanhvien", user="binh")
     binh_id = re.search(r"#(\d+) Lê Thị Bình", listing).group(1)  # type: ignore[union-attr]
-    assert "dành cho" in await chat.say(f"/khoa {binh_id}", user="binh")
+    assert "không thể tự khóa chính mình" in await chat.say(f"/khoa {binh_id}", user="binh")
     assert "Hãy ghi số" in await chat.say("/khoa Bình", user="binh")
 
 

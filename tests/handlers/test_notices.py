@@ -52,7 +52,7 @@ async def test_a_tally_on_demand(chat: Chat) -> None:
     await chat.say("vneid 4")
     reply = await chat.say("/tonghop", user="binh")
     assert "Tổng hợp tuần 16/11–22/11" in reply and "Xã Hoằng Kim" in reply
-    assert "VNEID +4 · 4/100 4%" in reply
+    assert "VNeID +4 · 4/100 4,0%" in reply
 
 
 async def test_a_notice_is_previewed_confirmed_and_queued_once(chat: Chat, db: Database) -> None:

@@ -65,8 +65,8 @@ async def test_my_totals_show_today_week_month_and_the_village_target(chat: Chat
     assert lines[1] == "Hôm nay (21/11): VNeID 5 · CKS 2 · TT 0"
     assert lines[2] == "Tuần này: VNeID 5 · CKS 2 · TT 0"
     assert lines[3] == "Tháng 11/2026: VNeID 8 · CKS 2 · TT 0"
-    assert "Tiến độ Thôn 1 kỳ 2026-11" in reply
-    assert "VNeID: 8/100 (8.0%)" in reply and "CKS: 2/40 (5.0%)" in reply
+    assert "Tiến độ Thôn 1 tháng 11/2026" in reply
+    assert "VNeID: 8/100 (8,0%)" in reply and "CKS: 2/40 (5,0%)" in reply
 
 
 async def test_undo_removes_the_report_from_my_totals(chat: Chat) -> None:

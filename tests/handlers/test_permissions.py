@@ -11,7 +11,7 @@ import pytest
 
 from handlers.app import COMMANDS, Handlers
 from handlers.permissions import RANK
-from handlers.types import Rules
+from handlers.types import Kind, Rules
 from storage.db import Database
 from storage.models import Level, Role
 from tests.conftest import Chat, FixedClock
@@ -33,17 +33,24 @@ PEOPLE = {  # role -> (their unit, a unit inside their subtree, a unit outside i
 }
 SUCCESS = {
     "bc": "Đã ghi nhận", "huy": "Đã hủy", "sua": "Đã sửa", "toi": "📊", "chitieu": "Chỉ tiêu",
-    "tiendo": "Tiến độ", "chuabaocao": "báo cáo kỳ 2026-11", "thanhvien": "Thành viên",
-    "khoa": "Đã khóa", "moi": "Mã mời", "xuat": "Bảng tổng hợp", "vang": "vắng đến hết",
+    "tiendo": "Tiến độ", "chuabaocao": "báo cáo tháng 11/2026", "thanhvien": "Thành viên",
+    "khoa": "Khóa <b>", "mokhoa": "Đã mở khóa", "vaitro": "Đã đổi vai trò", "moi": "Mã mời",
+    "xuat": "Bảng tổng hợp", "vang": "vắng đến hết",
     "tonghop": "Tổng hợp tuần", "ganhom": "Nhóm này đã gắn", "thongbao": "Thông báo tới",
-    "huythongbao": "đang gửi",
+    "huythongbao": "đang gửi", "web": "dùng được một lần",
 }  # fmt: skip
 REFUSALS = ("dành cho", "không thuộc đơn vị", "không phải của bạn", "Không có thành viên số")
+# Commands that act on a member: the member of the unit (a locked one for /mokhoa).
+MEMBER_COMMANDS = {
+    "khoa": "/khoa {}",
+    "mokhoa": "/mokhoa {}",
+    "vaitro": "/vaitro {} tổ trưởng thôn",
+}
 # Commands about one's own doings have no unit argument: they are always inside.
-OWN_ONLY = {"bc", "toi", "vang", "thongbao", "huythongbao"}
+OWN_ONLY = {"bc", "toi", "vang", "thongbao", "huythongbao", "web"}
 OWN_TEXT = {
     "bc": "/bc vneid 1", "toi": "/toi", "vang": "/vang 30/11", "thongbao": "/thongbao Họp",
-    "huythongbao": "/huythongbao",
+    "huythongbao": "/huythongbao", "web": "/web",
 }  # fmt: skip
 
 
@@ -52,11 +59,13 @@ class Matrix:
     chat: Chat
     receipts: dict[str, str]  # unit code -> receipt of the member reporting there
     member_ids: dict[str, int]  # unit code -> id of a plain member there
+    locked_ids: dict[str, int]  # unit code -> id of a locked plain member there
 
 
 @pytest.fixture
 async def matrix(db: Database, clock: FixedClock) -> Matrix:
     member_ids: dict[str, int] = {}
+    locked_ids: dict[str, int] = {}
     async with db.transaction() as store:
         units = {}
         for code, level, parent in TREE:
@@ -69,12 +78,15 @@ async def matrix(db: Database, clock: FixedClock) -> Matrix:
             person = await store.members.add(f"m-{code}", units[code])
             await store.members.link(person, "test", f"m-{code}")
             member_ids[code] = person.id or 0
+            locked = await store.members.add(f"l-{code}", units[code])
+            await store.members.set_active(locked, False)
+            locked_ids[code] = locked.id or 0
     chat = Chat(Handlers(db, clock=clock, rules=Rules()))
     receipts = {}
     for code in member_ids:
         html = await chat.say("vneid 1", user=f"m-{code}")
         receipts[code] = re.search(r"Mã phiếu: <code>(\w+)</code>", html).group(1)  # type: ignore[union-attr]
-    return Matrix(chat, receipts, member_ids)
+    return Matrix(chat, receipts, member_ids, locked_ids)
 
 
 def command_text(command: str, role: Role, inside: bool, m: Matrix) -> tuple[str, str]:
@@ -88,8 +100,9 @@ def command_text(command: str, role: Role, inside: bool, m: Matrix) -> tuple[str
         receipt = m.receipts[unit]
         text = f"/huy {receipt}" if command == "huy" else f"/sua {receipt} vneid 2"
         return text, sender
-    if command == "khoa":
-        return f"/khoa {m.member_ids[unit if unit.startswith('V') else 'V1']}", role.value
+    if command in MEMBER_COMMANDS:
+        ids = m.locked_ids if command == "mokhoa" else m.member_ids
+        return MEMBER_COMMANDS[command].format(ids[unit]), role.value
     if command in OWN_ONLY:
         return OWN_TEXT[command], role.value
     return f"/{command} {unit}", role.value
@@ -118,3 +131,21 @@ async def test_permission_matrix(matrix: Matrix, command: str, role: Role, insid
 
 def test_every_command_is_in_the_matrix() -> None:
     assert set(SUCCESS) | {"baocao", "report"} == set(COMMANDS)
+
+
+@pytest.mark.parametrize("role, inside", list(itertools.product(PEOPLE, [True, False])))
+async def test_confirming_a_lock_is_checked_like_the_lock(
+    matrix: Matrix, role: Role, inside: bool
+) -> None:
+    """`/xacnhan khoa ID` and the "Khóa" button can be sent without asking first: they check
+    everything again."""
+    _, unit_in, unit_out = PEOPLE[role]
+    target = matrix.member_ids[unit_in if inside else unit_out]
+    typed = await matrix.chat.say(f"/xacnhan khoa {target}", user=role.value)
+    pressed = await matrix.chat.send(f"lock:ok:{target}", user=role.value, kind=Kind.button)
+    if expected("khoa", role, inside):
+        assert "Đã khóa" in typed and "đã bị khóa từ trước" in pressed[0].html
+    else:
+        for reply in (typed, pressed[0].html):
+            assert any(r in reply for r in REFUSALS), reply
+            assert "Đã khóa" not in reply

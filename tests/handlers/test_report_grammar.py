@@ -68,6 +68,7 @@ ACCEPTED: list[tuple[str, dict[str, int], date]] = [
     ("vne\u200bid 5", {"vneid": 5}, TODAY),
     ("ｖｎｅｉｄ ５", {"vneid": 5}, TODAY),
     ("Vneid 5 và cks 2 thêm tt 1", {"vneid": 5, "cks": 2, "tt": 1}, TODAY),
+    ("chữ ky sô 2 thôn 3", {"cks": 2}, TODAY),
 ]
 
 REFUSED: list[tuple[str, str, dict[str, object]]] = [
@@ -77,7 +78,7 @@ REFUSED: list[tuple[str, str, dict[str, object]]] = [
     ("vnied 5", "unknown_word", {"word": "vnied", "suggestion": "vneid"}),
     ("Vnied 5", "unknown_word", {"word": "Vnied", "suggestion": "vneid"}),
     ("ckss 2", "unknown_word", {"suggestion": "cks"}),
-    ("chữ ky sô 2 thôn 3", "unknown_word", {"word": "thôn", "suggestion": None}),
+    ("chữ ky sô 2 thôn vnied", "unknown_word", {"word": "vnied", "suggestion": "vneid"}),
     ("thanh toám 3", "unknown_word", {"suggestion": "tt"}),
     ("abc 3", "unknown_word", {"word": "abc", "suggestion": None}),
     ("<b>vneid</b> 5", "unknown_word", {"word": "b"}),
@@ -93,9 +94,10 @@ REFUSED: list[tuple[str, str, dict[str, object]]] = [
     ("vneid 00", "zero", {"indicator": "vneid"}),
     ("vneid -2", "negative", {"indicator": "vneid", "number": "-2"}),
     ("vneid: -2", "negative", {"indicator": "vneid"}),
-    ("vneid 2.5", "fraction", {"indicator": "vneid", "number": "2.5"}),
+    ("vneid 2.5", "dotted_number", {"text": "2.5"}),
+    ("vneid 2.55", "fraction", {"indicator": "vneid", "number": "2.55"}),
     ("vneid 2,5", "fraction", {"number": "2,5"}),
-    ("cks 1.000", "fraction", {"number": "1.000"}),
+    ("cks 1.000", "above_cap", {"count": "1000"}),
     ("vneid 501", "above_cap", {"indicator": "vneid", "count": "501", "cap": 500}),
     ("vneid 99999999999999999999999", "above_cap", {"indicator": "vneid"}),
     ("vneid 5 ngày 25/11", "future_day", {"day": date(2026, 11, 25)}),

@@ -25,6 +25,27 @@ hostile_text = st.lists(
         st.characters(codec="utf-8"),
         st.sampled_from(list("0123456789 ,;:=+-./\n<>&\u200b\u202e\u0301đĐ")),
         st.sampled_from(["vneid", "cks", "tt", "hôm qua", "ngày", "18/11", "mức 2", "người"]),
+        st.sampled_from(
+            [
+                "thôn",
+                "Thôn Yên",
+                "thứ 3",
+                "CN",
+                "26.11",
+                "1.000",
+                "5\ufe0f\u20e3",
+                "dạ",
+                "ạ",
+                "Lan",
+                "chị",
+                "cảm ơn",
+                "👍",
+                "tháng",
+                "chúc",
+                " - ",
+                "tdp",
+            ]
+        ),
     ),
     max_size=40,
 ).map("".join)
@@ -79,6 +100,22 @@ def test_well_formed_reports_parse_back_exactly(report: tuple[str, dict[str, int
     parsed = parse_report(text, vocabulary=VOCABULARY, today=TODAY, earliest_open=OPEN)
     assert parsed.counts == counts
     assert parsed.day == TODAY and not parsed.day_given
+
+
+@SETTINGS
+@given(
+    reports(),
+    st.sampled_from(["", "Dạ em gửi báo cáo ạ: ", "Anh ơi em báo: ", "Chị gửi số liệu hôm nay: "]),
+    st.sampled_from(["", "thôn 3 ", "Xóm Đông: ", "tổ dân phố 5, "]),
+    st.sampled_from(["", " ạ", ". Em cảm ơn", " 👍"]),
+)
+def test_politeness_and_unit_mentions_never_change_the_counts(
+    report: tuple[str, dict[str, int]], polite: str, unit: str, closing: str
+) -> None:
+    text, counts = report
+    message = f"{polite}{unit}{text}{closing}"
+    parsed = parse_report(message, vocabulary=VOCABULARY, today=TODAY, earliest_open=OPEN)
+    assert parsed.counts == counts
 
 
 def test_a_huge_message_is_refused_quickly() -> None:

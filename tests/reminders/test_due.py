@@ -103,7 +103,7 @@ async def test_a_month_of_reminders_escalations_and_tallies(commune: Database) -
     assert summary.chat_id == "dm-em" and "Xã Hoằng Kim: 1/3 thôn đã báo cáo" in summary.html
     tally = by_key["tally:2026-W46:test:group-hk"]
     assert tally.is_group and "Tổng hợp tuần 09/11–15/11" in tally.html
-    assert "VNEID +3 · 3/—" in tally.html  # An's report of the 10th, in week 46
+    assert "VNeID +3 · 3/—" in tally.html  # An's report of the 10th, in week 46
     assert "Chưa báo cáo (2): Thôn 2, Thôn 3" in tally.html
     assert "<b>Tổng</b>: chưa có số liệu" in by_key["tally:2026-W44:test:group-hk"].html
     # The district has no group of its own: its admin gets the tally privately.

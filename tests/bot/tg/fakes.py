@@ -10,7 +10,14 @@ from aiogram import Bot
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, Message, User
+from aiogram.types import (
+    Chat,
+    ChatMemberAdministrator,
+    ChatMemberMember,
+    ChatMemberOwner,
+    Message,
+    User,
+)
 
 BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "CNS", "username": "CnsBot"}
 _ids = itertools.count(1000)
@@ -24,6 +31,7 @@ class RecordingSession(BaseSession):
         self.calls: list[TelegramMethod[Any]] = []
         self.fail_next: Exception | None = None
         self.fail_only: str | None = None  # fail_next waits for this method (e.g. "SendMessage")
+        self.group_status: dict[int, str] = {}  # user id -> status in every group (else member)
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
@@ -33,6 +41,8 @@ class RecordingSession(BaseSession):
             error, self.fail_next = self.fail_next, None
             raise error
         returning = method.__returning__
+        if type(method).__name__ == "GetChatMember":
+            return _chat_member(method.user_id, self.group_status.get(method.user_id))  # type: ignore[attr-defined, return-value]
         if returning is User:
             return User(**BOT_USER)  # type: ignore[return-value]
         if returning is Message:
@@ -57,6 +67,21 @@ class RecordingSession(BaseSession):
 
     def texts(self) -> list[str]:
         return [c.text for c in self.sent("SendMessage")]
+
+
+def _chat_member(
+    user_id: int, status: str | None
+) -> ChatMemberOwner | ChatMemberAdministrator | ChatMemberMember:
+    user = User(id=user_id, is_bot=False, first_name="Người")
+    if status == "creator":
+        return ChatMemberOwner(user=user, is_anonymous=False)
+    if status == "administrator":
+        rights = dict.fromkeys(
+            [n for n, f in ChatMemberAdministrator.model_fields.items() if f.is_required()],
+            False,
+        )
+        return ChatMemberAdministrator(**{**rights, "user": user})
+    return ChatMemberMember(user=user)
 
 
 PERSON = {

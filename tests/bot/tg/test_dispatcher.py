@@ -14,7 +14,7 @@ from aiogram.enums import ParseMode
 
 from bot.delivery import DeliveryWorker
 from bot.ratelimit import Limits
-from bot.tg.app import make_dispatcher, set_commands
+from bot.tg.app import make_dispatcher, set_commands, set_web_app_button
 from bot.tg.channel import TelegramChannel
 from bot.tg.convert import TEXT_LIMIT
 from handlers import texts
@@ -160,6 +160,15 @@ async def test_the_command_menus_are_vietnamese_and_differ(tg: Telegram) -> None
     assert private.scope.type == "all_private_chats" and group.scope.type == "all_group_chats"
     assert {c.command for c in private.commands} != {c.command for c in group.commands}
     assert any("Báo cáo" in c.description for c in private.commands)
+
+
+async def test_the_menu_button_opens_the_mini_app_over_https_only(tg: Telegram) -> None:
+    assert not await set_web_app_button(tg.bot, "http://127.0.0.1:8080")
+    assert tg.session.sent("SetChatMenuButton") == []
+    assert await set_web_app_button(tg.bot, "https://cns.example.vn/")
+    (call,) = tg.session.sent("SetChatMenuButton")
+    assert call.menu_button.type == "web_app"
+    assert call.menu_button.web_app.url == "https://cns.example.vn/web/tg"
 
 
 async def test_a_leader_gets_the_qr_picture_and_the_deep_link(tg: Telegram) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 
 import httpx
 import pytest
 
-from bot.zalo.client import ClientSettings, ZaloBotClient, ZaloError
+from bot.delivery import RetryAfter, TransientError
+from bot.zalo.client import ClientSettings, ZaloBotClient, ZaloError, delivery_error
 
 TOKEN = "1234567890:zalo-secret-token"
 FAST = ClientSettings(base_url="http://127.0.0.1:9", timeout=1.0, retries=2, backoff=0.001)
@@ -80,15 +82,72 @@ async def test_long_messages_are_split_under_2000_characters() -> None:
     await zalo.aclose()
 
 
-async def test_the_error_envelope_becomes_one_exception_without_retries() -> None:
+def failure(code: int, description: str, status: int = 200, **extra: object) -> httpx.Response:
+    """Zalo's documented error envelope, on HTTP 200 or on the error's own status."""
+    body = {"ok": False, "error_code": code, "description": description, **extra}
+    return httpx.Response(status, json=body)
+
+
+@pytest.mark.parametrize("status", [200, 400])
+async def test_a_bad_request_becomes_one_permanent_exception_without_retries(
+    status: int,
+) -> None:
+    zalo, seen = client(lambda r: failure(400, "Bad request", status))
+    with pytest.raises(ZaloError) as err:
+        await zalo.send_message("u1", "xin chào")
+    assert (err.value.code, err.value.description) == (400, "Bad request") and len(seen) == 1
+    assert not err.value.transient
+    await zalo.aclose()
+
+
+@pytest.mark.parametrize("status", [200, 408])
+async def test_an_idle_long_poll_is_no_updates_quietly_and_at_once(
+    status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    zalo, seen = client(lambda r: failure(408, "Request timeout", status))
+    with caplog.at_level(logging.DEBUG, logger="bot.zalo"):
+        assert await zalo.get_updates(timeout=30) == []
+    assert len(seen) == 1 and not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    await zalo.aclose()
+
+
+@pytest.mark.parametrize(
+    "code, description, status",
+    [(403, "Internal server error", 200), (403, "Internal server error", 403),
+     (408, "Request timeout", 200)],
+)  # fmt: skip
+async def test_documented_transient_errors_are_retried_then_succeed(
+    code: int, description: str, status: int
+) -> None:
+    answers = iter([failure(code, description, status), ok({"message_id": "m"})])
+    zalo, seen = client(lambda r: next(answers))
+    assert await zalo.send_message("u1", "xin chào") == [{"message_id": "m"}]
+    assert len(seen) == 2
+    await zalo.aclose()
+
+
+async def test_a_documented_transient_error_that_lasts_is_transient_for_the_worker() -> None:
+    zalo, seen = client(lambda r: failure(403, "Internal server error"))
+    with pytest.raises(ZaloError) as err:
+        await zalo.send_message("u1", "xin chào")
+    assert err.value.transient and not err.value.rate_limited
+    assert isinstance(delivery_error(err.value), TransientError)
+    assert len(seen) == FAST.retries + 1
+    await zalo.aclose()
+
+
+@pytest.mark.parametrize("status", [200, 429])
+async def test_a_rate_limit_is_raised_at_once_for_the_workers_backoff(status: int) -> None:
     zalo, seen = client(
-        lambda r: httpx.Response(
-            200, json={"ok": False, "error_code": 403, "description": "Bot bị chặn"}
-        )
+        lambda r: failure(429, "Quota exceeded", status, parameters={"retry_after": 12})
     )
     with pytest.raises(ZaloError) as err:
         await zalo.send_message("u1", "xin chào")
-    assert (err.value.code, err.value.description) == (403, "Bot bị chặn") and len(seen) == 1
+    assert len(seen) == 1 and err.value.rate_limited and err.value.retry_after == 12
+    mapped = delivery_error(err.value)
+    assert isinstance(mapped, RetryAfter) and mapped.seconds == 12
+    bare = delivery_error(ZaloError(429, "Quota exceeded"))
+    assert isinstance(bare, RetryAfter) and bare.seconds > 0
     await zalo.aclose()
 
 

@@ -1,12 +1,14 @@
 """The bot process in Zalo polling mode against a fake Zalo Bot API: join, report, undo,
-and a reminder delivered by the running bot's outbox."""
+a reminder delivered by the running bot's outbox, and a quick stop during a long poll."""
 
 from __future__ import annotations
 
 import asyncio
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.bot.processes import make_invite, running_bot, stopped_cleanly
@@ -42,8 +44,15 @@ async def test_join_report_undo_and_a_reminder_over_zalo(tmp_path: Path, databas
             assert queued.returncode == 0, queued.stdout + queued.stderr
             reminder = await zalo.wait_text("zu-1", "chưa có báo cáo")
             assert "Thôn Thử" in reminder and "<b>" not in reminder  # plain text on Zalo
+            await asyncio.sleep(0.5)  # the bot is back in a long poll (the fake holds 30 s)
+            assert zalo.polls_open == 1 and bot.process is not None
+            stopping = time.monotonic()
+            bot.process.send_signal(signal.SIGTERM)  # what a service manager sends
+            await asyncio.wait_for(bot.process.wait(), 30)
+            stopped = time.monotonic() - stopping
     finally:
         await zalo.server.close()
     assert "zalo-test-token" not in bot.output
     assert stopped_cleanly(bot), bot.output
+    assert stopped < 5, stopped  # the long poll is cancelled, not waited out
     assert len(zalo.texts("zu-1")) == 4  # welcome, receipt, undo, one reminder

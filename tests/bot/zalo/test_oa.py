@@ -17,7 +17,7 @@ from storage.db import Database
 APP, SECRET = "4321000", "oa-secret-key"
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
 EVENT = {
-    "app_id": APP, "event_name": "user_send_text", "timestamp": "1763694000000",
+    "app_id": APP, "event_name": "user_send_text", "timestamp": "1795229940000",  # NOW - 1 min
     "sender": {"id": "oa-user-1"}, "recipient": {"id": "oa-1"},
     "message": {"text": "vneid 5 cks 2", "msg_id": "mid-1"}, "user_id_by_app": "x",
 }  # fmt: skip
@@ -74,6 +74,8 @@ class FakeOA:
                     "expires_in": "90000",
                 },
             )
+        if request.url.path == "/v3.0/oa/user/detail":
+            return httpx.Response(200, json={"error": -213, "message": "User has not followed OA"})
         self.sent.append((request.headers["access_token"], json.loads(request.content)))
         return httpx.Response(
             200, json={"error": 0, "message": "Success", "data": {"message_id": "x"}}
@@ -162,7 +164,7 @@ async def test_the_oa_webhook_verifies_answers_and_keeps_the_window(
         bad = await web_client.post(
             OA_WEBHOOK_PATH, data=body, headers={SIGNATURE_HEADER: "mac=0000"}
         )
-        assert bad.status == 401 and oa.sent == []
+        assert bad.status == 403 and oa.sent == []
         good = await web_client.post(
             OA_WEBHOOK_PATH, data=body, headers={SIGNATURE_HEADER: f"mac={mac}"}
         )

@@ -160,3 +160,25 @@ async def test_a_reply_whose_send_failed_goes_once_when_the_update_comes_again(
     await zalo.aclose()
     assert await vneid(db) == 3
     assert len(sent) == 1 and "Đã ghi nhận" in sent[0]
+
+
+def test_an_update_without_event_name_is_read_from_its_message() -> None:
+    bare = text_update("vneid 5", "m-30")
+    del bare["event_name"]  # one documented getUpdates sample has none
+    converted = from_update({"ok": True, "result": bare})
+    assert converted is not None
+    assert (converted.kind, converted.text) == (Kind.text, "vneid 5")
+    assert converted.key == from_update(text_update("vneid 5", "m-30")).key  # type: ignore[union-attr]
+    photo = text_update("", "m-31")
+    del photo["event_name"], photo["message"]["text"]
+    assert from_update(photo).kind is Kind.other  # type: ignore[union-attr]
+
+
+def test_an_unknown_event_name_is_tolerated() -> None:
+    odd = text_update("", "m-32")
+    odd["event_name"] = {"not": "a string"}
+    del odd["message"]["text"]
+    assert from_update(odd).kind is Kind.other  # type: ignore[union-attr]
+    future = text_update("vneid 2", "m-33")
+    future["event_name"] = "message.reaction.received"
+    assert from_update(future).kind is Kind.other  # type: ignore[union-attr]

@@ -1,8 +1,8 @@
 """Replies go through the outbox: a reply's buttons, whether its file is a picture, and an
 index for the workers to find due replies first.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-27
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

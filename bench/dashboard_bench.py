@@ -1,0 +1,99 @@
+"""Web dashboard: the province page rendered on the server (a signed-in province admin's
+GET /app/unit over HTTP on 127.0.0.1: tally, missing villages, 12 weeks, template), against
+the bare SQL aggregate of the month over the same rows.
+
+python -m bench.dashboard_bench [--entries N]   (a smaller province for a quick look)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bench.province import build
+from bench.tally_bench import _bare
+from bot.web.app import COOKIE, WebConfig, web_routes
+from handlers.context import IndicatorCache
+from handlers.types import Rules
+from handlers.web import WebApp
+from reminders.calendar import month_of
+from storage.db import Database
+from storage.models import Role
+
+REPEAT = 15
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def run(path: Path) -> dict[str, Any]:
+    db = Database(f"sqlite:///{path}")
+    async with db.transaction() as store:
+        province = await store.units.by_code("38")
+        assert province is not None
+        admin = await store.members.add("Quản trị tỉnh", province, Role.province_admin)
+        session, _ = await store.web.open_session(admin.id or 0, _now() + timedelta(hours=1))
+    app = web.Application()
+    webapp = WebApp(db, clock=_now, rules=Rules(), cache=IndicatorCache())
+    web_routes(app, webapp, WebConfig(False, 1), _now)
+    times, size = [], 0
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        client.session.cookie_jar.update_cookies({COOKIE: session})
+        for n in range(REPEAT + 1):
+            began = time.perf_counter()
+            response = await client.get("/app/unit")
+            body = await response.read()
+            assert response.status == 200, body[:300]
+            if n:  # the first request warms the indicator cache and the templates
+                times.append(time.perf_counter() - began)
+            size = len(body)
+    await db.dispose()
+    month = month_of(date.today())
+    times.sort()
+    return {
+        "median": statistics.median(times),
+        "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
+        "spread": (times[0], times[-1]),
+        "bare": _bare(path, month.start, month.end),
+        "bytes": size,
+    }
+
+
+def report(r: dict[str, Any]) -> list[str]:
+    ms = 1000 * r["median"]
+    low, high = (1000 * t for t in r["spread"])
+    return [
+        "## 5. Web dashboard",
+        "",
+        f"The province dashboard (`GET /app/unit` as a province admin, over HTTP on 127.0.0.1: "
+        f"tally of the communes, villages without a report, the last 12 weeks, the page "
+        f"rendered on the server): **{ms:.0f} ms** median, p95 {1000 * r['p95']:.0f} ms, "
+        f"{low:.0f}–{high:.0f} ms over {REPEAT} requests; the bare SQL aggregate of the month: "
+        f"{1000 * r['bare']:.0f} ms. Ratio **{r['median'] / r['bare']:.2f}**. "
+        f"Page: {r['bytes'] / 1024:.0f} KB uncompressed.",
+        "",
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "province.db"
+        build(path, 166, 4500, 20000, args.entries)
+        print("\n".join(report(asyncio.run(run(path)))))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Migration 0006: the retention indexes, and tokens blanked out of errors stored before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from storage import migrate
+from storage.db import Database
+from storage.models import OutboxMessage, OutboxStatus
+from tests import databases
+
+LEAKED = (
+    "TransientError: HTTP Client says - TooManyRedirects: 10, message='', "
+    "url='https://api.telegram.org/bot987654321:AAHx9tQ2vLmN4pR7sW1yZ3bC5dF8gJ0kE6u/sendMessage'"
+)
+
+
+@pytest.mark.skipif(databases.ON_POSTGRES, reason="a SQLite file at an older revision")
+async def test_errors_stored_before_the_scrub_lose_their_token(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        await migrate.upgrade(db, "0002")
+        async with db.transaction() as store:
+            await store.outbox.enqueue(
+                "notice:1", kind="notice", platform="telegram", chat_id="1", html="x"
+            )
+            row = (await store.session.exec(select(OutboxMessage))).one()
+            await store.outbox.mark_failed(row.id or 0, OutboxStatus.dead, 6, LEAKED)
+        await migrate.upgrade(db)
+        assert await migrate.differences(db) == []
+        async with db.transaction() as store:
+            error = (await store.session.exec(select(OutboxMessage))).one().last_error
+        assert "AAHx9tQ2" not in error and "/bot***/sendMessage" in error
+    finally:
+        await db.dispose()
