@@ -136,7 +136,7 @@ async def run_channels(settings: Settings) -> None:
             from bot.web.serve import mount_web_app
 
             mount_web_app(served.app, runtime)
-            served.webhooks += 1
+            served.web_app = True
         async with background(runtime, served.worker):
             site = await served.start_web(settings)
             await served.run(stop)
@@ -156,14 +156,24 @@ class Served:
     stoppers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     webhooks: int = 0
+    web_app: bool = False
 
     async def start_web(self, settings: Settings) -> web.AppRunner | None:
-        if not self.webhooks:
+        if not self.webhooks and not self.web_app:
             return None
         runner = web.AppRunner(self.app)
         await runner.setup()
-        await web.TCPSite(runner, settings.web_host, settings.web_port).start()
-        log.info("webhooks served on %s:%d", settings.web_host, settings.web_port)
+        where = f"{settings.web_host}:{settings.web_port}"
+        try:
+            await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+        except OSError as err:
+            if self.webhooks:
+                raise  # updates arrive here: the bot cannot run without it
+            # Polling: only the web app is lost, not the bot (say so loudly).
+            log.error("web app not served: %s is not free (%s); set WEB_PORT", where, err)
+            await runner.cleanup()
+            return None
+        log.info("webhooks and the web app served on %s", where)
         return runner
 
     async def run(self, stop: asyncio.Event) -> None:

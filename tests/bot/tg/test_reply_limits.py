@@ -16,6 +16,7 @@ from bot.ratelimit import Limits
 from bot.tg.app import make_dispatcher
 from bot.tg.channel import TelegramChannel
 from handlers.app import Handlers
+from handlers.types import Rules
 from storage.db import Database
 from tests.bot.tg import fakes
 from tests.conftest import FixedClock, World
@@ -52,7 +53,10 @@ async def test_a_flood_of_reports_from_one_chat_is_receipted_within_its_limit(
     delivery = DeliveryWorker(
         db, {"telegram": TelegramChannel(bot, limits)}, DeliverySettings(poll_seconds=0.05)
     )
-    dispatcher = make_dispatcher(Handlers(db, clock=clock), delivery, retry_failures=True)
+    rules = Rules(reports_per_minute=100)  # the flood of replies is what is measured here
+    dispatcher = make_dispatcher(
+        Handlers(db, clock=clock, rules=rules), delivery, retry_failures=True
+    )
     stop = asyncio.Event()
     worker = asyncio.create_task(delivery.run(stop))
     try:
