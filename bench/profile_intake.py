@@ -17,11 +17,8 @@ from typing import Any
 from aiogram import Bot
 from sqlalchemy import event
 
-from bench.intake_bench import RULES, NullSession, _world, updates
-from bot.tg.app import make_dispatcher
-from handlers.app import Handlers
+from bench.intake_bench import NullSession, _world, dispatcher_of, updates
 from storage.db import Database
-from storage.models import utcnow
 
 
 async def main(url: str, profile: bool) -> None:
@@ -34,10 +31,11 @@ async def main(url: str, profile: bool) -> None:
         statements.append(" ".join(statement.split()[:3]))
 
     bot = Bot("123456:BENCH", session=NullSession())
-    dispatcher = make_dispatcher(Handlers(db, clock=utcnow, rules=RULES), retry_failures=True)
+    dispatcher, delivery = dispatcher_of(db, bot)
     batch = updates(420)
     for update in batch[:20]:  # warm up
         await dispatcher.feed_raw_update(bot, update)
+    await delivery.flush()
     statements.clear()
     profiler = cProfile.Profile()
     if profile:
@@ -45,6 +43,7 @@ async def main(url: str, profile: bool) -> None:
     started = time.perf_counter()
     for update in batch[20:]:
         await dispatcher.feed_raw_update(bot, update)
+    await delivery.flush()
     per_update = (time.perf_counter() - started) / 400
     profiler.disable()
     print(f"{1000 * per_update:.1f} ms and {len(statements) / 400:.1f} statements per report")

@@ -1,4 +1,9 @@
-"""The console channel: a terminal chat through the very same handlers and storage."""
+"""The console channel: a terminal chat through the very same handlers and storage.
+
+Replies take the same road as on Telegram: queued with the update, printed by the
+`ConsoleChannel` through the delivery worker's fast path (once: the row is marked sent).
+Only the toast of a pressed button is printed directly.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,14 @@ from pathlib import Path
 from rich.console import Console
 
 from bot.compose import Runtime
+from bot.delivery import DeliveryWorker
 from bot.ratelimit import Limits
 from bot.render import html_to_plain
 from handlers import texts
+from handlers.outgoing import reply_of
 from handlers.types import Button, Incoming, Kind, Reply
 from storage.models import OutboxMessage
+from storage.outbox import REPLY
 
 PLATFORM = "console"
 FILES_DIR = Path("data/console-files")
@@ -23,8 +31,10 @@ FILES_DIR = Path("data/console-files")
 class ConsoleChat:
     """One person's private chat with the bot. `!N` presses the N-th button of the last reply."""
 
-    def __init__(self, runtime: Runtime, user_id: str, display_name: str = "") -> None:
-        self.runtime = runtime
+    def __init__(
+        self, runtime: Runtime, delivery: DeliveryWorker, user_id: str, display_name: str = ""
+    ) -> None:
+        self.runtime, self.delivery = runtime, delivery
         self.user_id = user_id
         self.display_name = display_name or user_id
         self.buttons: list[Button] = []
@@ -42,6 +52,8 @@ class ConsoleChat:
         )
 
     async def send(self, text: str) -> list[Reply]:
+        """Handle a line; the queued replies are printed (delivered) before this returns.
+        Returns what is shown directly: a toast, or why a button number is wrong."""
         kind = Kind.text
         if text.startswith("!") and text[1:].isdigit():
             index = int(text[1:]) - 1
@@ -52,7 +64,8 @@ class ConsoleChat:
         for reply in outcome.replies:
             if reply.buttons:
                 self.buttons = list(reply.buttons)
-        return outcome.replies
+        await self.delivery.deliver_now(outcome.queued)
+        return [reply for reply in outcome.replies if reply.notice]
 
 
 def show(console: Console, replies: list[Reply], files_dir: Path = FILES_DIR) -> None:
@@ -93,6 +106,9 @@ class ConsoleChannel:
         self.console = console or Console()
 
     async def send(self, message: OutboxMessage) -> None:
+        if message.kind == REPLY:
+            show(self.console, [reply_of(message)])
+            return
         self.console.print(
             f"\n[{texts.console_notice(message.chat_id)}]\n{html_to_plain(message.html)}",
             style="yellow", markup=False, highlight=False,

@@ -7,6 +7,11 @@ send when they are rare, fewer under load). Failures and retries are recorded to
 the batch ends. A worker that dies leaves rows "sending"; after the lease they go back to
 pending, so only a message whose send had finished but whose record had not committed can
 go out twice, and nothing is lost.
+
+Replies take a fast path through the same limits: the handlers queue them already claimed,
+in the update's transaction, and once it has committed `after_commit` sends them at once
+when their chat has a slot now; otherwise (and when the send fails) they wait, pending, for
+`run`. Sending never happens inside a transaction or an HTTP request's answer.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -30,6 +35,16 @@ log = logging.getLogger(__name__)
 
 
 Outcomes = list[Callable[[Store], Awaitable[None]]]  # what a batch records when it ends
+
+
+def stored_error(err: BaseException) -> str:
+    """The one place a failed send's exception becomes the text stored as `last_error`
+    (scrubbed: an error's text may quote a request URL, token and all)."""
+    if isinstance(err, PermanentError):
+        return scrub(f"permanent: {err}")
+    if isinstance(err, Undeliverable):
+        return scrub(str(err))
+    return scrub(f"{type(err).__name__}: {err}")
 
 
 class RetryAfter(Exception):
@@ -68,6 +83,7 @@ class DeliverySettings:
     poll_seconds: float = 1.0
     hold_at_most: float = 5.0  # a send booked later than this goes back to the queue
     concurrent_batches: int = 3  # batches in flight at once (booked one after another)
+    reply_hold: float = 1.5  # a reply its chat's limits delay longer waits for `run`
 
 
 class DeliveryWorker:
@@ -82,15 +98,72 @@ class DeliveryWorker:
         settings = settings or DeliverySettings()
         # A live batch must end well inside its lease, or another worker re-sends its rows.
         quarter = settings.lease.total_seconds() / 4
-        self.settings = replace(settings, hold_at_most=min(settings.hold_at_most, quarter))
+        self.settings = replace(
+            settings,
+            hold_at_most=min(settings.hold_at_most, quarter),
+            reply_hold=min(settings.reply_hold, quarter),
+        )
         self.bookers = {name: Booker(c.limits) for name, c in self.channels.items()}
         self._throttled: dict[int, int] = {}
         self._wake = asyncio.Event()
         self._unrecorded: list[int] = []  # sent, not yet committed as sent
         self._recorder: asyncio.Task[None] | None = None
+        self._after: set[asyncio.Task[None]] = set()  # fast-path work in flight
+
+    def add(self, channel: Channel) -> None:
+        """A channel set up after the worker (each with its own limits)."""
+        self.channels[channel.platform] = channel
+        self.bookers[channel.platform] = Booker(channel.limits)
 
     def wake(self) -> None:
         self._wake.set()
+
+    def after_commit(
+        self,
+        rows: Sequence[OutboxMessage],
+        first: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
+        """In the background, once an update's transaction has committed: `first` (calls
+        that are not stored, e.g. a button's toast; a failure is only logged), then the
+        update's queued replies on the fast path. `flush` waits for all of it."""
+        if not rows and first is None:
+            return
+        task = asyncio.create_task(self._after_commit(list(rows), first))
+        self._after.add(task)
+        task.add_done_callback(self._after.discard)
+
+    async def _after_commit(
+        self, rows: list[OutboxMessage], first: Callable[[], Awaitable[object]] | None
+    ) -> None:
+        if first is not None:
+            try:
+                await first()
+            except Exception:
+                log.exception("an unstored answer (a toast, a button removal) failed")
+        await self.deliver_now(rows)
+
+    async def deliver_now(self, rows: Sequence[OutboxMessage]) -> None:
+        """The fast path: claimed rows go out now if their chat has a slot within
+        `reply_hold` (and the overall limit one within `hold_at_most`, the horizon the
+        worker books ahead); the others, and failed sends, go back to pending for `run`,
+        which takes replies first."""
+        mine = [row for row in rows if row.platform in self.channels]
+        if len(mine) < len(rows):  # another process's channel: its workers take them
+            outcomes: Outcomes = []
+            for row in rows:
+                if row.platform not in self.channels:
+                    self._later(outcomes, row, self.clock(), row.attempts, "no channel here")
+            await self._record(outcomes)
+        if mine:
+            await self._deliver_batch(
+                mine, self.settings.reply_hold, overall=self.settings.hold_at_most
+            )
+            self.wake()  # whatever did not go is due (or soon): no need to wait for a poll
+
+    async def flush(self) -> None:
+        """Wait until the fast-path work handed over so far has finished (shutdown, tests)."""
+        while self._after:
+            await asyncio.gather(*self._after, return_exceptions=True)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Claim and deliver until `stop`, a few batches at once.
@@ -110,7 +183,9 @@ class DeliveryWorker:
                     log.exception("claiming from the outbox failed; trying again")
                     rows = []
                 if rows:
-                    task = asyncio.create_task(self._deliver_batch(rows))
+                    task = asyncio.create_task(
+                        self._deliver_batch(rows, self.settings.hold_at_most)
+                    )
                     batches.add(task)
                     task.add_done_callback(batches.discard)
                     continue
@@ -136,7 +211,7 @@ class DeliveryWorker:
             async with asyncio.timeout(timeout):
                 while not running.done():
                     async with self.db.transaction() as store:
-                        if not await store.outbox.has_work():
+                        if not await store.outbox.has_work(list(self.channels)):
                             return
                     await asyncio.sleep(0.1)
         finally:
@@ -149,26 +224,36 @@ class DeliveryWorker:
             await store.outbox.release_stale(self.clock(), self.settings.lease)
             return await store.outbox.claim(self.clock(), self.settings.batch, list(self.channels))
 
-    async def _deliver_batch(self, rows: list[OutboxMessage]) -> None:
+    async def _deliver_batch(
+        self, rows: list[OutboxMessage], hold: float, *, overall: float | None = None
+    ) -> None:
         outcomes: Outcomes = []
         try:
-            await asyncio.gather(*(self._deliver(row, d, outcomes) for row, d in self._plan(rows)))
+            planned = self._plan(rows, hold, overall)
+            await asyncio.gather(*(self._deliver(row, d, outcomes) for row, d in planned))
         finally:
             if self._recorder is not None:
                 await self._recorder
-            # One transaction for the batch's other outcomes: a crash before it only
-            # delays those rows until their lease runs out (none of them went out).
-            try:
-                async with self.db.transaction() as store:
-                    for record in outcomes:
-                        await record(store)
-            except Exception:
-                log.exception(
-                    "recording %d outcomes failed; their lease returns them", len(outcomes)
-                )
+            await self._record(outcomes)
 
-    def _plan(self, rows: list[OutboxMessage]) -> list[tuple[OutboxMessage, float]]:
-        """Book a moment for each row, the chat that can go soonest first."""
+    async def _record(self, outcomes: Outcomes) -> None:
+        """One transaction for a batch's outcomes other than sent: a crash before it only
+        delays those rows until their lease runs out (none of them went out)."""
+        if not outcomes:
+            return
+        try:
+            async with self.db.transaction() as store:
+                for record in outcomes:
+                    await record(store)
+        except Exception:
+            log.exception("recording %d outcomes failed; their lease returns them", len(outcomes))
+
+    def _plan(
+        self, rows: list[OutboxMessage], hold: float, overall: float | None
+    ) -> list[tuple[OutboxMessage, float]]:
+        """Book a moment for each row, the chat that can go soonest first. A row whose
+        chat's limits keep it more than `hold`, or (when given) the overall limit more
+        than `overall`, is not booked: it goes back to the queue."""
         now = time.monotonic()
         pending, planned = list(rows), []
         while pending:
@@ -177,10 +262,10 @@ class DeliveryWorker:
                 pending, key=lambda r: (booker(r).ready_at(r.chat_id, r.is_group, now), r.id or 0)
             )
             pending.remove(row)
-            if (
-                booker(row).ready_at(row.chat_id, row.is_group, now) - now
-                > self.settings.hold_at_most
-            ):
+            late = booker(row).ready_at(row.chat_id, row.is_group, now) - now > hold
+            if overall is not None and not late:
+                late = booker(row).earliest(row.chat_id, row.is_group, now) - now > overall
+            if late:
                 planned.append((row, -1.0))  # not now: back to the queue, booked nothing
                 continue
             planned.append((row, booker(row).book(row.chat_id, row.is_group, now) - now))
@@ -202,11 +287,13 @@ class DeliveryWorker:
             booker.pause(time.monotonic() + err.seconds)
             self._throttle(outcomes, row, err.seconds)
         except PermanentError as err:
-            self._fail(outcomes, row, OutboxStatus.dead, row.attempts + 1, f"permanent: {err}")
+            self._fail(outcomes, row, OutboxStatus.dead, row.attempts + 1, stored_error(err))
         except Undeliverable as err:
-            self._fail(outcomes, row, OutboxStatus.undeliverable, row.attempts + 1, str(err))
+            self._fail(
+                outcomes, row, OutboxStatus.undeliverable, row.attempts + 1, stored_error(err)
+            )
         except Exception as err:  # transient by default: the network, 5xx, timeouts
-            self._retry(outcomes, row, f"{type(err).__name__}: {err}")
+            self._retry(outcomes, row, stored_error(err))
         else:
             self._sent(row)
         return None

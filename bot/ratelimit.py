@@ -45,11 +45,15 @@ class Booker:
             at = max(at, window[-per_minute] + self.limits.group_window * MARGIN)
         return at
 
-    def book(self, chat: str, is_group: bool, now: float) -> float:
-        """Reserve the earliest moment that keeps all limits; returns it."""
-        at = max(
+    def earliest(self, chat: str, is_group: bool, now: float) -> float:
+        """The moment `book` would give this chat now (the overall limit included)."""
+        return max(
             self.ready_at(chat, is_group, now), self._last_any + MARGIN / self.limits.per_second
         )
+
+    def book(self, chat: str, is_group: bool, now: float) -> float:
+        """Reserve the earliest moment that keeps all limits; returns it."""
+        at = self.earliest(chat, is_group, now)
         self._last_any = at
         self._last_chat[chat] = at
         if is_group:

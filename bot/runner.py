@@ -1,4 +1,10 @@
-"""Running the bot: the channel, the schedule, and (soon) the delivery of the outbox."""
+"""Running the bot: the channels, the schedule, and the delivery of the outbox.
+
+The delivery worker exists before the channels: their adapters hand it each update's
+queued replies after the commit (its fast path). On SIGINT/SIGTERM the channels stop
+taking updates and finish the ones in hand, the fast path is flushed, then the worker and
+the schedule stop.
+"""
 
 from __future__ import annotations
 
@@ -35,11 +41,11 @@ def _due_job(runtime: compose.Runtime, worker: DeliveryWorker) -> DueJob:
     )  # fmt: skip
 
 
-def _worker(runtime: compose.Runtime, channels: list[Channel]) -> DeliveryWorker:
+def _worker(runtime: compose.Runtime, channels: list[Channel] | None = None) -> DeliveryWorker:
     settings = runtime.settings
     return DeliveryWorker(
         runtime.db,
-        {c.platform: c for c in channels},
+        {c.platform: c for c in channels or []},
         DeliverySettings(
             max_attempts=settings.delivery_max_attempts,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
@@ -48,12 +54,11 @@ def _worker(runtime: compose.Runtime, channels: list[Channel]) -> DeliveryWorker
 
 
 @contextlib.asynccontextmanager
-async def background(runtime: compose.Runtime, channels: list[Channel]) -> AsyncIterator[None]:
+async def background(runtime: compose.Runtime, worker: DeliveryWorker) -> AsyncIterator[None]:
     """The schedule, the delivery worker and notice progress, while the channel runs."""
-    worker = _worker(runtime, channels)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
-    boards = {c.platform: c for c in channels if isinstance(c, ProgressBoard)}
+    boards = {p: c for p, c in worker.channels.items() if isinstance(c, ProgressBoard)}
     progress = asyncio.create_task(BroadcastProgress(runtime.db, boards).run(stop))
     job = _due_job(runtime, worker)
     scheduler = start_scheduler(job, timedelta(seconds=runtime.settings.scheduler_tick_seconds))
@@ -63,6 +68,7 @@ async def background(runtime: compose.Runtime, channels: list[Channel]) -> Async
         scheduler.pause()  # no new run starts ...
         await job.finish()  # ... and one in progress completes before the database closes
         scheduler.shutdown(wait=False)
+        await worker.flush()  # the replies of the last updates handled
         stop.set()
         await asyncio.wait_for(asyncio.gather(task, progress), timeout=30)
 
@@ -82,8 +88,9 @@ async def run_console(settings: Settings, user: str, *, demo: bool) -> None:
         site = await _console_web(runtime) if settings.web_app else None
         if site is not None:
             banner += "\n" + texts_web.console_web(settings.web_base_url)
-        async with background(runtime, [ConsoleChannel()]):
-            await repl(ConsoleChat(runtime, user, user), banner)
+        worker = _worker(runtime, [ConsoleChannel()])
+        async with background(runtime, worker):
+            await repl(ConsoleChat(runtime, worker, user, user), banner)
         if site is not None:
             await site.cleanup()
     finally:
@@ -114,10 +121,10 @@ async def run_channels(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    served = Served(web.Application())
+    served = Served(web.Application(), _worker(runtime))
     try:
         if settings.telegram_bot_token:
-            await _add_telegram(settings, runtime, served)
+            await _add_telegram(settings, runtime, served, stop)
         if settings.zalo_bot_token:
             await _add_zalo(settings, runtime, served, stop)
         if settings.has_oa:
@@ -129,8 +136,8 @@ async def run_channels(settings: Settings) -> None:
             from bot.web.serve import mount_web_app
 
             mount_web_app(served.app, runtime)
-            served.webhooks += 1
-        async with background(runtime, served.channels):
+            served.web_app = True
+        async with background(runtime, served.worker):
             site = await served.start_web(settings)
             await served.run(stop)
             if site is not None:
@@ -144,19 +151,29 @@ async def run_channels(settings: Settings) -> None:
 @dataclass
 class Served:
     app: web.Application
-    channels: list[Channel] = field(default_factory=list)
+    worker: DeliveryWorker
     loops: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     stoppers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     webhooks: int = 0
+    web_app: bool = False
 
     async def start_web(self, settings: Settings) -> web.AppRunner | None:
-        if not self.webhooks:
+        if not self.webhooks and not self.web_app:
             return None
         runner = web.AppRunner(self.app)
         await runner.setup()
-        await web.TCPSite(runner, settings.web_host, settings.web_port).start()
-        log.info("webhooks served on %s:%d", settings.web_host, settings.web_port)
+        where = f"{settings.web_host}:{settings.web_port}"
+        try:
+            await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+        except OSError as err:
+            if self.webhooks:
+                raise  # updates arrive here: the bot cannot run without it
+            # Polling: only the web app is lost, not the bot (say so loudly).
+            log.error("web app not served: %s is not free (%s); set WEB_PORT", where, err)
+            await runner.cleanup()
+            return None
+        log.info("webhooks and the web app served on %s", where)
         return runner
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -167,7 +184,9 @@ class Served:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def _add_telegram(settings: Settings, runtime: compose.Runtime, served: Served) -> None:
+async def _add_telegram(
+    settings: Settings, runtime: compose.Runtime, served: Served, stop: asyncio.Event
+) -> None:
     # aiogram takes seconds to import: only the Telegram path pays for it.
     from bot.tg.app import (
         WEBHOOK_PATH,
@@ -178,29 +197,25 @@ async def _add_telegram(settings: Settings, runtime: compose.Runtime, served: Se
         webhook_route,
     )
     from bot.tg.channel import TelegramChannel
+    from bot.tg.polling import poll
 
     polling = settings.telegram_mode == "polling"
     bot = make_bot(settings)
-    dispatcher = make_dispatcher(runtime.handlers, retry_failures=polling)
+    dispatcher = make_dispatcher(runtime.handlers, served.worker, retry_failures=polling)
     served.closers.append(bot.session.close)
     limits = Limits(
         settings.telegram_rate_per_second,
         settings.telegram_rate_per_chat_second,
         settings.telegram_rate_per_group_minute,
     )
-    served.channels.append(TelegramChannel(bot, limits))
+    served.worker.add(TelegramChannel(bot, limits))
     await set_commands(bot)
     if settings.web_app and settings.public_base_url:
         await set_web_app_button(bot, settings.public_base_url)
     updates = dispatcher.resolve_used_update_types()
     if polling:
         await bot.delete_webhook()
-        served.loops.append(
-            lambda: dispatcher.start_polling(
-                bot, allowed_updates=updates, handle_signals=False, close_bot_session=False
-            )
-        )
-        served.stoppers.append(dispatcher.stop_polling)
+        served.loops.append(lambda: poll(bot, dispatcher, stop, allowed_updates=updates))
         return
     assert settings.webhook_secret is not None and settings.webhook_base_url
     secret = settings.webhook_secret.get_secret_value()
@@ -235,14 +250,14 @@ async def _add_zalo(
     if settings.public_base_url:
         lifetime = timedelta(hours=settings.file_link_hours)
         publish = publisher(runtime.db, settings.public_base_url, lifetime)
-    served.channels.append(zalo.ZaloChannel(client, limits, publish))
+    served.worker.add(zalo.ZaloChannel(client, limits, publish))
     if settings.zalo_mode == "polling":
         await client.delete_webhook()
-        served.loops.append(lambda: zalo.poll(client, runtime.handlers, stop))
+        served.loops.append(lambda: zalo.poll(client, runtime.handlers, served.worker, stop))
         return
     assert settings.zalo_webhook_secret is not None and settings.webhook_base_url
     secret = settings.zalo_webhook_secret.get_secret_value()
-    zalo.webhook_route(served.app, client, runtime.handlers, secret)
+    zalo.webhook_route(served.app, runtime.handlers, served.worker, secret)
     served.webhooks += 1
     await client.set_webhook(settings.webhook_base_url.rstrip("/") + zalo.WEBHOOK_PATH, secret)
 
@@ -265,10 +280,11 @@ def _add_zalo_oa(settings: Settings, runtime: compose.Runtime, served: Served) -
     )
     window = timedelta(hours=settings.zalo_oa_window_hours)
     limits = Limits(settings.zalo_rate_per_second, settings.zalo_rate_per_chat_second, 1)
-    served.channels.append(oa.OaChannel(client, limits, window))
+    served.worker.add(oa.OaChannel(client, limits, window))
     key = settings.zalo_oa_webhook_key
     max_age = timedelta(seconds=settings.zalo_oa_event_max_age_seconds)
     oa.webhook_route(
-        served.app, client, runtime.handlers, key.get_secret_value() if key else None, max_age
-    )
+        served.app, client, runtime.handlers, served.worker,
+        key.get_secret_value() if key else None, max_age,
+    )  # fmt: skip
     served.webhooks += 1

@@ -13,6 +13,7 @@ from handlers import (
     link,
     me,
     notices,
+    outgoing,
     pending,
     progress,
     report,
@@ -26,7 +27,7 @@ from handlers.folding import fold
 from handlers.permissions import at_least
 from handlers.types import Clock, Incoming, Outcome, Reply, Rules
 from storage.db import Database, is_transient
-from storage.models import Role
+from storage.models import Role, utcnow
 
 log = logging.getLogger(__name__)
 SEEN_PRECISION = timedelta(hours=1)
@@ -105,8 +106,11 @@ class Handlers:
     async def handle(self, msg: Incoming) -> Outcome:
         """Decide and store in one transaction; an exception leaves nothing behind.
 
-        A key seen before answers nothing. A refusal (UserError) keeps the key (so a
-        re-sent update is not answered twice) but rolls back everything else.
+        The replies are queued in the outbox in the same transaction (`Outcome.queued`,
+        for the caller to deliver after the commit). A key seen before decides nothing
+        again; its replies that are still pending come back in `queued` (to be delivered,
+        not repeated). A refusal (UserError) keeps the key and its reply but rolls back
+        everything else.
         """
         command = cmd.parse_command(msg)
         if command is None:
@@ -126,7 +130,8 @@ class Handlers:
     async def _handle_once(self, msg: Incoming, command: cmd.Command) -> Outcome:
         async with self.db.transaction() as store:
             if not await store.claim_update(msg.key):
-                return Outcome(duplicate=True)
+                pending = await store.outbox.claim_replies(outgoing.key_prefix(msg.key), utcnow())
+                return Outcome(duplicate=True, queued=pending)
             ctx = Ctx(
                 msg=msg, store=store, now=self.clock(), rules=self.rules, cache=self.indicators
             )
@@ -135,7 +140,9 @@ class Handlers:
                     reply = await self._route(ctx, command)
             except UserError as refusal:
                 reply = Reply(refusal.html, notice=command.name == cmd.BUTTON)
-        return Outcome([reply] if reply else [])
+            replies = [reply] if reply else []
+            queued = await outgoing.queue(store, msg, replies)
+        return Outcome(replies, queued=queued)
 
     async def _route(self, ctx: Ctx, command: cmd.Command) -> Reply | None:
         name, args = command.name, command.args

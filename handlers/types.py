@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from storage.cleaning import clean_name, clean_text
+from storage.models import OutboxMessage
 
 
 class Kind(enum.StrEnum):
@@ -89,8 +90,13 @@ Clock = Callable[[], datetime]
 
 @dataclass
 class Outcome:
+    """What an update came to. `replies` is what was decided (a channel reads toasts and
+    `clear_buttons` from it); `queued` holds the replies stored in the update's transaction,
+    claimed for the caller to deliver once it has committed (never sent from `replies`)."""
+
     replies: list[Reply] = field(default_factory=list)
-    duplicate: bool = False  # the update was processed before: nothing done, nothing to send
+    duplicate: bool = False  # the update was processed before: nothing decided again
+    queued: list[OutboxMessage] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

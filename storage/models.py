@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -15,6 +17,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlmodel import Field, SQLModel
 
@@ -211,21 +214,30 @@ class OutboxStatus(enum.StrEnum):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """A notification to send, written in the same transaction that decided it.
+    """A notification or a reply to send, written in the same transaction that decided it.
 
-    `key` (kind:period:recipient) is unique: deciding the same thing twice stores it once.
+    `key` (kind:period:recipient; for a reply, the update's key) is unique: deciding the
+    same thing twice stores it once.
     """
 
     __tablename__ = "outbox"
+    # The delivery workers look for due replies first: pending ones of a kind, by id.
+    __table_args__ = (Index("ix_outbox_status_kind", "status", "kind"),)
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(sa_column=Column(String(200), unique=True, nullable=False))
-    kind: str = Field(max_length=16)  # reminder, escalation, tally, broadcast, progress
+    kind: str = Field(max_length=16)  # reply, reminder, escalation, tally, broadcast, ...
     platform: str = Field(max_length=16)
     chat_id: str = Field(max_length=64)
     is_group: bool = False
     html: str
     file_name: str | None = None
     file_data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    file_photo: bool = Field(  # shown as a picture (charts, QR codes), else a document
+        default=True, sa_column=Column(Boolean, nullable=False, server_default=true())
+    )
+    # A reply's inline buttons, [{"label": ..., "action": ...}] (channels without buttons
+    # ignore them: the text already says what to type).
+    buttons: list[dict[str, str]] | None = Field(default=None, sa_column=Column(JSON))
     broadcast_id: int | None = Field(default=None, index=True)
     status: OutboxStatus = Field(default=OutboxStatus.pending, index=True)
     attempts: int = 0

@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,6 +15,22 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.models import Broadcast, OutboxMessage, OutboxStatus, PublicFile, utcnow
 
 _S = OutboxStatus
+REPLY = "reply"  # the kind of an answer to an update (the others are notifications)
+_TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]
+# Built once (every update runs it): a Core insert of a whole row, its id returned.
+_INSERT_REPLY = {
+    name: dialect.insert(_TABLE)
+    .values(
+        {
+            column.name: bindparam(column.name, type_=column.type)
+            for column in _TABLE.columns
+            if column.name != "id"
+        }
+    )
+    .on_conflict_do_nothing()
+    .returning(_TABLE.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 class Outbox:
@@ -63,19 +80,43 @@ class Outbox:
         result = await self.s.exec(stmt)
         return bool(result.rowcount)
 
-    async def claim(
-        self, now: datetime, limit: int, platforms: Sequence[str]
-    ) -> list[OutboxMessage]:
-        """Take due pending messages for these platforms, oldest first, marking them sending.
+    async def enqueue_reply(
+        self,
+        key: str,
+        *,
+        platform: str,
+        chat_id: str,
+        is_group: bool,
+        html: str,
+        buttons: list[dict[str, str]] | None = None,
+        file: tuple[str, bytes, bool] | None = None,
+    ) -> OutboxMessage | None:
+        """Queue a reply to an update, already claimed (`sending`) for the process that
+        handles the update: after the commit it sends it at once (the fast path), or, if
+        that process dies, the lease returns it to the delivery workers. Returns the row
+        (detached), or None when the key was queued before."""
+        now = utcnow()
+        name, data, photo = file if file is not None else (None, None, True)
+        values: dict[str, Any] = dict(
+            key=key[:200], kind=REPLY, platform=platform, chat_id=chat_id, is_group=is_group,
+            html=html, buttons=buttons, file_name=name, file_data=data, file_photo=photo,
+            status=_S.sending, attempts=0, not_before=now, claimed_at=now, created_at=now,
+            last_error="", broadcast_id=None, sent_at=None,
+        )  # fmt: skip
+        stmt = _INSERT_REPLY["postgresql" if self._dialect() == "postgresql" else "sqlite"]
+        new_id = (await self.s.exec(stmt, params=values)).scalar()
+        return None if new_id is None else OutboxMessage(id=new_id, **values)
 
-        On PostgreSQL, rows locked by another worker are skipped (FOR UPDATE SKIP LOCKED).
-        """
+    async def claim_replies(self, key_prefix: str, now: datetime) -> list[OutboxMessage]:
+        """The still pending replies whose key starts with `key_prefix` (one update's),
+        marked sending for the caller. Sent or claimed ones are left alone."""
+        # A range on the unique key's index (LIKE would not use it on SQLite).
+        end = key_prefix[:-1] + chr(ord(key_prefix[-1]) + 1)
         stmt = (
             select(OutboxMessage)
-            .where(OutboxMessage.status == _S.pending, OutboxMessage.not_before <= now)
-            .where(col(OutboxMessage.platform).in_(list(platforms)))
+            .where(col(OutboxMessage.key) >= key_prefix, col(OutboxMessage.key) < end)
+            .where(OutboxMessage.status == _S.pending)
             .order_by(col(OutboxMessage.id))
-            .limit(limit)
         )
         if self._dialect() == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
@@ -84,6 +125,39 @@ class Outbox:
             row.status, row.claimed_at = _S.sending, now
         await self.s.flush()
         return rows
+
+    async def claim(
+        self, now: datetime, limit: int, platforms: Sequence[str]
+    ) -> list[OutboxMessage]:
+        """Take due pending messages for these platforms, marking them sending: replies
+        first (someone is waiting for them, even behind a notice to thousands), then the
+        others, each oldest first.
+
+        On PostgreSQL, rows locked by another worker are skipped (FOR UPDATE SKIP LOCKED).
+        """
+        rows = await self._due(now, limit, platforms, replies=True)
+        if len(rows) < limit:
+            rows += await self._due(now, limit - len(rows), platforms, replies=False)
+        for row in rows:
+            row.status, row.claimed_at = _S.sending, now
+        await self.s.flush()
+        return rows
+
+    async def _due(
+        self, now: datetime, limit: int, platforms: Sequence[str], *, replies: bool
+    ) -> list[OutboxMessage]:
+        kind = col(OutboxMessage.kind)
+        stmt = (
+            select(OutboxMessage)
+            .where(OutboxMessage.status == _S.pending, OutboxMessage.not_before <= now)
+            .where(kind == REPLY if replies else kind != REPLY)
+            .where(col(OutboxMessage.platform).in_(list(platforms)))
+            .order_by(col(OutboxMessage.id))
+            .limit(limit)
+        )
+        if self._dialect() == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return list((await self.s.exec(stmt)).all())
 
     async def release_stale(self, now: datetime, lease: timedelta) -> int:
         """Messages claimed by a worker that died go back to pending (sent at most twice)."""
@@ -141,13 +215,15 @@ class Outbox:
         )
         return int((await self.s.exec(stmt)).rowcount)
 
-    async def has_work(self) -> bool:
-        """Anything pending or being sent (an index lookup, not a count)."""
+    async def has_work(self, platforms: Sequence[str] | None = None) -> bool:
+        """Anything pending or being sent, for these platforms or any (an index lookup)."""
         stmt = (
             select(col(OutboxMessage.id))
             .where(col(OutboxMessage.status).in_([_S.pending, _S.sending]))
             .limit(1)
         )
+        if platforms is not None:
+            stmt = stmt.where(col(OutboxMessage.platform).in_(list(platforms)))
         return (await self.s.exec(stmt)).first() is not None
 
     async def counts(self, broadcast_id: int | None = None) -> dict[str, int]:

@@ -138,7 +138,11 @@ class Chat:
             message_id=str(next(_update_ids)),
             bot_username="CnsBot",
         )
-        return (await self.handlers.handle(msg)).replies
+        outcome = await self.handlers.handle(msg)
+        if outcome.queued:  # delivered, as a channel would: the test reads the replies
+            async with self.handlers.db.transaction() as store:
+                await store.outbox.mark_sent_many([r.id or 0 for r in outcome.queued], NOW)
+        return outcome.replies
 
     async def say(self, text: str, **kwargs: object) -> str:
         """The single reply's text (fails when there is not exactly one)."""

@@ -19,6 +19,7 @@ from aiogram.types import (
 )
 from aiohttp import web
 
+from bot.delivery import DeliveryWorker
 from bot.settings import Settings
 from bot.tg import routers
 from bot.webhooks import json_webhook
@@ -40,8 +41,11 @@ def make_bot(settings: Settings) -> Bot:
     )
 
 
-def make_dispatcher(handlers: Handlers, *, retry_failures: bool) -> Dispatcher:
-    dispatcher = Dispatcher(handlers=handlers, retry_failures=retry_failures)
+def make_dispatcher(
+    handlers: Handlers, delivery: DeliveryWorker, *, retry_failures: bool
+) -> Dispatcher:
+    """`delivery` sends the queued replies after each update's commit (its fast path)."""
+    dispatcher = Dispatcher(handlers=handlers, delivery=delivery, retry_failures=retry_failures)
     dispatcher.include_router(routers.make_router())
     return dispatcher
 
@@ -67,7 +71,8 @@ async def set_web_app_button(bot: Bot, base_url: str) -> bool:
 
 def webhook_route(app: web.Application, bot: Bot, dispatcher: Dispatcher, secret: str) -> None:
     """POST /telegram: the secret header is checked first; an update that fails answers 500
-    so that Telegram delivers it again (and the handlers count it once)."""
+    so that Telegram delivers it again (and the handlers count it once). The answer comes
+    as soon as the update is stored: its replies are sent after, in the background."""
 
     async def process(update: dict[str, Any]) -> None:
         await dispatcher.feed_raw_update(bot, update)

@@ -17,7 +17,7 @@ from aiogram.exceptions import (
 from bot.delivery import PermanentError, RetryAfter, TransientError
 from bot.ratelimit import Limits
 from bot.tg.convert import PLATFORM, send_reply
-from handlers.types import File, Reply
+from handlers.outgoing import reply_of
 from storage.models import OutboxMessage
 
 
@@ -28,11 +28,9 @@ class TelegramChannel:
         self.bot, self.limits = bot, limits
 
     async def send(self, message: OutboxMessage) -> None:
-        files: tuple[File, ...] = ()
-        if message.file_data:
-            files = (File(message.file_name or "bieu-do.png", message.file_data, photo=True),)
+        """A reply (with its buttons and file) or a notification (with its chart)."""
         try:
-            await send_reply(self.bot, message.chat_id, Reply(message.html, files=files))
+            await send_reply(self.bot, message.chat_id, reply_of(message))
         except TelegramRetryAfter as err:
             raise RetryAfter(err.retry_after) from err
         except (TelegramForbiddenError, TelegramNotFound, TelegramBadRequest) as err:

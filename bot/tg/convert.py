@@ -136,9 +136,10 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 async def send_reply(bot: Bot, chat_id: int | str, reply: Reply) -> None:
-    """Text split at line boundaries under 4,096 characters; buttons on the last part."""
+    """Text split at line boundaries under 4,096 characters; buttons on the last part.
+    (A reply's second file is queued alone, without text.)"""
     chat_id = int(chat_id) if str(chat_id).lstrip("-").isdigit() else chat_id
-    chunks = split_text(reply.html, TEXT_LIMIT)
+    chunks = split_text(reply.html, TEXT_LIMIT) if reply.html else []
     for number, chunk in enumerate(chunks, start=1):
         markup = keyboard(reply) if number == len(chunks) else None
         await bot.send_message(chat_id, chunk, reply_markup=markup)

@@ -1,9 +1,15 @@
 """aiogram routers: each kind of update goes through the neutral handlers.
 
 Dependencies come from the dispatcher's context by name (`Dispatcher(handlers=...,
-retry_failures=...)`). In polling mode a failing update is retried here (aiogram moves the
-offset on regardless); in webhook mode the failure propagates so the HTTP answer is 5xx
-and Telegram sends the update again (the handlers' key then makes it count once).
+delivery=..., retry_failures=...)`). A handler decides and stores in one transaction, its
+replies queued in the outbox with it; only after the commit are they sent, in the
+background, by the delivery worker's fast path (so a webhook answers as soon as the update
+is stored, and polling confirms nothing that is not). A toast for a button press is not
+stored: it goes out directly, after the commit.
+
+In polling mode a failing update is retried here, then the person gets an apology; in
+webhook mode the failure propagates so the HTTP answer is 5xx and Telegram sends the
+update again (the handlers' key then makes it count once).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import logging
 from aiogram import Bot, Router
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, Update
 
+from bot.delivery import DeliveryWorker
 from bot.tg.convert import (
     from_callback,
     from_member_update,
@@ -30,7 +37,8 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 3
 
 
-async def _handle(handlers: Handlers, incoming: Incoming, retry_failures: bool) -> Outcome:
+async def _handle(handlers: Handlers, incoming: Incoming, retry_failures: bool) -> Outcome | None:
+    """The outcome, or None when every attempt failed (polling: nothing was stored)."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
             return await handlers.handle(incoming)
@@ -39,7 +47,7 @@ async def _handle(handlers: Handlers, incoming: Incoming, retry_failures: bool) 
                 raise
             log.exception("update %s failed (attempt %d/%d)", incoming.key, attempt, ATTEMPTS)
             await asyncio.sleep(0.2 * 2**attempt)
-    return Outcome([Reply(texts.ERROR)])
+    return None
 
 
 async def _username(bot: Bot) -> str:
@@ -47,12 +55,17 @@ async def _username(bot: Bot) -> str:
 
 
 async def on_message(
-    message: Message, event_update: Update, bot: Bot, handlers: Handlers, retry_failures: bool
+    message: Message,
+    event_update: Update,
+    bot: Bot,
+    handlers: Handlers,
+    delivery: DeliveryWorker,
+    retry_failures: bool,
 ) -> None:
     incoming = from_message(event_update.update_id, message, await _username(bot))
     if incoming is not None:
         incoming = await with_admin_status(bot, incoming)
-        await _answer(bot, handlers, incoming, retry_failures)
+        await _answer(bot, handlers, delivery, incoming, retry_failures)
 
 
 async def on_edited(
@@ -60,13 +73,14 @@ async def on_edited(
     event_update: Update,
     bot: Bot,
     handlers: Handlers,
+    delivery: DeliveryWorker,
     retry_failures: bool,
 ) -> None:
     incoming = from_message(
         event_update.update_id, edited_message, await _username(bot), edited=True
     )
     if incoming is not None:
-        await _answer(bot, handlers, incoming, retry_failures)
+        await _answer(bot, handlers, delivery, incoming, retry_failures)
 
 
 async def on_membership(
@@ -74,11 +88,12 @@ async def on_membership(
     event_update: Update,
     bot: Bot,
     handlers: Handlers,
+    delivery: DeliveryWorker,
     retry_failures: bool,
 ) -> None:
     incoming = from_member_update(event_update.update_id, my_chat_member, await _username(bot))
     if incoming is not None:
-        await _answer(bot, handlers, incoming, retry_failures)
+        await _answer(bot, handlers, delivery, incoming, retry_failures)
 
 
 async def on_button(
@@ -86,24 +101,40 @@ async def on_button(
     event_update: Update,
     bot: Bot,
     handlers: Handlers,
+    delivery: DeliveryWorker,
     retry_failures: bool,
 ) -> None:
     incoming = from_callback(event_update.update_id, callback_query, await _username(bot))
     outcome = await _handle(handlers, incoming, retry_failures)
-    toast = next((r for r in outcome.replies if r.notice), None)
-    await callback_query.answer(notice_text(toast) if toast else None, show_alert=toast is not None)
+    replies = outcome.replies if outcome is not None else [Reply(texts.ERROR, notice=True)]
+    toast = next((r for r in replies if r.notice), None)
     message = callback_query.message
-    if message is not None and any(r.clear_buttons for r in outcome.replies):
-        await bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=message.message_id)
-    for reply in outcome.replies:
-        if not reply.notice:
-            await send_reply(bot, incoming.chat_id, reply)
+    clear = message is not None and any(r.clear_buttons for r in replies)
+
+    async def unstored() -> None:  # shown now or never: the spinner, the toast, the buttons
+        await callback_query.answer(
+            notice_text(toast) if toast else None, show_alert=toast is not None
+        )
+        if clear and message is not None:
+            await bot.edit_message_reply_markup(
+                chat_id=message.chat.id, message_id=message.message_id
+            )
+
+    delivery.after_commit(outcome.queued if outcome is not None else [], unstored)
 
 
-async def _answer(bot: Bot, handlers: Handlers, incoming: Incoming, retry_failures: bool) -> None:
+async def _answer(
+    bot: Bot,
+    handlers: Handlers,
+    delivery: DeliveryWorker,
+    incoming: Incoming,
+    retry_failures: bool,
+) -> None:
     outcome = await _handle(handlers, incoming, retry_failures)
-    for reply in outcome.replies:
-        await send_reply(bot, incoming.chat_id, reply)
+    if outcome is None:  # nothing stored: an apology, sent directly (or not at all)
+        delivery.after_commit([], lambda: send_reply(bot, incoming.chat_id, Reply(texts.ERROR)))
+        return
+    delivery.after_commit(outcome.queued)
 
 
 def make_router() -> Router:

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.delivery import DeliveryWorker
 from bot.ratelimit import Limits
 from bot.render import html_to_plain
 from bot.webhooks import json_webhook
@@ -25,15 +26,14 @@ SECRET_HEADER = "X-Bot-Api-Secret-Token"
 POLL_PAUSE = 2.0  # seconds after a failed long poll
 
 
-async def answer(client: ZaloBotClient, handlers: Handlers, update: dict[str, Any]) -> Outcome:
-    """One update through the handlers; replies as plain text (Zalo has no HTML)."""
+async def answer(delivery: DeliveryWorker, handlers: Handlers, update: dict[str, Any]) -> Outcome:
+    """One update through the handlers, to its commit; its replies (queued with it) are
+    sent after, in the background, by the delivery worker (`ZaloChannel`)."""
     incoming = from_update(update)
     if incoming is None:
         return Outcome()
     outcome = await handlers.handle(incoming)
-    for reply in outcome.replies:
-        # No inline buttons on Zalo: receipts already say what to type (/huy CODE).
-        await client.send_message(incoming.chat_id, html_to_plain(reply.html))
+    delivery.after_commit(outcome.queued)
     return outcome
 
 
@@ -70,15 +70,20 @@ async def next_updates(
 
 
 async def poll(
-    client: ZaloBotClient, handlers: Handlers, stop: asyncio.Event, timeout: int = 30
+    client: ZaloBotClient,
+    handlers: Handlers,
+    delivery: DeliveryWorker,
+    stop: asyncio.Event,
+    timeout: int = 30,
 ) -> None:
-    """Long polling until `stop`; a failing update is retried, then logged."""
+    """Long polling until `stop`; each update is stored before the next getUpdates, and a
+    failing one is retried, then logged."""
     while not stop.is_set():
         updates = await next_updates(client, stop, timeout)
         for update in updates:
             for attempt in range(3):
                 try:
-                    await answer(client, handlers, update)
+                    await answer(delivery, handlers, update)
                     break
                 except Exception:
                     log.exception("Zalo update failed (attempt %d/3)", attempt + 1)
@@ -86,12 +91,13 @@ async def poll(
 
 
 def webhook_route(
-    app: web.Application, client: ZaloBotClient, handlers: Handlers, secret: str
+    app: web.Application, handlers: Handlers, delivery: DeliveryWorker, secret: str
 ) -> None:
-    """POST /zalo: checks X-Bot-Api-Secret-Token; a failing update answers 500."""
+    """POST /zalo: checks X-Bot-Api-Secret-Token; a failing update answers 500, a stored
+    one 200 at once (its replies go after)."""
 
     async def process(update: dict[str, Any]) -> None:
-        await answer(client, handlers, update)
+        await answer(delivery, handlers, update)
 
     json_webhook(app, WEBHOOK_PATH, SECRET_HEADER, secret, process)
 
@@ -110,9 +116,12 @@ class ZaloChannel:
         self.client, self.limits, self.publish = client, limits, publish
 
     async def send(self, message: OutboxMessage) -> None:
+        """Plain text (Zalo has no HTML, and no inline buttons: receipts already say what
+        to type, /huy CODE); a picture by its link; documents are not sent."""
         try:
-            await self.client.send_message(message.chat_id, html_to_plain(message.html))
-            if message.file_data and self.publish is not None:
+            if message.html:
+                await self.client.send_message(message.chat_id, html_to_plain(message.html))
+            if message.file_data and message.file_photo and self.publish is not None:
                 url = await self.publish(message.file_data, message.file_name or "chart.png")
                 await self.client.send_photo(message.chat_id, url)
         except ZaloError as err:

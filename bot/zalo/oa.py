@@ -14,7 +14,7 @@ from datetime import timedelta
 import httpx
 from aiohttp import web
 
-from bot.delivery import TransientError, Undeliverable
+from bot.delivery import DeliveryWorker, TransientError, Undeliverable
 from bot.ratelimit import Limits
 from bot.render import html_to_plain
 from bot.zalo.client import ZaloError, delivery_error
@@ -30,6 +30,7 @@ from bot.zalo.oa_events import (
 from handlers.app import Handlers
 from handlers.types import Incoming
 from storage.models import OutboxMessage
+from storage.outbox import REPLY
 
 __all__ = [
     "OA_WEBHOOK_PATH", "PLATFORM", "SIGNATURE_HEADER", "OaChannel", "OaClient", "OaSettings",
@@ -50,12 +51,15 @@ def webhook_route(
     app: web.Application,
     oa: OaClient,
     handlers: Handlers,
+    delivery: DeliveryWorker,
     webhook_key: str | None,
     max_age: timedelta = MAX_EVENT_AGE,
 ) -> None:
     """POST /zalo-oa: the signature is checked on the raw body before anything else, then
     the event's age. Before the OA secret key is known (Zalo shows it only after the URL is
-    saved, and checks the URL when it is saved) every request is answered 200 and ignored."""
+    saved, and checks the URL when it is saved) every request is answered 200 and ignored.
+    The answer is 200 as soon as the event is stored (Zalo expects it within ~2 s); the
+    reply, queued with it, is sent after (the fast path, else the worker: `OaChannel`)."""
 
     async def receive(request: web.Request) -> web.Response:
         raw = await request.read()
@@ -74,11 +78,10 @@ def webhook_route(
         incoming = await with_name(oa, incoming)
         try:
             outcome = await handlers.handle(incoming)
-            for reply in outcome.replies:
-                await oa.send_text(incoming.chat_id, html_to_plain(reply.html))
         except Exception:
             log.exception("Zalo OA event failed")
             return web.Response(status=500)
+        delivery.after_commit(outcome.queued)
         return web.json_response({"ok": True})
 
     app.router.add_post(OA_WEBHOOK_PATH, receive)
@@ -94,10 +97,14 @@ class OaChannel:
         self.oa, self.limits, self.window = oa, limits, window
 
     async def send(self, message: OutboxMessage) -> None:
-        async with self.oa.db.transaction() as store:
-            seen = await store.members.last_seen(PLATFORM, message.chat_id)
-        if seen is None or self.oa.clock() - seen > self.window:
-            raise Undeliverable("outside the Zalo OA reply window")
+        """A reply answers a message the person has just sent: always inside the window."""
+        if message.kind != REPLY:
+            async with self.oa.db.transaction() as store:
+                seen = await store.members.last_seen(PLATFORM, message.chat_id)
+            if seen is None or self.oa.clock() - seen > self.window:
+                raise Undeliverable("outside the Zalo OA reply window")
+        if not message.html:
+            return  # a file alone: the OA channel sends no files
         try:
             await self.oa.send_text(message.chat_id, html_to_plain(message.html))
         except ZaloError as err:

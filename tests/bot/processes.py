@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import os
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -60,12 +61,22 @@ class BotProcess:
 _logs = itertools.count(1)
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @asynccontextmanager
 async def running_bot(tmp_path: Path, env: dict[str, str]) -> AsyncIterator[BotProcess]:
     """`python -m bot run` until the block ends, then SIGINT (a graceful stop), output kept.
 
     The output goes to a file (a pipe nobody reads would stall a chatty process)."""
-    full = {**os.environ, "DEMO_DATA": "false", "TELEGRAM_BOT_TOKEN": "", **env}
+    # A port of its own for the web app (tests run beside other bots and servers).
+    full = {
+        **os.environ, "DEMO_DATA": "false", "TELEGRAM_BOT_TOKEN": "", "WEB_PORT": str(free_port()),
+        **env,
+    }  # fmt: skip
     result = BotProcess(full, tmp_path / f"bot-{next(_logs)}.log")
     with result.log.open("wb") as sink:
         process = await asyncio.create_subprocess_exec(

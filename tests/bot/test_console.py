@@ -48,6 +48,8 @@ def test_report_then_totals_then_undo_in_the_console(cnsbot: Run) -> None:
     assert "VNeID 5 · CKS 2" in summaries[0]
     assert summaries[1].endswith("chưa có")
     assert "Đã hủy phiếu" in out
+    # Through the outbox and the delivery worker's fast path: each reply printed once.
+    assert out.count("Đã ghi nhận báo cáo") == 1 and out.count("Đã hủy phiếu") == 1
 
 
 def test_the_console_keeps_data_between_runs_and_presses_buttons(cnsbot: Run) -> None:

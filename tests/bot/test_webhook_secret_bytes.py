@@ -14,8 +14,12 @@ from aiogram import Bot
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bot.delivery import DeliveryWorker
+from bot.ratelimit import Limits
 from bot.tg import app as tg
+from bot.tg.channel import TelegramChannel
 from bot.zalo import channel as zalo
+from bot.zalo.channel import ZaloChannel
 from bot.zalo.client import ClientSettings, ZaloBotClient
 from handlers.app import Handlers
 from handlers.types import Rules
@@ -37,10 +41,15 @@ async def server(db: Database, clock: FixedClock, world: World) -> AsyncIterator
     handlers = Handlers(db, clock=clock, rules=Rules())
     app = web.Application()
     bot = Bot("123456:TEST-TOKEN", session=fakes.RecordingSession())
-    tg.webhook_route(app, bot, tg.make_dispatcher(handlers, retry_failures=False), SECRET)
     api = httpx.MockTransport(lambda _: httpx.Response(200, json={"ok": True, "result": {}}))
     client = ZaloBotClient("1:t", ClientSettings(base_url="http://127.0.0.1:9"), api)
-    zalo.webhook_route(app, client, handlers, SECRET)
+    unlimited = Limits(per_second=1000, per_chat_second=1000, per_group_minute=1000)
+    delivery = DeliveryWorker(
+        db, {"telegram": TelegramChannel(bot, unlimited), "zalo": ZaloChannel(client, unlimited)}
+    )
+    dispatcher = tg.make_dispatcher(handlers, delivery, retry_failures=False)
+    tg.webhook_route(app, bot, dispatcher, SECRET)
+    zalo.webhook_route(app, handlers, delivery, SECRET)
     test_server = TestServer(app, host="127.0.0.1")
     await test_server.start_server()
     yield test_server

@@ -14,8 +14,13 @@ from tests.conftest import Chat
 
 
 async def queued(db: Database) -> list[OutboxMessage]:
+    """The notifications queued (replies to the chat's messages are in the outbox too)."""
     async with db.transaction() as store:
-        stmt = select(OutboxMessage).order_by(col(OutboxMessage.id))
+        stmt = (
+            select(OutboxMessage)
+            .where(OutboxMessage.kind != "reply")
+            .order_by(col(OutboxMessage.id))
+        )
         return list((await store.session.exec(stmt)).all())
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from storage import migrate
 from storage.db import Database
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import OutboxMessage
 from tests import databases
 
 LEAKED = (
@@ -22,13 +23,17 @@ LEAKED = (
 async def test_errors_stored_before_the_scrub_lose_their_token(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'old.db'}")
     try:
-        await migrate.upgrade(db, "0002")
-        async with db.transaction() as store:
-            await store.outbox.enqueue(
-                "notice:1", kind="notice", platform="telegram", chat_id="1", html="x"
+        await migrate.upgrade(db, "0005")  # the revision before; later ones add columns
+        async with db.engine.begin() as conn:  # as that revision's table was: plain SQL
+            await conn.execute(
+                text(
+                    "INSERT INTO outbox (key, kind, platform, chat_id, is_group, html, status,"
+                    " attempts, not_before, created_at, last_error) VALUES ('notice:1',"
+                    " 'notice', 'telegram', '1', 0, 'x', 'dead', 6, '2026-11-20 00:00:00',"
+                    " '2026-11-20 00:00:00', :error)"
+                ),
+                {"error": LEAKED},
             )
-            row = (await store.session.exec(select(OutboxMessage))).one()
-            await store.outbox.mark_failed(row.id or 0, OutboxStatus.dead, 6, LEAKED)
         await migrate.upgrade(db)
         assert await migrate.differences(db) == []
         async with db.transaction() as store:

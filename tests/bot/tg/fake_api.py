@@ -17,6 +17,7 @@ class FakeBotAPI:
     def __init__(self, send_delay: float = 0.0) -> None:
         self.send_delay = send_delay  # seconds a send takes: the network, Telegram's work
         self.updates: list[dict[str, Any]] = []
+        self.confirmed = 0  # as Telegram: updates below the last offset given are forgotten
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self._ids = itertools.count(1)
         self._message_ids = itertools.count(9000)
@@ -46,17 +47,18 @@ class FakeBotAPI:
         if method == "getMe":
             return BOT_USER
         if method == "getUpdates":
-            offset = int(params.get("offset", 0) or 0)
+            self.confirmed = max(self.confirmed, int(params.get("offset", 0) or 0))
+            limit = int(params.get("limit", 100) or 100)
             timeout = min(float(params.get("timeout", 0) or 0), 1.0)
-            pending = [u for u in self.updates if u["update_id"] >= offset]
+            pending = [u for u in self.updates if u["update_id"] >= self.confirmed]
             if not pending:
                 self._arrived.clear()
                 try:
                     await asyncio.wait_for(self._arrived.wait(), timeout)
                 except TimeoutError:
                     return []
-                pending = [u for u in self.updates if u["update_id"] >= offset]
-            return pending
+                pending = [u for u in self.updates if u["update_id"] >= self.confirmed]
+            return pending[:limit]
         if method in ("sendMessage", "sendPhoto", "sendDocument"):
             await asyncio.sleep(self.send_delay)
             return {

@@ -30,13 +30,14 @@ class RecordingSession(BaseSession):
         super().__init__()
         self.calls: list[TelegramMethod[Any]] = []
         self.fail_next: Exception | None = None
+        self.fail_only: str | None = None  # fail_next waits for this method (e.g. "SendMessage")
         self.group_status: dict[int, str] = {}  # user id -> status in every group (else member)
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
     ) -> TelegramType:
         self.calls.append(method)
-        if self.fail_next is not None:
+        if self.fail_next is not None and self.fail_only in (None, type(method).__name__):
             error, self.fail_next = self.fail_next, None
             raise error
         returning = method.__returning__

@@ -12,13 +12,19 @@ from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.enums import ParseMode
 
+from bot.delivery import DeliveryWorker
+from bot.ratelimit import Limits
 from bot.tg.app import make_dispatcher, set_commands, set_web_app_button
+from bot.tg.channel import TelegramChannel
 from bot.tg.convert import TEXT_LIMIT
+from handlers import texts
 from handlers.app import Handlers
 from handlers.types import Reply, Rules
 from storage.db import Database
 from tests.bot.tg import fakes
 from tests.conftest import FixedClock, World
+
+UNLIMITED = Limits(per_second=1000, per_chat_second=1000, per_group_minute=1000)
 
 
 @dataclass
@@ -26,9 +32,12 @@ class Telegram:
     bot: Bot
     session: fakes.RecordingSession
     db: Database
+    delivery: DeliveryWorker
 
     async def feed(self, update: dict[str, object]) -> None:
+        """An update through the dispatcher, then what it sends after its commit."""
         await self.dispatcher.feed_raw_update(self.bot, update)
+        await self.delivery.flush()
 
     async def total(self, indicator: str) -> int:
         async with self.db.transaction() as store:
@@ -44,9 +53,10 @@ async def tg(db: Database, clock: FixedClock, world: World) -> AsyncIterator[Tel
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
-    telegram = Telegram(bot, session, db)
+    delivery = DeliveryWorker(db, {"telegram": TelegramChannel(bot, UNLIMITED)})
+    telegram = Telegram(bot, session, db, delivery)
     telegram.dispatcher = make_dispatcher(
-        Handlers(db, clock=clock, rules=Rules()), retry_failures=True
+        Handlers(db, clock=clock, rules=Rules()), delivery, retry_failures=True
     )  # type: ignore[attr-defined]
     # The member "An" of the world fixture on Telegram.
     async with db.transaction() as store:
@@ -173,3 +183,19 @@ async def test_a_leader_gets_the_qr_picture_and_the_deep_link(tg: Telegram) -> N
     assert f"https://t.me/CnsBot?start={code}" in text
     (photo,) = tg.session.sent("SendPhoto")
     assert photo.chat_id == 4440001
+
+
+async def test_an_update_that_keeps_failing_gets_one_apology_and_stores_nothing(
+    tg: Telegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handlers = tg.dispatcher.workflow_data["handlers"]  # type: ignore[attr-defined]
+
+    async def broken(msg: object) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(handlers, "handle", broken)
+    await tg.feed(fakes.private_text("vneid 5"))  # polling: tried three times, then sorry
+    assert tg.session.texts() == [texts.ERROR]
+    assert await tg.total("vneid") == 0
+    async with tg.db.transaction() as store:
+        assert await store.outbox.counts() == {}

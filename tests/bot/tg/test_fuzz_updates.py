@@ -23,7 +23,10 @@ from aiogram.enums import ParseMode
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from bot.delivery import DeliveryWorker
+from bot.ratelimit import Limits
 from bot.tg.app import make_dispatcher
+from bot.tg.channel import TelegramChannel
 from handlers import texts
 from handlers.app import Handlers
 from handlers.folding import fold
@@ -92,10 +95,13 @@ class Harness:
             session=self.session,
             default=DefaultBotProperties(parse_mode=ParseMode.HTML),
         )
+        unlimited = Limits(per_second=1000, per_chat_second=1000, per_group_minute=1000)
+        self.delivery = DeliveryWorker(db, {"telegram": TelegramChannel(self.bot, unlimited)})
         self.dispatcher = make_dispatcher(
             # Many examples from one person at one fixed moment: no per-minute limit, so
             # that they are recorded (the daily limit stays: its question is fuzzed too).
             Handlers(db, clock=clock, rules=Rules(per_entry_cap=500, reports_per_minute=10**9)),
+            self.delivery,
             retry_failures=True,
         )
 
@@ -106,6 +112,7 @@ class Harness:
     async def feed(self, update: dict[str, Any]) -> list[str]:
         before = len(self.session.calls)
         await self.dispatcher.feed_raw_update(self.bot, update)
+        await self.delivery.flush()  # the replies, sent after the commit
         return bot_texts(self.session.calls[before:])
 
 

@@ -13,7 +13,10 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import GetChatMember
 
+from bot.delivery import DeliveryWorker
+from bot.ratelimit import Limits
 from bot.tg.app import make_dispatcher
+from bot.tg.channel import TelegramChannel
 from handlers.app import Handlers
 from handlers.types import Rules
 from storage.db import Database
@@ -29,10 +32,12 @@ class Telegram:
     session: fakes.RecordingSession
     dispatcher: Dispatcher
     db: Database
+    delivery: DeliveryWorker
 
     async def feed(self, update: dict[str, object]) -> str:
         before = len(self.session.calls)
         await self.dispatcher.feed_raw_update(self.bot, update)
+        await self.delivery.flush()  # the replies go after the commit
         sent = [c.text for c in self.session.calls[before:] if type(c).__name__ == "SendMessage"]
         return "\n".join(sent)
 
@@ -49,13 +54,17 @@ async def tg(db: Database, clock: FixedClock, world: World) -> AsyncIterator[Tel
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
-    dispatcher = make_dispatcher(Handlers(db, clock=clock, rules=Rules()), retry_failures=True)
+    unlimited = Limits(per_second=1000, per_chat_second=1000, per_group_minute=1000)
+    delivery = DeliveryWorker(db, {"telegram": TelegramChannel(bot, unlimited)})
+    dispatcher = make_dispatcher(
+        Handlers(db, clock=clock, rules=Rules()), delivery, retry_failures=True
+    )
     async with db.transaction() as store:
         binh = await store.members.by_identity("test", "binh")
         assert binh is not None
         await store.members.link(binh, "telegram", str(BINH["id"]), "Bình")
     await bot.me()  # as at start-up: later calls are the updates' own
-    yield Telegram(bot, session, dispatcher, db)
+    yield Telegram(bot, session, dispatcher, db, delivery)
     await bot.session.close()
 
 

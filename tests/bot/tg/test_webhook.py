@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from aiogram import Bot
+from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
+from aiogram.methods import SendMessage
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.delivery import DeliveryWorker
+from bot.ratelimit import Limits
 from bot.tg.app import SECRET_HEADER, WEBHOOK_PATH, make_dispatcher, webhook_route
+from bot.tg.channel import TelegramChannel
 from handlers.app import Handlers
 from handlers.types import Rules
 from storage.db import Database
@@ -21,6 +27,8 @@ from tests.conftest import FixedClock, World
 SECRET = "s3cret-webhook-token-123"
 SESSION = web.AppKey("session", fakes.RecordingSession)
 HANDLERS = web.AppKey("handlers", Handlers)
+DELIVERY = web.AppKey("delivery", DeliveryWorker)
+UNLIMITED = Limits(per_second=1000, per_chat_second=1000, per_group_minute=1000)
 
 
 @pytest.fixture
@@ -33,8 +41,9 @@ async def client(db: Database, clock: FixedClock, world: World) -> AsyncIterator
     bot = Bot("123456:TEST-TOKEN", session=session)
     app = web.Application()
     handlers = Handlers(db, clock=clock, rules=Rules())
-    webhook_route(app, bot, make_dispatcher(handlers, retry_failures=False), SECRET)
-    app[SESSION], app[HANDLERS] = session, handlers
+    delivery = DeliveryWorker(db, {"telegram": TelegramChannel(bot, UNLIMITED)})
+    webhook_route(app, bot, make_dispatcher(handlers, delivery, retry_failures=False), SECRET)
+    app[SESSION], app[HANDLERS], app[DELIVERY] = session, handlers, delivery
     async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
         yield test_client
 
@@ -45,8 +54,10 @@ async def vneid(db: Database) -> int:
 
 
 async def post(client: TestClient, update: dict[str, object], secret: str | None = SECRET) -> int:
+    """The HTTP status; then what the update sends after its commit has gone out."""
     headers = {SECRET_HEADER: secret} if secret is not None else {}
     response = await client.post(WEBHOOK_PATH, json=update, headers=headers)
+    await client.app[DELIVERY].flush()
     return response.status
 
 
@@ -99,3 +110,57 @@ async def test_a_failing_update_answers_500_and_is_processed_when_sent_again(
 async def test_garbage_is_a_bad_request(client: TestClient) -> None:
     response = await client.post(WEBHOOK_PATH, data=b"not json", headers={SECRET_HEADER: SECRET})
     assert response.status == 400
+
+
+def failure(session: fakes.RecordingSession, kind: str) -> None:
+    """The next sendMessage fails as Telegram would."""
+    session.fail_only = "SendMessage"
+    session.fail_next = error(kind)
+
+
+def error(kind: str) -> Exception:
+    method = SendMessage(chat_id=fakes.PERSON["id"], text="x")
+    if kind == "5xx":
+        return TelegramServerError(method, "Bad Gateway")
+    return TelegramRetryAfter(method, "Too Many Requests: retry after 1", retry_after=1)
+
+
+@pytest.mark.parametrize("kind", ["5xx", "429"])
+async def test_a_receipt_whose_send_failed_goes_once_when_the_update_comes_again(
+    client: TestClient, db: Database, kind: str
+) -> None:
+    session = client.app[SESSION]
+    failure(session, kind)  # Telegram fails the receipt's first send
+    update = fakes.private_text("vneid 5")
+    assert await post(client, update) == 200  # stored: a failed reply is not a failed update
+    assert await post(client, update) == 200  # Telegram sends the update again anyway
+    await client.app[DELIVERY].drain(timeout=30)  # and the worker delivers what is left
+    assert await vneid(db) == 5
+    attempts = session.sent("SendMessage")
+    assert len(attempts) == 2  # the failed send, then exactly one receipt
+    assert "Đã ghi nhận" in attempts[1].text and attempts[1].reply_markup is not None
+
+
+async def test_a_receipt_whose_send_failed_is_delivered_by_the_worker(
+    client: TestClient, db: Database
+) -> None:
+    session = client.app[SESSION]
+    failure(session, "5xx")
+    assert await post(client, fakes.private_text("vneid 6")) == 200
+    assert len(session.sent("SendMessage")) == 1  # failed: waiting for its retry
+    delivery = client.app[DELIVERY]
+    delivery.settings = replace(delivery.settings, poll_seconds=0.05)
+    await delivery.drain(timeout=30)
+    assert await vneid(db) == 6 and len(session.sent("SendMessage")) == 2
+    async with db.transaction() as store:
+        assert await store.outbox.counts() == {"sent": 1}
+
+
+async def test_the_answer_does_not_wait_for_the_reply(client: TestClient, db: Database) -> None:
+    session = client.app[SESSION]
+    failure(session, "5xx")
+    headers = {SECRET_HEADER: SECRET}
+    response = await client.post(WEBHOOK_PATH, json=fakes.private_text("vneid 2"), headers=headers)
+    assert response.status == 200 and session.sent("SendMessage") == []  # not sent yet
+    await client.app[DELIVERY].flush()
+    assert len(session.sent("SendMessage")) == 1

@@ -21,6 +21,13 @@ from tests.bot.zalo.fake_zalo import FakeZalo
 FAST = ClientSettings(timeout=2.0, retries=2, backoff=0.01)
 
 
+class NoDelivery:
+    """No replies are queued by `NoHandlers`: nothing to send after a commit."""
+
+    def after_commit(self, rows: Any, first: Any = None) -> None:
+        assert not rows and first is None
+
+
 class NoHandlers:
     """Polling only: the updates' handling is not what these tests are about."""
 
@@ -62,7 +69,7 @@ async def test_idle_long_polls_are_quiet_and_follow_each_other_at_once(
     zalo.max_hold, zalo.idle_status = 0.1, idle_status
     stop = asyncio.Event()
     with caplog.at_level(logging.DEBUG):
-        task = asyncio.create_task(poll(client, NoHandlers(), stop, timeout=30))  # type: ignore[arg-type]
+        task = asyncio.create_task(poll(client, NoHandlers(), NoDelivery(), stop, timeout=30))  # type: ignore[arg-type]
         await asyncio.sleep(1.5)
         stop.set()
         await task
@@ -73,7 +80,7 @@ async def test_idle_long_polls_are_quiet_and_follow_each_other_at_once(
 async def test_an_update_after_idle_polls_is_handled(zalo: FakeZalo, client: ZaloBotClient) -> None:
     zalo.max_hold = 0.1
     handlers, stop = NoHandlers(), asyncio.Event()
-    task = asyncio.create_task(poll(client, handlers, stop, timeout=30))  # type: ignore[arg-type]
+    task = asyncio.create_task(poll(client, handlers, NoDelivery(), stop, timeout=30))  # type: ignore[arg-type]
     await asyncio.sleep(0.3)
     zalo.push_text("zu-1", "vneid 5")
     async with asyncio.timeout(5):
@@ -88,7 +95,7 @@ async def test_stop_ends_a_long_poll_within_two_seconds(
     zalo: FakeZalo, client: ZaloBotClient
 ) -> None:
     stop = asyncio.Event()
-    task = asyncio.create_task(poll(client, NoHandlers(), stop, timeout=30))  # type: ignore[arg-type]
+    task = asyncio.create_task(poll(client, NoHandlers(), NoDelivery(), stop, timeout=30))  # type: ignore[arg-type]
     async with asyncio.timeout(5):
         while not zalo.polls_open:
             await asyncio.sleep(0.01)

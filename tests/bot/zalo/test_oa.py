@@ -138,6 +138,7 @@ async def test_the_oa_webhook_verifies_answers_and_keeps_the_window(
     from aiohttp import web
     from aiohttp.test_utils import TestClient, TestServer
 
+    from bot.delivery import DeliveryWorker
     from bot.ratelimit import Limits
     from bot.zalo.oa import OA_WEBHOOK_PATH, SIGNATURE_HEADER, OaChannel, webhook_route
     from handlers.app import Handlers
@@ -151,8 +152,10 @@ async def test_the_oa_webhook_verifies_answers_and_keeps_the_window(
     clock = {"now": NOW}
     http = httpx.AsyncClient(transport=httpx.MockTransport(oa))
     client = OaClient(db, APP, SECRET, http, clock=lambda: clock["now"])
+    channel = OaChannel(client, Limits(), window=timedelta(days=7))
+    delivery = DeliveryWorker(db, {"zalo_oa": channel})
     app = web.Application()
-    webhook_route(app, client, Handlers(db, clock=lambda: clock["now"]), SECRET)
+    webhook_route(app, client, Handlers(db, clock=lambda: clock["now"]), delivery, SECRET)
     body = json.dumps(
         {**EVENT, "message": {"text": f"/thamgia {invite.code}", "msg_id": "m-join"}}
     ).encode()
@@ -165,8 +168,8 @@ async def test_the_oa_webhook_verifies_answers_and_keeps_the_window(
         good = await web_client.post(
             OA_WEBHOOK_PATH, data=body, headers={SIGNATURE_HEADER: f"mac={mac}"}
         )
+        await delivery.flush()  # the reply goes after the answer
         assert good.status == 200 and "Chào mừng" in oa.sent[0][1]["message"]["text"]
-    channel = OaChannel(client, Limits(), window=timedelta(days=7))
     notice = OutboxMessage(
         key="k", kind="reminder", platform="zalo_oa", chat_id="oa-user-1", html="<b>Nhắc</b>"
     )

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.delivery import RetryAfter
+from bot.delivery import DeliveryWorker, RetryAfter
 from bot.ratelimit import Limits
 from bot.zalo.oa import OA_WEBHOOK_PATH, SIGNATURE_HEADER, OaChannel, webhook_route
 from bot.zalo.oa_client import OaClient, OaSettings
@@ -57,10 +57,13 @@ class Setup:
             return await real(incoming)
 
         self.handlers.handle = handle  # type: ignore[method-assign]
+        # Replies go after the commit, through the outbox into the OA (the fast path).
+        channel = OaChannel(self.oa, Limits(), window=timedelta(days=7))
+        self.delivery = DeliveryWorker(db, {"zalo_oa": channel})
 
     def app(self, key: str | None = OA_KEY) -> web.Application:
         app = web.Application()
-        webhook_route(app, self.oa, self.handlers, key)
+        webhook_route(app, self.oa, self.handlers, self.delivery, key)
         return app
 
 

@@ -13,7 +13,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.zalo.channel import SECRET_HEADER, WEBHOOK_PATH, webhook_route
+from bot.delivery import DeliveryWorker
+from bot.ratelimit import Limits
+from bot.zalo.channel import SECRET_HEADER, WEBHOOK_PATH, ZaloChannel, webhook_route
 from bot.zalo.client import ClientSettings, ZaloBotClient
 from bot.zalo.convert import from_update
 from handlers.app import Handlers
@@ -22,6 +24,7 @@ from storage.db import Database
 from tests.conftest import FixedClock, World
 
 SECRET = "zalo-webhook-secret-0123"
+DELIVERY = web.AppKey("delivery", DeliveryWorker)
 
 
 def text_update(text: str, message_id: str = "m-1", **sender: Any) -> dict[str, Any]:
@@ -76,8 +79,11 @@ async def client(db: Database, clock: FixedClock, world: World) -> AsyncIterator
     zalo = ZaloBotClient(
         "1:t", ClientSettings(base_url="http://127.0.0.1:9"), httpx.MockTransport(api)
     )
+    unlimited = Limits(per_second=1000, per_chat_second=1000, per_group_minute=1000)
+    delivery = DeliveryWorker(db, {"zalo": ZaloChannel(zalo, unlimited)})
     app = web.Application()
-    webhook_route(app, zalo, Handlers(db, clock=clock, rules=Rules()), SECRET)
+    app[DELIVERY] = delivery
+    webhook_route(app, Handlers(db, clock=clock, rules=Rules()), delivery, SECRET)
     async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
         test_client.sent = sent  # type: ignore[attr-defined]
         yield test_client
@@ -90,8 +96,11 @@ async def vneid(db: Database) -> int:
 
 
 async def post(client: TestClient, body: dict[str, Any], secret: str | None = SECRET) -> int:
+    """The HTTP status; then the replies, sent after the commit, have gone out."""
     headers = {SECRET_HEADER: secret} if secret else {}
-    return (await client.post(WEBHOOK_PATH, json=body, headers=headers)).status
+    status = (await client.post(WEBHOOK_PATH, json=body, headers=headers)).status
+    await client.app[DELIVERY].flush()
+    return status
 
 
 async def test_the_secret_header_is_required(client: TestClient, db: Database) -> None:
@@ -117,6 +126,40 @@ async def test_a_sticker_gets_a_polite_answer(client: TestClient) -> None:
     sticker["event_name"] = "message.sticker.received"
     assert await post(client, sticker) == 200
     assert "chỉ đọc được tin nhắn chữ" in client.sent[0]["text"]  # type: ignore[attr-defined]
+
+
+async def test_a_reply_whose_send_failed_goes_once_when_the_update_comes_again(
+    db: Database, clock: FixedClock, world: World
+) -> None:
+    async with db.transaction() as store:
+        an = await store.members.by_identity("test", "an")
+        assert an is not None
+        await store.members.link(an, "zalo", "zu-an", "An")
+    sent: list[str] = []
+    failed: list[str] = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        if not failed:  # Zalo fails the reply's first send
+            failed.append(json.loads(request.content)["text"])
+            return httpx.Response(502, json={"ok": False, "error_code": 502})
+        sent.append(json.loads(request.content)["text"])
+        return httpx.Response(200, json={"ok": True, "result": {"message_id": "out"}})
+
+    settings = ClientSettings(base_url="http://127.0.0.1:9", retries=0)
+    zalo = ZaloBotClient("1:t", settings, httpx.MockTransport(api))
+    unlimited = Limits(per_second=1000, per_chat_second=1000, per_group_minute=1000)
+    delivery = DeliveryWorker(db, {"zalo": ZaloChannel(zalo, unlimited)})
+    app = web.Application()
+    app[DELIVERY] = delivery
+    webhook_route(app, Handlers(db, clock=clock, rules=Rules()), delivery, SECRET)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        assert await post(client, text_update("vneid 3", "m-30")) == 200
+        assert len(failed) == 1 and sent == []
+        assert await post(client, text_update("vneid 3", "m-30")) == 200  # sent again
+        await delivery.drain(timeout=30)
+    await zalo.aclose()
+    assert await vneid(db) == 3
+    assert len(sent) == 1 and "Đã ghi nhận" in sent[0]
 
 
 def test_an_update_without_event_name_is_read_from_its_message() -> None:

@@ -1,0 +1,69 @@
+"""Zalo Bot API polling in process: each fetched update is stored before the next
+getUpdates (Zalo has no offset: a fetched update is Zalo's no more), its reply goes after,
+and a stop finishes what is in hand."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+from bot.delivery import DeliveryWorker
+from bot.ratelimit import Limits
+from bot.zalo.channel import ZaloChannel, poll
+from bot.zalo.client import ClientSettings, ZaloBotClient
+from handlers.app import Handlers
+from handlers.types import Incoming, Outcome
+from storage.db import Database
+from tests.bot.test_workers import until
+from tests.bot.zalo.fake_zalo import FakeZalo
+from tests.conftest import FixedClock, World
+
+
+async def vneid(db: Database) -> int:
+    async with db.transaction() as store:
+        return (await store.entries.totals(date(2026, 11, 1), date(2026, 11, 30))).get("vneid", 0)
+
+
+async def test_each_update_is_stored_before_the_next_fetch_and_every_reply_goes(
+    db: Database, clock: FixedClock, world: World
+) -> None:
+    async with db.transaction() as store:
+        an = await store.members.by_identity("test", "an")
+        assert an is not None
+        await store.members.link(an, "zalo", "zu-an", "An")
+    zalo = FakeZalo()
+    await zalo.server.start_server()
+    client = ZaloBotClient("42:t", ClientSettings(base_url=zalo.base_url))
+    handlers = Handlers(db, clock=clock)
+    real, fetches_while_handling = handlers.handle, []
+
+    def fetches() -> int:
+        return sum(1 for method, _ in zalo.calls if method == "getUpdates")
+
+    async def watched(msg: Incoming) -> Outcome:
+        before = fetches()
+        outcome = await real(msg)
+        fetches_while_handling.append(fetches() - before)
+        return outcome
+
+    handlers.handle = watched  # type: ignore[method-assign]
+    unlimited = Limits(per_second=1000, per_chat_second=1000, per_group_minute=1000)
+    delivery = DeliveryWorker(db, {"zalo": ZaloChannel(client, unlimited)})
+    for n in (1, 2, 3):
+        zalo.push_text("zu-an", f"vneid {n}")
+    stop = asyncio.Event()
+    polling = asyncio.create_task(poll(client, handlers, delivery, stop, timeout=1))
+    try:
+        await until(lambda: _equals(vneid(db), 6), 30, "three reports stored")
+    finally:
+        stop.set()
+        await asyncio.wait_for(polling, 30)
+        await delivery.flush()
+        await client.aclose()
+        await zalo.server.close()
+    assert fetches_while_handling == [0, 0, 0]  # nothing fetched before the commit
+    assert len([t for t in zalo.texts("zu-an") if "Đã ghi nhận" in t]) == 3
+
+
+async def _equals(value: object, expected: int) -> bool:
+    return await value == expected  # type: ignore[misc]
