@@ -78,6 +78,7 @@ def parse_report(
             raise ReportError(
                 "unknown_word", word=item.typed, suggestion=suggest(item, items, vocabulary)
             )
+    items = _breakdowns(_word_numbers(items))
     counted = [i for i in items if i.kind in (Kind.indicator, Kind.number, Kind.dotted)]
     if not counted and any(i.kind is Kind.courtesy for i in items):
         raise ReportError("courtesy")
@@ -119,6 +120,41 @@ def _chatter(items: list[Item], vocabulary: Vocabulary) -> set[int]:
             continue
         chatter.add(id(item))
     return chatter
+
+
+def _word_numbers(items: list[Item]) -> list[Item]:
+    """A number in words (`cks hai`) is a count only right beside the indicator it pairs
+    with in its own part: `hai vneid một cks` is read, `vneid 3 hai` or `hai` alone is not."""
+    read = [_as(i, Kind.number) if i.kind is Kind.word_number else i for i in items]
+    for index, item in enumerate(items):
+        if item.kind is not Kind.word_number:
+            continue
+        part = [i for i in read if i.segment == item.segment]
+        run = _pair_run([i for i in part if i.kind in (Kind.indicator, Kind.number)]) or []
+        partner = next((ind for ind, num, _ in run if num is read[index]), None)
+        beside = read[max(index - 1, 0) : index] + read[index + 1 : index + 2]
+        if partner is None or not any(b is partner for b in beside):
+            raise ReportError("unknown_word", word=item.typed, suggestion=None)
+    return read
+
+
+def _breakdowns(items: list[Item]) -> list[Item]:
+    """`vneid 5 (trong đó 2 người già)`: set aside right after an indicator and its count,
+    when no number in it is above that count; otherwise refused."""
+    for index, item in enumerate(items):
+        if item.kind is not Kind.breakdown:
+            continue
+        pair = items[max(index - 2, 0) : index]
+        kinds = [i.kind for i in pair]
+        if kinds != [Kind.indicator, Kind.number] or pair[0].segment != pair[1].segment:
+            raise ReportError("unknown_word", word=item.typed, suggestion=None)
+        if not pair[1].value.isdigit() or int(item.value) > int(pair[1].value):
+            raise ReportError("unknown_word", word=item.typed, suggestion=None)
+    return [_as(i, Kind.aside) if i.kind is Kind.breakdown else i for i in items]
+
+
+def _as(item: Item, kind: Kind) -> Item:
+    return Item(kind, item.value, item.typed, item.segment, item.line, item.colon)
 
 
 def _dotted_days(items: list[Item]) -> list[Item]:

@@ -15,12 +15,21 @@ from dataclasses import dataclass, field
 from handlers.folding import fold, fold_with_origin
 from handlers.lexicon import (
     ADDRESS_WORDS,
+    AFTER_TEN,
+    AFTER_TENS,
     COURTESY_SYMBOLS,
     DAY_WORDS,
     LEVEL_SUFFIXES,
     MAX_NAME_WORDS,
+    NEGATIONS,
     NEVER_ASIDE,
     NEVER_NAMES,
+    NOT_A_COUNT_AFTER,
+    NOT_A_COUNT_BEFORE,
+    NOT_IN_BREAKDOWN,
+    NUMBER_WORDS,
+    TEN_WORDS,
+    TENS_WORDS,
     UNIT_WORDS,
     WEEKDAYS,
     close_to_alias,
@@ -40,6 +49,8 @@ _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})")
 class Kind(enum.Enum):
     indicator = "indicator"
     number = "number"
+    word_number = "word_number"  # "hai", "mười lăm": value in digits; a count only beside an indicator
+    breakdown = "breakdown"  # "(trong đó 2 người già)": value the largest number in it
     date = "date"  # value "d/m" or "d/m/y"
     days_ago = "days_ago"
     weekday = "weekday"  # value 0 (Monday) .. 6 (Sunday): the latest such day, today included
@@ -142,6 +153,7 @@ class _Lexer:
         self.tokens = tokenize(folded)
         self.lexicon = lexicon
         self.items: list[Item] = []
+        self.spans: list[tuple[int, int]] = []  # tokens[first:end] of each item
         self.segment = 0
         self.line = 0
 
@@ -154,12 +166,15 @@ class _Lexer:
         colon = kind in DAY_KINDS and end < len(tokens) and tokens[end].text == ":"
         typed = self.typed(tokens[first], tokens[end - 1])
         self.items.append(Item(kind, value, typed, self.segment, self.line, colon))
+        self.spans.append((first, end))
 
     def run(self) -> list[Item]:
         tokens, i = self.tokens, 0
         while i < len(tokens):
             token = tokens[i]
-            if token.kind in ("strong", "weak"):
+            if token.text == "(" and (end := self.breakdown(i)):
+                i = end
+            elif token.kind in ("strong", "weak"):
                 if token.kind == "strong":
                     self.segment += 1
                     self.line += token.text == "\n"
@@ -172,13 +187,17 @@ class _Lexer:
                 i += 1
             else:
                 i = self.phrase(i)
-        return self.items
+        return self.negated_parts()
 
     def phrase(self, i: int) -> int:
         tokens = self.tokens
         token = tokens[i]
         size, found = _longest_phrase(tokens, i, self.lexicon)
         if found is None:
+            if token.text == "mot" and _contiguous(tokens, i, 2) and tokens[i + 1].text == "so":
+                return i + 2  # "một số bà con": some, never 1
+            if token.kind == "word" and (end := self.number_words(i)):
+                return end
             if token.kind == "num":
                 self.number(i)
             elif token.text in UNIT_WORDS:
@@ -204,6 +223,136 @@ class _Lexer:
         elif kind is None and token.text == "ngay" and size == 1 and self.day_of_month(end):
             end += 1
         return end
+
+    def number_words(self, i: int) -> int:
+        """A number written in words (`hai`, `mười lăm`, `hai mươi mốt`): its end, or 0 when
+        the word is not one. One that could be something else (`năm 2026`, `thứ hai`,
+        `chị Hai`, `năm nay`, `ba bốn người`) is an unknown word, so the message is refused."""
+        tokens = self.tokens
+        word = self.lower(i)
+        if word in TEN_WORDS:
+            value, end = 10, i + 1
+            if _contiguous(tokens, end, 1) and self.lower(end) in AFTER_TEN:
+                value, end = 10 + AFTER_TEN[self.lower(end)], end + 1
+        elif word in NUMBER_WORDS:
+            value, end = NUMBER_WORDS[word], i + 1
+            if value > 1 and _contiguous(tokens, end, 1) and self.lower(end) in TENS_WORDS:
+                value, end = value * 10, end + 1
+                if _contiguous(tokens, end, 1) and self.lower(end) in AFTER_TENS:
+                    value, end = value + AFTER_TENS[self.lower(end)], end + 1
+        else:
+            return 0
+        if self.counts_here(i, end):
+            self.add(Kind.word_number, str(value), i, end)
+        else:
+            self.add(Kind.unknown, tokens[i].text, i, i + 1)
+            end = i + 1
+        return end
+
+    def counts_here(self, first: int, end: int) -> bool:
+        """Nothing before or after the words makes them a day, a year, a name or a range."""
+        tokens = self.tokens
+        if first > 0 and _contiguous(tokens, first - 1, 1):
+            before = tokens[first - 1]
+            typed = self.lower(first - 1)
+            if before.kind == "num" or self.is_number_word(first - 1):
+                return False
+            named = (  # "chữ ký số hai": the word before ends an indicator's name
+                bool(self.items)
+                and self.items[-1].kind is Kind.indicator
+                and self.spans[-1][1] == first
+            )
+            if before.text in NOT_A_COUNT_BEFORE and typed != "có" and not named:
+                return False  # "có ba người": there are
+        if _contiguous(tokens, end, 1):
+            after = tokens[end]
+            if after.kind == "num" or after.text in NOT_A_COUNT_AFTER:
+                return False
+            if self.is_number_word(end) or self.lower(end) in TENS_WORDS:
+                return False
+            kind = _longest_phrase(tokens, end, self.lexicon)[1]
+            if kind is not None and kind[0] in DAY_KINDS:  # "hai hôm nay": these two days
+                return False
+        return True
+
+    def is_number_word(self, i: int) -> bool:
+        return self.lower(i) in NUMBER_WORDS or self.lower(i) in TEN_WORDS
+
+    def lower(self, i: int) -> str:
+        token = self.tokens[i]
+        return self.typed(token, token).lower()
+
+    def breakdown(self, i: int) -> int:
+        """`(trong đó 2 người già)`: a breakdown of the count before it, adding nothing. Its
+        end, or 0 when it is not one (no closing bracket on the line, or an indicator or a
+        day inside): then it is read as any other words."""
+        tokens = self.tokens
+        if not (_contiguous(tokens, i + 1, 2) and _text(tokens, i + 1, 2) == "trong do"):
+            return 0
+        largest, j = 0, i + 3
+        while j < len(tokens) and tokens[j].text not in (")", "\n", "("):
+            token = tokens[j]
+            found = _longest_phrase(tokens, j, self.lexicon)[1]
+            if token.kind in ("date", "longdate") or (found and found[0] is not None):
+                return 0  # an indicator, a day or a courtesy inside
+            if token.text in NEVER_ASIDE or token.text in NOT_IN_BREAKDOWN:
+                return 0  # "(trong đó 2 chưa xong)", "(trong đó 1 bị lỗi)": changes the count
+            if token.kind == "num":
+                if not token.text.isdigit():
+                    return 0
+                largest = max(largest, int(token.text))
+            j += 1
+        if j == len(tokens) or tokens[j].text != ")":
+            return 0
+        self.segment += 1
+        self.add(Kind.breakdown, str(largest), i, j + 1)
+        self.segment += 1
+        return j + 1
+
+    def negated_parts(self) -> list[Item]:
+        """A part, or the end of a part after whole pairs written indicator first, naming one
+        indicator with a negation and no number (`chưa có cks`, `vneid 2 cks không có`) says
+        nothing is reported for that indicator: set aside as one item, unless it is named
+        elsewhere in the message, or the words beside it may change a count."""
+        items = self.items
+        segments: dict[int, list[int]] = {}
+        for n, item in enumerate(items):
+            segments.setdefault(item.segment, []).append(n)
+        for indexes in segments.values():
+            part = [items[n] for n in indexes]
+            head = 0
+            while head + 1 < len(part) and _whole_pair(part[head], part[head + 1]):
+                head += 2
+            tail = part[head:]
+            if not tail or tail[0].kind not in (Kind.indicator, Kind.unknown):
+                continue
+            named = [i for i in tail if i.kind is Kind.indicator]
+            negations = [i for i in tail if i.kind is Kind.unknown and i.value in NEGATIONS]
+            if len(named) != 1 or len(negations) != 1 or tail[0] not in (named[0], negations[0]):
+                continue
+            if not all(self.idle(i) for i in tail if i not in (named[0], negations[0])):
+                continue
+            if sum(i.kind is Kind.indicator and i.value == named[0].value for i in items) > 1:
+                continue
+            first, end = self.spans[indexes[head]][0], self.spans[indexes[-1]][1]
+            while _contiguous(self.tokens, end, 1):  # the words after, to the part's end
+                end += 1
+            typed = self.typed(self.tokens[first], self.tokens[end - 1])
+            aside = Item(Kind.aside, "", typed, tail[0].segment, tail[0].line)
+            for n in indexes[head:]:
+                items[n] = aside
+        return list({id(i): i for i in items}.values())
+
+    def idle(self, item: Item) -> bool:
+        """A word beside a negation that cannot carry or change a count ("chưa có ai làm")."""
+        if item.kind in (Kind.courtesy, Kind.aside):
+            return True
+        return (
+            item.kind is Kind.unknown
+            and len(item.value) >= 2
+            and item.value not in NEVER_ASIDE
+            and not close_to_alias(item.value, self.lexicon.aliases, edits=2)
+        )
 
     def day_of_month(self, i: int) -> bool:
         """`ngày 18`: the 18th of this month (a later day is in the future, refused)."""
@@ -285,6 +434,11 @@ class _Lexer:
                 break
             end += 1
         return end
+
+
+def _whole_pair(first: Item, second: Item) -> bool:
+    """An indicator and its count right after it, in that order."""
+    return first.kind is Kind.indicator and second.kind in (Kind.number, Kind.word_number)
 
 
 def _text(tokens: list[Token], start: int, size: int) -> str:
