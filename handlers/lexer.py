@@ -44,6 +44,9 @@ _TOKEN = re.compile(
     r"|(?P<strong>\n|\S)"
 )
 _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})")
+# Every number word as folded, with the bare forms read as other words ("sau", "bay", "tam").
+_FOLDED_NUMBERS = {fold(w) for w in [*NUMBER_WORDS, *AFTER_TENS, *TEN_WORDS, *TENS_WORDS]}
+_FOLDED_NUMBERS |= {"sau", "bay", "tam"}
 
 
 class Kind(enum.Enum):
@@ -215,6 +218,7 @@ class _Lexer:
         end = i + size
         if kind is Kind.indicator:
             end += _level_suffix(tokens, end)
+            self.spans[-1] = (i, end)
         elif kind is Kind.weekday and _contiguous(tokens, end, 1) and tokens[end].text == "toi":
             self.add(Kind.unknown, "toi", end, end + 1)  # "thứ 2 tới": the coming one, ahead
             end += 1
@@ -252,31 +256,25 @@ class _Lexer:
     def counts_here(self, first: int, end: int) -> bool:
         """Nothing before or after the words makes them a day, a year, a name or a range."""
         tokens = self.tokens
-        if first > 0 and _contiguous(tokens, first - 1, 1):
+        named = (  # "chữ ký số hai", "vneid mức 2 hai": the words before name an indicator
+            bool(self.items) and self.items[-1].kind is Kind.indicator and self.spans[-1][1] == first
+        )
+        if first > 0 and _contiguous(tokens, first - 1, 1) and not named:
             before = tokens[first - 1]
-            typed = self.lower(first - 1)
-            if before.kind == "num" or self.is_number_word(first - 1):
+            if before.kind == "num" or before.text in _FOLDED_NUMBERS - {"lam", "tu"}:
                 return False
-            named = (  # "chữ ký số hai": the word before ends an indicator's name
-                bool(self.items)
-                and self.items[-1].kind is Kind.indicator
-                and self.spans[-1][1] == first
-            )
-            if before.text in NOT_A_COUNT_BEFORE and typed != "có" and not named:
-                return False  # "có ba người": there are
+            if before.text in NOT_A_COUNT_BEFORE and self.lower(first - 1) != "có":
+                return False  # "có ba người": there are; "cô Ba", "năm hai": not counts
         if _contiguous(tokens, end, 1):
             after = tokens[end]
             if after.kind == "num" or after.text in NOT_A_COUNT_AFTER:
                 return False
-            if self.is_number_word(end) or self.lower(end) in TENS_WORDS:
+            if after.text in _FOLDED_NUMBERS:  # "ba bốn", "mười làm" (lăm mistyped?)
                 return False
             kind = _longest_phrase(tokens, end, self.lexicon)[1]
             if kind is not None and kind[0] in DAY_KINDS:  # "hai hôm nay": these two days
                 return False
         return True
-
-    def is_number_word(self, i: int) -> bool:
-        return self.lower(i) in NUMBER_WORDS or self.lower(i) in TEN_WORDS
 
     def lower(self, i: int) -> str:
         token = self.tokens[i]

@@ -50,9 +50,10 @@ NUMBER_WORDS = {
 TEN_WORDS = {"mười", "muoi"}  # 10, and "mười hai" 12
 TENS_WORDS = {"mươi", "muoi", "mười"}  # "hai mươi" 20
 # After "mười" (11..19) and after "X mươi" (21..99): "năm" is left out ("mười năm" is also
-# "ten years"); "lăm" is the five of a compound, "mốt" and "tư" the one and four after "mươi".
-AFTER_TEN = {w: v for w, v in NUMBER_WORDS.items() if v != 5} | {"lăm": 5}
-AFTER_TENS = AFTER_TEN | {"mốt": 1, "tư": 4}
+# "ten years"); "lăm" is the five of a compound (bare "lam" too: "muoi lam" is 15, never 10 and
+# "làm"), "tư" a four after "mười"/"mươi", "mốt" a one after "mươi".
+AFTER_TEN = {w: v for w, v in NUMBER_WORDS.items() if v != 5} | {"lăm": 5, "lam": 5, "tư": 4}
+AFTER_TENS = AFTER_TEN | {"mốt": 1}
 # Folded words before a number word that make it something else than a count: a day, a
 # month, a year, a weekday, a time, an order, a place or a person ("chị Hai", "thôn Ba").
 NOT_A_COUNT_BEFORE = {
