@@ -52,7 +52,9 @@ _FOLDED_NUMBERS |= {"sau", "bay", "tam"}
 class Kind(enum.Enum):
     indicator = "indicator"
     number = "number"
-    word_number = "word_number"  # "hai", "mười lăm": value in digits; a count only beside an indicator
+    word_number = (
+        "word_number"  # "hai", "mười lăm": value in digits; a count only beside an indicator
+    )
     breakdown = "breakdown"  # "(trong đó 2 người già)": value the largest number in it
     date = "date"  # value "d/m" or "d/m/y"
     days_ago = "days_ago"
@@ -256,9 +258,14 @@ class _Lexer:
     def counts_here(self, first: int, end: int) -> bool:
         """Nothing before or after the words makes them a day, a year, a name or a range."""
         tokens = self.tokens
-        named = (  # "chữ ký số hai", "vneid mức 2 hai": the words before name an indicator
-            bool(self.items) and self.items[-1].kind is Kind.indicator and self.spans[-1][1] == first
+        named = (  # "chữ ký số hai", "vneid mức 2 hai", "Cks: Hai": right after an indicator
+            bool(self.items)
+            and self.items[-1].kind is Kind.indicator
+            and all(t.kind == "weak" for t in tokens[self.spans[-1][1] : first])
         )
+        typed = self.typed(tokens[first], tokens[first])
+        if not named and typed.istitle() and typed.isascii():
+            return False  # "Nam gửi vneid", "Hai cài vneid": a name more likely than a number
         if first > 0 and _contiguous(tokens, first - 1, 1) and not named:
             before = tokens[first - 1]
             if before.kind == "num" or before.text in _FOLDED_NUMBERS - {"lam", "tu"}:

@@ -98,6 +98,8 @@ def test_a_number_in_words_beside_an_indicator_is_its_count(
         ("vneid ba làm", "ba"),
         ("cô năm vneid 3", "năm"),  # "cô" or bare "co": a person
         ("co nam vneid 3", "nam"),
+        ("Nam gửi vneid", "Nam"),  # a name, typed without diacritics
+        ("Hai cai vneid", "Hai"),
     ],
 )
 def test_a_number_word_that_could_be_something_else_is_refused(text: str, word: str) -> None:
