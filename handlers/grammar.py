@@ -13,8 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from handlers.folding import fold
-from handlers.lexer import DAY_KINDS, Item, Kind, Lexicon, build_lexicon, lex, phrase_key
-from handlers.lexicon import NEVER_ASIDE, close_to_alias, distance
+from handlers.lexer import (
+    DAY_KINDS,
+    Item,
+    Kind,
+    Lexicon,
+    build_lexicon,
+    lex,
+    phrase_key,
+)
+from handlers.lexicon import NEVER_ASIDE, NUMBER_WORDS, TEN_WORDS, close_to_alias, distance
 from storage.seed import DEFAULT_WORDS
 
 MAX_LENGTH = 2000
@@ -106,13 +114,16 @@ _NEUTRAL = (Kind.unknown, Kind.courtesy, Kind.aside)
 def _chatter(items: list[Item], vocabulary: Vocabulary) -> set[int]:
     """Unknown words that cannot carry or change a count, set aside rather than refused
     ("..., chúc anh chị vui vẻ"): two letters or more, not within two edits of an alias,
-    not a word of negation, correction, period or number, and with nothing but other such
-    words, courtesies and unit mentions beside them in their part of the message."""
+    not a word of negation, correction, period or number (in words too: "ba", "bảy"), and
+    with nothing but other such words, courtesies and unit mentions beside them in their part
+    of the message."""
     aliases = tuple(vocabulary.aliases)
     chatter: set[int] = set()
     for index, item in enumerate(items):
         if item.kind is not Kind.unknown or len(item.value) < 2 or item.value in NEVER_ASIDE:
             continue
+        if item.typed.lower() in NUMBER_WORDS or item.typed.lower() in TEN_WORDS:
+            continue  # a number in words not read as a count ("vneid 3. Bảy"): refused
         beside = [items[n] for n in (index - 1, index + 1) if 0 <= n < len(items)]
         if any(b.segment == item.segment and b.kind not in _NEUTRAL for b in beside):
             continue

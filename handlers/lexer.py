@@ -45,8 +45,8 @@ _TOKEN = re.compile(
 )
 _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})")
 # Every number word as folded, with the bare forms read as other words ("sau", "bay", "tam").
-_FOLDED_NUMBERS = {fold(w) for w in [*NUMBER_WORDS, *AFTER_TENS, *TEN_WORDS, *TENS_WORDS]}
-_FOLDED_NUMBERS |= {"sau", "bay", "tam"}
+FOLDED_NUMBERS = {fold(w) for w in [*NUMBER_WORDS, *AFTER_TENS, *TEN_WORDS, *TENS_WORDS]}
+FOLDED_NUMBERS |= {"sau", "bay", "tam"}
 
 
 class Kind(enum.Enum):
@@ -268,7 +268,7 @@ class _Lexer:
             return False  # "Nam gửi vneid", "Hai cài vneid": a name more likely than a number
         if first > 0 and _contiguous(tokens, first - 1, 1) and not named:
             before = tokens[first - 1]
-            if before.kind == "num" or before.text in _FOLDED_NUMBERS - {"lam", "tu"}:
+            if before.kind == "num" or before.text in FOLDED_NUMBERS - {"lam", "tu"}:
                 return False
             if before.text in NOT_A_COUNT_BEFORE and self.lower(first - 1) != "có":
                 return False  # "có ba người": there are; "cô Ba", "năm hai": not counts
@@ -276,7 +276,7 @@ class _Lexer:
             after = tokens[end]
             if after.kind == "num" or after.text in NOT_A_COUNT_AFTER:
                 return False
-            if after.text in _FOLDED_NUMBERS:  # "ba bốn", "mười làm" (lăm mistyped?)
+            if after.text in FOLDED_NUMBERS:  # "ba bốn", "mười làm" (lăm mistyped?)
                 return False
             kind = _longest_phrase(tokens, end, self.lexicon)[1]
             if kind is not None and kind[0] in DAY_KINDS:  # "hai hôm nay": these two days

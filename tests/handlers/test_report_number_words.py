@@ -100,6 +100,7 @@ def test_a_number_in_words_beside_an_indicator_is_its_count(
         ("co nam vneid 3", "nam"),
         ("Nam gửi vneid", "Nam"),  # a name, typed without diacritics
         ("Hai cai vneid", "Hai"),
+        ("vneid 3. Bảy", "Bảy"),  # not set aside as chatter either
     ],
 )
 def test_a_number_word_that_could_be_something_else_is_refused(text: str, word: str) -> None:
