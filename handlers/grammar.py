@@ -22,7 +22,8 @@ from handlers.lexer import (
     lex,
     phrase_key,
 )
-from handlers.lexicon import NEVER_ASIDE, NUMBER_WORDS, TEN_WORDS, close_to_alias, distance
+from handlers.lexicon import NEVER_ASIDE, close_to_alias, distance
+from handlers.number_words import is_number_word
 from storage.seed import DEFAULT_WORDS
 
 MAX_LENGTH = 2000
@@ -122,7 +123,7 @@ def _chatter(items: list[Item], vocabulary: Vocabulary) -> set[int]:
     for index, item in enumerate(items):
         if item.kind is not Kind.unknown or len(item.value) < 2 or item.value in NEVER_ASIDE:
             continue
-        if item.typed.lower() in NUMBER_WORDS or item.typed.lower() in TEN_WORDS:
+        if is_number_word(item.typed):
             continue  # a number in words not read as a count ("vneid 3. Bảy"): refused
         beside = [items[n] for n in (index - 1, index + 1) if 0 <= n < len(items)]
         if any(b.segment == item.segment and b.kind not in _NEUTRAL for b in beside):

@@ -12,11 +12,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from handlers import number_words
 from handlers.folding import fold, fold_with_origin
 from handlers.lexicon import (
     ADDRESS_WORDS,
-    AFTER_TEN,
-    AFTER_TENS,
     COURTESY_SYMBOLS,
     DAY_WORDS,
     LEVEL_SUFFIXES,
@@ -24,12 +23,7 @@ from handlers.lexicon import (
     NEGATIONS,
     NEVER_ASIDE,
     NEVER_NAMES,
-    NOT_A_COUNT_AFTER,
-    NOT_A_COUNT_BEFORE,
     NOT_IN_BREAKDOWN,
-    NUMBER_WORDS,
-    TEN_WORDS,
-    TENS_WORDS,
     UNIT_WORDS,
     WEEKDAYS,
     close_to_alias,
@@ -44,9 +38,6 @@ _TOKEN = re.compile(
     r"|(?P<strong>\n|\S)"
 )
 _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})")
-# Every number word as folded, with the bare forms read as other words ("sau", "bay", "tam").
-FOLDED_NUMBERS = {fold(w) for w in [*NUMBER_WORDS, *AFTER_TENS, *TEN_WORDS, *TENS_WORDS]}
-FOLDED_NUMBERS |= {"sau", "bay", "tam"}
 
 
 class Kind(enum.Enum):
@@ -201,7 +192,7 @@ class _Lexer:
         if found is None:
             if token.text == "mot" and _contiguous(tokens, i, 2) and tokens[i + 1].text == "so":
                 return i + 2  # "một số bà con": some, never 1
-            if token.kind == "word" and (end := self.number_words(i)):
+            if token.kind == "word" and (end := self.spelled_number(i)):
                 return end
             if token.kind == "num":
                 self.number(i)
@@ -230,58 +221,46 @@ class _Lexer:
             end += 1
         return end
 
-    def number_words(self, i: int) -> int:
+    def spelled_number(self, i: int) -> int:
         """A number written in words (`hai`, `mười lăm`, `hai mươi mốt`): its end, or 0 when
         the word is not one. One that could be something else (`năm 2026`, `thứ hai`,
         `chị Hai`, `năm nay`, `ba bốn người`) is an unknown word, so the message is refused."""
         tokens = self.tokens
-        word = self.lower(i)
-        if word in TEN_WORDS:
-            value, end = 10, i + 1
-            if _contiguous(tokens, end, 1) and self.lower(end) in AFTER_TEN:
-                value, end = 10 + AFTER_TEN[self.lower(end)], end + 1
-        elif word in NUMBER_WORDS:
-            value, end = NUMBER_WORDS[word], i + 1
-            if value > 1 and _contiguous(tokens, end, 1) and self.lower(end) in TENS_WORDS:
-                value, end = value * 10, end + 1
-                if _contiguous(tokens, end, 1) and self.lower(end) in AFTER_TENS:
-                    value, end = value + AFTER_TENS[self.lower(end)], end + 1
-        else:
+        size = 1
+        while size < 3 and _contiguous(tokens, i, size + 1):
+            size += 1
+        found = number_words.read([self.lower(n) for n in range(i, i + size)])
+        if found is None:
             return 0
-        if self.counts_here(i, end):
-            self.add(Kind.word_number, str(value), i, end)
-        else:
-            self.add(Kind.unknown, tokens[i].text, i, i + 1)
-            end = i + 1
-        return end
+        value, size = found
+        if self.counts_here(i, i + size):
+            self.add(Kind.word_number, str(value), i, i + size)
+            return i + size
+        self.add(Kind.unknown, tokens[i].text, i, i + 1)
+        return i + 1
 
     def counts_here(self, first: int, end: int) -> bool:
-        """Nothing before or after the words makes them a day, a year, a name or a range."""
         tokens = self.tokens
         named = (  # "chữ ký số hai", "vneid mức 2 hai", "Cks: Hai": right after an indicator
             bool(self.items)
             and self.items[-1].kind is Kind.indicator
             and all(t.kind == "weak" for t in tokens[self.spans[-1][1] : first])
         )
-        typed = self.typed(tokens[first], tokens[first])
-        if not named and typed.istitle() and typed.isascii():
-            return False  # "Nam gửi vneid", "Hai cài vneid": a name more likely than a number
-        if first > 0 and _contiguous(tokens, first - 1, 1) and not named:
-            before = tokens[first - 1]
-            if before.kind == "num" or before.text in FOLDED_NUMBERS - {"lam", "tu"}:
-                return False
-            if before.text in NOT_A_COUNT_BEFORE and self.lower(first - 1) != "có":
-                return False  # "có ba người": there are; "cô Ba", "năm hai": not counts
-        if _contiguous(tokens, end, 1):
-            after = tokens[end]
-            if after.kind == "num" or after.text in NOT_A_COUNT_AFTER:
-                return False
-            if after.text in FOLDED_NUMBERS:  # "ba bốn", "mười làm" (lăm mistyped?)
-                return False
+        before = self.neighbour(first - 1)
+        after = self.neighbour(end)
+        if after is not None:
             kind = _longest_phrase(tokens, end, self.lexicon)[1]
             if kind is not None and kind[0] in DAY_KINDS:  # "hai hôm nay": these two days
                 return False
-        return True
+        typed = self.typed(tokens[first], tokens[first])
+        before_typed = self.lower(first - 1) if before is not None else ""
+        return number_words.counts_here(typed, before, before_typed, after, named=named)
+
+    def neighbour(self, i: int) -> str | None:
+        """The word at i as folded ("0" for a number), if it follows on with only spaces."""
+        if i < 0 or not _contiguous(self.tokens, i, 1):
+            return None
+        return "0" if self.tokens[i].kind == "num" else self.tokens[i].text
 
     def lower(self, i: int) -> str:
         token = self.tokens[i]

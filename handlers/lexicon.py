@@ -39,38 +39,6 @@ NEVER_ASIDE = NEVER_NAMES | {
     "tong", "luy", "ke", "khoang", "gan", "tam", "chung", "hon", "duoi", "tren", "trong",
     "mot", "hai", "bon", "chin", "muoi", "tram", "nghin", "ngan", "trieu", "ruoi", "dot", "ky",
 }  # fmt: skip
-# Numbers written as words (typed forms, lower case NFC -> value). Only the forms that are not
-# also a common other word when typed without diacritics: "sau" (after), "bay", "tam" (tạm)
-# are refused rather than read as 6, 7, 8. Read as a count only beside an indicator (see
-# handlers.lexer._Lexer.number_words): "năm 2026" is a year, "thứ hai" a weekday.
-NUMBER_WORDS = {
-    "một": 1, "mot": 1, "hai": 2, "ba": 3, "bốn": 4, "bon": 4, "năm": 5, "nam": 5, "sáu": 6,
-    "bảy": 7, "bẩy": 7, "tám": 8, "chín": 9, "chin": 9,
-}  # fmt: skip
-TEN_WORDS = {"mười", "muoi"}  # 10, and "mười hai" 12
-TENS_WORDS = {"mươi", "muoi", "mười"}  # "hai mươi" 20
-# After "mười" (11..19) and after "X mươi" (21..99): "năm" is left out ("mười năm" is also
-# "ten years"); "lăm" is the five of a compound (bare "lam" too: "muoi lam" is 15, never 10 and
-# "làm"), "tư" a four after "mười"/"mươi", "mốt" a one after "mươi".
-AFTER_TEN = {w: v for w, v in NUMBER_WORDS.items() if v != 5} | {"lăm": 5, "lam": 5, "tư": 4}
-AFTER_TENS = AFTER_TEN | {"mốt": 1}
-# Folded words before a number word that make it something else than a count: a day, a
-# month, a year, a weekday, a time, an order, a place or a person ("chị Hai", "thôn Ba").
-NOT_A_COUNT_BEFORE = {
-    "ngay", "thang", "nam", "thu", "tuan", "quy", "lan", "dot", "muc", "cap", "so", "ky",
-    "buoi", "hom", "gio", "phan", "tram", "nghin", "ngan", "trieu", "luc", "lop", "doi",
-    "nhom", "khoa", "em", "anh", "chi", "co", "chu", "bac", "ong", "ba", "di", "me", "bo",
-    "cau", "mu", "o", "thim", "cu", "nguoi", "thon", "xom", "ban", "lang", "khu", "to", "tdp",
-    "pho", "xa", "phuong",
-}  # fmt: skip
-# Folded words after a number word that make it something else than a count ("năm nay",
-# "một số", "hai hôm nay", "ba bốn người" is caught as two number words).
-NOT_A_COUNT_AFTER = {
-    "nay", "ngoai", "truoc", "sau", "toi", "qua", "kia", "roi", "so", "vai", "it", "lan", "ngay",
-    "thang", "nam", "tuan", "quy", "gio", "phut", "buoi", "hom", "dot", "tram", "nghin",
-    "ngan", "trieu", "ruoi", "tuoi", "lop", "thon", "xom", "ban", "to", "doi", "nhom", "con",
-    "cai", "chuc", "khoang", "gan", "hon", "tren", "duoi", "nua", "moi", "tu",
-}  # fmt: skip
 # Words that make "(trong đó 2 ...)" more than a breakdown: failures, refusals, returns.
 NOT_IN_BREAKDOWN = {"loi", "hong", "that", "bai", "tu", "choi", "tra", "ve", "bi", "ngoai", "them"}
 # Words of negation that, heading or closing a part naming one indicator and no number

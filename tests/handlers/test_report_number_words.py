@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from handlers import texts_language
+from handlers import number_words, texts_language
 from handlers.folding import fold
 from handlers.grammar import ParsedReport, ReportError, parse_report
 from tests.handlers.test_report_grammar import OPEN, TODAY, VOCABULARY
@@ -196,3 +196,25 @@ def test_a_part_saying_none_yet_records_nothing_for_its_indicator(
 )
 def test_a_negation_that_could_change_a_count_is_refused(text: str) -> None:
     assert refusal(text).kind in ("unknown_word", "empty", "missing_number")
+
+
+@pytest.mark.parametrize(
+    "words, found",
+    [
+        (["hai"], (2, 1)),
+        (["mười"], (10, 1)),
+        (["mười", "một"], (11, 2)),
+        (["mười", "lăm", "người"], (15, 2)),
+        (["muoi", "lam"], (15, 2)),
+        (["mười", "năm"], (10, 1)),  # then "năm" after it refuses the whole
+        (["hai", "mươi"], (20, 2)),
+        (["chín", "mươi", "chín"], (99, 3)),
+        (["ba", "mươi", "mốt"], (31, 3)),
+        (["một", "mươi"], (1, 1)),
+        (["mươi"], None),
+        (["sau"], None),
+        (["bà"], None),
+    ],
+)
+def test_numbers_in_words_are_read_whole(words: list[str], found: tuple[int, int] | None) -> None:
+    assert number_words.read(words) == found
