@@ -151,18 +151,24 @@ def _word_numbers(items: list[Item]) -> list[Item]:
 
 
 def _breakdowns(items: list[Item]) -> list[Item]:
-    """`vneid 5 (trong đó 2 người già)`: set aside right after an indicator and its count,
-    when no number in it is above that count; otherwise refused."""
+    """Brackets right after an indicator and its count, adding nothing, are set aside:
+    `vneid 5 (trong đó 2 người già)` when no number in it is above that count, `vneid 4
+    (app VNeID)` when it names that same indicator. Anywhere else they are refused."""
+    remarks = (Kind.breakdown, Kind.restated)
     for index, item in enumerate(items):
-        if item.kind is not Kind.breakdown:
+        if item.kind not in remarks:
             continue
         pair = items[max(index - 2, 0) : index]
         kinds = [i.kind for i in pair]
         if kinds != [Kind.indicator, Kind.number] or pair[0].segment != pair[1].segment:
             raise ReportError("unknown_word", word=item.typed, suggestion=None)
-        if not pair[1].value.isdigit() or int(item.value) > int(pair[1].value):
+        if item.kind is Kind.restated:
+            fits = item.value == pair[0].value
+        else:
+            fits = pair[1].value.isdigit() and int(item.value) <= int(pair[1].value)
+        if not fits:
             raise ReportError("unknown_word", word=item.typed, suggestion=None)
-    return [_as(i, Kind.aside) if i.kind is Kind.breakdown else i for i in items]
+    return [_as(i, Kind.aside) if i.kind in remarks else i for i in items]
 
 
 def _as(item: Item, kind: Kind) -> Item:

@@ -47,6 +47,7 @@ class Kind(enum.Enum):
         "word_number"  # "hai", "mười lăm": value in digits; a count only beside an indicator
     )
     breakdown = "breakdown"  # "(trong đó 2 người già)": value the largest number in it
+    restated = "restated"  # "(app VNeID)": value the indicator it names
     date = "date"  # value "d/m" or "d/m/y"
     days_ago = "days_ago"
     weekday = "weekday"  # value 0 (Monday) .. 6 (Sunday): the latest such day, today included
@@ -168,7 +169,7 @@ class _Lexer:
         tokens, i = self.tokens, 0
         while i < len(tokens):
             token = tokens[i]
-            if token.text == "(" and (end := self.breakdown(i)):
+            if token.text == "(" and (end := self.breakdown(i) or self.restated(i)):
                 i = end
             elif token.kind in ("strong", "weak"):
                 if token.kind == "strong":
@@ -290,6 +291,25 @@ class _Lexer:
             return 0
         self.segment += 1
         self.add(Kind.breakdown, str(largest), i, j + 1)
+        self.segment += 1
+        return j + 1
+
+    def restated(self, i: int) -> int:
+        """`(app VNeID)`: brackets naming one indicator with only words that carry no count
+        around it. Its end, or 0; the grammar sets it aside only right after a count of that
+        same indicator (`vneid 4 (app VNeID)`)."""
+        tokens, j, codes = self.tokens, i + 1, []
+        while j < len(tokens) and tokens[j].kind in ("word", "num"):
+            size, found = _longest_phrase(tokens, j, self.lexicon)
+            if found is None or found[0] not in (None, Kind.indicator):
+                return 0  # an unknown word, a number, a day or a courtesy inside
+            if found[0] is Kind.indicator:
+                codes.append(found[1])
+            j += size
+        if len(codes) != 1 or j == len(tokens) or tokens[j].text != ")":
+            return 0
+        self.segment += 1
+        self.add(Kind.restated, codes[0], i, j + 1)
         self.segment += 1
         return j + 1
 

@@ -218,3 +218,26 @@ def test_a_negation_that_could_change_a_count_is_refused(text: str) -> None:
 )
 def test_numbers_in_words_are_read_whole(words: list[str], found: tuple[int, int] | None) -> None:
     assert number_words.read(words) == found
+
+
+def test_brackets_naming_the_indicator_just_counted_add_nothing() -> None:
+    for form in forms("vneid 4 (app VNeID)"):
+        parsed = parse(form)
+        assert parsed.counts == {"vneid": 4}, form
+        assert len(parsed.set_aside) == 1, form
+    assert parse("vneid 4 (app VNeID) cks 1").counts == {"vneid": 4, "cks": 1}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "vneid 4 (app cks)",  # another indicator
+        "(app VNeID) vneid 4",  # no count before it
+        "4 vneid (app VNeID)",
+        "vneid 4 (app VNeID 2)",  # a number inside
+        "cks 2 (ký số trên app VNeID)",  # two indicators, a word not known
+        "vneid 4 (vneid, cks)",
+    ],
+)
+def test_brackets_naming_an_indicator_elsewhere_are_refused(text: str) -> None:
+    assert refusal(text).kind in ("unknown_word", "missing_number", "duplicate_indicator")
