@@ -152,7 +152,7 @@ def _word_numbers(items: list[Item]) -> list[Item]:
 
 def _breakdowns(items: list[Item]) -> list[Item]:
     """Brackets right after an indicator and its count, adding nothing, are set aside:
-    `vneid 5 (trong đó 2 người già)` when no number in it is above that count, `vneid 4
+    `vneid 5 (trong đó 2 người già)` when its numbers add up to no more than that count, `vneid 4
     (app VNeID)` when it names that same indicator. Anywhere else they are refused."""
     remarks = (Kind.breakdown, Kind.restated)
     for index, item in enumerate(items):

@@ -46,7 +46,7 @@ class Kind(enum.Enum):
     word_number = (
         "word_number"  # "hai", "mười lăm": value in digits; a count only beside an indicator
     )
-    breakdown = "breakdown"  # "(trong đó 2 người già)": value the largest number in it
+    breakdown = "breakdown"  # "(trong đó 2 người già)": value the sum of the numbers in it
     restated = "restated"  # "(app VNeID)": value the indicator it names
     date = "date"  # value "d/m" or "d/m/y"
     days_ago = "days_ago"
@@ -274,7 +274,7 @@ class _Lexer:
         tokens = self.tokens
         if not (_contiguous(tokens, i + 1, 2) and _text(tokens, i + 1, 2) == "trong do"):
             return 0
-        largest, j = 0, i + 3
+        total, j = 0, i + 3
         while j < len(tokens) and tokens[j].text not in (")", "\n", "("):
             token = tokens[j]
             found = _longest_phrase(tokens, j, self.lexicon)[1]
@@ -285,12 +285,12 @@ class _Lexer:
             if token.kind == "num":
                 if not token.text.isdigit():
                     return 0
-                largest = max(largest, int(token.text))
+                total += int(token.text)
             j += 1
         if j == len(tokens) or tokens[j].text != ")":
             return 0
         self.segment += 1
-        self.add(Kind.breakdown, str(largest), i, j + 1)
+        self.add(Kind.breakdown, str(total), i, j + 1)
         self.segment += 1
         return j + 1
 

@@ -128,6 +128,7 @@ def test_a_number_in_words_pairs_only_within_its_part() -> None:
         ("cks 3 (trong đó 1 cán bộ thôn)", {"cks": 3}, "(trong đó 1 cán bộ thôn)"),
         ("VNeID 6 (trong đó 3 người cao tuổi), CKS 1", {"vneid": 6, "cks": 1}, None),
         ("vneid 5 (trong đó 5 người già)", {"vneid": 5}, None),
+        ("vneid 5 (trong đó 2 nữ, 3 người già)", {"vneid": 5}, None),
     ],
 )
 def test_a_breakdown_in_brackets_adds_nothing(
@@ -146,6 +147,7 @@ def test_a_breakdown_in_brackets_adds_nothing(
     "text",
     [
         "vneid 5 (trong đó 7 người già)",  # more than the count
+        "vneid 2 (trong đó 2 người già, 1 trẻ em)",  # adds up to more than the count
         "(trong đó 2) vneid 5",  # no count before it
         "5 vneid (trong đó 2 người già)",  # the count is not right before it
         "vneid 5 (trong đó 2 cks)",  # names an indicator
