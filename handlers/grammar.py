@@ -13,8 +13,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from handlers.folding import fold
-from handlers.lexer import DAY_KINDS, Item, Kind, Lexicon, build_lexicon, lex, phrase_key
+from handlers.lexer import (
+    DAY_KINDS,
+    Item,
+    Kind,
+    Lexicon,
+    build_lexicon,
+    lex,
+    phrase_key,
+)
 from handlers.lexicon import NEVER_ASIDE, close_to_alias, distance
+from handlers.number_words import is_number_word
 from storage.seed import DEFAULT_WORDS
 
 MAX_LENGTH = 2000
@@ -78,6 +87,7 @@ def parse_report(
             raise ReportError(
                 "unknown_word", word=item.typed, suggestion=suggest(item, items, vocabulary)
             )
+    items = _breakdowns(_word_numbers(items))
     counted = [i for i in items if i.kind in (Kind.indicator, Kind.number, Kind.dotted)]
     if not counted and any(i.kind is Kind.courtesy for i in items):
         raise ReportError("courtesy")
@@ -105,13 +115,16 @@ _NEUTRAL = (Kind.unknown, Kind.courtesy, Kind.aside)
 def _chatter(items: list[Item], vocabulary: Vocabulary) -> set[int]:
     """Unknown words that cannot carry or change a count, set aside rather than refused
     ("..., chúc anh chị vui vẻ"): two letters or more, not within two edits of an alias,
-    not a word of negation, correction, period or number, and with nothing but other such
-    words, courtesies and unit mentions beside them in their part of the message."""
+    not a word of negation, correction, period or number (in words too: "ba", "bảy"), and
+    with nothing but other such words, courtesies and unit mentions beside them in their part
+    of the message."""
     aliases = tuple(vocabulary.aliases)
     chatter: set[int] = set()
     for index, item in enumerate(items):
         if item.kind is not Kind.unknown or len(item.value) < 2 or item.value in NEVER_ASIDE:
             continue
+        if is_number_word(item.typed):
+            continue  # a number in words not read as a count ("vneid 3. Bảy"): refused
         beside = [items[n] for n in (index - 1, index + 1) if 0 <= n < len(items)]
         if any(b.segment == item.segment and b.kind not in _NEUTRAL for b in beside):
             continue
@@ -119,6 +132,47 @@ def _chatter(items: list[Item], vocabulary: Vocabulary) -> set[int]:
             continue
         chatter.add(id(item))
     return chatter
+
+
+def _word_numbers(items: list[Item]) -> list[Item]:
+    """A number in words (`cks hai`) is a count only right beside the indicator it pairs
+    with in its own part: `hai vneid một cks` is read, `vneid 3 hai` or `hai` alone is not."""
+    read = [_as(i, Kind.number) if i.kind is Kind.word_number else i for i in items]
+    for index, item in enumerate(items):
+        if item.kind is not Kind.word_number:
+            continue
+        part = [i for i in read if i.segment == item.segment]
+        run = _pair_run([i for i in part if i.kind in (Kind.indicator, Kind.number)]) or []
+        partner = next((ind for ind, num, _ in run if num is read[index]), None)
+        beside = read[max(index - 1, 0) : index] + read[index + 1 : index + 2]
+        if partner is None or not any(b is partner for b in beside):
+            raise ReportError("unknown_word", word=item.typed, suggestion=None)
+    return read
+
+
+def _breakdowns(items: list[Item]) -> list[Item]:
+    """Brackets right after an indicator and its count, adding nothing, are set aside:
+    `vneid 5 (trong đó 2 người già)` when its numbers add up to no more than that count, `vneid 4
+    (app VNeID)` when it names that same indicator. Anywhere else they are refused."""
+    remarks = (Kind.breakdown, Kind.restated)
+    for index, item in enumerate(items):
+        if item.kind not in remarks:
+            continue
+        pair = items[max(index - 2, 0) : index]
+        kinds = [i.kind for i in pair]
+        if kinds != [Kind.indicator, Kind.number] or pair[0].segment != pair[1].segment:
+            raise ReportError("unknown_word", word=item.typed, suggestion=None)
+        if item.kind is Kind.restated:
+            fits = item.value == pair[0].value
+        else:
+            fits = pair[1].value.isdigit() and int(item.value) <= int(pair[1].value)
+        if not fits:
+            raise ReportError("unknown_word", word=item.typed, suggestion=None)
+    return [_as(i, Kind.aside) if i.kind in remarks else i for i in items]
+
+
+def _as(item: Item, kind: Kind) -> Item:
+    return Item(kind, item.value, item.typed, item.segment, item.line, item.colon)
 
 
 def _dotted_days(items: list[Item]) -> list[Item]:

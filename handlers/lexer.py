@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from handlers import number_words
 from handlers.folding import fold, fold_with_origin
 from handlers.lexicon import (
     ADDRESS_WORDS,
@@ -19,8 +20,10 @@ from handlers.lexicon import (
     DAY_WORDS,
     LEVEL_SUFFIXES,
     MAX_NAME_WORDS,
+    NEGATIONS,
     NEVER_ASIDE,
     NEVER_NAMES,
+    NOT_IN_BREAKDOWN,
     UNIT_WORDS,
     WEEKDAYS,
     close_to_alias,
@@ -40,6 +43,11 @@ _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})")
 class Kind(enum.Enum):
     indicator = "indicator"
     number = "number"
+    word_number = (
+        "word_number"  # "hai", "mười lăm": value in digits; a count only beside an indicator
+    )
+    breakdown = "breakdown"  # "(trong đó 2 người già)": value the sum of the numbers in it
+    restated = "restated"  # "(app VNeID)": value the indicator it names
     date = "date"  # value "d/m" or "d/m/y"
     days_ago = "days_ago"
     weekday = "weekday"  # value 0 (Monday) .. 6 (Sunday): the latest such day, today included
@@ -142,6 +150,7 @@ class _Lexer:
         self.tokens = tokenize(folded)
         self.lexicon = lexicon
         self.items: list[Item] = []
+        self.spans: list[tuple[int, int]] = []  # tokens[first:end] of each item
         self.segment = 0
         self.line = 0
 
@@ -154,12 +163,15 @@ class _Lexer:
         colon = kind in DAY_KINDS and end < len(tokens) and tokens[end].text == ":"
         typed = self.typed(tokens[first], tokens[end - 1])
         self.items.append(Item(kind, value, typed, self.segment, self.line, colon))
+        self.spans.append((first, end))
 
     def run(self) -> list[Item]:
         tokens, i = self.tokens, 0
         while i < len(tokens):
             token = tokens[i]
-            if token.kind in ("strong", "weak"):
+            if token.text == "(" and (end := self.breakdown(i) or self.restated(i)):
+                i = end
+            elif token.kind in ("strong", "weak"):
                 if token.kind == "strong":
                     self.segment += 1
                     self.line += token.text == "\n"
@@ -172,13 +184,17 @@ class _Lexer:
                 i += 1
             else:
                 i = self.phrase(i)
-        return self.items
+        return self.negated_parts()
 
     def phrase(self, i: int) -> int:
         tokens = self.tokens
         token = tokens[i]
         size, found = _longest_phrase(tokens, i, self.lexicon)
         if found is None:
+            if token.text == "mot" and _contiguous(tokens, i, 2) and tokens[i + 1].text == "so":
+                return i + 2  # "một số bà con": some, never 1
+            if token.kind == "word" and (end := self.spelled_number(i)):
+                return end
             if token.kind == "num":
                 self.number(i)
             elif token.text in UNIT_WORDS:
@@ -196,6 +212,7 @@ class _Lexer:
         end = i + size
         if kind is Kind.indicator:
             end += _level_suffix(tokens, end)
+            self.spans[-1] = (i, end)
         elif kind is Kind.weekday and _contiguous(tokens, end, 1) and tokens[end].text == "toi":
             self.add(Kind.unknown, "toi", end, end + 1)  # "thứ 2 tới": the coming one, ahead
             end += 1
@@ -204,6 +221,142 @@ class _Lexer:
         elif kind is None and token.text == "ngay" and size == 1 and self.day_of_month(end):
             end += 1
         return end
+
+    def spelled_number(self, i: int) -> int:
+        """A number written in words (`hai`, `mười lăm`, `hai mươi mốt`): its end, or 0 when
+        the word is not one. One that could be something else (`năm 2026`, `thứ hai`,
+        `chị Hai`, `năm nay`, `ba bốn người`) is an unknown word, so the message is refused."""
+        tokens = self.tokens
+        size = 1
+        while size < 3 and _contiguous(tokens, i, size + 1):
+            size += 1
+        found = number_words.read([self.lower(n) for n in range(i, i + size)])
+        if found is None:
+            return 0
+        value, size = found
+        if self.counts_here(i, i + size):
+            self.add(Kind.word_number, str(value), i, i + size)
+            return i + size
+        self.add(Kind.unknown, tokens[i].text, i, i + 1)
+        return i + 1
+
+    def counts_here(self, first: int, end: int) -> bool:
+        tokens = self.tokens
+        named = (  # "chữ ký số hai", "vneid mức 2 hai", "Cks: Hai": right after an indicator
+            bool(self.items)
+            and self.items[-1].kind is Kind.indicator
+            and all(t.kind == "weak" for t in tokens[self.spans[-1][1] : first])
+        )
+        before = self.neighbour(first - 1)
+        after = self.neighbour(end)
+        if after is not None:
+            kind = _longest_phrase(tokens, end, self.lexicon)[1]
+            if kind is not None and kind[0] in DAY_KINDS:  # "hai hôm nay": these two days
+                return False
+        typed = self.typed(tokens[first], tokens[first])
+        before_typed = self.lower(first - 1) if before is not None else ""
+        return number_words.counts_here(typed, before, before_typed, after, named=named)
+
+    def neighbour(self, i: int) -> str | None:
+        """The word at i as folded ("0" for a number), if it follows on with only spaces."""
+        if i < 0 or not _contiguous(self.tokens, i, 1):
+            return None
+        return "0" if self.tokens[i].kind == "num" else self.tokens[i].text
+
+    def lower(self, i: int) -> str:
+        token = self.tokens[i]
+        return self.typed(token, token).lower()
+
+    def breakdown(self, i: int) -> int:
+        """`(trong đó 2 người già)`: a breakdown of the count before it, adding nothing. Its
+        end, or 0 when it is not one (no closing bracket on the line, or an indicator or a
+        day inside): then it is read as any other words."""
+        tokens = self.tokens
+        if not (_contiguous(tokens, i + 1, 2) and _text(tokens, i + 1, 2) == "trong do"):
+            return 0
+        total, j = 0, i + 3
+        while j < len(tokens) and tokens[j].text not in (")", "\n", "("):
+            token = tokens[j]
+            found = _longest_phrase(tokens, j, self.lexicon)[1]
+            if token.kind in ("date", "longdate") or (found and found[0] is not None):
+                return 0  # an indicator, a day or a courtesy inside
+            if token.text in NEVER_ASIDE or token.text in NOT_IN_BREAKDOWN:
+                return 0  # "(trong đó 2 chưa xong)", "(trong đó 1 bị lỗi)": changes the count
+            if token.kind == "num":
+                if not token.text.isdigit():
+                    return 0
+                total += int(token.text)
+            j += 1
+        if j == len(tokens) or tokens[j].text != ")":
+            return 0
+        self.segment += 1
+        self.add(Kind.breakdown, str(total), i, j + 1)
+        self.segment += 1
+        return j + 1
+
+    def restated(self, i: int) -> int:
+        """`(app VNeID)`: brackets naming one indicator with only words that carry no count
+        around it. Its end, or 0; the grammar sets it aside only right after a count of that
+        same indicator (`vneid 4 (app VNeID)`)."""
+        tokens, j, codes = self.tokens, i + 1, []
+        while j < len(tokens) and tokens[j].kind in ("word", "num"):
+            size, found = _longest_phrase(tokens, j, self.lexicon)
+            if found is None or found[0] not in (None, Kind.indicator):
+                return 0  # an unknown word, a number, a day or a courtesy inside
+            if found[0] is Kind.indicator:
+                codes.append(found[1])
+            j += size
+        if len(codes) != 1 or j == len(tokens) or tokens[j].text != ")":
+            return 0
+        self.segment += 1
+        self.add(Kind.restated, codes[0], i, j + 1)
+        self.segment += 1
+        return j + 1
+
+    def negated_parts(self) -> list[Item]:
+        """A part, or the end of a part after whole pairs written indicator first, naming one
+        indicator with a negation and no number (`chưa có cks`, `vneid 2 cks không có`) says
+        nothing is reported for that indicator: set aside as one item, unless it is named
+        elsewhere in the message, or the words beside it may change a count."""
+        items = self.items
+        segments: dict[int, list[int]] = {}
+        for n, item in enumerate(items):
+            segments.setdefault(item.segment, []).append(n)
+        for indexes in segments.values():
+            part = [items[n] for n in indexes]
+            head = 0
+            while head + 1 < len(part) and _whole_pair(part[head], part[head + 1]):
+                head += 2
+            tail = part[head:]
+            if not tail or tail[0].kind not in (Kind.indicator, Kind.unknown):
+                continue
+            named = [i for i in tail if i.kind is Kind.indicator]
+            negations = [i for i in tail if i.kind is Kind.unknown and i.value in NEGATIONS]
+            if len(named) != 1 or len(negations) != 1 or tail[0] not in (named[0], negations[0]):
+                continue
+            if not all(self.idle(i) for i in tail if i not in (named[0], negations[0])):
+                continue
+            if sum(i.kind is Kind.indicator and i.value == named[0].value for i in items) > 1:
+                continue
+            first, end = self.spans[indexes[head]][0], self.spans[indexes[-1]][1]
+            while _contiguous(self.tokens, end, 1):  # the words after, to the part's end
+                end += 1
+            typed = self.typed(self.tokens[first], self.tokens[end - 1])
+            aside = Item(Kind.aside, "", typed, tail[0].segment, tail[0].line)
+            for n in indexes[head:]:
+                items[n] = aside
+        return list({id(i): i for i in items}.values())
+
+    def idle(self, item: Item) -> bool:
+        """A word beside a negation that cannot carry or change a count ("chưa có ai làm")."""
+        if item.kind in (Kind.courtesy, Kind.aside):
+            return True
+        return (
+            item.kind is Kind.unknown
+            and len(item.value) >= 2
+            and item.value not in NEVER_ASIDE
+            and not close_to_alias(item.value, self.lexicon.aliases, edits=2)
+        )
 
     def day_of_month(self, i: int) -> bool:
         """`ngày 18`: the 18th of this month (a later day is in the future, refused)."""
@@ -285,6 +438,11 @@ class _Lexer:
                 break
             end += 1
         return end
+
+
+def _whole_pair(first: Item, second: Item) -> bool:
+    """An indicator and its count right after it, in that order."""
+    return first.kind is Kind.indicator and second.kind in (Kind.number, Kind.word_number)
 
 
 def _text(tokens: list[Token], start: int, size: int) -> str:

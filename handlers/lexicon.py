@@ -39,6 +39,11 @@ NEVER_ASIDE = NEVER_NAMES | {
     "tong", "luy", "ke", "khoang", "gan", "tam", "chung", "hon", "duoi", "tren", "trong",
     "mot", "hai", "bon", "chin", "muoi", "tram", "nghin", "ngan", "trieu", "ruoi", "dot", "ky",
 }  # fmt: skip
+# Words that make "(trong đó 2 ...)" more than a breakdown: failures, refusals, returns.
+NOT_IN_BREAKDOWN = {"loi", "hong", "that", "bai", "tu", "choi", "tra", "ve", "bi", "ngoai", "them"}
+# Words of negation that, heading or closing a part naming one indicator and no number
+# ("chưa có cks", "cks không có"), say that nothing is reported for it.
+NEGATIONS = {"chua", "khong", "ko", "k", "kh"}
 # Emoji that alone say thanks or OK.
 COURTESY_SYMBOLS = set("👍👌🙏❤♥😊🙂😀😁🥰👏💪🌹🤝✌☺")
 MAX_NAME_WORDS = 3

@@ -29,10 +29,20 @@ def parse(text: str) -> dict[str, object]:
         ("/vneid 5", {"vneid": 5}),
         ("/cks 2 hôm nay", {"cks": 2}),
         ("Dạ em gửi báo cáo ạ: vneid 4", {"vneid": 4}),
+        ("/bc vneid năm, cks hai", {"vneid": 5, "cks": 2}),
     ],
 )
 def test_commands_are_read_as_the_chat_reads_them(text: str, counts: dict[str, int]) -> None:
     assert parse(text) == {"ok": True, "counts": counts, "date": "2026-11-21"}
+
+
+def test_a_breakdown_and_a_none_yet_part_are_shown_set_aside() -> None:
+    assert parse("vneid 5 (trong đó 2 người già), chưa có cks") == {
+        "ok": True,
+        "counts": {"vneid": 5},
+        "date": "2026-11-21",
+        "set_aside": ["(trong đó 2 người già)", "chưa có cks"],
+    }
 
 
 def test_a_command_that_is_not_a_report_is_named() -> None:

@@ -77,7 +77,17 @@ def test_nothing_is_ever_recorded_differently_from_what_was_meant() -> None:
 
 
 def test_members_messages_are_read_as_meant() -> None:
+    """Issue 13: at least 98 % of the messages that carry a report are read exactly (the
+    measure asked for), and at least 98 % of all messages are handled as meant."""
     corpus = cases()
-    missed = [o for c in corpus if (o := judge(c))]
-    share = 1 - len(missed) / len(corpus)
-    assert share >= READ_EXACTLY, "\n".join(f"{o.text!r}: {o.expected} / {o.got}" for o in missed)
+    reports = [c for c in corpus if "counts" in c]
+    missed = [(c, o) for c in corpus if (o := judge(c))]
+    reports_missed = [o for c, o in missed if "counts" in c]
+    exact = 1 - len(reports_missed) / len(reports)
+    overall = 1 - len(missed) / len(corpus)
+    figures = (
+        f"reports read exactly {exact:.1%} ({len(reports) - len(reports_missed)}/{len(reports)}), "
+        f"all handled as meant {overall:.1%} ({len(corpus) - len(missed)}/{len(corpus)})\n"
+    )
+    shown = "\n".join(f"{o.text!r}: {o.expected} / {o.got}" for _, o in missed)
+    assert exact >= READ_EXACTLY and overall >= READ_EXACTLY, figures + shown

@@ -44,6 +44,17 @@ hostile_text = st.lists(
                 "chúc",
                 " - ",
                 "tdp",
+                "hai",
+                "năm",
+                "mười",
+                "lăm",
+                "mươi",
+                "một số",
+                "thứ hai",
+                "(trong đó ",
+                ")",
+                "chưa có",
+                "không",
             ]
         ),
     ),
@@ -67,9 +78,29 @@ def test_every_count_is_written_in_the_message(text: str) -> None:
     except ReportError:
         return
     digit_runs = {int(run) for run in re.findall(r"\d+", fold(text))}
+    words = " ".join(re.findall(r"\w+", unicodedata.normalize("NFC", text).lower()))
     for count in parsed.counts.values():
-        assert count in digit_runs
+        assert count in digit_runs or any(f" {s} " in f" {words} " for s in spelled(count))
         assert 1 <= count <= 500
+
+
+_UNITS = ["", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"]
+
+
+def spelled(count: int, *, bare: bool = True) -> set[str]:
+    """Ways a count below 100 is written in words (an independent speller), bare forms too."""
+    tens, unit = divmod(count, 10)
+    if count >= 100 or count == 0:
+        return set()
+    if tens == 0:
+        forms = {_UNITS[unit]}
+    else:
+        head = {"mười"} if tens == 1 else {f"{_UNITS[tens]} {t}" for t in ("mươi", "mười")}
+        ones = ["một"] if tens == 1 else ["một", "mốt"]  # "mười một", "hai mươi mốt"
+        tails = {0: [""], 1: ones, 4: ["bốn", "tư"], 5: ["lăm"]}.get(unit, [_UNITS[unit]])
+        forms = {f"{h} {t}".strip() for h in head for t in tails}
+    forms |= {f.replace("bảy", "bẩy") for f in forms}
+    return forms | {fold(f) for f in forms} if bare else forms
 
 
 @st.composite
@@ -127,3 +158,29 @@ def test_a_huge_message_is_refused_quickly() -> None:
     except ReportError as err:
         assert err.kind == "too_long"
     assert time.perf_counter() - start < 1.0
+
+
+@st.composite
+def reports_in_words(draw: st.DrawFn) -> tuple[str, dict[str, int]]:
+    codes = draw(st.lists(st.sampled_from(VOCABULARY.codes), min_size=1, unique=True))
+    counts = {code: draw(st.integers(1, 99)) for code in codes}
+    number_first = draw(st.booleans())
+    parts = []
+    for code, count in counts.items():
+        alias = draw(st.sampled_from(ALIASES[code]))
+        words = draw(st.sampled_from(sorted(spelled(count, bare=False))))
+        parts.append(f"{words} {alias}" if number_first else f"{alias} {words}")
+    text = draw(st.sampled_from([", ", "; ", "\n"])).join(parts)
+    form = draw(st.sampled_from(["NFC", "NFD", "upper"]))
+    text = text.upper() if form == "upper" else unicodedata.normalize(form, text)
+    return text, counts
+
+
+@SETTINGS
+@given(reports_in_words())
+def test_counts_in_words_beside_their_indicator_parse_back_exactly(
+    report: tuple[str, dict[str, int]],
+) -> None:
+    text, counts = report
+    parsed = parse_report(text, vocabulary=VOCABULARY, today=TODAY, earliest_open=OPEN)
+    assert parsed.counts == counts

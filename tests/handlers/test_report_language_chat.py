@@ -78,3 +78,18 @@ async def test_the_default_lexicon_is_seeded_beside_the_aliases(db: Database) ->
         await store.indicators.add_words([("dạ", "filler"), ("nhờ", "filler")])
         changed = dict(await store.indicators.words())
     assert (changed["dạ"], changed["nhờ"], len(changed)) == ("filler", "filler", len(words) + 1)
+
+
+async def test_words_for_numbers_a_breakdown_and_none_yet_reach_the_receipt(
+    chat: Chat, db: Database
+) -> None:
+    reply = await chat.say("vneid năm (trong đó 2 người già), chưa có cks, tt hai")
+    assert "Đã ghi nhận" in reply
+    assert "Không tính là số lượng: (trong đó 2 người già), chưa có cks." in reply
+    assert await totals(db) == {"vneid": 5, "tt": 2}
+
+
+async def test_a_year_is_never_read_as_a_count(chat: Chat, db: Database) -> None:
+    reply = await chat.say("vneid năm 2026")
+    assert "Chưa ghi nhận gì" in reply and "“năm”" in reply
+    assert await totals(db) == {}
