@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import text
 
@@ -36,6 +38,15 @@ async def test_one_leader_at_a_time_and_the_lock_passes_on(database_url: str) ->
                     "WHERE locktype = 'advisory' AND objid = 777 AND granted"
                 )
             )
+            # pg_terminate_backend only signals: the lock is freed once that backend has
+            # exited (a moment later on a busy machine).
+            for _ in range(100):
+                held = await conn.execute(
+                    text("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = 777")
+                )
+                if held.first() is None:
+                    break
+                await asyncio.sleep(0.05)
         assert await first.ensure()
         assert not await second.ensure()  # noticed its connection is gone; not the leader
     finally:
