@@ -85,7 +85,6 @@ class Dashboard:
     missing: list[Unit]
     chain: list[Unit]  # from the person's own unit down to the scope (for the way back)
     weeks: list[Week]  # the last 12 weeks, oldest first
-    last_report: dict[int, date]  # child unit id -> the latest day reported (last 3 months)
     people: list[Person]  # a village's members (empty above villages)
     notices: list[Notice]  # the viewer's own broadcasts, newest first
 
@@ -213,13 +212,10 @@ class WebApp:
             chain = [u for u in await _chain(store, scope) if u.path.startswith(viewer.unit.path)]
             weeks = await _last_weeks(store, scope, ctx.today)
             labels = await ctx.labels()
-            since = period.start - timedelta(days=90)
-            last = await _last_by_child(store, scope, children, since)
             people = await _people(store, scope, period) if scope.level is Level.village else []
             notices = await _notices(store, viewer.member)
             return Dashboard(
-                scope, period.key, labels, top, children, missing, chain, weeks, last, people,
-                notices,
+                scope, period.key, labels, top, children, missing, chain, weeks, people, notices,
             )  # fmt: skip
 
     async def export(self, viewer: Viewer, code: str, period_key: str) -> tuple[str, bytes]:
@@ -305,22 +301,6 @@ async def _last_weeks(store: Store, scope: Unit, today: date, count: int = 12) -
         for code, n in counts.items():
             week.counts[code] = week.counts.get(code, 0) + n
     return weeks
-
-
-async def _last_by_child(
-    store: Store, scope: Unit, children: list[UnitProgress], since: date
-) -> dict[int, date]:
-    """Each child's latest report day: the latest of the units below it."""
-    by_unit = await store.entries.last_day_by_unit(scope, since)
-    if not by_unit:
-        return {}
-    paths = {u.id: u.path for u in (await store.units.by_ids(by_unit)).values()}
-    latest: dict[int, date] = {}
-    for child in children:
-        days = [d for uid, d in by_unit.items() if paths.get(uid, "").startswith(child.unit.path)]
-        if days:
-            latest[child.unit.id or 0] = max(days)
-    return latest
 
 
 async def _people(store: Store, village: Unit, period: Period) -> list[Person]:

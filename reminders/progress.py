@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import date
 
 from reminders.calendar import Period
 from storage.collation import vn_key
@@ -30,6 +31,7 @@ class UnitProgress:
     week: dict[str, int] = field(default_factory=dict)
     villages: int = 0
     villages_reported: int = 0
+    last_day: date | None = None  # the latest day reported in the period (the subtree's)
 
     def rate(self, indicator: str) -> float | None:
         return ratio(self.counts.get(indicator, 0), self.targets.get(indicator))
@@ -68,7 +70,7 @@ async def tally_view(
     into the child it belongs to (found from the unit's path), not up every level."""
     rows = await store.units.subtree_rows(scope)
     span = (period.start, period.end)
-    counts, weekly = await store.entries.totals_by_unit_two(
+    counts, weekly, latest = await store.entries.totals_by_unit_two(
         scope, span, (week.start, week.end) if week else span
     )
     if week is None:
@@ -97,6 +99,12 @@ async def tally_view(
             child_id = child_of[unit_id]
             if child_id != scope_id:
                 _add(getattr(shown[child_id], field_name), by_indicator)
+    for unit_id, day in latest.items():
+        if unit_id not in child_of:
+            continue  # another root's unit (no join for a root scope)
+        child = shown[child_of[unit_id]]
+        for node in (top, child) if child is not top else (top,):
+            node.last_day = max(node.last_day or day, day)
     targets = await _rolled_up_targets(store, scope, period, {r.id: r.path for r in rows})
     for unit_id, node in shown.items():
         node.targets = targets.get(unit_id, {})

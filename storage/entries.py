@@ -311,16 +311,24 @@ class Entries:
 
     async def totals_by_unit_two(
         self, scope: Unit, span: tuple[date, date], inner: tuple[date, date]
-    ) -> tuple[dict[int, dict[str, int]], dict[int, dict[str, int]]]:
+    ) -> tuple[dict[int, dict[str, int]], dict[int, dict[str, int]], dict[int, date]]:
         """Like totals_by_unit for two ranges (a month and a week), in one pass over the
-        rows of both; read from the covering index ix_entry_tally alone."""
+        rows of both, with each unit's latest day reported in the first range; read from
+        the covering index ix_entry_tally alone."""
         low, high = min(span[0], inner[0]), max(span[1], inner[1])
         # Table columns, not the ORM's: thousands of plain rows, no ORM row loading.
         entry, unit = Entry.__table__.c, Unit.__table__.c  # type: ignore[attr-defined]
         in_span = case((entry.day.between(span[0], span[1]), entry.count), else_=0)
         in_inner = case((entry.day.between(inner[0], inner[1]), entry.count), else_=0)
+        day_in_span = case((entry.day.between(span[0], span[1]), entry.day), else_=None)
         stmt = (
-            sa_select(entry.unit_id, entry.indicator, func.sum(in_span), func.sum(in_inner))
+            sa_select(
+                entry.unit_id,
+                entry.indicator,
+                func.sum(in_span),
+                func.sum(in_inner),
+                func.max(day_in_span),
+            )
             .where(entry.cancelled_at.is_(None), entry.day >= low, entry.day <= high)
             .group_by(entry.unit_id, entry.indicator)
         )
@@ -331,13 +339,17 @@ class Entries:
             )
         outer: dict[int, dict[str, int]] = {}
         week: dict[int, dict[str, int]] = {}
+        latest: dict[int, date] = {}
         rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select
-        for unit_id, indicator, total, inner_total in rows:
+        for unit_id, indicator, total, inner_total, last in rows:
             if total:
                 outer.setdefault(unit_id, {})[indicator] = int(total)
             if inner_total:
                 week.setdefault(unit_id, {})[indicator] = int(inner_total)
-        return outer, week
+            if last is not None:
+                day = _as_date(last)
+                latest[unit_id] = max(latest.get(unit_id, day), day)
+        return outer, week, latest
 
     async def totals_by_day(
         self, scope: Unit, start: date, end: date
@@ -360,23 +372,6 @@ class Entries:
         for day, indicator, total in rows:
             result.setdefault(day, {})[indicator] = int(total)
         return result
-
-    async def last_day_by_unit(self, scope: Unit, since: date) -> dict[int, date]:
-        """The latest day with an active entry since `since`, per unit of a subtree (read
-        from the covering index ix_entry_tally)."""
-        entry, unit = Entry.__table__.c, Unit.__table__.c  # type: ignore[attr-defined]
-        stmt = (
-            sa_select(entry.unit_id, func.max(entry.day))
-            .where(entry.cancelled_at.is_(None), entry.day >= since)
-            .group_by(entry.unit_id)
-        )
-        if scope.parent_id is not None:
-            table = Unit.__table__  # type: ignore[attr-defined]
-            stmt = stmt.join(table, unit.id == entry.unit_id).where(
-                unit.path.startswith(scope.path)
-            )
-        rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select
-        return {unit_id: _as_date(day) for unit_id, day in rows}
 
     async def by_member(
         self, scope: Unit, start: date, end: date
