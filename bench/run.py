@@ -69,6 +69,12 @@ LIMITS = """## What limits these figures (profiled 2026-11-26; re-check after ch
   What remains below 1 is the retries of the 3 % 5xx (backoff, then the chat's own 1/s
   limit) at the end of the run, the sends booked inside a pause going back to the queue, and
   the claim of each batch (~15 ms on the loop for 100 rows).
+- **Web dashboard.** The province page is the `/tiendo` tally (the same `tally_view`, ~0.1
+  s here, which also gives each unit's latest report day from the same aggregate), plus one
+  aggregate per day over the last 12 weeks for the chart (~0.09 s: every entry of those
+  weeks, read from the covering index), plus rendering 166 rows. Until 2026-11-27 the
+  latest-report column ran its own GROUP BY over three months (2.0 s on this province);
+  roll-ups (issue 18) are what would bring both aggregates down to the units shown.
 - **Memory.** The bot's own peak (VmHWM) is mostly imports: ~90–110 MB for SQLAlchemy,
   SQLModel and pydantic, Alembic, aiohttp, openpyxl and the official unit list (aiogram only
   on the Telegram path, matplotlib only when a chart is drawn), plus what the first answer
