@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.placeholders import TELEGRAM_TOKEN, placeholder_reason, secret_problem
 from handlers.types import Rules
-from reminders.calendar import Schedule
+from reminders.calendar import DayOffRule, Schedule
 
 PLACEHOLDERS = {"", "changeme", "change-me", "your-token-here", "123456:abc"}
 SECRET_FIELDS = (
@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     demo_data: bool = True  # seed the demo commune into an empty database when no token is set
 
     deadline_day: int = Field(20, ge=1, le=31)
+    deadline_on_day_off: DayOffRule = DayOffRule.next_working_day  # or "keep"
     reminder_offsets: str = "5,2,0"  # days before the deadline; 0 = the deadline morning
     reminder_time: time = time(8, 0)
     tally_weekday: int = Field(0, ge=0, le=6)  # 0 = Monday
@@ -165,6 +166,7 @@ class Settings(BaseSettings):
         offsets = tuple(sorted({int(o) for o in self.reminder_offsets.split(",") if o.strip()}))
         return Schedule(
             deadline_day=self.deadline_day,
+            on_day_off=self.deadline_on_day_off,
             offsets=tuple(reversed(offsets)),
             send_at=self.reminder_time,
             tally_weekday=self.tally_weekday,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -76,11 +77,19 @@ def parse_period(text: str) -> Period:
     raise ValueError(f"not a period: {text!r} (2026-11, 2026-Q4 or 2026)")
 
 
+class DayOffRule(StrEnum):
+    """What a deadline that falls on a day off becomes."""
+
+    next_working_day = "next_working_day"  # Civil Code art. 148: the next working day
+    keep = "keep"  # the calendar day, even on a weekend or holiday
+
+
 @dataclass(frozen=True)
 class Schedule:
     """When reminders and tallies go out (settings)."""
 
     deadline_day: int = 20
+    on_day_off: DayOffRule = DayOffRule.next_working_day
     offsets: tuple[int, ...] = (5, 2, 0)  # days before the deadline; 0 is the deadline morning
     send_at: time = time(8, 0)
     tally_weekday: int = 0  # Monday
@@ -102,16 +111,31 @@ class WorkingDays:
             day -= timedelta(days=1)
         return day
 
+    def on_or_after(self, day: date) -> date:
+        while not self.is_working(day):
+            day += timedelta(days=1)
+        return day
 
-def deadline_of(month: Period, schedule: Schedule) -> date:
-    """The deadline day of a month (the last day when the month is shorter)."""
+
+def nominal_deadline(month: Period, schedule: Schedule) -> date:
+    """The deadline day as set (the last day when the month is shorter), day off or not."""
     return month.start + timedelta(days=min(schedule.deadline_day, month.end.day) - 1)
 
 
+def deadline_of(month: Period, schedule: Schedule, days: WorkingDays) -> date:
+    """The real deadline of a month: the set day, moved to the next working day when it is a
+    day off and the rule says so (Civil Code art. 148)."""
+    day = nominal_deadline(month, schedule)
+    if schedule.on_day_off is DayOffRule.next_working_day:
+        return days.on_or_after(day)
+    return day
+
+
 def reminder_days(month: Period, schedule: Schedule, days: WorkingDays) -> dict[date, set[int]]:
-    """Working day -> the offsets that fall on it (a weekend or holiday moves a reminder to
-    the working day before; two may land on one day and become one message)."""
-    deadline = deadline_of(month, schedule)
+    """Working day -> the offsets that fall on it, counted back from the real deadline (a
+    weekend or holiday moves a reminder to the working day before; two may land on one day
+    and become one message)."""
+    deadline = deadline_of(month, schedule, days)
     result: dict[date, set[int]] = {}
     for offset in schedule.offsets:
         day = days.on_or_before(deadline - timedelta(days=offset))

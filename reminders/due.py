@@ -177,7 +177,7 @@ async def _private_chats(
 async def remind(store: Store, event: Event, planner: Planner, wording: Wording) -> int:
     """One message per person (several reminders falling on one day make one)."""
     month = month_of(event.day)
-    deadline = deadline_of(month, planner.schedule)
+    deadline = deadline_of(month, planner.schedule, planner.days)
     queued = 0
     run, people = await members_to_remind(store, month, event.day)
     chats = await _private_chats(store, people)

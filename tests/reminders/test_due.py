@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import col, select
 
 from handlers.texts import WORDING
-from reminders.calendar import VN, Schedule, WorkingDays
+from reminders.calendar import VN, DayOffRule, Schedule, WorkingDays
 from reminders.due import Planner, run_due
 from storage.db import Database
 from storage.models import Level, OutboxMessage, Role
@@ -130,7 +130,7 @@ async def test_a_restart_sends_nothing_twice_and_misses_nothing(commune: Databas
 
 
 async def test_reminders_falling_on_holidays_merge_into_one_message(commune: Database) -> None:
-    planner = Planner()
+    planner = Planner(Schedule(on_day_off=DayOffRule.keep))
     # February 2026: the 15th is a Sunday, the 18th and the 20th are Tết holidays.
     assert await run_due(commune, vn(date(2026, 2, 13), 9), planner, WORDING) == [
         "remind:2026-02-13"
@@ -152,3 +152,35 @@ async def test_the_leader_is_told_who_could_not_be_reached(commune: Database) ->
     rows = await outbox(commune)
     note = next(r for r in rows if r.key.startswith("escalation:2026-11:2026-11-18"))
     assert "không nhắn được cho: binh" in note.html
+
+
+async def test_a_deadline_in_tet_moves_to_the_next_working_day(commune: Database) -> None:
+    """Civil Code art. 148: 20 February 2026 is a Tết holiday, the 21st and 22nd a weekend,
+    so the deadline is Monday the 23rd; the reminders 5 and 2 days before it (the 18th, the
+    21st) move earlier to Friday the 13th; the deadline morning is the 23rd."""
+    planner = Planner()
+    ran = {}
+    day = date(2026, 2, 1)
+    while day <= date(2026, 2, 28):
+        ran[day] = [k for k in await run_due(commune, vn(day), planner, WORDING) if "remind" in k]
+        day += timedelta(days=1)
+    assert {d: keys for d, keys in ran.items() if keys} == {
+        date(2026, 2, 13): ["remind:2026-02-13"],
+        date(2026, 2, 23): ["remind:2026-02-23"],
+    }
+    rows = await outbox(commune)
+    escalations = sorted(r.key.rsplit(":", 1)[0] for r in rows if r.kind == "escalation")
+    assert escalations == [
+        "deadline:2026-02", "escalation:2026-02:2026-02-13", "escalation:2026-02:2026-02-23",
+    ]  # fmt: skip
+    reminder = next(r for r in rows if r.key.startswith("reminder:2026-02:2026-02-13"))
+    assert "23/02/2026" in reminder.html and "20/02/2026" not in reminder.html
+
+
+async def test_a_deadline_kept_on_its_day_off_when_the_setting_says_so(commune: Database) -> None:
+    planner = Planner(Schedule(on_day_off=DayOffRule.keep))
+    on_the_23rd = await run_due(commune, vn(date(2026, 2, 23)), planner, WORDING)
+    assert "remind:2026-02-23" not in on_the_23rd
+    assert await run_due(commune, vn(date(2026, 2, 13)), planner, WORDING) == ["remind:2026-02-13"]
+    reminder = next(r for r in await outbox(commune) if r.kind == "reminder")
+    assert "20/02/2026" in reminder.html
