@@ -12,6 +12,7 @@ from handlers import (
     join,
     link,
     me,
+    nothing,
     notices,
     outgoing,
     pending,
@@ -44,6 +45,7 @@ COMMANDS: dict[str, tuple[Handler, Role]] = {
     "report": (report.submit_report, Role.member),
     "huy": (report.undo, Role.member),
     "sua": (report.correct, Role.member),
+    "khongphatsinh": (nothing.declare, Role.member),
     "toi": (me.my_totals, Role.member),
     "chitieu": (progress.targets, Role.member),
     "tiendo": (progress.progress, Role.village_lead),
@@ -62,9 +64,9 @@ COMMANDS: dict[str, tuple[Handler, Role]] = {
     "web": (web.web_link, Role.member),
 }
 HELP_ORDER = [
-    "bc", "vneid", "huy", "sua", "toi", "chitieu", "tiendo", "chuabaocao", "thanhvien", "khoa",
-    "mokhoa", "vaitro", "moi", "xuat", "lienket", "vang", "tonghop", "ganhom", "thongbao",
-    "huythongbao", "web", "help",
+    "bc", "vneid", "huy", "sua", "khongphatsinh", "toi", "chitieu", "tiendo", "chuabaocao",
+    "thanhvien", "khoa", "mokhoa", "vaitro", "moi", "xuat", "lienket", "vang", "tonghop",
+    "ganhom", "thongbao", "huythongbao", "web", "help",
 ]  # fmt: skip
 
 

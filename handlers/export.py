@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from handlers import texts
+from handlers import texts, texts_nothing
 from reminders.calendar import Period
 from reminders.progress import UnitProgress, children_progress, ratio
 from storage.collation import vn_key
@@ -56,6 +56,10 @@ async def summary_rows(
     return top, children
 
 
+def _name(p: UnitProgress) -> str:
+    return texts_nothing.export_name(p.unit.name) if p.nothing else p.unit.name
+
+
 def _cells(p: UnitProgress, codes: Sequence[str]) -> list[int | float | None]:
     cells: list[int | float | None] = []
     for code in codes:
@@ -86,7 +90,7 @@ def build_xlsx(
     sheet.append(_row([texts.EXPORT_NUMBER, texts.EXPORT_UNIT, *headers]))
     sheet.append(_row(["", "", *[h for _ in codes for h in texts.EXPORT_TRIPLE]]))
     for number, child in enumerate(children, start=1):
-        sheet.append(_row([number, child.unit.name, *_cells(child, codes)]))
+        sheet.append(_row([number, _name(child), *_cells(child, codes)]))
     sheet.append(_row(["", texts.EXPORT_TOTAL, *_cells(top, codes)]))
     _style_summary(sheet, len(codes), len(children))
     raw = book.create_sheet(texts.EXPORT_SHEET_RAW)
@@ -166,7 +170,7 @@ def build_csv(
             "" if v is None else (round(100 * v, 1) if i % 3 == 2 else v)
             for i, v in enumerate(cells)
         ]
-        first = [number, child.unit.name] if child is not top else ["", texts.EXPORT_TOTAL]
+        first = [number, _name(child)] if child is not top else ["", texts.EXPORT_TOTAL]
         writer.writerow(_row([*first, *shown]))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
 

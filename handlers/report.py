@@ -7,10 +7,12 @@ from datetime import date
 
 from handlers import (
     limits,
+    nothing,
     texts,
     texts_indicators,
     texts_language,
     texts_members,
+    texts_nothing,
     texts_safety,
     undo_day,
 )  # fmt: skip
@@ -20,6 +22,7 @@ from handlers.folding import fold
 from handlers.grammar import ParsedReport, ReportError, parse_report
 from handlers.permissions import at_least, inside
 from handlers.types import Button, Reply
+from reminders.calendar import month_of
 from storage.models import Entry, Role
 
 
@@ -48,6 +51,8 @@ async def submit_report(ctx: Ctx, text: str) -> Reply:
     member, unit = ctx.me()
     if not text.strip():
         raise UserError(texts.REPORT_NEEDS_TEXT)
+    if nothing.is_declaration(text):  # "dạ thôn em tháng này không phát sinh ạ"
+        return await nothing.declare(ctx, text)
     parsed = await _parse(ctx, text)
     member_id, unit_id = member.id or 0, unit.id or 0
     await ctx.store.entries.lock_member(member_id)  # the limits read, then this writes
@@ -81,6 +86,10 @@ async def record(
     await ctx.store.audit(member_id, "report", f"{receipt} {day} {counts}")
     html = texts.report_saved(counts, await ctx.labels(), day, receipt)
     html += texts_language.set_aside(set_aside)
+    month = month_of(day).key  # a count ends the village's "không phát sinh" of that month
+    if cleared := await ctx.store.nothing.clear(unit_id, month, by=member_id, at=ctx.now):
+        await ctx.store.audit(member_id, "nothing-cleared", f"{cleared} by {receipt}")
+        html += texts_nothing.cleared(cleared)
     return Reply(html, buttons=(Button(texts.UNDO_BUTTON, f"undo:{receipt}"),))
 
 
@@ -133,6 +142,10 @@ async def undo(ctx: Ctx, args: str) -> Reply:
         code = await ctx.store.entries.last_active_receipt(member.id or 0)
         if code is None:
             raise UserError(texts.NOTHING_TO_UNDO)
+    if not await ctx.store.entries.by_receipt(code.strip().upper()):
+        declaration = await ctx.store.nothing.by_receipt(code.strip().upper())
+        if declaration is not None:  # a "không phát sinh" receipt
+            return await nothing.undo(ctx, declaration)
     entries = await _changeable(ctx, code)
     receipt = entries[0].receipt
     await ctx.store.entries.cancel(receipt, by=member.id or 0, at=ctx.now)

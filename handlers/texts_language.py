@@ -13,9 +13,11 @@ from html import escape
 # A message of thanks, "ok", "dạ vâng ạ", 👍: not a report, so no grammar error.
 COURTESY = "😊 Dạ, cảm ơn bạn! Khi có số liệu mới, bạn cứ nhắn như: <code>vneid 5 cks 2</code>."
 
-# Zero is not recorded. The declaration of a month with nothing to report ("không phát
-# sinh") is a separate feature: when it exists, this one text names its command.
-ZERO = "Số 0 không cần ghi. Tháng không có gì để báo (không phát sinh) sẽ được khai riêng."
+# Zero is not recorded: a month with nothing to report ("không phát sinh") is declared.
+ZERO = (
+    "Số 0 không cần ghi. Nếu tháng này thôn không có gì để báo, gửi "
+    "<code>/khongphatsinh</code> (thôn được tính là đã báo cáo)."
+)
 
 
 def _day(day: object) -> str:

@@ -211,6 +211,8 @@ async def members_to_remind(
         for unit_id, counts in (await _village_counts(store, month)).items()
         if any(counts.values())
     }
+    for root in await store.units.roots():  # "không phát sinh": reported, with zeros
+        reported |= await store.nothing.in_subtree(root, [month.key])
     due = []
     for member, unit in people:
         if unit.id in reported:

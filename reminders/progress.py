@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from reminders.calendar import Period
+from reminders.calendar import Period, month_of
 from storage.collation import vn_key
 from storage.models import Level, Unit
 from storage.store import Store
@@ -32,6 +32,7 @@ class UnitProgress:
     villages: int = 0
     villages_reported: int = 0
     last_day: date | None = None  # the latest day reported in the period (the subtree's)
+    nothing: bool = False  # a village that declared the period "không phát sinh"
 
     def rate(self, indicator: str) -> float | None:
         return ratio(self.counts.get(indicator, 0), self.targets.get(indicator))
@@ -55,6 +56,16 @@ async def children_progress(
     return top, children
 
 
+def months_in(period: Period) -> list[str]:
+    """The month keys a period covers (a declaration is made per month)."""
+    keys, day = [], period.start
+    while day <= period.end:
+        month = month_of(day)
+        keys.append(month.key)
+        day = month.end + timedelta(days=1)
+    return keys
+
+
 def _ids_below(path: str, scope_path: str) -> list[int]:
     """The unit ids on the way from the scope (excluded) down to this unit (included)."""
     return [int(part) for part in path[len(scope_path) :].split("/") if part]
@@ -75,9 +86,14 @@ async def tally_view(
     )
     if week is None:
         weekly = {}
+    declared = await store.nothing.in_subtree(scope, months_in(period))
     scope_id = scope.id or 0
     child_ids = [row.id for row in rows if row.parent_id == scope_id and row.id != scope_id]
-    missing_ids = [r.id for r in rows if r.level is Level.village and not counts.get(r.id)]
+    missing_ids = [
+        r.id
+        for r in rows
+        if r.level is Level.village and not counts.get(r.id) and r.id not in declared
+    ]
     units = await store.units.by_ids([*child_ids, *missing_ids])
     units[scope_id] = scope
     shown = {i: UnitProgress(units[i]) for i in (scope_id, *child_ids)}
@@ -87,7 +103,7 @@ async def tally_view(
         below = _ids_below(row.path, scope.path)
         child_of[row.id] = below[0] if below else scope_id
         if row.level is Level.village:
-            reported = 1 if counts.get(row.id) else 0
+            reported = 1 if counts.get(row.id) or row.id in declared else 0
             for node in (top, shown[below[0]]) if below else (top,):
                 node.villages += 1
                 node.villages_reported += reported
@@ -108,6 +124,7 @@ async def tally_view(
     targets = await _rolled_up_targets(store, scope, period, {r.id: r.path for r in rows})
     for unit_id, node in shown.items():
         node.targets = targets.get(unit_id, {})
+        node.nothing = unit_id in declared and not counts.get(unit_id)
     children = [shown[i] for i in child_ids]
     children.sort(key=lambda p: (-p.mean_rate(), vn_key(p.unit.name)))
     missing = sorted((units[i] for i in missing_ids), key=lambda v: vn_key(v.name))
@@ -138,7 +155,13 @@ async def _rolled_up_targets(
 
 
 async def villages_missing(store: Store, scope: Unit, period: Period) -> list[Unit]:
-    """Villages of the subtree with no active entry in the period, by name."""
+    """Villages of the subtree with no active entry in the period and no declaration of
+    nothing to report, by name."""
     counts = await store.entries.totals_by_unit(scope, period.start, period.end)
-    villages = [u for u in await store.units.subtree(scope) if u.level is Level.village]
+    declared = await store.nothing.in_subtree(scope, months_in(period))
+    villages = [
+        u
+        for u in await store.units.subtree(scope)
+        if u.level is Level.village and (u.id or 0) not in declared
+    ]
     return sorted((v for v in villages if not counts.get(v.id or 0)), key=lambda v: vn_key(v.name))

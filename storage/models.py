@@ -195,6 +195,24 @@ class ProcessedUpdate(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
+class NothingToReport(SQLModel, table=True):
+    """A village's declaration that it has nothing to report for a month ("không phát
+    sinh"): it counts as reported, with zeros. Never deleted: undone or cleared by a later
+    report through cancelled_at/by."""
+
+    __tablename__ = "nothing_to_report"
+    __table_args__ = (Index("ix_nothing_month_unit", "month", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    receipt: str = Field(max_length=12, index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    month: str = Field(max_length=8)  # "2026-11"
+    member_id: int = Field(foreign_key="member.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    cancelled_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    cancelled_by: int | None = Field(default=None, foreign_key="member.id")
+
+
 class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_log"
     id: int | None = Field(default=None, primary_key=True)

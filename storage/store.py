@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.entries import Entries, Indicators, Targets
 from storage.limits import Pendings, Throttles
 from storage.models import AuditLog, ProcessedUpdate, utcnow
+from storage.nothing import Declarations
 from storage.outbox import Broadcasts, Outbox, PublicFiles
 from storage.people import Chats, Invites, Links, Members, OaTokens, Units
 from storage.web import WebAccess
@@ -45,6 +46,7 @@ class Store:
         self.pending = Pendings(session)
         self.throttles = Throttles(session)
         self.web = WebAccess(session)
+        self.nothing = Declarations(session)
 
     async def claim_update(self, key: str) -> bool:
         """Record an incoming update's key; False when it was already processed.
