@@ -16,7 +16,7 @@ from storage.models import Level, NothingToReport, Role
 
 PHRASE = "khong phat sinh"
 SHORT = "kps"  # accepted alone (a whole message), never inside a longer one
-_WORDS = re.compile(r"[^\W_]+|\d+(?:[/-]\d+)*", re.UNICODE)
+_WORDS = re.compile(r"\d+(?:[/-]\d+)+|[^\W_]+", re.UNICODE)
 # Words that may come with the phrase without making it a report: the politeness and
 # framing of a message to one's commune, and the naming of the village and month.
 _PLACES = frozenset({"thon", "ban", "to", "xom", "khu", "ap", "lang", "doi", "cum"})
@@ -38,7 +38,8 @@ def is_declaration(text: str) -> bool:
 
 def _rest(text: str) -> list[str]:
     """The words around the phrase, without it."""
-    return " ".join(_WORDS.findall(fold(text))).replace(PHRASE, " ").split()
+    words = _WORDS.findall(fold(text))
+    return [] if words == [SHORT] else " ".join(words).replace(PHRASE, " ").split()
 
 
 def parse_month(words: list[str], today: date) -> Period:

@@ -184,3 +184,24 @@ async def test_a_deadline_kept_on_its_day_off_when_the_setting_says_so(commune: 
     assert await run_due(commune, vn(date(2026, 2, 13)), planner, WORDING) == ["remind:2026-02-13"]
     reminder = next(r for r in await outbox(commune) if r.kind == "reminder")
     assert "20/02/2026" in reminder.html
+
+
+async def test_a_village_with_nothing_to_report_is_not_reminded(commune: Database) -> None:
+    """Thôn 2 declared November "không phát sinh": Bình is not reminded, and the leader's
+    escalation and the tally name only Thôn 3 as missing."""
+    async with commune.transaction() as store:
+        t2 = await store.units.by_code("T2")
+        binh = await store.members.by_identity("test", "binh")
+        assert t2 is not None and binh is not None
+        await store.nothing.declare(
+            unit_id=t2.id or 0, month="2026-11", member_id=binh.id or 0, at=vn(date(2026, 11, 12))
+        )
+    planner = Planner()
+    assert await run_due(commune, vn(date(2026, 11, 18)), planner, WORDING) == ["remind:2026-11-18"]
+    rows = await outbox(commune)
+    assert sorted(r.chat_id for r in rows if r.kind == "reminder") == ["dm-cuc"]
+    (note,) = [r for r in rows if r.key.startswith("escalation:2026-11:2026-11-18")]
+    assert "Thôn 3" in note.html and "Thôn 2" not in note.html
+    await run_due(commune, vn(date(2026, 11, 23)), planner, WORDING)
+    tally = next(r for r in await outbox(commune) if r.key == "tally:2026-W47:test:group-hk")
+    assert "Chưa báo cáo (1): Thôn 3" in tally.html
