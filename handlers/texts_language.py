@@ -15,8 +15,8 @@ COURTESY = "😊 Dạ, cảm ơn bạn! Khi có số liệu mới, bạn cứ nh
 
 # Zero is not recorded: a month with nothing to report ("không phát sinh") is declared.
 ZERO = (
-    "Số 0 không cần ghi. Nếu tháng này thôn không có gì để báo, gửi "
-    "<code>/khongphatsinh</code> (thôn được tính là đã báo cáo)."
+    "Số 0 không cần ghi. Nếu tháng này thôn không phát sinh (không có gì để báo), gửi "
+    "<code>/khongphatsinh</code>: thôn được tính là đã báo cáo."
 )
 
 
