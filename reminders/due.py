@@ -21,6 +21,7 @@ from reminders.calendar import (
     at_vn,
     deadline_of,
     month_of,
+    parse_period,
     reminder_days,
     vn_today,
     week_of,
@@ -99,6 +100,7 @@ class Event:
     day: date
     moment: datetime
     offsets: frozenset[int] = frozenset()
+    month: str = ""  # the month a reminder is for (a deadline moved past its month's end)
 
 
 @dataclass
@@ -112,11 +114,12 @@ class Planner:
         events = []
         day = vn_today(start)
         while day <= vn_today(end):
-            month = month_of(day)
-            offsets = reminder_days(month, self.schedule, self.days).get(day)
-            if offsets:
+            if found := self.reminders_on(day):
+                month, offsets = found
                 moment = at_vn(day, self.schedule.send_at)
-                events.append(Event(f"remind:{day}", "remind", day, moment, frozenset(offsets)))
+                events.append(
+                    Event(f"remind:{day}", "remind", day, moment, frozenset(offsets), month.key)
+                )
             if day.weekday() == self.schedule.tally_weekday:
                 week = week_of(day - timedelta(days=7))
                 moment = at_vn(day, self.schedule.tally_at)
@@ -124,9 +127,18 @@ class Planner:
             day += timedelta(days=1)
         return sorted((e for e in events if start < e.moment <= end), key=lambda e: e.moment)
 
-    def is_escalation_day(self, day: date) -> bool:
+    def reminders_on(self, day: date) -> tuple[Period, set[int]] | None:
+        """The month whose reminders fall on a day, and their offsets: the day's own month,
+        or the month before when its deadline moved past its end (art. 148)."""
+        this = month_of(day)
+        for month in (this, month_of(this.start - timedelta(days=1))):
+            if offsets := reminder_days(month, self.schedule, self.days).get(day):
+                return month, offsets
+        return None
+
+    def is_escalation_day(self, day: date, month: Period | None = None) -> bool:
         """The last two reminder days of the month."""
-        days = sorted(reminder_days(month_of(day), self.schedule, self.days))
+        days = sorted(reminder_days(month or month_of(day), self.schedule, self.days))
         return day in days[-2:]
 
 
@@ -176,7 +188,7 @@ async def _private_chats(
 
 async def remind(store: Store, event: Event, planner: Planner, wording: Wording) -> int:
     """One message per person (several reminders falling on one day make one)."""
-    month = month_of(event.day)
+    month = parse_period(event.month) if event.month else month_of(event.day)
     deadline = deadline_of(month, planner.schedule, planner.days)
     queued = 0
     run, people = await members_to_remind(store, month, event.day)
@@ -190,7 +202,7 @@ async def remind(store: Store, event: Event, planner: Planner, wording: Wording)
         key = f"reminder:{month.key}:{event.day}:{member.id}"
         queued += await _queue(store, key, "reminder", chat, html)
         run.reminded.setdefault(unit.id or 0, []).append(member.name)
-    if planner.is_escalation_day(event.day):
+    if planner.is_escalation_day(event.day, month):
         queued += await _escalate(store, event, month, deadline, wording, run)
     if 0 in event.offsets:
         queued += await _deadline_summaries(store, event, month, wording)

@@ -205,3 +205,14 @@ async def test_a_village_with_nothing_to_report_is_not_reminded(commune: Databas
     await run_due(commune, vn(date(2026, 11, 23)), planner, WORDING)
     tally = next(r for r in await outbox(commune) if r.key == "tally:2026-W47:test:group-hk")
     assert "Chưa báo cáo (1): Thôn 3" in tally.html
+
+
+async def test_a_deadline_moved_into_the_next_month_still_reminds(commune: Database) -> None:
+    """Deadline day 31: Sunday 31 May 2026 moves to Monday 1 June; that morning's reminder
+    and deadline summary are May's."""
+    planner = Planner(Schedule(deadline_day=31))
+    assert "remind:2026-06-01" in await run_due(commune, vn(date(2026, 6, 1)), planner, WORDING)
+    rows = await outbox(commune)
+    reminder = next(r for r in rows if r.kind == "reminder")
+    assert reminder.key.startswith("reminder:2026-05:2026-06-01:") and "01/06/2026" in reminder.html
+    assert any(r.key.startswith("deadline:2026-05:") for r in rows)
