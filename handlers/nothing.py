@@ -33,7 +33,11 @@ def is_declaration(text: str) -> bool:
     words = _WORDS.findall(fold(text))
     if words == [SHORT]:
         return True
-    return PHRASE in " ".join(words)
+    if PHRASE not in " ".join(words):
+        return False
+    # Around the phrase, only framing, places and months: `vneid 5, cks không phát sinh`
+    # is a report (vneid 5, nothing for cks), read by the report grammar.
+    return all(w in _FRAMING or any(ch.isdigit() for ch in w) for w in _rest(text))
 
 
 def _rest(text: str) -> list[str]:

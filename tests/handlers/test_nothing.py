@@ -152,7 +152,15 @@ async def test_last_month_in_the_grace_days_but_not_a_closed_month(
 
 
 async def test_words_with_counts_are_not_a_guess(chat: Chat, db: Database) -> None:
-    assert "không đoán" in await chat.say("vneid 5 không phát sinh", user="cuc")
+    assert "không đoán" in await chat.say("5 không phát sinh", user="cuc")
+    assert "Đã ghi nhận" not in await chat.say("vneid 5 không phát sinh", user="cuc")
+    assert await declarations(db) == []
+
+
+async def test_an_indicator_with_nothing_is_still_a_report(chat: Chat, db: Database) -> None:
+    """`cks không phát sinh` beside a count says nothing for cks: the report grammar's."""
+    reply = await chat.say("vneid 5, cks không phát sinh", user="cuc")
+    assert "Đã ghi nhận" in reply and "VNeID: <b>5</b>" in reply
     assert await declarations(db) == []
 
 
