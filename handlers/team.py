@@ -110,5 +110,6 @@ async def change_role(ctx: Ctx, args: str) -> Reply:
         return Reply(texts_members.role_same(target.name, role))
     old = target.role
     await ctx.store.members.set_role(target, role)
+    ctx.role_changed.append(target)
     await ctx.store.audit(me.id, "role", f"{target.id} {old} -> {role}")
     return Reply(texts_members.role_changed(target.name, old, role))
