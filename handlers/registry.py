@@ -2,6 +2,10 @@
 needs to be known, its help lines and its place in the Telegram menus. Routing (`app`),
 `/help` and the platform menus are generated from `REGISTRY`, in its order.
 
+A command's lowest role is checked here only (handlers.app, before its handler runs); the
+handlers check what depends on the arguments (the unit, the member acted on). Paths that
+reach an action without a command (buttons, `/xacnhan`) check the role in the action.
+
 The Vietnamese lines live in `texts` (`COMMAND_HELP`, `MENU_PRIVATE`, `MENU_GROUP`), keyed by
 the command's name; a declaration names the keys it shows.
 """
