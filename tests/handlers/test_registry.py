@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from handlers import texts
+from handlers.commands import REPORT_COMMANDS
 from handlers.registry import BY_NAME, REGISTRY, group_menu, help_keys, private_menu
 from handlers.types import Incoming, MenuChange, Outcome
 from storage.db import Database
@@ -66,3 +67,8 @@ async def test_joining_and_a_role_change_name_the_chats_whose_menu_changes(
     assert (await _outcome(chat, "/toi", user="an")).menus == []
     changed = await _outcome(chat, f"/vaitro {an.id} tổ trưởng thôn", user="binh")
     assert changed.menus == [MenuChange("test", "an", Role.village_lead)]
+
+
+def test_the_report_commands_the_parser_knows_are_the_declared_ones() -> None:
+    # handlers.commands sits below the registry (cnsbot parse reads through it): kept equal.
+    assert BY_NAME["bc"].names == REPORT_COMMANDS
