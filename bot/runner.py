@@ -192,11 +192,11 @@ async def _add_telegram(
         WEBHOOK_PATH,
         make_bot,
         make_dispatcher,
-        set_commands,
         set_web_app_button,
         webhook_route,
     )
     from bot.tg.channel import TelegramChannel
+    from bot.tg.menus import set_commands, set_leader_menus
     from bot.tg.polling import poll
 
     polling = settings.telegram_mode == "polling"
@@ -210,6 +210,7 @@ async def _add_telegram(
     )
     served.worker.add(TelegramChannel(bot, limits))
     await set_commands(bot)
+    served.loops.append(lambda: set_leader_menus(bot, runtime.db))  # in the background
     if settings.web_app and settings.public_base_url:
         await set_web_app_button(bot, settings.public_base_url)
     updates = dispatcher.resolve_used_update_types()

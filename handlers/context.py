@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from handlers.grammar import Vocabulary
@@ -31,6 +31,9 @@ class Ctx:
     member: Member | None = None
     unit: Unit | None = None
     cache: IndicatorCache | None = None
+    # Members whose role this update changed (or who joined): their chat menus follow it
+    # once the transaction has committed (handlers.app fills Outcome.menus).
+    role_changed: list[Member] = field(default_factory=list)
 
     @property
     def today(self) -> date:

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from handlers import lexicon
-from handlers.app import COMMANDS
 from handlers.folding import fold
 from handlers.lexer import phrase_key, tokenize
+from handlers.registry import BY_NAME
 from handlers.types import Problem
 from storage.models import Indicator
 from storage.seed import DEFAULT_WORDS, INDICATOR_PRESETS
@@ -26,8 +26,9 @@ CODE = re.compile(r"^[a-z]{2,16}$")  # also a shortcut command: `/vssid 3`
 NAME_MAX = 120
 SHORT_MAX = 24
 ALIAS_MAX = 64
-# Commands routed before the indicator shortcuts: a code equal to one would never report.
-OTHER_COMMANDS = ("start", "thamgia", "lienket", "help", "trogiup", "xacnhan", "thoat")
+# Commands routed before the indicator shortcuts: a code equal to one would never report
+# (the registry's, and the console's own way out).
+OTHER_COMMANDS = ("thoat",)
 
 
 async def grammar_words(store: Store) -> tuple[list[str], list[str]]:
@@ -40,7 +41,7 @@ async def grammar_words(store: Store) -> tuple[list[str], list[str]]:
 
 
 def command_names() -> set[str]:
-    return set(COMMANDS) | set(OTHER_COMMANDS)
+    return set(BY_NAME) | set(OTHER_COMMANDS)
 
 
 def alias_key(text: str) -> str:

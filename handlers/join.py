@@ -33,5 +33,6 @@ async def join(ctx: Ctx, args: str) -> Reply:
     identity.last_seen_at = ctx.now
     if not ctx.msg.is_group:
         identity.private_chat_id = ctx.msg.chat_id
+    ctx.role_changed.append(member)
     await ctx.store.audit(member.id, "join", f"{code} {joined_unit.code} {invite.role}")
     return Reply(texts.joined(member.name, joined_unit.name, invite.role))

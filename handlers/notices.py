@@ -8,12 +8,11 @@ from handlers import texts, texts_safety
 from handlers.context import Ctx, UserError
 from handlers.folding import fold
 from handlers.grammar import ReportError, parse_day
-from handlers.permissions import RANK, inside, require_role
+from handlers.permissions import RANK, inside
 from handlers.progress import unit_arg
 from handlers.types import Button, File, Reply
 from reminders.calendar import month_of, week_of
 from reminders.progress import tally_view
-from storage.models import Role
 
 MAX_ABSENCE = timedelta(days=180)
 MAX_NOTICE = 1500  # leaves room for the header within Zalo's 2,000 characters
@@ -31,7 +30,6 @@ async def bind_group(ctx: Ctx, args: str) -> Reply:
     only moved by the person who bound it, or by someone of a higher role whose subtree
     holds the bound unit (anyone of that subtree at least the binder's role, once the
     binder is locked or gone). A leader of another commune never takes a group."""
-    require_role(ctx, Role.village_lead)
     if not ctx.msg.is_group:
         raise UserError(texts.GROUP_ONLY)
     if ctx.msg.sender_is_admin is False:
@@ -86,7 +84,6 @@ async def away(ctx: Ctx, args: str) -> Reply:
 
 async def tally_now(ctx: Ctx, args: str) -> Reply:
     """`/tonghop [UNIT]`: this week's tally now, as the Monday one (text and chart)."""
-    require_role(ctx, Role.village_lead)
     unit = await unit_arg(ctx, args)
     week, month = week_of(ctx.today), month_of(ctx.today)
     top, rows, missing = await tally_view(ctx.store, unit, month, week)
@@ -99,7 +96,6 @@ async def tally_now(ctx: Ctx, args: str) -> Reply:
 
 async def notice(ctx: Ctx, args: str) -> Reply:
     """`/thongbao TEXT`: shows who will receive it and asks to confirm."""
-    require_role(ctx, Role.commune_leader)
     member, unit = ctx.me()
     text = args.strip()
     if not text:
@@ -152,7 +148,6 @@ async def confirm(ctx: Ctx, action: str) -> Reply:
 
 async def stop_notice(ctx: Ctx, _args: str) -> Reply:
     """`/huythongbao`: what of my last notice has not gone out yet stays unsent."""
-    require_role(ctx, Role.commune_leader)
     member, _ = ctx.me()
     draft = await ctx.store.broadcasts.latest_sending(member.id or 0)
     if draft is None:

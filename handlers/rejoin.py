@@ -25,6 +25,7 @@ async def apply_invite(ctx: Ctx, invite: Invite, code: str) -> Reply:
         raise UserError(texts_members.invite_not_entitled(code))
     was_role, was_locked = member.role, not member.active
     await ctx.store.members.place(member, unit, invite.role)
+    ctx.role_changed.append(member)
     state = " locked" if was_locked else ""
     await ctx.store.audit(
         member.id,

@@ -19,7 +19,6 @@ LOCK_ACTION = "lock"  # buttons "lock:ok:12" / "lock:no:12"; typed twin "/xacnha
 
 async def invite(ctx: Ctx, args: str) -> Reply:
     """`/moi [UNIT] [ROLE]`: a 30-day invite to a unit of my subtree, for a role up to mine."""
-    require_role(ctx, Role.village_lead)
     member, _ = ctx.me()
     words = args.split()
     if words and role_named(" ".join(words)) is not None:  # `/moi tổ trưởng thôn`: my unit
@@ -46,7 +45,6 @@ async def invite(ctx: Ctx, args: str) -> Reply:
 
 async def members(ctx: Ctx, args: str) -> Reply:
     """`/thanhvien [UNIT]`: the people of a unit of my subtree, with their ids."""
-    require_role(ctx, Role.village_lead)
     unit = await unit_arg(ctx, args)
     people = await ctx.store.members.in_subtree(unit)
     return Reply(texts.member_list(unit.name, people))
@@ -54,7 +52,6 @@ async def members(ctx: Ctx, args: str) -> Reply:
 
 async def deactivate(ctx: Ctx, args: str) -> Reply:
     """`/khoa ID`: asks to confirm locking a member of my subtree (a lower role)."""
-    require_role(ctx, Role.village_lead)
     target, unit = await managed_member(ctx, args, "lock", texts_members.LOCK_USAGE)
     if not target.active:
         return Reply(texts.already_inactive(target.name))
@@ -84,7 +81,6 @@ async def confirm_lock(ctx: Ctx, action: str) -> Reply:
 
 async def reactivate(ctx: Ctx, args: str) -> Reply:
     """`/mokhoa ID`: a locked member of my subtree (a lower role) may report again."""
-    require_role(ctx, Role.village_lead)
     me, _ = ctx.me()
     target, unit = await managed_member(ctx, args, "unlock", texts_members.UNLOCK_USAGE)
     if target.active:
@@ -96,7 +92,6 @@ async def reactivate(ctx: Ctx, args: str) -> Reply:
 
 async def change_role(ctx: Ctx, args: str) -> Reply:
     """`/vaitro ID ROLE`: a member of my subtree (a lower role) gets a role up to mine."""
-    require_role(ctx, Role.village_lead)
     me, _ = ctx.me()
     number, _, role_text = args.strip().partition(" ")
     if not role_text.strip():
@@ -110,5 +105,6 @@ async def change_role(ctx: Ctx, args: str) -> Reply:
         return Reply(texts_members.role_same(target.name, role))
     old = target.role
     await ctx.store.members.set_role(target, role)
+    ctx.role_changed.append(target)
     await ctx.store.audit(me.id, "role", f"{target.id} {old} -> {role}")
     return Reply(texts_members.role_changed(target.name, old, role))

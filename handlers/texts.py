@@ -698,27 +698,28 @@ WORDING = Wording()
 
 # --- Telegram command menus (setMyCommands) -------------------------------------------------
 
-TELEGRAM_MENU_PRIVATE = [
-    ("bc", "Báo cáo: vneid 5 cks 2"),
-    ("toi", "Số liệu của tôi"),
-    ("huy", "Hủy báo cáo gần nhất"),
-    ("sua", "Sửa một phiếu: /sua MÃ vneid 4"),
-    ("khongphatsinh", "Thôn không phát sinh số liệu tháng này"),
-    ("tiendo", "Tiến độ so với chỉ tiêu (lãnh đạo)"),
-    ("chuabaocao", "Thôn chưa báo cáo (lãnh đạo)"),
-    ("moi", "Tạo mã mời kèm QR (lãnh đạo)"),
-    ("thanhvien", "Thành viên: khóa, mở khóa, vai trò (lãnh đạo)"),
-    ("vang", "Báo đi vắng đến một ngày: không bị nhắc"),
-    ("web", "Mở trang báo cáo và tiến độ"),
-    ("help", "Danh sách lệnh"),
-]
-TELEGRAM_MENU_GROUP = [
-    ("bc", "Báo cáo: /bc vneid 5 cks 2"),
-    ("toi", "Số liệu của tôi"),
-    ("tonghop", "Bảng tổng hợp tuần"),
-    ("ganhom", "Gắn nhóm với đơn vị: /ganhom MÃ"),
-    ("help", "Danh sách lệnh"),
-]
+# The order and who sees which line come from handlers.registry.
+MENU_PRIVATE = {
+    "bc": "Báo cáo: vneid 5 cks 2",
+    "toi": "Số liệu của tôi",
+    "huy": "Hủy báo cáo gần nhất",
+    "sua": "Sửa một phiếu: /sua MÃ vneid 4",
+    "khongphatsinh": "Thôn không phát sinh số liệu tháng này",
+    "tiendo": "Tiến độ so với chỉ tiêu",
+    "chuabaocao": "Thôn chưa báo cáo",
+    "moi": "Tạo mã mời kèm QR",
+    "thanhvien": "Thành viên: khóa, mở khóa, vai trò",
+    "vang": "Báo đi vắng đến một ngày: không bị nhắc",
+    "web": "Mở trang báo cáo và tiến độ",
+    "help": "Danh sách lệnh",
+}
+MENU_GROUP = {
+    "bc": "Báo cáo: /bc vneid 5 cks 2",
+    "toi": "Số liệu của tôi",
+    "tonghop": "Bảng tổng hợp tuần",
+    "ganhom": "Gắn nhóm với đơn vị: /ganhom MÃ",
+    "help": "Danh sách lệnh",
+}
 
 
 # --- console channel -----------------------------------------------------------------------

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from storage.cleaning import clean_name, clean_text
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, Role
 
 
 class Kind(enum.StrEnum):
@@ -97,6 +97,16 @@ class Outcome:
     replies: list[Reply] = field(default_factory=list)
     duplicate: bool = False  # the update was processed before: nothing decided again
     queued: list[OutboxMessage] = field(default_factory=list)
+    # Private chats whose command menu should now be their member's role's (the channel
+    # sets them after the commit: no platform call inside the transaction).
+    menus: list[MenuChange] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MenuChange:
+    platform: str
+    chat_id: str
+    role: Role
 
 
 @dataclass(frozen=True)

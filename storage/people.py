@@ -209,6 +209,25 @@ class Members:
                 chats.setdefault(ident.member_id, (ident.platform, ident.private_chat_id or ""))
         return chats
 
+    async def chat_roles(
+        self, member_ids: Sequence[int] | None = None, platform: str | None = None
+    ) -> list[tuple[str, str, Role]]:
+        """(platform, private chat id, role) of active members: those given, or (None)
+        everyone above a plain member. What each chat's command menu should show."""
+        stmt = (
+            select(Identity.platform, Identity.private_chat_id, Member.role)
+            .join(Member, col(Member.id) == col(Identity.member_id))
+            .where(col(Identity.private_chat_id).is_not(None), col(Member.active))
+            .order_by(col(Identity.id))
+        )
+        if platform is not None:
+            stmt = stmt.where(Identity.platform == platform)
+        if member_ids is None:
+            stmt = stmt.where(Member.role != Role.member)
+        else:
+            stmt = stmt.where(col(Member.id).in_(list(member_ids)))
+        return [(p, chat or "", Role(role)) for p, chat, role in (await self.s.exec(stmt)).all()]
+
     async def with_roles(
         self, roles: Sequence[Role], scope: Unit | None = None
     ) -> list[tuple[Member, Unit]]:

@@ -11,9 +11,6 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.types import (
-    BotCommand,
-    BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats,
     MenuButtonWebApp,
     WebAppInfo,
 )
@@ -23,7 +20,7 @@ from bot.delivery import DeliveryWorker
 from bot.settings import Settings
 from bot.tg import routers
 from bot.webhooks import json_webhook
-from handlers import texts, texts_web
+from handlers import texts_web
 from handlers.app import Handlers
 
 log = logging.getLogger(__name__)
@@ -48,14 +45,6 @@ def make_dispatcher(
     dispatcher = Dispatcher(handlers=handlers, delivery=delivery, retry_failures=retry_failures)
     dispatcher.include_router(routers.make_router())
     return dispatcher
-
-
-async def set_commands(bot: Bot) -> None:
-    """The command menu, in Vietnamese: members' commands in private, reporting in groups."""
-    private = [BotCommand(command=c, description=d) for c, d in texts.TELEGRAM_MENU_PRIVATE]
-    group = [BotCommand(command=c, description=d) for c, d in texts.TELEGRAM_MENU_GROUP]
-    await bot.set_my_commands(private, scope=BotCommandScopeAllPrivateChats())
-    await bot.set_my_commands(group, scope=BotCommandScopeAllGroupChats())
 
 
 async def set_web_app_button(bot: Bot, base_url: str) -> bool:

@@ -29,6 +29,7 @@ from bot.tg.convert import (
     send_reply,
     with_admin_status,
 )
+from bot.tg.menus import apply_menu_changes
 from handlers import texts
 from handlers.app import Handlers
 from handlers.types import Incoming, Outcome, Reply
@@ -134,7 +135,9 @@ async def _answer(
     if outcome is None:  # nothing stored: an apology, sent directly (or not at all)
         delivery.after_commit([], lambda: send_reply(bot, incoming.chat_id, Reply(texts.ERROR)))
         return
-    delivery.after_commit(outcome.queued)
+    menus = outcome.menus  # a role changed: that person's menu follows, after the commit
+    first = (lambda: apply_menu_changes(bot, menus)) if menus else None
+    delivery.after_commit(outcome.queued, first)
 
 
 def make_router() -> Router:

@@ -14,9 +14,10 @@ from aiogram.enums import ParseMode
 
 from bot.delivery import DeliveryWorker
 from bot.ratelimit import Limits
-from bot.tg.app import make_dispatcher, set_commands, set_web_app_button
+from bot.tg.app import make_dispatcher, set_web_app_button
 from bot.tg.channel import TelegramChannel
 from bot.tg.convert import TEXT_LIMIT
+from bot.tg.menus import set_commands, set_leader_menus
 from handlers import texts
 from handlers.app import Handlers
 from handlers.types import Reply, Rules
@@ -160,6 +161,47 @@ async def test_the_command_menus_are_vietnamese_and_differ(tg: Telegram) -> None
     assert private.scope.type == "all_private_chats" and group.scope.type == "all_group_chats"
     assert {c.command for c in private.commands} != {c.command for c in group.commands}
     assert any("Báo cáo" in c.description for c in private.commands)
+    assert "tiendo" not in {c.command for c in private.commands}  # a leader's command
+
+
+LEADER = {"id": 5550002, "is_bot": False, "first_name": "Bình"}
+
+
+async def _binh_on_telegram(tg: Telegram) -> int:
+    """Bình (commune leader) linked on Telegram; An's id."""
+    async with tg.db.transaction() as store:
+        binh = await store.members.by_identity("test", "binh")
+        an = await store.members.by_identity("test", "an")
+        assert binh is not None and an is not None and an.id is not None
+        await store.members.link(binh, "telegram", str(LEADER["id"]), "Bình")
+        return an.id
+
+
+def _chat_menus(tg: Telegram) -> dict[int, set[str]]:
+    calls = [c for c in tg.session.sent("SetMyCommands") if c.scope.type == "chat"]
+    return {c.scope.chat_id: {command.command for command in c.commands} for c in calls}
+
+
+async def test_leaders_private_chats_get_their_roles_menu_at_start(tg: Telegram) -> None:
+    await _binh_on_telegram(tg)
+    await tg.feed(fakes.private_text("/toi", user=LEADER))  # her private chat is known
+    await tg.feed(fakes.private_text("/toi"))  # An's too: a plain member keeps the default
+    await set_leader_menus(tg.bot, tg.db, pause=0)
+    menus = _chat_menus(tg)
+    assert list(menus) == [LEADER["id"]]
+    assert {"tiendo", "moi", "bc", "help"} <= menus[LEADER["id"]]
+
+
+async def test_a_role_change_gives_that_persons_chat_the_new_menu(tg: Telegram) -> None:
+    an_id = await _binh_on_telegram(tg)
+    await tg.feed(fakes.private_text("/toi"))
+    await tg.feed(fakes.private_text(f"/vaitro {an_id} quản trị huyện", user=LEADER))
+    assert _chat_menus(tg) == {}  # refused (above her own role): nothing changes
+    await tg.feed(fakes.private_text(f"/vaitro {an_id} tổ trưởng thôn", user=LEADER))
+    assert "Đã đổi vai trò" in tg.session.texts()[-1]
+    menus = _chat_menus(tg)
+    assert list(menus) == [fakes.PERSON["id"]]
+    assert {"tiendo", "thanhvien", "bc"} <= menus[fakes.PERSON["id"]]
 
 
 async def test_the_menu_button_opens_the_mini_app_over_https_only(tg: Telegram) -> None:
