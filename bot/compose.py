@@ -57,6 +57,10 @@ def setup_logging(level: str) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # The schedule ticks every minute: its "executed successfully" lines would bury the
+    # console chat and the server's log. Its warnings and errors still show (all, on DEBUG).
+    if logging.getLogger().level > logging.DEBUG:
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 async def in_transaction(
