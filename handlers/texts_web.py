@@ -27,13 +27,6 @@ SIGNED_OUT = "Bạn đã đăng xuất. Nhắn /web cho bot khi cần mở lại
 MONTH = "Tháng"
 
 
-def percent(rate: float | None) -> str:
-    """40,5% (Vietnamese decimal comma); a dash where no target is set."""
-    if rate is None:
-        return "–"
-    return f"{rate * 100:.1f}".replace(".", ",") + "%"
-
-
 def number(value: int) -> str:
     """1.178 (Vietnamese thousands separator)."""
     return f"{value:,}".replace(",", ".")
@@ -41,11 +34,6 @@ def number(value: int) -> str:
 
 def bad_numbers() -> str:
     return "Số lượng phải là số nguyên, ngày phải chọn trong lịch. Hãy thử lại."
-
-
-def period_title(key: str) -> str:
-    year, _, month = key.partition("-")
-    return f"tháng {int(month)}/{year}" if month.isdigit() else key
 
 
 def console_web(url: str) -> str:

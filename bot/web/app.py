@@ -16,8 +16,7 @@ import jinja2
 from aiohttp import web
 
 from bot.web.telegram_auth import verified_user_id
-from handlers import texts_web
-from handlers.texts import day_vn
+from handlers import texts, texts_web
 from handlers.web import Forbidden, NotFound, Viewer, WebApp
 
 COOKIE = "cnsbot_session"
@@ -43,8 +42,9 @@ def _templates() -> jinja2.Environment:
         autoescape=True,  # every value a person typed is escaped in every page
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["day"] = day_vn
-    env.filters["percent"] = texts_web.percent
+    env.filters["day"] = texts.day_vn
+    env.filters["percent"] = texts.percent
+    env.filters["period"] = texts.period_name
     env.filters["number"] = texts_web.number
     return env
 
