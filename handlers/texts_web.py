@@ -24,7 +24,6 @@ BAD_FORM = "Biểu mẫu đã cũ, hãy tải lại trang và gửi lại."
 TELEGRAM_FAILED = "Không xác thực được tài khoản Telegram. Hãy mở lại từ nút trong bot."
 TELEGRAM_STRANGER = "Tài khoản Telegram này chưa tham gia tổ nào. Hãy dùng mã mời trước."
 SIGNED_OUT = "Bạn đã đăng xuất. Nhắn /web cho bot khi cần mở lại."
-MONTH = "Tháng"
 
 
 def number(value: int) -> str:
