@@ -9,8 +9,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bot.delivery import DeliverySettings, DeliveryWorker, RetryAfter, TransientError
-from bot.ratelimit import Limits
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import DeliverySettings, DeliveryWorker, RetryAfter, TransientError
 from storage.db import Database
 from storage.models import OutboxMessage
 

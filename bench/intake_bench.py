@@ -13,8 +13,8 @@ from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.base import BaseSession
 from aiogram.types import Chat, Message, User
 
-from bot.delivery import DeliveryWorker
-from bot.ratelimit import Limits
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import DeliveryWorker
 from bot.tg.app import make_dispatcher
 from bot.tg.channel import TelegramChannel
 from handlers.app import Handlers

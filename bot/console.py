@@ -15,8 +15,8 @@ from pathlib import Path
 from rich.console import Console
 
 from bot.compose import Runtime
-from bot.delivery import DeliveryWorker
-from bot.ratelimit import Limits
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import DeliveryWorker
 from bot.render import html_to_plain
 from handlers import texts
 from handlers.outgoing import reply_of

@@ -20,12 +20,12 @@ from aiohttp import web
 
 from bot import compose
 from bot.console import ConsoleChannel, ConsoleChat, repl
-from bot.delivery import Channel, DeliverySettings, DeliveryWorker
+from bot.delivery.progress_messages import BroadcastProgress, ProgressBoard
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import Channel, DeliverySettings, DeliveryWorker
 from bot.logsafe import redact_logs
-from bot.progress_messages import BroadcastProgress, ProgressBoard
-from bot.public_files import files_route, publisher
-from bot.ratelimit import Limits
 from bot.settings import Settings
+from bot.web.public_files import files_route, publisher
 from handlers import texts, texts_web
 from reminders.schedule import DueJob, start_scheduler
 

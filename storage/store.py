@@ -27,7 +27,8 @@ _CLAIM = {
 
 
 class Store:
-    """Never commits: `Database.transaction()` (the caller) owns the transaction."""
+    """One unit of work. Only `commit()` ends it keeping what it wrote; the repositories
+    never commit (`Database.transaction()` owns the session)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -47,6 +48,10 @@ class Store:
         self.throttles = Throttles(session)
         self.web = WebAccess(session)
         self.nothing = Declarations(session)
+
+    async def commit(self) -> None:
+        """Keep what this unit of work wrote. Call it last in the `transaction()` block."""
+        await self.session.commit()
 
     async def claim_update(self, key: str) -> bool:
         """Record an incoming update's key; False when it was already processed.

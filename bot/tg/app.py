@@ -16,10 +16,10 @@ from aiogram.types import (
 )
 from aiohttp import web
 
-from bot.delivery import DeliveryWorker
+from bot.delivery.worker import DeliveryWorker
 from bot.settings import Settings
 from bot.tg import routers
-from bot.webhooks import json_webhook
+from bot.web.webhooks import json_webhook
 from handlers import texts_web
 from handlers.app import Handlers
 

@@ -14,8 +14,8 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from bot.delivery import PermanentError, RetryAfter, TransientError
-from bot.ratelimit import Limits
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import PermanentError, RetryAfter, TransientError
 from bot.tg.convert import PLATFORM, send_reply
 from handlers.outgoing import reply_of
 from storage.models import OutboxMessage

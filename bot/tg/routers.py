@@ -20,7 +20,7 @@ import logging
 from aiogram import Bot, Router
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, Update
 
-from bot.delivery import DeliveryWorker
+from bot.delivery.worker import DeliveryWorker
 from bot.tg.convert import (
     from_callback,
     from_member_update,

@@ -10,10 +10,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.delivery import DeliveryWorker
-from bot.ratelimit import Limits
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import DeliveryWorker
 from bot.render import html_to_plain
-from bot.webhooks import json_webhook
+from bot.web.webhooks import json_webhook
 from bot.zalo.client import DEFAULT_RETRY_AFTER, ZaloBotClient, ZaloError, delivery_error
 from bot.zalo.convert import PLATFORM, from_update
 from handlers.app import Handlers

@@ -19,7 +19,7 @@ from typing import Any, TypedDict, cast
 
 import httpx
 
-from bot.delivery import PermanentError, RetryAfter, TransientError
+from bot.delivery.worker import PermanentError, RetryAfter, TransientError
 from bot.render import split_text
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from datetime import timedelta
 import httpx
 from aiohttp import web
 
-from bot.delivery import DeliveryWorker, TransientError, Undeliverable
-from bot.ratelimit import Limits
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import DeliveryWorker, TransientError, Undeliverable
 from bot.render import html_to_plain
 from bot.zalo.client import ZaloError, delivery_error
 from bot.zalo.oa_client import OaClient, OaSettings

@@ -12,7 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.delivery import (
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import (
     DeliverySettings,
     DeliveryWorker,
     PermanentError,
@@ -20,7 +21,6 @@ from bot.delivery import (
     TransientError,
     Undeliverable,
 )
-from bot.ratelimit import Limits
 from storage.db import Database
 from storage.models import OutboxMessage
 

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.app import app
 from storage.db import Database
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

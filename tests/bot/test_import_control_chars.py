@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.app import app
 from handlers.types import Incoming
 from storage.cleaning import clean_name, clean_text
 from storage.db import Database

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.app import app
 from storage.db import Database
 from tests import databases
 

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from bot import compose
-from bot.cli import app
+from bot.cli.app import app
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import AuditLog, Member, Role

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.delivery import DeliveryWorker
-from bot.progress_messages import BroadcastProgress
-from bot.ratelimit import Limits
+from bot.delivery.progress_messages import BroadcastProgress
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import DeliveryWorker
 from handlers.types import Kind
 from storage.db import Database
 from storage.models import OutboxMessage

@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import make_url
 from sqlmodel import select
 
-from bot.public_files import files_route, publisher
+from bot.web.public_files import files_route, publisher
 from storage.db import Database
 from storage.models import PublicFile, utcnow
 from tests import databases

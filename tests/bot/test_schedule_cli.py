@@ -9,8 +9,9 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from bot import cli_schedule, compose
-from bot.cli import app
+from bot import compose
+from bot.cli import schedule as cli_schedule
+from bot.cli.app import app
 from bot.settings import Settings
 from handlers.texts import WORDING
 from reminders.calendar import VN

@@ -14,9 +14,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlmodel import select
 
-from bot.delivery import DeliveryWorker
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import DeliveryWorker
 from bot.logsafe import MASK, scrub
-from bot.ratelimit import Limits
 from bot.settings import Settings
 from bot.tg.app import make_bot
 from bot.tg.channel import TelegramChannel

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.app import app
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 runner = CliRunner()

@@ -14,8 +14,8 @@ from aiogram import Bot
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.delivery import DeliveryWorker
-from bot.ratelimit import Limits
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import DeliveryWorker
 from bot.tg import app as tg
 from bot.tg.channel import TelegramChannel
 from bot.zalo import channel as zalo

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.app import app
 from storage import migrate
 from storage.db import Database
 from storage.models import Level

@@ -12,8 +12,8 @@ from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.enums import ParseMode
 
-from bot.delivery import DeliveryWorker
-from bot.ratelimit import Limits
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import DeliveryWorker
 from bot.tg.app import make_dispatcher, set_web_app_button
 from bot.tg.channel import TelegramChannel
 from bot.tg.convert import TEXT_LIMIT

@@ -23,8 +23,8 @@ from aiogram.enums import ParseMode
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.delivery import DeliveryWorker
-from bot.ratelimit import Limits
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import DeliveryWorker
 from bot.tg.app import make_dispatcher
 from bot.tg.channel import TelegramChannel
 from handlers import texts

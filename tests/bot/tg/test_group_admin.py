@@ -13,8 +13,8 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import GetChatMember
 
-from bot.delivery import DeliveryWorker
-from bot.ratelimit import Limits
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import DeliveryWorker
 from bot.tg.app import make_dispatcher
 from bot.tg.channel import TelegramChannel
 from handlers.app import Handlers

@@ -10,8 +10,8 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
-from bot.delivery import DeliveryWorker
-from bot.ratelimit import Limits
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import DeliveryWorker
 from bot.tg.app import make_dispatcher
 from bot.tg.channel import TelegramChannel
 from bot.tg.polling import poll

@@ -11,8 +11,8 @@ from typing import Any
 from aiogram import Bot
 from aiogram.methods import TelegramMethod
 
-from bot.delivery import DeliverySettings, DeliveryWorker
-from bot.ratelimit import Limits
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import DeliverySettings, DeliveryWorker
 from bot.tg.app import make_dispatcher
 from bot.tg.channel import TelegramChannel
 from handlers.app import Handlers

@@ -14,8 +14,8 @@ from aiogram.methods import SendMessage
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.delivery import DeliveryWorker
-from bot.ratelimit import Limits
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import DeliveryWorker
 from bot.tg.app import SECRET_HEADER, WEBHOOK_PATH, make_dispatcher, webhook_route
 from bot.tg.channel import TelegramChannel
 from handlers.app import Handlers

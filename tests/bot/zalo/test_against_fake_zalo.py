@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.delivery import RetryAfter, TransientError
-from bot.ratelimit import Limits
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import RetryAfter, TransientError
 from bot.zalo.channel import ZaloChannel, poll
 from bot.zalo.client import ClientSettings, ZaloBotClient
 from storage.models import OutboxMessage

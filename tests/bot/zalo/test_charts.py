@@ -9,8 +9,8 @@ import httpx
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.public_files import files_route, publisher
-from bot.ratelimit import Limits
+from bot.delivery.ratelimit import Limits
+from bot.web.public_files import files_route, publisher
 from bot.zalo.channel import ZaloChannel
 from bot.zalo.client import ClientSettings, ZaloBotClient
 from storage.db import Database

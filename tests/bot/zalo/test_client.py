@@ -9,7 +9,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from bot.delivery import RetryAfter, TransientError
+from bot.delivery.worker import RetryAfter, TransientError
 from bot.zalo.client import ClientSettings, ZaloBotClient, ZaloError, delivery_error
 
 TOKEN = "1234567890:zalo-secret-token"

@@ -138,8 +138,8 @@ async def test_the_oa_webhook_verifies_answers_and_keeps_the_window(
     from aiohttp import web
     from aiohttp.test_utils import TestClient, TestServer
 
-    from bot.delivery import DeliveryWorker
-    from bot.ratelimit import Limits
+    from bot.delivery.ratelimit import Limits
+    from bot.delivery.worker import DeliveryWorker
     from bot.zalo.oa import OA_WEBHOOK_PATH, SIGNATURE_HEADER, OaChannel, webhook_route
     from handlers.app import Handlers
     from storage.models import Level, OutboxMessage
@@ -176,7 +176,7 @@ async def test_the_oa_webhook_verifies_answers_and_keeps_the_window(
     await channel.send(notice)  # within the window
     assert oa.sent[-1][1]["message"]["text"] == "Nhắc"
     clock["now"] = NOW + timedelta(days=8)
-    from bot.delivery import Undeliverable
+    from bot.delivery.worker import Undeliverable
 
     with pytest.raises(Undeliverable):
         await channel.send(notice)

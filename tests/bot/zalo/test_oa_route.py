@@ -15,8 +15,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.delivery import DeliveryWorker, RetryAfter
-from bot.ratelimit import Limits
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import DeliveryWorker, RetryAfter
 from bot.zalo.oa import OA_WEBHOOK_PATH, SIGNATURE_HEADER, OaChannel, webhook_route
 from bot.zalo.oa_client import OaClient, OaSettings
 from bot.zalo.oa_events import signature, verify

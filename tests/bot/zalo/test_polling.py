@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-from bot.delivery import DeliveryWorker
-from bot.ratelimit import Limits
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import DeliveryWorker
 from bot.zalo.channel import ZaloChannel, poll
 from bot.zalo.client import ClientSettings, ZaloBotClient
 from handlers.app import Handlers

@@ -13,8 +13,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.delivery import DeliveryWorker
-from bot.ratelimit import Limits
+from bot.delivery.ratelimit import Limits
+from bot.delivery.worker import DeliveryWorker
 from bot.zalo.channel import SECRET_HEADER, WEBHOOK_PATH, ZaloChannel, webhook_route
 from bot.zalo.client import ClientSettings, ZaloBotClient
 from bot.zalo.convert import from_update

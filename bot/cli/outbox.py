@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli_words import counted
+from bot.cli.words import counted
 from bot.compose import in_transaction, system_clock
 from bot.settings import Settings
 from storage.models import OutboxStatus

@@ -12,17 +12,14 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from bot import (
-    cli_data,
-    cli_indicators,
-    cli_invites,
-    cli_members,
-    cli_outbox,
-    cli_schedule,
-    cli_units,
-    compose,
-    runner,
-)
+from bot import compose, runner
+from bot.cli import data as cli_data
+from bot.cli import indicators as cli_indicators
+from bot.cli import invites as cli_invites
+from bot.cli import members as cli_members
+from bot.cli import outbox as cli_outbox
+from bot.cli import schedule as cli_schedule
+from bot.cli import units as cli_units
 from bot.logsafe import redact_logs
 from bot.settings import Settings
 from handlers import texts, texts_language

@@ -14,10 +14,10 @@ from typing import Annotated, TypeVar
 import typer
 from sqlalchemy.engine import URL, make_url
 
-from bot.cli_words import counted
+from bot.cli.words import counted
 from bot.compose import in_transaction
-from bot.files import read_table
 from bot.settings import Settings
+from bot.tables import read_table
 from handlers.export import export_unit
 from handlers.target_import import TargetPlan, apply_targets, plan_targets, target_rows
 from reminders.calendar import parse_period

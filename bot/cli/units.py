@@ -13,10 +13,10 @@ from rich.table import Table
 from rich.tree import Tree
 from vietnam_provinces import Province, Ward
 
-from bot.cli_words import counted, was_were
+from bot.cli.words import counted, was_were
 from bot.compose import in_transaction
-from bot.files import read_table
 from bot.settings import Settings
+from bot.tables import read_table
 from handlers.folding import fold
 from handlers.unit_import import Plan, Row, apply_plan, plan_units
 from storage.models import Unit

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_words import counted
+from bot.cli.words import counted
 from bot.compose import in_transaction, system_clock
 from bot.settings import Settings
 from handlers.qr import invite_link, qr_png

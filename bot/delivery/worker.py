@@ -25,8 +25,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.delivery.ratelimit import Booker, Limits
 from bot.logsafe import scrub
-from bot.ratelimit import Booker, Limits
 from storage.db import Database
 from storage.models import OutboxMessage, OutboxStatus, utcnow
 from storage.store import Store

@@ -1,0 +1,1 @@
+"""The `cnsbot` command line: `app` builds it, one module per command group."""
