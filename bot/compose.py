@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar, cast
 
+from bot.logjson import JsonLines
+from bot.metrics import MeteredHandlers
 from bot.settings import Settings
 from handlers.app import Handlers
 from handlers.types import Clock
@@ -49,14 +51,19 @@ async def build(settings: Settings, *, clock: Clock = system_clock, demo: bool =
                 log.info("seeded the demo commune; invite codes: %s", codes)
             elif not await is_demo_database(store):
                 log.warning("this database holds data of its own: the demo is not seeded")
-    handlers = Handlers(db, clock=clock, rules=settings.rules)
+    handlers = MeteredHandlers(db, clock=clock, rules=settings.rules)
     return Runtime(settings=settings, db=db, handlers=handlers, clock=clock)
 
 
-def setup_logging(level: str) -> None:
+def setup_logging(level: str, form: str = "text") -> None:
+    """Plain lines for a person, or one JSON object per line (`LOG_FORMAT=json`) for a
+    log shipper."""
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if form == "json":
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonLines())
     # The schedule ticks every minute: its "executed successfully" lines would bury the
     # console chat and the server's log. Its warnings and errors still show (all, on DEBUG).
     if logging.getLogger().level > logging.DEBUG:

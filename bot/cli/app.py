@@ -72,7 +72,7 @@ def settings_problems(err: ValidationError) -> str:
 def run() -> None:
     """Start the bot: Telegram and/or Zalo when tokens are set, else the console on demo data."""
     settings = Settings()
-    compose.setup_logging(settings.log_level)
+    compose.setup_logging(settings.log_level, settings.log_format)
     redact_logs(settings.secrets())  # from here on, through the first poll and to the end
     try:
         if not settings.has_channel:
