@@ -61,8 +61,15 @@ async def test_not_ready_when_the_schema_is_behind(client: TestClient, db: Datab
     async with db.transaction() as store:
         await store.session.exec(text("UPDATE alembic_version SET version_num = '0001'"))
         await store.commit()
-    response = await client.get("/readyz")
-    body = await response.json()
+    try:
+        response = await client.get("/readyz")
+        body = await response.json()
+    finally:  # (PostgreSQL test databases are reused by the next test)
+        async with db.transaction() as store:
+            await store.session.exec(
+                text(f"UPDATE alembic_version SET version_num = '{migrate.head()}'")
+            )
+            await store.commit()
     assert response.status == 503
     assert body["checks"]["migrations"] == f"at 0001, head is {migrate.head()}"
 
@@ -90,7 +97,8 @@ async def test_ready_only_while_some_process_holds_the_schedule(
     leadership = Leadership(db)
     assert await leadership.ensure()
     try:
-        assert (await client.get("/readyz")).status == 200
+        held = await client.get("/readyz")
+        assert held.status == 200, await held.text()
     finally:
         await leadership.release()
     body = await (await client.get("/readyz")).json()
@@ -146,8 +154,13 @@ async def test_outbox_depth_age_and_dead_letters_come_from_the_database(
         for n, status in enumerate(["pending", "pending", "sending", "dead", "sent"]):
             store.session.add(
                 OutboxMessage(
-                    key=f"m:{n}", kind="notice", platform="test", chat_id="c", html="x",
-                    status=status, not_before=NOW - timedelta(minutes=10 - n),
+                    key=f"m:{n}",
+                    kind="notice",
+                    platform="test",
+                    chat_id="c",
+                    html="x",
+                    status=status,
+                    not_before=NOW - timedelta(minutes=10 - n),
                 )  # fmt: skip
             )
         await store.commit()
