@@ -59,8 +59,8 @@ class Store:
         """The migration the database is at (None: never migrated)."""
         try:
             async with self.session.begin_nested():
-                found = await self.session.exec(_SCHEMA_VERSION)
-                return found.scalar_one_or_none()  # type: ignore[no-any-return]
+                found = await self.session.scalar(_SCHEMA_VERSION)
+                return None if found is None else str(found)
         except OperationalError:
             return None  # SQLite: no such table
         except ProgrammingError:

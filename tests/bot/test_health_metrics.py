@@ -161,7 +161,7 @@ async def test_outbox_depth_age_and_dead_letters_come_from_the_database(
                     html="x",
                     status=status,
                     not_before=NOW - timedelta(minutes=10 - n),
-                )  # fmt: skip
+                )
             )
         await store.commit()
     async with db.reading() as store:
