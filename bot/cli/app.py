@@ -13,6 +13,7 @@ import typer
 from pydantic import ValidationError
 
 from bot import compose, runner
+from bot.cli import copy as cli_copy
 from bot.cli import data as cli_data
 from bot.cli import indicators as cli_indicators
 from bot.cli import invites as cli_invites
@@ -41,6 +42,7 @@ app.add_typer(cli_invites.app, name="invite")
 app.add_typer(cli_members.app, name="members")
 app.add_typer(cli_data.targets_app, name="targets")
 app.add_typer(cli_data.db_app, name="db")
+cli_data.db_app.command("copy")(cli_copy.copy)
 app.add_typer(cli_outbox.app, name="outbox")
 app.add_typer(cli_indicators.app, name="indicators")
 app.command()(cli_data.export)
