@@ -48,6 +48,7 @@ async def log_entries(url: str) -> None:
             day=date(2024, 9, 1), source="typo",
         )  # fmt: skip
         await store.entries.cancel(cancelled, by=member.id or 0, at=datetime.now(UTC))
+        await store.commit()
     await db.dispose()
 
 

@@ -42,6 +42,7 @@ async def stored(url: str) -> tuple[list[tuple[str, str]], dict[str, int]]:
             village = await store.units.by_code("T1")
             assert village is not None
             targets = await store.targets.for_unit(village.id or 0, "2026-11")
+            await store.commit()
     finally:
         await db.dispose()
     return units, targets

@@ -49,3 +49,4 @@ async def test_progress_is_shown_once_then_edited_to_the_end(chat: Chat, db: Dat
     assert len(board.shown) == 2  # done: no more updates
     async with db.transaction() as store:
         assert await store.broadcasts.sending() == []
+        await store.commit()

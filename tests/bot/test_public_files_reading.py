@@ -58,6 +58,7 @@ async def test_a_download_while_this_process_writes(
         await store.units.count()
         response = await asyncio.wait_for(client.get(path), 5)
         assert response.status == 200 and await response.read() == PNG
+        await store.commit()
     assert (await client.get("/files/unknown.png")).status == 404
 
 
@@ -67,3 +68,4 @@ async def test_what_a_reading_transaction_writes_is_never_kept(db: Database) -> 
     async with db.transaction() as store:
         files = select(func.count()).select_from(PublicFile)
         assert (await store.session.exec(files)).one() == 0
+        await store.commit()

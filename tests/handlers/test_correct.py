@@ -11,7 +11,7 @@ from tests.handlers.test_report import receipt_of, totals
 
 
 async def active_counts(db: Database, receipt: str) -> dict[str, int]:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         return {
             e.indicator: e.count
             for e in await store.entries.by_receipt(receipt)
@@ -22,6 +22,7 @@ async def active_counts(db: Database, receipt: str) -> dict[str, int]:
 async def replacement_of(db: Database, receipt: str) -> str:
     async with db.transaction() as store:
         (by,) = {e.replaced_by for e in await store.entries.by_receipt(receipt)}
+        await store.commit()
     assert by is not None
     return by
 
@@ -63,6 +64,7 @@ async def test_a_correction_moves_the_day_of_the_whole_receipt(chat: Chat, db: D
     new = await replacement_of(db, old)
     async with db.transaction() as store:
         assert {e.day for e in await store.entries.by_receipt(new)} == {date(2026, 11, 20)}
+        await store.commit()
     assert "21/11/2026 → <b>20/11/2026</b>" in reply
 
 

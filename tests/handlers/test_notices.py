@@ -15,7 +15,7 @@ from tests.conftest import Chat
 
 async def queued(db: Database) -> list[OutboxMessage]:
     """The notifications queued (replies to the chat's messages are in the outbox too)."""
-    async with db.transaction() as store:
+    async with db.reading() as store:
         stmt = (
             select(OutboxMessage)
             .where(OutboxMessage.kind != "reply")
@@ -34,6 +34,7 @@ async def test_a_leader_binds_a_group_to_a_unit(chat: Chat, db: Database) -> Non
     )
     async with db.transaction() as store:
         ((bound, unit),) = await store.chats.bound()
+        await store.commit()
     assert (bound.platform, bound.chat_id, unit.code) == ("test", "group-1", "16012")
 
 
@@ -42,6 +43,7 @@ async def test_away_until_a_day_and_back(chat: Chat, db: Database) -> None:
     async with db.transaction() as store:
         member = await store.members.by_identity("test", "an")
         assert member is not None and member.absent_until == date(2026, 11, 30)
+        await store.commit()
     assert "Hãy ghi ngày" in await chat.say("/vang 1/11")  # in the past
     assert "Hãy ghi ngày" in await chat.say("/vang 31/02")
     assert "Hãy ghi ngày" in await chat.say("/vang mai")

@@ -19,6 +19,7 @@ async def test_a_stranger_is_told_how_to_join_and_nothing_is_stored(
     async with db.transaction() as store:
         assert await store.members.by_identity("test", "stranger") is None
         assert await store.entries.last_active_receipt(1) is None
+        await store.commit()
 
 
 async def test_joining_with_an_invite_then_reporting(
@@ -33,6 +34,7 @@ async def test_joining_with_an_invite_then_reporting(
         assert member is not None and member.unit_id == world.village_ids["T1"]
         ident = await store.members.identity("test", "dung")
         assert ident is not None and ident.private_chat_id == "dung"
+        await store.commit()
 
 
 async def test_joining_twice_does_not_create_a_second_member(chat: Chat, world: World) -> None:

@@ -18,7 +18,7 @@ MONTH = (date(2026, 11, 1), date(2026, 11, 30))
 
 
 async def totals(db: Database, **kwargs: object) -> dict[str, int]:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         return await store.entries.totals(*MONTH, **kwargs)  # type: ignore[arg-type]
 
 
@@ -71,6 +71,7 @@ async def test_yesterday_is_stored_on_yesterday(chat: Chat, db: Database) -> Non
     assert "20/11/2026" in reply
     async with db.transaction() as store:
         assert await store.entries.totals(date(2026, 11, 20), date(2026, 11, 20)) == {"tt": 3}
+        await store.commit()
 
 
 async def test_in_a_group_only_slash_commands_are_handled(chat: Chat, db: Database) -> None:
@@ -180,6 +181,7 @@ async def test_correct_cancels_and_replaces_keeping_the_day(chat: Chat, db: Data
             a.action
             for a in (await store.session.exec(select(AuditLog).order_by(col(AuditLog.id)))).all()
         ]
+        await store.commit()
     assert actions == ["report", "correct"]
 
 
@@ -198,6 +200,7 @@ async def test_a_report_in_a_closed_period_cannot_be_undone(
     assert "kỳ báo cáo đã khóa" in await chat.say(f"/huy {code}")
     async with db.transaction() as store:
         assert all(e.cancelled_at is None for e in await store.entries.by_receipt(code))
+        await store.commit()
 
 
 async def test_edited_message_does_not_change_counts(chat: Chat, db: Database) -> None:
@@ -210,4 +213,5 @@ async def test_entries_record_member_unit_and_source(chat: Chat, db: Database) -
     await chat.say("vneid 5")
     async with db.transaction() as store:
         (entry,) = (await store.session.exec(select(Entry))).all()
+        await store.commit()
     assert entry.source.startswith("test:an:") and entry.count == 5

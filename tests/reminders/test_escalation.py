@@ -58,12 +58,14 @@ async def commune_with(db: Database, people: list[tuple[str, int, bool, bool]]) 
             member_id=reporter.id or 0, unit_id=villages[1].id or 0, counts={"vneid": 3},
             day=date(2026, 11, 10), source="test",
         )  # fmt: skip
+        await store.commit()
 
 
 async def escalations(db: Database) -> list[str]:
     async with db.transaction() as store:
         stmt = select(OutboxMessage).where(OutboxMessage.kind == "escalation")
         rows = (await store.session.exec(stmt.order_by(col(OutboxMessage.id)))).all()
+        await store.commit()
     return [row.html for row in rows if row.key.startswith("escalation:")]
 
 
@@ -94,6 +96,7 @@ async def test_the_escalation_counts_the_reminders_of_the_same_run(db: Database)
     async with db.transaction() as store:
         stmt = select(OutboxMessage).where(OutboxMessage.kind == "reminder")
         reminded = sorted(row.chat_id for row in (await store.session.exec(stmt)).all())
+        await store.commit()
     assert reminded == ["dm-binh", "dm-cuc"]  # the same two the escalation counts
     (html,) = await escalations(db)
     assert "bot đã nhắc 2 thành viên" in html
@@ -111,6 +114,7 @@ async def test_no_escalation_when_every_village_reported(db: Database) -> None:
                 member_id=member.id or 0, unit_id=village.id or 0, counts={"tt": 1},
                 day=date(2026, 11, 12), source="test",
             )  # fmt: skip
+        await store.commit()
     wording = RecordingWording()
     await run_due(db, ESCALATION_DAY, Planner(), wording)
     assert wording.told == [] and await escalations(db) == []

@@ -38,6 +38,7 @@ async def test_errors_stored_before_the_scrub_lose_their_token(tmp_path: Path) -
         assert await migrate.differences(db) == []
         async with db.transaction() as store:
             error = (await store.session.exec(select(OutboxMessage))).one().last_error
+            await store.commit()
         assert "AAHx9tQ2" not in error and "/bot***/sendMessage" in error
     finally:
         await db.dispose()

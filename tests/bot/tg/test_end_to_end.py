@@ -32,6 +32,7 @@ async def totals(url: str) -> dict[str, int]:
     async with db.transaction() as store:
         today = datetime.now(UTC).date()
         result = await store.entries.totals(today - timedelta(days=2), today + timedelta(days=2))
+        await store.commit()
     await db.dispose()
     return result
 
