@@ -57,6 +57,7 @@ def test_the_export_shows_the_hoang_kim_row(
 ) -> None:
     url = database_url
     monkeypatch.setenv("DATABASE_URL", url)
+    cli("db", "upgrade")
     assert "167 were added" in cli("units", "import-official", "--province", "Thanh Hóa")
     cli("units", "import", str(FIXTURES / "villages_hoang_kim.csv"))
     assert "3 targets read, 3 changed" in cli(

@@ -23,6 +23,8 @@ UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 def database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
+    upgraded = runner.invoke(app, ["db", "upgrade"])  # only `run` and `db upgrade` migrate
+    assert upgraded.exit_code == 0, upgraded.output
     return database_url
 
 
