@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-import click
+import typer
 
 from bot.settings import Settings
 from handlers.app import Handlers
@@ -66,9 +66,8 @@ def setup_logging(level: str) -> None:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-class DatabaseNotReady(click.ClickException):
-    """The database is not at this code's schema: only `run` and `db upgrade` migrate.
-    (A ClickException: the command line prints it and exits with status 1.)"""
+class DatabaseNotReady(Exception):
+    """The database is not at this code's schema: only `run` and `db upgrade` migrate."""
 
 
 async def require_schema(db: Database) -> None:
@@ -103,7 +102,11 @@ async def in_transaction(
     wrote is rolled back); `read_only` work reads a snapshot and writes nothing at all."""
     db = Database(settings.database_url)
     try:
-        await require_schema(db)
+        try:
+            await require_schema(db)
+        except DatabaseNotReady as refused:
+            typer.echo(f"cnsbot: {refused}", err=True)
+            raise typer.Exit(1) from None
         if read_only:
             async with db.reading() as store:
                 return await work(store)
