@@ -88,6 +88,8 @@ COMMANDS: dict[str, tuple[list[str], str]] = {
     "units import --dry-run": (["units", "import", "{tmp}/v.csv", "--dry-run"], "would be added"),
     "targets import --dry-run": (["targets", "import", "{tmp}/t.csv", "--dry-run"], "would change"),
     "indicators list": (["indicators", "list"], "vneid"),
+    "db current": (["db", "current"], "up to date"),
+    "db check": (["db", "check"], "matches the models"),
     "indicators preset --dry-run": (["indicators", "preset", "seeds", "--dry-run"], "sskdt"),
 }
 
