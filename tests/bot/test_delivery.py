@@ -110,9 +110,8 @@ async def test_every_message_exactly_once_and_no_limit_exceeded(db: Database) ->
     assert set(channel.delivered) == {key for key, _, _ in rows}
     assert set(channel.delivered.values()) == {1}
     assert channel.throttled > 0 and channel.failed > 0  # the storm really happened
-    async with db.transaction() as store:
+    async with db.reading() as store:
         assert await store.outbox.counts() == {"sent": len(rows)}
-        await store.commit()
 
 
 async def test_many_chats_at_once_keep_the_overall_limit(db: Database) -> None:
@@ -137,9 +136,8 @@ async def test_a_permanent_error_is_dead_at_once_and_listed(db: Database) -> Non
             raise PermanentError("Forbidden: bot was blocked by the user")
 
     await DeliveryWorker(db, {"telegram": Blocked()}, FAST).drain()
-    async with db.transaction() as store:
+    async with db.reading() as store:
         (dead,) = await store.outbox.with_status("dead")  # type: ignore[arg-type]
-        await store.commit()
     assert dead.key == "blocked" and dead.attempts == 1 and "blocked" in dead.last_error
 
 
@@ -147,9 +145,8 @@ async def test_a_channel_that_always_fails_ends_in_dead_letters(db: Database) ->
     await enqueue(db, [("a", "user1", False), ("b", "user2", False)])
     channel = StrictChannel(fail_rate=1.0)
     await DeliveryWorker(db, {"telegram": channel}, FAST).drain()
-    async with db.transaction() as store:
+    async with db.reading() as store:
         assert await store.outbox.counts() == {"dead": 2}
-        await store.commit()
     assert channel.failed == 2 * FAST.max_attempts
 
 
@@ -164,9 +161,8 @@ async def test_undeliverable_is_recorded_and_not_retried(db: Database) -> None:
             raise Undeliverable("outside the 7-day reply window")
 
     await DeliveryWorker(db, {"telegram": Window()}, FAST).drain()
-    async with db.transaction() as store:
+    async with db.reading() as store:
         assert await store.outbox.counts() == {"undeliverable": 1}
-        await store.commit()
     assert calls == 1
 
 

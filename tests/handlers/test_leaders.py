@@ -97,9 +97,8 @@ async def test_a_leader_undoes_and_corrects_inside_the_commune(chat: Chat, db: D
     code = re.search(r"Mã phiếu: <code>(\w+)</code>", reply).group(1)  # type: ignore[union-attr]
     corrected = await chat.say(f"/sua {code} vneid 8", user="binh")
     assert "Đã sửa" in corrected
-    async with db.transaction() as store:
+    async with db.reading() as store:
         cuc = await store.members.by_identity("test", "cuc")
         new_code = re.search(r"Phiếu mới <code>(\w+)</code>", corrected).group(1)  # type: ignore[union-attr]
         (entry,) = await store.entries.by_receipt(new_code)
         assert cuc is not None and entry.member_id == cuc.id  # still Cúc's report
-        await store.commit()

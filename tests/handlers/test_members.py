@@ -17,9 +17,8 @@ from tests.conftest import Chat, World
 
 
 async def member_of(db: Database, user: str) -> Member:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         member = await store.members.by_identity("test", user)
-        await store.commit()
     assert member is not None
     return member
 
@@ -34,9 +33,8 @@ async def last_invite(db: Database) -> Invite:
 
 
 async def audit_actions(db: Database) -> list[str]:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         rows = (await store.session.exec(select(AuditLog).order_by(col(AuditLog.id)))).all()
-        await store.commit()
     return [row.action for row in rows]
 
 

@@ -72,9 +72,8 @@ async def test_a_province_extends_the_lexicon_in_the_database(
 
 
 async def test_the_default_lexicon_is_seeded_beside_the_aliases(db: Database) -> None:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         words = dict(await store.indicators.words())
-        await store.commit()
     assert words["dạ"] == "courtesy" and words["báo cáo"] == "filler"
     async with db.transaction() as store:
         await store.indicators.add_words([("dạ", "filler"), ("nhờ", "filler")])

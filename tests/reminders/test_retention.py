@@ -57,27 +57,23 @@ async def test_update_keys_younger_than_the_retention_stay_and_still_deduplicate
     await chat.send("vneid 5", key="tg:1001")
     assert await vneid(db) == 5
     await run_once(db, 29)  # 29 days on: the key is younger than the 30 days kept
-    async with db.transaction() as store:
+    async with db.reading() as store:
         assert await store.session.get(ProcessedUpdate, "tg:1001") is not None
-        await store.commit()
     assert await chat.send("vneid 5", key="tg:1001") == []  # re-delivered: answered once
     assert await vneid(db) == 5
     await run_once(db, 31)  # past the retention: deleted
-    async with db.transaction() as store:
+    async with db.reading() as store:
         assert await store.session.get(ProcessedUpdate, "tg:1001") is None
-        await store.commit()
 
 
 async def test_the_retention_is_a_setting_of_the_job(db: Database, chat: Chat) -> None:
     await chat.send("vneid 2", key="tg:2002")
     await run_once(db, 8, keep_update_keys=timedelta(days=10))
-    async with db.transaction() as store:
+    async with db.reading() as store:
         assert await store.session.get(ProcessedUpdate, "tg:2002") is not None
-        await store.commit()
     await run_once(db, 11, keep_update_keys=timedelta(days=10))
-    async with db.transaction() as store:
+    async with db.reading() as store:
         assert await store.session.get(ProcessedUpdate, "tg:2002") is None
-        await store.commit()
 
 
 async def test_expired_files_go_and_live_ones_stay(db: Database) -> None:
@@ -100,9 +96,8 @@ async def test_only_the_leader_prunes_and_only_once_a_day(db: Database, chat: Ch
         await store.commit()
     await job(db, 40, leadership=NotLeader()).run()
     assert await count(db, PublicFile) == 1
-    async with db.transaction() as store:
+    async with db.reading() as store:
         assert await store.session.get(ProcessedUpdate, "tg:3003") is not None
-        await store.commit()
     leader = job(db, 0)
     await leader.run()
     assert await count(db, PublicFile) == 0

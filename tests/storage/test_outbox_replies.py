@@ -19,9 +19,8 @@ async def test_a_reply_is_queued_claimed_and_only_once(db: Database) -> None:
         await store.commit()
     assert row is not None and again is None
     assert row.status == OutboxStatus.sending and row.claimed_at is not None
-    async with db.transaction() as store:
+    async with db.reading() as store:
         (stored,) = await store.outbox.with_status(OutboxStatus.sending)
-        await store.commit()
     assert (stored.id, stored.buttons, stored.file_data, stored.file_photo) == (
         row.id, [{"label": "Hủy", "action": "undo:ABC"}], b"PNG", True,
     )  # fmt: skip

@@ -41,9 +41,8 @@ class Telegram:
         await self.delivery.flush()
 
     async def total(self, indicator: str) -> int:
-        async with self.db.transaction() as store:
+        async with self.db.reading() as store:
             counts = await store.entries.totals(date(2026, 11, 1), date(2026, 11, 30))
-            await store.commit()
         return counts.get(indicator, 0)
 
 
@@ -243,6 +242,5 @@ async def test_an_update_that_keeps_failing_gets_one_apology_and_stores_nothing(
     await tg.feed(fakes.private_text("vneid 5"))  # polling: tried three times, then sorry
     assert tg.session.texts() == [texts.ERROR]
     assert await tg.total("vneid") == 0
-    async with tg.db.transaction() as store:
+    async with tg.db.reading() as store:
         assert await store.outbox.counts() == {}
-        await store.commit()

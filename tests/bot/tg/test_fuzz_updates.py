@@ -176,9 +176,8 @@ async def test_a_hostile_name_joins_reports_and_is_listed_escaped(
     leader = {"id": 4440001, "is_bot": False, "first_name": "Bình"}
     listed = await harness.feed(fakes.private_text("/thanhvien 16012-T1", user=leader))
     check_sent(listed)
-    async with harness.db.transaction() as store:
+    async with harness.db.reading() as store:
         member = await store.members.by_identity("telegram", str(person["id"]))
-        await store.commit()
     assert member is not None  # joined: the name did not stop them
     assert member.name in html.unescape("\n".join(listed))  # listed, and only as text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text[:2000]

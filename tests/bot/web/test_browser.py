@@ -66,9 +66,8 @@ async def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 async def _active(site: Site) -> list[Entry]:
-    async with site.db.transaction() as store:
+    async with site.db.reading() as store:
         rows = (await store.session.exec(select(Entry))).all()
-        await store.commit()
     return [e for e in rows if e.cancelled_at is None]
 
 

@@ -102,9 +102,8 @@ async def test_a_reply_refreshes_once_and_stores_the_new_pair_first(
         "recipient": {"user_id": "oa-user-1"},
         "message": {"text": "Đã ghi nhận"},
     }
-    async with db.transaction() as store:
+    async with db.reading() as store:
         saved = await store.oa_tokens.get(APP)
-        await store.commit()
     assert saved is not None and (saved.access_token, saved.refresh_token) == ("a1", "r2")
 
 

@@ -120,10 +120,9 @@ async def test_a_refused_refresh_is_loud_and_tells_the_province_admins(
             await client.send_text("u1", "x")
         assert err.value.code == -14014
     assert [r for r in caplog.records if r.levelno == logging.ERROR and "refresh" in r.message]
-    async with db.transaction() as store:
+    async with db.reading() as store:
         alerts = (await store.session.exec(select(OutboxMessage))).all()
         token = await store.oa_tokens.get(APP)
-        await store.commit()
     assert [(a.platform, a.chat_id, a.kind) for a in alerts] == [("telegram", "tg-admin", "alert")]
     assert "zalo-oa-token" in alerts[0].html  # one alert a day, saying what to do
     assert token is not None and token.refreshing_until is None  # the lease was given back
