@@ -43,6 +43,7 @@ async def run(path: Path) -> dict[str, Any]:
         assert province is not None
         admin = await store.members.add("Quản trị tỉnh", province, Role.province_admin)
         session, _ = await store.web.open_session(admin.id or 0, _now() + timedelta(hours=1))
+        await store.commit()
     app = web.Application()
     webapp = WebApp(db, clock=_now, rules=Rules(), cache=IndicatorCache())
     web_routes(app, webapp, WebConfig(False, 1), _now)

@@ -47,6 +47,7 @@ async def run(tmp: Path, count: int, limit: float) -> dict[str, Any]:
         for n in range(count):
             await store.outbox.enqueue(f"n{n}", kind="broadcast", platform="telegram",
                                        chat_id=f"c{n}", html="Thông báo")  # fmt: skip
+        await store.commit()
     channel = LimitedChannel(limit)
     worker = DeliveryWorker(
         db, {"telegram": channel}, DeliverySettings(backoff_base=0.1, batch=100)

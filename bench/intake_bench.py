@@ -66,6 +66,7 @@ async def _world(db: Database) -> None:
         for n in range(USERS):
             member = await store.members.add(f"Tổ viên {n}", village)
             await store.members.link(member, "telegram", str(1000 + n))
+        await store.commit()
 
 
 CONCURRENT = 32  # updates in flight at once, as aiogram's polling and webhooks handle them
@@ -124,7 +125,7 @@ async def _ours(
         await _world(db)
         ours, delivery = dispatcher_of(db, bot)
         rate = await (_feed_concurrently if concurrent else _feed)(ours, bot, batch, delivery)
-        async with db.transaction() as store:
+        async with db.reading() as store:
             counted = await store.entries.totals(*_this_year())
     finally:
         await db.dispose()

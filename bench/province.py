@@ -20,6 +20,7 @@ async def _schema(path: Path) -> None:
     await db.create_schema()
     async with db.transaction() as store:
         await seed_indicators(store)
+        await store.commit()
     await db.dispose()
 
 

@@ -44,6 +44,7 @@ async def run(path: Path) -> dict[str, Any]:
             began = time.perf_counter()
             top, rows, missing = await tally_view(store, province, month, week)
             times.append(time.perf_counter() - began)
+        await store.commit()
     await db.dispose()
     return {"ours": statistics.median(times), "bare": _bare(path, month.start, month.end),
             "children": len(rows), "missing": len(missing), "total": top.counts}  # fmt: skip

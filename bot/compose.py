@@ -6,7 +6,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar, cast
+from typing import TypeVar
+
+import typer
 
 from bot.logjson import JsonLines
 from bot.metrics import MeteredHandlers
@@ -51,6 +53,7 @@ async def build(settings: Settings, *, clock: Clock = system_clock, demo: bool =
                 log.info("seeded the demo commune; invite codes: %s", codes)
             elif not await is_demo_database(store):
                 log.warning("this database holds data of its own: the demo is not seeded")
+        await store.commit()
     handlers = MeteredHandlers(db, clock=clock, rules=settings.rules)
     return Runtime(settings=settings, db=db, handlers=handlers, clock=clock)
 
@@ -70,29 +73,72 @@ def setup_logging(level: str, form: str = "text") -> None:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
+class DatabaseNotReady(Exception):
+    """The database is not at this code's schema: only `run` and `db upgrade` migrate."""
+
+
+async def require_schema(db: Database) -> None:
+    """Refuse a database that is empty, behind or ahead of this code's migrations."""
+    revision, newest = await migrate.current(db), migrate.head()
+    if revision == newest:
+        return
+    if revision is None:
+        problem = "has no schema yet"
+    elif migrate.is_known(revision):
+        problem = f"is at schema revision {revision}, behind this version's {newest}"
+    else:
+        raise DatabaseNotReady(
+            f"The database is at schema revision {revision}, which this version of cnsbot "
+            "does not know (made by a newer version?). Run the cnsbot that made it."
+        )
+    raise DatabaseNotReady(
+        f"The database {problem}. Run `cnsbot db upgrade` first (or start the bot, "
+        "which migrates it); this command never changes the schema."
+    )
+
+
 async def in_transaction(
-    settings: Settings, work: Callable[[Store], Awaitable[T]], *, commit: bool = True
+    settings: Settings,
+    work: Callable[[Store], Awaitable[T]],
+    *,
+    commit: bool = True,
+    read_only: bool = False,
 ) -> T:
-    """One CLI command = one transaction (rolled back when `commit` is False: dry runs)."""
+    """One CLI command = one transaction, on a database already migrated (it is refused
+    otherwise: `DatabaseNotReady`). Kept only when `commit` (a dry run passes False: what it
+    wrote is rolled back); `read_only` work reads a snapshot and writes nothing at all."""
     db = Database(settings.database_url)
     try:
-        await migrate.upgrade(db)
-        async with db.transaction() as store:
-            await seed_indicators(store)
+        try:
+            await require_schema(db)
+        except DatabaseNotReady as refused:
+            typer.echo(f"cnsbot: {refused}", err=True)
+            raise typer.Exit(1) from None
+        if read_only:
+            async with db.reading() as store:
+                return await work(store)
         async with db.transaction() as store:
             result = await work(store)
-            if not commit:
-                raise _RollBack(result)
-        return result
-    except _RollBack as rolled_back:
-        return cast(T, rolled_back.result)
+            if commit:
+                await store.commit()
+            return result
     finally:
         await db.dispose()
 
 
-class _RollBack(Exception):
-    def __init__(self, result: object) -> None:
-        self.result = result
+async def upgrade(settings: Settings, revision: str = "head") -> tuple[str | None, str | None]:
+    """`cnsbot db upgrade`: migrate, then store the default indicators and lexicon where
+    none are (what `build` does when the bot starts)."""
+    db = Database(settings.database_url)
+    try:
+        before, after = await migrate.upgrade(db, revision)
+        if after == migrate.head():
+            async with db.transaction() as store:
+                await seed_indicators(store)
+                await store.commit()
+        return before, after
+    finally:
+        await db.dispose()
 
 
 def planner_of(settings: Settings) -> Planner:

@@ -78,7 +78,7 @@ async def background(runtime: compose.Runtime, worker: DeliveryWorker) -> AsyncI
 async def run_console(settings: Settings, user: str, *, demo: bool) -> None:
     runtime = await compose.build(settings, demo=demo)
     try:
-        async with runtime.db.transaction() as store:
+        async with runtime.db.reading() as store:
             member = await store.members.by_identity("console", user)
             invites = [(i.code, u.name) for i, u in await store.invites.active(runtime.clock())]
         who = (

@@ -63,6 +63,7 @@ class Handlers:
         async with self.db.transaction() as store:
             if not await store.claim_update(msg.key):
                 pending = await store.outbox.claim_replies(outgoing.key_prefix(msg.key), utcnow())
+                await store.commit()
                 return Outcome(duplicate=True, queued=pending, kind=command.name)
             ctx = Ctx(
                 msg=msg, store=store, now=self.clock(), rules=self.rules, cache=self.indicators
@@ -77,6 +78,7 @@ class Handlers:
                 reply, refused = Reply(refusal.html, notice=command.name == cmd.BUTTON), True
             replies = [reply] if reply else []
             queued = await outgoing.queue(store, msg, replies)
+            await store.commit()
         return Outcome(replies, queued=queued, menus=menus, kind=command.name, refused=refused)
 
     async def _route(self, ctx: Ctx, command: cmd.Command) -> Reply | None:

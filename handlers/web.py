@@ -143,16 +143,22 @@ class WebApp:
         async with self.db.transaction() as store:
             member_id = await store.web.redeem_ticket(token, self.clock())
             if member_id is None:
+                await store.commit()
                 return None
-            return await self._open(store, member_id)
+            opened = await self._open(store, member_id)
+            await store.commit()
+            return opened
 
     async def sign_in_account(self, platform: str, user_id: str) -> tuple[str, str] | None:
         """A verified platform account (Telegram Mini App) -> a session, if it is a member's."""
         async with self.db.transaction() as store:
             found = await store.members.lookup(platform, user_id)
             if found is None or found[1] is None:
+                await store.commit()
                 return None
-            return await self._open(store, found[1].id or 0)
+            opened = await self._open(store, found[1].id or 0)
+            await store.commit()
+            return opened
 
     async def _open(self, store: Store, member_id: int) -> tuple[str, str] | None:
         member = await store.members.get(member_id)
@@ -163,7 +169,7 @@ class WebApp:
         return await store.web.open_session(member_id, expires)
 
     async def viewer(self, session_token: str) -> Viewer | None:
-        async with self.db.transaction() as store:
+        async with self.db.reading() as store:
             session = await store.web.session(session_token, self.clock())
             if session is None:
                 return None
@@ -177,6 +183,7 @@ class WebApp:
     async def sign_out(self, session_token: str) -> None:
         async with self.db.transaction() as store:
             await store.web.close_session(session_token)
+            await store.commit()
 
     # --- pages ----------------------------------------------------------------------
 
@@ -192,7 +199,7 @@ class WebApp:
         )  # fmt: skip
 
     async def home(self, viewer: Viewer, receipts: int = 8) -> MemberHome:
-        async with self.db.transaction() as store:
+        async with self.db.reading() as store:
             ctx = self._ctx(store, viewer)
             labels = await ctx.labels()
             rows = await store.entries.recent_receipts(viewer.member.id or 0, receipts)
@@ -204,7 +211,7 @@ class WebApp:
             )
 
     async def dashboard(self, viewer: Viewer, code: str = "") -> Dashboard:
-        async with self.db.transaction() as store:
+        async with self.db.reading() as store:
             ctx = self._ctx(store, viewer)
             scope = await self._unit(ctx, code)
             period = month_of(ctx.today)
@@ -220,7 +227,7 @@ class WebApp:
 
     async def export(self, viewer: Viewer, code: str, period_key: str) -> tuple[str, bytes]:
         """The same file as `/xuat`: (file name, XLSX)."""
-        async with self.db.transaction() as store:
+        async with self.db.reading() as store:
             ctx = self._ctx(store, viewer)
             try:
                 require_role(ctx, Role.commune_leader)
@@ -271,9 +278,11 @@ class WebApp:
             ctx = self._ctx(store, viewer, key)
             try:
                 async with store.savepoint():
-                    return Done(await handler(ctx, args))
+                    done = Done(await handler(ctx, args))
             except UserError as refusal:
-                return Done(Reply(refusal.html), refused=True)
+                done = Done(Reply(refusal.html), refused=True)  # the key is kept
+            await store.commit()
+            return done
 
 
 def _report_text(counts: dict[str, int], day: date) -> str:

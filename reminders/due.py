@@ -152,6 +152,7 @@ async def run_due(db: Database, now: datetime, planner: Planner, wording: Wordin
             count = await run_event(store, event, planner, wording)
             log.info("ran %s: %d notifications queued", event.key, count)
             ran.append(event.key)
+            await store.commit()
     return ran
 
 

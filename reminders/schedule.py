@@ -69,7 +69,9 @@ class DueJob:
         try:
             async with self.db.transaction() as store:
                 if not await store.claim_update(f"job:prune:{vn_today(now)}"):
+                    await store.commit()
                     return  # another process (or an earlier run) pruned today
+                await store.commit()
             pruned = await retention.prune(self.db, now, self.keep_update_keys)
         except Exception:
             log.exception("pruning failed; tomorrow's run catches up")

@@ -121,12 +121,17 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Store]:
-        """Commit when the block ends normally, roll back on any exception."""
+        """One unit of work that writes. It keeps its writes only through `await
+        store.commit()`: a block left without it (normally, by `return`, or by an
+        exception) is rolled back. What was committed stays committed: a block that raises
+        after `commit()` loses only what it wrote after that call."""
         if self._one_at_a_time is None:
-            async with self._sessions() as session, session.begin():
+            # Closing the session rolls back whatever commit() did not keep (and, unlike
+            # rollback(), leaves the objects read so far loaded for the caller).
+            async with self._sessions() as session:
                 yield Store(session)
             return
-        async with self._one_at_a_time, self._sessions() as session, session.begin():
+        async with self._one_at_a_time, self._sessions() as session:
             yield Store(session)
 
     @asynccontextmanager

@@ -46,6 +46,14 @@ def head() -> str:
     return revision
 
 
+def is_known(revision: str) -> bool:
+    """A revision of this code's migrations (not one made by a newer version)."""
+    try:
+        return ScriptDirectory.from_config(config()).get_revision(revision) is not None
+    except Exception:  # alembic's CommandError/ResolutionError for an unknown id
+        return False
+
+
 def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 

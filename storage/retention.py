@@ -43,12 +43,14 @@ async def prune(db: Database, now: datetime, keep_keys: timedelta, batch: int = 
     while True:
         async with db.transaction() as store:
             done = await _delete_expired_files(store, now, max(1, batch // 10))  # blobs
+            await store.commit()
         files += done
         if done < max(1, batch // 10):
             break
     while True:
         async with db.transaction() as store:
             done = await _delete_old_keys(store, now - keep_keys, batch)
+            await store.commit()
         keys += done
         if done < batch:
             break

@@ -52,7 +52,9 @@ class Store:
         self.nothing = Declarations(session)
 
     async def commit(self) -> None:
-        """Keep what this unit of work wrote. Call it last in the `transaction()` block."""
+        """Keep what this unit of work wrote. Call it last in the `transaction()` block
+        (before a `return` inside it): a block left without it is rolled back. A commit is
+        final: if the block raises afterwards, only what it wrote after the commit is lost."""
         await self.session.commit()
 
     async def schema_version(self) -> str | None:

@@ -69,6 +69,7 @@ async def db(database_url: str) -> AsyncIterator[Database]:
         await database.create_schema()
     async with database.transaction() as store:
         await seed_indicators(store)
+        await store.commit()
     yield database
     await database.dispose()
 
@@ -100,6 +101,7 @@ async def world(db: Database, clock: FixedClock) -> World:
         invite = await store.invites.create(
             t1.id or 0, Role.member, expires_at=clock() + timedelta(days=7), max_uses=2
         )
+        await store.commit()
         return World(
             commune_id=commune.id or 0,
             village_ids={"T1": t1.id or 0, "T2": t2.id or 0},
@@ -142,6 +144,7 @@ class Chat:
         if outcome.queued:  # delivered, as a channel would: the test reads the replies
             async with self.handlers.db.transaction() as store:
                 await store.outbox.mark_sent_many([r.id or 0 for r in outcome.queued], NOW)
+                await store.commit()
         return outcome.replies
 
     async def say(self, text: str, **kwargs: object) -> str:

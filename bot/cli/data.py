@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL, make_url
 
 from bot.cli.words import counted
 from bot.compose import in_transaction
+from bot.compose import upgrade as upgrade_database
 from bot.settings import Settings
 from bot.tables import read_table
 from handlers.export import export_unit
@@ -73,7 +74,7 @@ def export(
             raise typer.BadParameter(f"no unit {unit}")
         return await export_unit(store, scope, span)
 
-    xlsx, csv_bytes = asyncio.run(in_transaction(Settings(), work, commit=False))
+    xlsx, csv_bytes = asyncio.run(in_transaction(Settings(), work, read_only=True))
     out.write_bytes(csv_bytes if out.suffix.lower() == ".csv" else xlsx)
     typer.echo(f"Wrote {out}")
 
@@ -90,8 +91,9 @@ async def _with_db(work: Callable[[Database], Awaitable[T]]) -> T:
 def upgrade(
     revision: Annotated[str, typer.Option(help="Target revision")] = "head",
 ) -> None:
-    """Apply the schema migrations (the bot also does this when it starts)."""
-    before, after = asyncio.run(_with_db(lambda db: migrate.upgrade(db, revision)))
+    """Apply the schema migrations and store the default indicators (the bot also does this
+    when it starts; no other command changes the schema)."""
+    before, after = asyncio.run(upgrade_database(Settings(), revision))
     typer.echo(f"Schema at {after}" + ("" if before == after else f" (was {before or 'empty'})"))
 
 

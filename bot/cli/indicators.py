@@ -63,7 +63,7 @@ def list_() -> None:
         return await service.listing(store)
 
     table = Table("#", "code", "label", "name", "status", "aliases", title="Indicators")
-    for indicator, aliases in asyncio.run(in_transaction(Settings(), load)):
+    for indicator, aliases in asyncio.run(in_transaction(Settings(), load, read_only=True)):
         status = "active" if indicator.active else "[dim]retired[/dim]"
         others = ", ".join(a for a in aliases if a != indicator.code)
         table.add_row(str(indicator.position), indicator.code, indicator.short, indicator.name,

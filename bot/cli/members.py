@@ -57,7 +57,7 @@ def list_(
             for m, u in people
         ]
 
-    rows = asyncio.run(in_transaction(Settings(), work, commit=False))
+    rows = asyncio.run(in_transaction(Settings(), work, read_only=True))
     table = Table("id", "name", "unit", "role", "status", title="Members")
     for row in rows:
         table.add_row(*row)

@@ -27,7 +27,7 @@ def status() -> None:
         rows = [(m.key, f"{m.platform}:{m.chat_id}", m.attempts, m.last_error) for m in dead]
         return await store.outbox.counts(), rows
 
-    counts, dead = asyncio.run(in_transaction(Settings(), work, commit=False))
+    counts, dead = asyncio.run(in_transaction(Settings(), work, read_only=True))
     table = Table("status", "messages", title="Outbox")
     for name in OutboxStatus:
         table.add_row(name.value, str(counts.get(name.value, 0)))

@@ -95,7 +95,7 @@ def tally(
         text = WORDING.tally(top, rows, missing, span, month, labels)
         return text, WORDING.chart(top, rows, month, labels)
 
-    text, chart = asyncio.run(in_transaction(Settings(), work, commit=False))
+    text, chart = asyncio.run(in_transaction(Settings(), work, read_only=True))
     typer.echo(html_to_plain(text))
     if png is not None:
         if chart is None:

@@ -119,7 +119,7 @@ def tree(code: Annotated[str | None, typer.Argument(help="Start at this unit")] 
         counts = await store.members.active_counts()
         return [(u, counts.get(u.id or 0, 0)) for u in units]
 
-    rows = asyncio.run(in_transaction(Settings(), load))
+    rows = asyncio.run(in_transaction(Settings(), load, read_only=True))
     nodes: dict[int | None, Tree] = {}
     top = Tree("Units", hide_root=True)
     for unit, members in rows:

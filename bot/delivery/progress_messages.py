@@ -51,3 +51,4 @@ class BroadcastProgress:
                     self._shown[notice.id] = html
                 if done >= notice.total:
                     notice.status = "done"
+            await store.commit()

@@ -210,7 +210,7 @@ class DeliveryWorker:
         try:
             async with asyncio.timeout(timeout):
                 while not running.done():
-                    async with self.db.transaction() as store:
+                    async with self.db.reading() as store:
                         if not await store.outbox.has_work(list(self.channels)):
                             return
                     await asyncio.sleep(0.1)
@@ -222,7 +222,9 @@ class DeliveryWorker:
     async def _claim(self) -> list[OutboxMessage]:
         async with self.db.transaction() as store:
             await store.outbox.release_stale(self.clock(), self.settings.lease)
-            return await store.outbox.claim(self.clock(), self.settings.batch, list(self.channels))
+            rows = await store.outbox.claim(self.clock(), self.settings.batch, list(self.channels))
+            await store.commit()
+            return rows
 
     async def _deliver_batch(
         self, rows: list[OutboxMessage], hold: float, *, overall: float | None = None
@@ -245,6 +247,7 @@ class DeliveryWorker:
             async with self.db.transaction() as store:
                 for record in outcomes:
                     await record(store)
+                await store.commit()
         except Exception:
             log.exception("recording %d outcomes failed; their lease returns them", len(outcomes))
 
@@ -311,6 +314,7 @@ class DeliveryWorker:
             try:
                 async with self.db.transaction() as store:
                     await store.outbox.mark_sent_many(ids, self.clock())
+                    await store.commit()
                 failures = 0
             except Exception:
                 failures += 1

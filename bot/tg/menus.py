@@ -49,7 +49,7 @@ async def set_leader_menus(bot: Bot, db: Database, pause: float = 0.05) -> None:
     """At start: each leader's private chat gets their role's menu (read first, then the
     calls, outside the transaction; paced well under Telegram's ~30 calls a second). A
     failure is logged and the rest go on: the menu is a convenience, never a permission."""
-    async with db.transaction() as store:
+    async with db.reading() as store:
         chats = await store.members.chat_roles(platform=PLATFORM)
     for chat_id, role in ((chat, role) for _, chat, role in chats):
         try:

@@ -32,6 +32,7 @@ def publisher(
     async def publish(data: bytes, name: str) -> str:
         async with db.transaction() as store:
             token = await store.public_files.put(data, name, utcnow() + lifetime)
+            await store.commit()
         return f"{base_url.rstrip('/')}/files/{token}.png"
 
     return publish

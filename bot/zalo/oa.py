@@ -99,7 +99,7 @@ class OaChannel:
     async def send(self, message: OutboxMessage) -> None:
         """A reply answers a message the person has just sent: always inside the window."""
         if message.kind != REPLY:
-            async with self.oa.db.transaction() as store:
+            async with self.oa.db.reading() as store:
                 seen = await store.members.last_seen(PLATFORM, message.chat_id)
             if seen is None or self.oa.clock() - seen > self.window:
                 raise Undeliverable("outside the Zalo OA reply window")

@@ -84,6 +84,7 @@ class OaClient:
             except BaseException:
                 async with self.db.transaction() as store:
                     await store.oa_tokens.end_lease(self.app_id)
+                    await store.commit()
                 raise
 
     async def refresh(self, refresh_token: str) -> str:
@@ -114,11 +115,12 @@ class OaClient:
             await store.oa_tokens.save(
                 self.app_id, str(body["access_token"]), str(body["refresh_token"]), expires
             )
+            await store.commit()
         log.info("Zalo OA access token refreshed")
         return str(body["access_token"])
 
     async def _stored(self) -> OaToken:
-        async with self.db.transaction() as store:
+        async with self.db.reading() as store:
             token = await store.oa_tokens.get(self.app_id)
         if token is None:
             raise ZaloError(401, "no OA token: run `cnsbot zalo-oa-token` first")
@@ -130,9 +132,11 @@ class OaClient:
     async def _lease(self, token: OaToken) -> bool:
         now = self.clock()
         async with self.db.transaction() as store:
-            return await store.oa_tokens.lease_refresh(
+            leased = await store.oa_tokens.lease_refresh(
                 self.app_id, token.refresh_token, now, now + self.settings.lease
             )
+            await store.commit()
+            return leased
 
     async def _refresh_failed(self, err: ZaloError) -> None:
         """Loud: an ERROR line, and a message to every province admin (once a day)."""
@@ -222,6 +226,7 @@ async def tell_admins(db: Database, app_id: str, reason: str, now: datetime) -> 
                 f"oa-token:{app_id}:{now.date()}:{member_id}", kind="alert",
                 platform=platform, chat_id=chat_id, html=texts.oa_token_failed(app_id, reason),
             )  # fmt: skip
+        await store.commit()
     return queued
 
 

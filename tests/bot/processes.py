@@ -30,6 +30,7 @@ async def make_invite(url: str) -> str:
         invite = await store.invites.create(
             village.id or 0, Role.member, expires_at=datetime.now(UTC) + timedelta(days=1)
         )
+        await store.commit()
     await db.dispose()
     return invite.code
 

@@ -41,6 +41,7 @@ async def make_members(url: str, count: int) -> None:
         for i in range(count):
             member = await store.members.add(f"Người {i}", village)
             await store.members.link(member, "telegram", str(FIRST_ID + i), f"Người {i}")
+        await store.commit()
     await db.dispose()
 
 

@@ -92,6 +92,7 @@ async def enqueue(
                 key, kind="broadcast", platform="telegram", chat_id=chat, html=f"<b>{key}</b>",
                 is_group=is_group, broadcast_id=broadcast,
             )  # fmt: skip
+        await store.commit()
 
 
 def mixed(n_private: int = 240, groups: int = 3, per_group: int = 8) -> list[tuple[str, str, bool]]:
@@ -109,7 +110,7 @@ async def test_every_message_exactly_once_and_no_limit_exceeded(db: Database) ->
     assert set(channel.delivered) == {key for key, _, _ in rows}
     assert set(channel.delivered.values()) == {1}
     assert channel.throttled > 0 and channel.failed > 0  # the storm really happened
-    async with db.transaction() as store:
+    async with db.reading() as store:
         assert await store.outbox.counts() == {"sent": len(rows)}
 
 
@@ -135,7 +136,7 @@ async def test_a_permanent_error_is_dead_at_once_and_listed(db: Database) -> Non
             raise PermanentError("Forbidden: bot was blocked by the user")
 
     await DeliveryWorker(db, {"telegram": Blocked()}, FAST).drain()
-    async with db.transaction() as store:
+    async with db.reading() as store:
         (dead,) = await store.outbox.with_status("dead")  # type: ignore[arg-type]
     assert dead.key == "blocked" and dead.attempts == 1 and "blocked" in dead.last_error
 
@@ -144,7 +145,7 @@ async def test_a_channel_that_always_fails_ends_in_dead_letters(db: Database) ->
     await enqueue(db, [("a", "user1", False), ("b", "user2", False)])
     channel = StrictChannel(fail_rate=1.0)
     await DeliveryWorker(db, {"telegram": channel}, FAST).drain()
-    async with db.transaction() as store:
+    async with db.reading() as store:
         assert await store.outbox.counts() == {"dead": 2}
     assert channel.failed == 2 * FAST.max_attempts
 
@@ -160,7 +161,7 @@ async def test_undeliverable_is_recorded_and_not_retried(db: Database) -> None:
             raise Undeliverable("outside the 7-day reply window")
 
     await DeliveryWorker(db, {"telegram": Window()}, FAST).drain()
-    async with db.transaction() as store:
+    async with db.reading() as store:
         assert await store.outbox.counts() == {"undeliverable": 1}
     assert calls == 1
 
@@ -191,6 +192,7 @@ async def test_a_stopped_broadcast_sends_no_more(db: Database) -> None:
     await enqueue(db, [(f"b{i}", f"user{i}", False) for i in range(20)], broadcast=9)
     async with db.transaction() as store:
         assert await store.outbox.cancel_broadcast(9) == 20
+        await store.commit()
     channel = StrictChannel()
     await DeliveryWorker(db, {"telegram": channel}, FAST).drain()
     assert channel.delivered == Counter()

@@ -48,6 +48,7 @@ async def log_entries(url: str) -> None:
             day=date(2024, 9, 1), source="typo",
         )  # fmt: skip
         await store.entries.cancel(cancelled, by=member.id or 0, at=datetime.now(UTC))
+        await store.commit()
     await db.dispose()
 
 
@@ -56,6 +57,7 @@ def test_the_export_shows_the_hoang_kim_row(
 ) -> None:
     url = database_url
     monkeypatch.setenv("DATABASE_URL", url)
+    cli("db", "upgrade")
     assert "167 were added" in cli("units", "import-official", "--province", "Thanh Hóa")
     cli("units", "import", str(FIXTURES / "villages_hoang_kim.csv"))
     assert "3 targets read, 3 changed" in cli(

@@ -23,6 +23,8 @@ UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 def database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
+    upgraded = runner.invoke(app, ["db", "upgrade"])  # only `run` and `db upgrade` migrate
+    assert upgraded.exit_code == 0, upgraded.output
     return database_url
 
 
@@ -42,6 +44,7 @@ async def stored(url: str) -> tuple[list[tuple[str, str]], dict[str, int]]:
             village = await store.units.by_code("T1")
             assert village is not None
             targets = await store.targets.for_unit(village.id or 0, "2026-11")
+            await store.commit()
     finally:
         await db.dispose()
     return units, targets

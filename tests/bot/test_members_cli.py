@@ -44,6 +44,7 @@ def state(database_url: str, name: str) -> tuple[Member, list[str]]:
                 member = next(m for m in await store.members.all() if m.name == name)
                 stmt = select(AuditLog).order_by(col(AuditLog.id))
                 audit = [f"{a.action} {a.detail}" for a in (await store.session.exec(stmt)).all()]
+                await store.commit()
             return member, audit
         finally:
             await db.dispose()

@@ -28,6 +28,7 @@ async def seed(url: str) -> None:
         await store.outbox.mark_failed(
             broken.id or 0, OutboxStatus.dead, 6, "Forbidden: bot was blocked"
         )
+        await store.commit()
     await db.dispose()
 
 

@@ -47,5 +47,5 @@ async def test_progress_is_shown_once_then_edited_to_the_end(chat: Chat, db: Dat
     assert board.shown[-1] == ("binh", "📢 Đã gửi 3/3.", "m1")  # the same message, edited
     await progress.update_once()
     assert len(board.shown) == 2  # done: no more updates
-    async with db.transaction() as store:
+    async with db.reading() as store:
         assert await store.broadcasts.sending() == []

@@ -71,7 +71,7 @@ def test_remind_refuses_a_future_moment_and_the_real_event_still_goes_out(
         db = Database(database_url)
         try:
             ran = await run_due(db, vn(date(2026, 11, 23), 9), Planner(), WORDING)
-            async with db.transaction() as store:
+            async with db.reading() as store:
                 rows = (await store.session.exec(select(OutboxMessage))).all()
             return ran, [row.key for row in rows if row.kind == "tally"]
         finally:

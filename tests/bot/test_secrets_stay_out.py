@@ -68,10 +68,11 @@ async def queue_one(db: Database) -> None:
         await store.outbox.enqueue(
             "notice:1", kind="notice", platform="telegram", chat_id="6660001", html="Xin chào"
         )
+        await store.commit()
 
 
 async def last_error(db: Database) -> str:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         query = select(OutboxMessage).where(OutboxMessage.key == "notice:1")
         return (await store.session.exec(query)).one().last_error
 

@@ -126,7 +126,7 @@ async def unit_codes(url: str) -> tuple[list[str], bool]:
     """The units in the database, and whether it is marked as the demo's."""
     db = Database(url)
     try:
-        async with db.transaction() as store:
+        async with db.reading() as store:
             roots = await store.units.roots()
             codes = [u.code for root in roots for u in await store.units.subtree(root)]
             return sorted(codes), await is_demo_database(store)

@@ -20,6 +20,8 @@ runner = CliRunner()
 def database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
+    upgraded = runner.invoke(app, ["db", "upgrade"])  # only `run` and `db upgrade` migrate
+    assert upgraded.exit_code == 0, upgraded.output
     return database_url
 
 

@@ -38,6 +38,7 @@ async def server(db: Database, clock: FixedClock, world: World) -> AsyncIterator
         assert an is not None
         await store.members.link(an, "telegram", str(fakes.PERSON["id"]), "An")
         await store.members.link(an, "zalo", "zu-an", "An")
+        await store.commit()
     handlers = Handlers(db, clock=clock, rules=Rules())
     app = web.Application()
     bot = Bot("123456:TEST-TOKEN", session=fakes.RecordingSession())
@@ -92,7 +93,7 @@ async def raw_post(server: TestServer, path: str, headers: list[tuple[str, bytes
 
 
 async def vneid(db: Database) -> int:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         return (await store.entries.totals(date(2026, 11, 1), date(2026, 11, 30))).get("vneid", 0)
 
 

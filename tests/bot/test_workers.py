@@ -38,6 +38,7 @@ async def enqueue_notices(url: str, count: int) -> None:
                     f"bulk:{i}", kind="notice", platform="telegram",
                     chat_id=str(7_000_000 + i), html=f"Thông báo số {i}",
                 )  # fmt: skip
+            await store.commit()
     finally:
         await db.dispose()
 

@@ -13,6 +13,7 @@ async def bound_to(db: Database) -> str | None:
     async with db.transaction() as store:
         chat = await store.chats.find("test", "group-1")
         unit = await store.units.get(chat.unit_id) if chat and chat.unit_id else None
+        await store.commit()
         return unit.code if unit else None
 
 
@@ -22,6 +23,7 @@ async def add_person(db: Database, user: str, unit_code: str, role: Role) -> int
         assert unit is not None
         person = await store.members.add(user, unit, role)
         await store.members.link(person, "test", user, user)
+        await store.commit()
         return person.id or 0
 
 
@@ -43,6 +45,7 @@ async def test_another_communes_leader_in_the_group_cannot_take_it(
     async with db.transaction() as store:
         province = await store.units.by_code("38")
         await store.units.add("16013", "Xã Hoằng Trung", Level.commune, province)
+        await store.commit()
     await add_person(db, "hoa", "16013", Role.commune_leader)
     await add_person(db, "tinh", "38", Role.province_admin)
     assert "đang gắn với <b>Xã Hoằng Kim</b>" in await chat.say(
@@ -78,6 +81,7 @@ async def test_a_peer_takes_over_only_once_the_binder_is_locked(chat: Chat, db: 
         dung = await store.members.by_identity("test", "dung")
         assert dung is not None
         dung.active = False
+        await store.commit()
     assert "đã gắn với <b>Thôn 1</b>" in await chat.say("/ganhom 16012-T1", user="em", group=True)
 
 

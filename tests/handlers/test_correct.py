@@ -11,7 +11,7 @@ from tests.handlers.test_report import receipt_of, totals
 
 
 async def active_counts(db: Database, receipt: str) -> dict[str, int]:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         return {
             e.indicator: e.count
             for e in await store.entries.by_receipt(receipt)
@@ -20,7 +20,7 @@ async def active_counts(db: Database, receipt: str) -> dict[str, int]:
 
 
 async def replacement_of(db: Database, receipt: str) -> str:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         (by,) = {e.replaced_by for e in await store.entries.by_receipt(receipt)}
     assert by is not None
     return by
@@ -61,7 +61,7 @@ async def test_a_correction_moves_the_day_of_the_whole_receipt(chat: Chat, db: D
     old = receipt_of(await chat.say("vneid 5 cks 2"))
     reply = await chat.say(f"/sua {old} vneid 5 hôm qua")
     new = await replacement_of(db, old)
-    async with db.transaction() as store:
+    async with db.reading() as store:
         assert {e.day for e in await store.entries.by_receipt(new)} == {date(2026, 11, 20)}
     assert "21/11/2026 → <b>20/11/2026</b>" in reply
 

@@ -40,6 +40,7 @@ async def hostile_world(chat: Chat, db: Database, world: World) -> None:
             member_id=member.id or 0, unit_id=village.id or 0, counts={"cks": 4},
             day=date(2026, 11, 20), source="test",
         )  # fmt: skip
+        await store.commit()
 
 
 def assert_no_formula_text(value: object) -> None:
@@ -56,6 +57,7 @@ async def test_the_excel_of_a_commune_with_hostile_names_holds_no_formula(
         commune = await store.units.get(world.commune_id)
         assert commune is not None
         commune.name = "=Xã(1)"
+        await store.commit()
     (reply,) = await chat.send("/xuat", user="binh")
     (file,) = reply.files
     book = load_workbook(io.BytesIO(file.data))
@@ -86,6 +88,7 @@ async def test_the_csv_of_a_commune_with_hostile_names_holds_no_formula(
         commune = await store.units.get(world.commune_id)
         assert commune is not None
         _, data = await export_unit(store, commune, month_of(date(2026, 11, 21)))
+        await store.commit()
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     for row in table:
         for value in row:

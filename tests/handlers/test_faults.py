@@ -76,6 +76,7 @@ async def test_a_busy_database_is_retried_without_an_error_to_the_user(
         async with impatient.transaction() as store:
             day = date(2026, 11, 21)
             assert await store.entries.totals(day, day) == {"vneid": 5}
+            await store.commit()
     finally:
         await impatient.dispose()
 
@@ -95,5 +96,6 @@ async def test_a_database_busy_for_too_long_fails_loudly_and_keeps_nothing(
         async with impatient.transaction() as store:
             day = date(2026, 11, 21)
             assert await store.entries.totals(day, day) == {"vneid": 5}
+            await store.commit()
     finally:
         await impatient.dispose()

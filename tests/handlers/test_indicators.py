@@ -34,10 +34,11 @@ async def add_sskdt(db: Database) -> None:
             short="Sổ SKĐT",
             aliases=["sổ sức khỏe", "sổ khám sức khỏe điện tử", "SSKĐT"],
         )
+        await store.commit()
 
 
 async def totals(db: Database) -> dict[str, int]:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         return await store.entries.totals(*NOVEMBER)
 
 
@@ -45,6 +46,7 @@ async def refused(db: Database, work: object) -> list[service.Problem]:
     with pytest.raises(IndicatorError) as caught:
         async with db.transaction() as store:
             await work(store)  # type: ignore[operator]
+            await store.commit()
     return caught.value.problems
 
 
@@ -66,6 +68,7 @@ async def test_the_seeds_preset_makes_the_vssid_shortcut_work(chat: Chat, db: Da
     chat.handlers.indicators.invalidate()  # the preset runs in this process here
     async with db.transaction() as store:
         await service.apply_preset(store, "seeds")
+        await store.commit()
     assert "VssID: <b>3</b>" in await chat.say("/vssid 3")
     assert "VssID: <b>2</b>" in await chat.say("bhxh so 2 hôm qua")
     assert "TT: <b>4</b>" in await chat.say("mở tài khoản ngân hàng 4")
@@ -101,6 +104,7 @@ async def test_targets_import_takes_a_column_for_a_new_indicator_seen_in_progres
         plan = await plan_targets(store, target_rows(table))
         assert plan.errors == []
         await apply_targets(store, plan)
+        await store.commit()
     await chat.say("sskdt 10")
     progress = await chat.say("/tiendo", user="binh")
     assert "Sổ SKĐT 10/60 (16,7%)" in progress  # the commune sums its villages' targets
@@ -109,6 +113,7 @@ async def test_targets_import_takes_a_column_for_a_new_indicator_seen_in_progres
         assert scope is not None
         month = month_of(date(2026, 11, 21))
         top, rows, _ = await tally_view(store, scope, month, week_of(date(2026, 11, 21)))
+        await store.commit()
     village = next(r for r in rows if r.unit.code == "16012-T1")  # a bar of the chart
     assert village.targets["sskdt"] == 40 and village.counts["sskdt"] == 10
     assert top.targets["sskdt"] == 60
@@ -123,6 +128,7 @@ async def test_targets_import_refuses_an_unknown_column_and_a_retired_indicator(
         rows = target_rows([(2, {"unit": "16012-T1", "period": "2026-11", "sskdt": "4"})])
         rows += target_rows([(3, {"unit": "16012-T1", "period": "2026-11", "vssid": "4"})])
         plan = await plan_targets(store, rows)
+        await store.commit()
     assert plan.errors == [
         (2, "indicator 'sskdt' is retired"),
         (3, "no indicator 'vssid' (vneid, cks, tt)"),
@@ -136,6 +142,7 @@ async def test_a_retired_indicator_is_refused_by_name_and_its_history_stays(
     await chat.say("sskdt 3")
     async with db.transaction() as store:
         assert await service.set_active(store, "sskdt", False) != []
+        await store.commit()
     chat.handlers.indicators.invalidate()
     for text in ("sskdt 2", "/sskdt 2", "so suc khoe 2", "vneid 1 sổ sức khỏe 2"):
         reply = await chat.say(text)
@@ -147,16 +154,19 @@ async def test_a_retired_indicator_is_refused_by_name_and_its_history_stays(
         scope = await store.units.get(world.commune_id)
         assert scope is not None
         _, csv = await export_unit(store, scope, month_of(date(2026, 11, 1)))
+        await store.commit()
     assert "Sổ sức khỏe điện tử - Kết quả" in csv.decode("utf-8-sig")  # its full name
     async with db.transaction() as store:
         assert scope is not None
         _, december = await export_unit(store, scope, month_of(date(2026, 12, 1)))
+        await store.commit()
     assert "Sổ sức khỏe điện tử" not in december.decode("utf-8-sig")  # nothing of it then
     assert "Kích hoạt VNeID mức 2" in december.decode("utf-8-sig")  # the active ones stay
     clock.advance(days=15)  # December: nothing of it, so not shown
     assert "Sổ SKĐT" not in await chat.say("/toi")
     async with db.transaction() as store:
         await service.set_active(store, "sskdt", True)
+        await store.commit()
     chat.handlers.indicators.invalidate()
     assert "Sổ SKĐT: <b>1</b>" in await chat.say("sskdt 1")
 
@@ -202,7 +212,7 @@ async def test_an_alias_that_would_count_the_wrong_thing_is_refused(
 async def test_a_refused_alias_among_good_ones_changes_nothing(db: Database) -> None:
     await add_sskdt(db)
     await refused(db, lambda s: service.change_aliases(s, "sskdt", ["ssk", "vnied"]))
-    async with db.transaction() as store:
+    async with db.reading() as store:
         assert ("ssk", "sskdt") not in await store.indicators.aliases()
 
 
@@ -221,6 +231,7 @@ async def test_aliases_are_added_once_removed_and_the_code_stays(db: Database) -
         assert await service.change_aliases(store, "sskdt", ["ssk"]) == []
         removed = await service.change_aliases(store, "sskdt", ["SSK"], remove=True)
         assert [c.detail for c in removed] == ["ssk"]
+        await store.commit()
     problems = await refused(
         db, lambda s: service.change_aliases(s, "sskdt", ["sskdt", "xyz"], remove=True)
     )
@@ -230,6 +241,7 @@ async def test_aliases_are_added_once_removed_and_the_code_stays(db: Database) -
 async def test_the_preset_runs_twice_and_changes_nothing_the_second_time(db: Database) -> None:
     async with db.transaction() as store:
         first = await service.apply_preset(store, "seeds")
+        await store.commit()
     assert {c.code for c in first if c.action == "add"} == {"vssid", "sskdt", "dvc"}
     assert any(c.code == "tt" and c.detail == "momo" for c in first)
     async with db.transaction() as store:
@@ -241,6 +253,7 @@ async def test_the_preset_runs_twice_and_changes_nothing_the_second_time(db: Dat
             aliases,
         )
         codes = [i.code for i in await store.indicators.all()]
+        await store.commit()
     assert codes == ["vneid", "cks", "tt", "vssid", "sskdt", "dvc"]
 
 
@@ -249,6 +262,7 @@ async def test_the_preset_restores_a_retired_indicator(db: Database) -> None:
         await service.apply_preset(store, "seeds")
         await service.set_active(store, "dvc", False)
         again = await service.apply_preset(store, "seeds")
+        await store.commit()
     assert [(c.action, c.code) for c in again] == [("restore", "dvc")]
 
 
@@ -262,6 +276,7 @@ async def test_order_rename_and_retire_are_audited(db: Database) -> None:
         assert await service.set_active(store, "sskdt", False) == []  # already: nothing
         rows = (await store.session.exec(select(AuditLog.action))).all()
         got = [(i.code, i.short, i.position, i.active) for i in await store.indicators.all()]
+        await store.commit()
     assert {"indicator_add", "indicator_order", "indicator_rename", "indicator_retire"} <= set(rows)
     assert got[:3] == [
         ("sskdt", "SKĐT", 0, False),
@@ -274,6 +289,7 @@ async def test_a_new_indicator_can_take_a_place_in_the_order(db: Database) -> No
     async with db.transaction() as store:
         await service.add_indicator(store, "dvc", "Dịch vụ công", position=1, aliases=["dvctt"])
         codes = [i.code for i in await store.indicators.all()]
+        await store.commit()
     assert codes == ["vneid", "dvc", "cks", "tt"]
 
 

@@ -26,6 +26,7 @@ async def test_progress_ranks_villages_against_their_targets(chat: Chat) -> None
 async def test_a_commune_target_of_its_own_wins(chat: Chat, db: Database, world: World) -> None:
     async with db.transaction() as store:
         await store.targets.set(world.commune_id, "vneid", "2026-11", 300)
+        await store.commit()
     await chat.say("vneid 30")
     reply = await chat.say("/tiendo", user="binh")
     assert "Tổng: VNeID 30/300 (10,0%) · CKS 0/40 (0,0%)" in reply
@@ -96,7 +97,7 @@ async def test_a_leader_undoes_and_corrects_inside_the_commune(chat: Chat, db: D
     code = re.search(r"Mã phiếu: <code>(\w+)</code>", reply).group(1)  # type: ignore[union-attr]
     corrected = await chat.say(f"/sua {code} vneid 8", user="binh")
     assert "Đã sửa" in corrected
-    async with db.transaction() as store:
+    async with db.reading() as store:
         cuc = await store.members.by_identity("test", "cuc")
         new_code = re.search(r"Phiếu mới <code>(\w+)</code>", corrected).group(1)  # type: ignore[union-attr]
         (entry,) = await store.entries.by_receipt(new_code)

@@ -25,7 +25,7 @@ def strict(db: Database, clock: FixedClock, world: World) -> Chat:
 
 
 async def totals(db: Database, **kwargs: object) -> dict[str, int]:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         return await store.entries.totals(*MONTH, **kwargs)  # type: ignore[arg-type]
 
 
@@ -33,6 +33,7 @@ async def member_id(db: Database, user: str) -> int:
     async with db.transaction() as store:
         member = await store.members.by_identity("test", user)
         assert member is not None and member.id is not None
+        await store.commit()
         return member.id
 
 
@@ -125,6 +126,7 @@ async def flood(
                 counts=counts or {"vneid": 500, "cks": 500, "tt": 500}, day=day, source="test",
                 at=NOW - timedelta(hours=1),
             )  # fmt: skip
+        await store.commit()
 
 
 async def test_a_leader_undoes_a_members_whole_day_after_confirming(
@@ -147,6 +149,7 @@ async def test_a_leader_undoes_a_members_whole_day_after_confirming(
         binh = await store.members.by_identity("test", "binh")
         stmt_cancelled = select(Entry).where(col(Entry.cancelled_by).is_not(None))
         cancelled = (await store.session.exec(stmt_cancelled)).all()
+        await store.commit()
     assert binh is not None and audit.actor_id == binh.id and "receipts 40" in audit.detail
     assert len(cancelled) == 120 and {e.cancelled_by for e in cancelled} == {binh.id}
 
@@ -174,6 +177,7 @@ async def test_a_day_undo_is_only_for_leaders_over_their_own_people(
             assert unit is not None
             leads[user] = await store.members.add(user, unit, Role.village_lead)
             await store.members.link(leads[user], "test", user, user)
+        await store.commit()
     assert "không thuộc đơn vị bạn phụ trách" in await chat.say(f"/huy {an} 21/11", user="giang")
     peer = await chat.say(f"/huy {leads['em'].id} 21/11", user="dung")
     assert "em là tổ trưởng thôn: bạn chỉ hủy được" in peer

@@ -34,7 +34,7 @@ async def test_a_code_from_one_app_joins_the_other(chat: Chat, db: Database) -> 
     assert "Đã liên kết" in await zalo.say(f"/lienket {code}", user="zalo-an")
     assert "Đã ghi nhận" in await zalo.say("vneid 3", user="zalo-an")
     await chat.say("vneid 2")
-    async with db.transaction() as store:
+    async with db.reading() as store:
         an = await store.members.by_identity("test", "an")
         assert an is not None and an == await store.members.by_identity("zalo", "zalo-an")
         mine = await store.entries.totals(date(2026, 11, 1), date(2026, 11, 30), member_id=an.id)
@@ -61,10 +61,11 @@ async def test_two_existing_accounts_of_one_village_are_merged(chat: Chat, db: D
         assert unit is not None
         twin = await store.members.add("An (Zalo)", unit)
         await store.members.link(twin, "zalo", "zalo-an")
+        await store.commit()
     await zalo.say("cks 4", user="zalo-an")  # reported before linking
     code = code_of(await chat.say("/lienket"))
     assert "Đã liên kết" in await zalo.say(f"/lienket {code}", user="zalo-an")
-    async with db.transaction() as store:
+    async with db.reading() as store:
         an = await store.members.by_identity("test", "an")
         assert an is not None and an == await store.members.by_identity("zalo", "zalo-an")
         mine = await store.entries.totals(date(2026, 11, 1), date(2026, 11, 30), member_id=an.id)
@@ -77,7 +78,8 @@ async def test_accounts_of_different_units_are_not_merged(chat: Chat, db: Databa
         cuc = await store.members.by_identity("test", "cuc")  # Thôn <2>
         assert cuc is not None
         await store.members.link(cuc, "zalo", "zalo-cuc")
+        await store.commit()
     code = code_of(await chat.say("/lienket"))  # An, Thôn 1
     assert "thuộc đơn vị khác" in await zalo.say(f"/lienket {code}", user="zalo-cuc")
-    async with db.transaction() as store:
+    async with db.reading() as store:
         assert (await store.members.by_identity("zalo", "zalo-cuc")) == cuc

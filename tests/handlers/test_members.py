@@ -17,7 +17,7 @@ from tests.conftest import Chat, World
 
 
 async def member_of(db: Database, user: str) -> Member:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         member = await store.members.by_identity("test", user)
     assert member is not None
     return member
@@ -27,12 +27,13 @@ async def last_invite(db: Database) -> Invite:
     async with db.transaction() as store:
         stmt = select(Invite).order_by(col(Invite.id).desc())
         invite = (await store.session.exec(stmt)).first()
+        await store.commit()
     assert invite is not None
     return invite
 
 
 async def audit_actions(db: Database) -> list[str]:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         rows = (await store.session.exec(select(AuditLog).order_by(col(AuditLog.id)))).all()
     return [row.action for row in rows]
 
@@ -45,6 +46,7 @@ async def lead(db: Database, world: World) -> str:
         assert t1 is not None
         ha = await store.members.add("Hà", t1, Role.village_lead)
         await store.members.link(ha, "test", "ha", "Hà")
+        await store.commit()
     return "ha"
 
 

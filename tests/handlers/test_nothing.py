@@ -24,7 +24,7 @@ def code_of(html: str) -> str:
 
 
 async def declarations(db: Database) -> list[NothingToReport]:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         stmt = select(NothingToReport).order_by(col(NothingToReport.id))
         return list((await store.session.exec(stmt)).all())
 
@@ -63,7 +63,7 @@ async def test_the_receipt_has_an_undo_button_that_undoes_it(chat: Chat, db: Dat
     (row,) = await declarations(db)
     assert row.cancelled_at is not None and row.cancelled_by is not None
     assert "Thôn &lt;2&gt;, Thôn 1" in await chat.say("/chuabaocao", user="binh")
-    async with db.transaction() as store:
+    async with db.reading() as store:
         actions = (await store.session.exec(select(AuditLog.action))).all()
     assert "nothing" in actions and "nothing-undo" in actions
 
@@ -95,6 +95,7 @@ async def _unit_id(db: Database, code: str) -> int:
     async with db.transaction() as store:
         unit = await store.units.by_code(code)
         assert unit is not None
+        await store.commit()
         return unit.id or 0
 
 

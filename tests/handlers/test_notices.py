@@ -15,7 +15,7 @@ from tests.conftest import Chat
 
 async def queued(db: Database) -> list[OutboxMessage]:
     """The notifications queued (replies to the chat's messages are in the outbox too)."""
-    async with db.transaction() as store:
+    async with db.reading() as store:
         stmt = (
             select(OutboxMessage)
             .where(OutboxMessage.kind != "reply")
@@ -32,14 +32,14 @@ async def test_a_leader_binds_a_group_to_a_unit(chat: Chat, db: Database) -> Non
     assert "Nhóm này đã gắn với <b>Xã Hoằng Kim</b>" in await chat.say(
         "/ganhom 16012", user="binh", group=True
     )
-    async with db.transaction() as store:
+    async with db.reading() as store:
         ((bound, unit),) = await store.chats.bound()
     assert (bound.platform, bound.chat_id, unit.code) == ("test", "group-1", "16012")
 
 
 async def test_away_until_a_day_and_back(chat: Chat, db: Database) -> None:
     assert "vắng đến hết ngày 30/11/2026" in await chat.say("/vang 30/11")
-    async with db.transaction() as store:
+    async with db.reading() as store:
         member = await store.members.by_identity("test", "an")
         assert member is not None and member.absent_until == date(2026, 11, 30)
     assert "Hãy ghi ngày" in await chat.say("/vang 1/11")  # in the past

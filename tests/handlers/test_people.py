@@ -16,7 +16,7 @@ async def test_a_stranger_is_told_how_to_join_and_nothing_is_stored(
 ) -> None:
     for text in ("vneid 5", "/toi", "/huy", "/start"):
         assert "mã mời" in await chat.say(text, user="stranger")
-    async with db.transaction() as store:
+    async with db.reading() as store:
         assert await store.members.by_identity("test", "stranger") is None
         assert await store.entries.last_active_receipt(1) is None
 
@@ -28,7 +28,7 @@ async def test_joining_with_an_invite_then_reporting(
     reply = await chat.say(f"/start {code}", user="dung", name="Phạm Dũng")
     assert "Chào mừng <b>Phạm Dũng</b>" in reply and "Thôn 1" in reply
     assert "Đã ghi nhận" in await chat.say("vneid 2", user="dung")
-    async with db.transaction() as store:
+    async with db.reading() as store:
         member = await store.members.by_identity("test", "dung")
         assert member is not None and member.unit_id == world.village_ids["T1"]
         ident = await store.members.identity("test", "dung")

@@ -82,6 +82,7 @@ async def matrix(db: Database, clock: FixedClock) -> Matrix:
             locked = await store.members.add(f"l-{code}", units[code])
             await store.members.set_active(locked, False)
             locked_ids[code] = locked.id or 0
+        await store.commit()
     chat = Chat(Handlers(db, clock=clock, rules=Rules()))
     receipts = {}
     for code in member_ids:

@@ -61,6 +61,7 @@ async def test_joining_and_a_role_change_name_the_chats_whose_menu_changes(
     async with db.transaction() as store:
         invite = (await store.session.exec(select(Invite).order_by(col(Invite.id).desc()))).first()
         an = await store.members.by_identity("test", "an")
+        await store.commit()
     assert invite is not None and an is not None
     joined = await _outcome(chat, f"/thamgia {invite.code}", user="moi-nguoi")
     assert joined.menus == [MenuChange("test", "moi-nguoi", Role.village_lead)]

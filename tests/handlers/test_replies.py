@@ -21,7 +21,7 @@ def message(text: str, key: str, kind: Kind = Kind.text) -> Incoming:
 
 
 async def vneid(db: Database) -> int:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         return (await store.entries.totals(date(2026, 11, 1), date(2026, 11, 30))).get("vneid", 0)
 
 
@@ -35,7 +35,7 @@ async def test_the_receipt_is_queued_with_the_report_for_the_caller_to_send(
     reply = reply_of(row)
     assert reply.html == outcome.replies[0].html and "Đã ghi nhận" in reply.html
     assert reply.buttons == outcome.replies[0].buttons  # the undo button, kept as data
-    async with db.transaction() as store:
+    async with db.reading() as store:
         (stored,) = await store.outbox.with_status(OutboxStatus.sending)
     assert stored.id == row.id and stored.buttons == row.buttons
 
@@ -73,12 +73,14 @@ async def test_an_update_again_gets_its_pending_reply_once_and_a_sent_one_never(
     assert again.duplicate and again.queued == []  # still claimed by the first: left alone
     async with db.transaction() as store:  # its send failed: back to pending
         await store.outbox.mark_retry(row.id or 0, 1, clock(), "502 Bad Gateway")
+        await store.commit()
     again = await handlers.handle(message("vneid 5", "test:u4"))
     assert again.duplicate and again.replies == []
     assert [r.id for r in again.queued] == [row.id]  # the same reply, claimed to be sent
     assert again.queued[0].status == OutboxStatus.sending
     async with db.transaction() as store:
         await store.outbox.mark_sent_many([row.id or 0], clock())
+        await store.commit()
     assert (await handlers.handle(message("vneid 5", "test:u4"))).queued == []
     assert await vneid(db) == 5
 

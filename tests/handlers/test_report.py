@@ -18,7 +18,7 @@ MONTH = (date(2026, 11, 1), date(2026, 11, 30))
 
 
 async def totals(db: Database, **kwargs: object) -> dict[str, int]:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         return await store.entries.totals(*MONTH, **kwargs)  # type: ignore[arg-type]
 
 
@@ -69,7 +69,7 @@ async def test_indicator_shortcuts(chat: Chat, db: Database) -> None:
 async def test_yesterday_is_stored_on_yesterday(chat: Chat, db: Database) -> None:
     reply = await chat.say("tt 3 hôm qua")
     assert "20/11/2026" in reply
-    async with db.transaction() as store:
+    async with db.reading() as store:
         assert await store.entries.totals(date(2026, 11, 20), date(2026, 11, 20)) == {"tt": 3}
 
 
@@ -170,7 +170,7 @@ async def test_correct_cancels_and_replaces_keeping_the_day(chat: Chat, db: Data
     reply = await chat.say(f"/sua {old} vneid 4")
     assert f"Đã sửa phiếu <code>{old}</code>" in reply and "20/11/2026" in reply
     assert await totals(db) == {"vneid": 4, "cks": 2}  # CKS not named: kept
-    async with db.transaction() as store:
+    async with db.reading() as store:
         entries = await store.entries.by_receipt(old)
         assert all(e.cancelled_at and e.replaced_by for e in entries)
         new_entries = await store.entries.by_receipt(entries[0].replaced_by or "")
@@ -196,7 +196,7 @@ async def test_a_report_in_a_closed_period_cannot_be_undone(
     code = receipt_of(await chat.say("vneid 5"))
     clock.advance(days=16)  # 7 December: November closed after the 5th
     assert "kỳ báo cáo đã khóa" in await chat.say(f"/huy {code}")
-    async with db.transaction() as store:
+    async with db.reading() as store:
         assert all(e.cancelled_at is None for e in await store.entries.by_receipt(code))
 
 
@@ -208,6 +208,6 @@ async def test_edited_message_does_not_change_counts(chat: Chat, db: Database) -
 
 async def test_entries_record_member_unit_and_source(chat: Chat, db: Database) -> None:
     await chat.say("vneid 5")
-    async with db.transaction() as store:
+    async with db.reading() as store:
         (entry,) = (await store.session.exec(select(Entry))).all()
     assert entry.source.startswith("test:an:") and entry.count == 5

@@ -14,7 +14,7 @@ MONTH = (date(2026, 11, 1), date(2026, 11, 30))
 
 
 async def totals(db: Database) -> dict[str, int]:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         return await store.entries.totals(*MONTH)
 
 
@@ -63,6 +63,7 @@ async def test_a_province_extends_the_lexicon_in_the_database(
     assert "nhờ" in await chat.say("chị Hoa nhờ em gửi vneid 3")  # refused: unknown word
     async with db.transaction() as store:
         await store.indicators.add_words([("nhờ", "filler"), ("ck", "filler")])
+        await store.commit()
     fresh = Chat(Handlers(db, clock=clock, rules=Rules()))  # a new cache reads the words
     assert "Đã ghi nhận" in await fresh.say("chị Hoa nhờ em gửi vneid 3")
     refused = await fresh.say("vneid ck 3")  # close to cks: never taken as a filler
@@ -71,12 +72,13 @@ async def test_a_province_extends_the_lexicon_in_the_database(
 
 
 async def test_the_default_lexicon_is_seeded_beside_the_aliases(db: Database) -> None:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         words = dict(await store.indicators.words())
     assert words["dạ"] == "courtesy" and words["báo cáo"] == "filler"
     async with db.transaction() as store:
         await store.indicators.add_words([("dạ", "filler"), ("nhờ", "filler")])
         changed = dict(await store.indicators.words())
+        await store.commit()
     assert (changed["dạ"], changed["nhờ"], len(changed)) == ("filler", "filler", len(words) + 1)
 
 

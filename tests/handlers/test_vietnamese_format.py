@@ -49,6 +49,7 @@ async def test_chat_replies_use_the_period_label_and_the_decimal_comma(
 ) -> None:
     async with db.transaction() as store:
         await store.targets.set(world.village_ids["T1"], "tt", "2026-11", 200)
+        await store.commit()
     await chat.say("vneid 30 cks 4 tt 81")
     replies = {
         "toi": await chat.say("/toi"),
@@ -74,6 +75,7 @@ async def test_chat_replies_use_the_period_label_and_the_decimal_comma(
     assert "quý IV/2026" in reply.html
     async with db.transaction() as store:  # Thôn <2> has only a quarter's target
         await store.targets.set(world.village_ids["T2"], "cks", "2026-Q4", 30)
+        await store.commit()
     await chat.say("cks 3", user="cuc")
     assert "Tiến độ Thôn &lt;2&gt; quý IV/2026:\n• CKS: 3/30 (10,0%)" in await chat.say(
         "/toi", user="cuc"
@@ -87,6 +89,7 @@ async def test_indicator_names_and_order_come_from_the_indicators_table(
         tt = await store.session.get(Indicator, "tt")
         assert tt is not None
         tt.short, tt.position = "Thanh toán", -1  # a province puts payments first
+        await store.commit()
     assert "chưa ghi là của chỉ tiêu nào (tt, vneid, cks)" in await chat.say("5")
     await chat.say("vneid 3 tt 2")
     tally = await chat.say("/tonghop", user="binh")
@@ -130,6 +133,7 @@ async def test_villages_and_members_in_vietnamese_alphabetical_order(
             village = await store.units.add(code, name, Level.village, commune)
             for person in ("Đỗ Văn Ánh", "Đinh Thị Ba", "Dương Văn Cả"):
                 await store.members.add(person, village)
+        await store.commit()
     missing = await chat.say("/chuabaocao", user="binh")
     assert "Thôn &lt;2&gt;, Thôn 1, Thôn Dư, Thôn Đông, Thôn Tây" in missing
     members = await chat.say("/thanhvien DG", user="binh")

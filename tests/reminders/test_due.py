@@ -46,11 +46,12 @@ async def commune(db: Database) -> Database:
             member_id=an.id or 0, unit_id=villages[0].id or 0, counts={"vneid": 3},
             day=date(2026, 11, 10), source="test",
         )  # fmt: skip
+        await store.commit()
     return db
 
 
 async def outbox(db: Database) -> list[OutboxMessage]:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         stmt = select(OutboxMessage).order_by(col(OutboxMessage.id))
         return list((await store.session.exec(stmt)).all())
 
@@ -148,6 +149,7 @@ async def test_the_leader_is_told_who_could_not_be_reached(commune: Database) ->
     async with commune.transaction() as store:
         (first,) = [r for r in await store.outbox.with_status("pending") if r.kind == "reminder"]  # type: ignore[arg-type]
         await store.outbox.mark_failed(first.id or 0, "undeliverable", 1, "outside the OA window")  # type: ignore[arg-type]
+        await store.commit()
     await run_due(commune, vn(date(2026, 11, 18), 9), planner, WORDING)
     rows = await outbox(commune)
     note = next(r for r in rows if r.key.startswith("escalation:2026-11:2026-11-18"))
@@ -196,6 +198,7 @@ async def test_a_village_with_nothing_to_report_is_not_reminded(commune: Databas
         await store.nothing.declare(
             unit_id=t2.id or 0, month="2026-11", member_id=binh.id or 0, at=vn(date(2026, 11, 12))
         )
+        await store.commit()
     planner = Planner()
     assert await run_due(commune, vn(date(2026, 11, 18)), planner, WORDING) == ["remind:2026-11-18"]
     rows = await outbox(commune)

@@ -58,10 +58,11 @@ async def commune_with(db: Database, people: list[tuple[str, int, bool, bool]]) 
             member_id=reporter.id or 0, unit_id=villages[1].id or 0, counts={"vneid": 3},
             day=date(2026, 11, 10), source="test",
         )  # fmt: skip
+        await store.commit()
 
 
 async def escalations(db: Database) -> list[str]:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         stmt = select(OutboxMessage).where(OutboxMessage.kind == "escalation")
         rows = (await store.session.exec(stmt.order_by(col(OutboxMessage.id)))).all()
     return [row.html for row in rows if row.key.startswith("escalation:")]
@@ -91,7 +92,7 @@ async def test_the_escalation_counts_the_reminders_of_the_same_run(db: Database)
     assert wording.told == [
         Outreach(reminded=2, away=("dung",), no_chat=("nochat",), empty=("Thôn 3",))
     ]
-    async with db.transaction() as store:
+    async with db.reading() as store:
         stmt = select(OutboxMessage).where(OutboxMessage.kind == "reminder")
         reminded = sorted(row.chat_id for row in (await store.session.exec(stmt)).all())
     assert reminded == ["dm-binh", "dm-cuc"]  # the same two the escalation counts
@@ -111,6 +112,7 @@ async def test_no_escalation_when_every_village_reported(db: Database) -> None:
                 member_id=member.id or 0, unit_id=village.id or 0, counts={"tt": 1},
                 day=date(2026, 11, 12), source="test",
             )  # fmt: skip
+        await store.commit()
     wording = RecordingWording()
     await run_due(db, ESCALATION_DAY, Planner(), wording)
     assert wording.told == [] and await escalations(db) == []

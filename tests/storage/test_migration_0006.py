@@ -36,7 +36,7 @@ async def test_errors_stored_before_the_scrub_lose_their_token(tmp_path: Path) -
             )
         await migrate.upgrade(db)
         assert await migrate.differences(db) == []
-        async with db.transaction() as store:
+        async with db.reading() as store:
             error = (await store.session.exec(select(OutboxMessage))).one().last_error
         assert "AAHx9tQ2" not in error and "/bot***/sendMessage" in error
     finally:

@@ -16,9 +16,10 @@ async def test_a_reply_is_queued_claimed_and_only_once(db: Database) -> None:
         again = await store.outbox.enqueue_reply(
             "reply:tg:1:1", platform="telegram", chat_id="7", is_group=False, html="✅"
         )
+        await store.commit()
     assert row is not None and again is None
     assert row.status == OutboxStatus.sending and row.claimed_at is not None
-    async with db.transaction() as store:
+    async with db.reading() as store:
         (stored,) = await store.outbox.with_status(OutboxStatus.sending)
     assert (stored.id, stored.buttons, stored.file_data, stored.file_photo) == (
         row.id, [{"label": "Hủy", "action": "undo:ABC"}], b"PNG", True,
@@ -36,10 +37,12 @@ async def test_only_the_updates_own_pending_replies_are_claimed_again(db: Databa
         for row in rows:
             assert row is not None
             await store.outbox.mark_retry(row.id or 0, 1, utcnow(), "502")
+        await store.commit()
     async with db.transaction() as store:
         claimed = await store.outbox.claim_replies("reply:tg:1:", utcnow())
         assert [r.key for r in claimed] == ["reply:tg:1:1", "reply:tg:1:2"]
         assert await store.outbox.claim_replies("reply:tg:1:", utcnow()) == []  # taken
+        await store.commit()
 
 
 async def test_waiting_replies_are_claimed_before_older_notifications(db: Database) -> None:
@@ -53,6 +56,8 @@ async def test_waiting_replies_are_claimed_before_older_notifications(db: Databa
         )
         assert reply is not None
         await store.outbox.mark_retry(reply.id or 0, 1, utcnow(), "502")  # its send failed
+        await store.commit()
     async with db.transaction() as store:
         claimed = await store.outbox.claim(utcnow(), 10, ["telegram"])
+        await store.commit()
     assert [r.key for r in claimed] == ["reply:tg:5:1"] + [f"notice:{n}" for n in range(9)]

@@ -16,6 +16,7 @@ async def test_an_update_key_is_claimed_once(db: Database) -> None:
         assert await store.claim_update("tg:1")
         assert not await store.claim_update("tg:1")
         assert await store.claim_update("zalo:1")
+        await store.commit()
 
 
 async def test_a_failed_transaction_leaves_nothing(db: Database) -> None:
@@ -27,6 +28,7 @@ async def test_a_failed_transaction_leaves_nothing(db: Database) -> None:
     async with db.transaction() as store:
         assert await store.claim_update("tg:5")
         assert await store.units.by_code("X") is None
+        await store.commit()
 
 
 async def test_subtree_totals_follow_the_unit_tree(db: Database) -> None:
@@ -57,6 +59,7 @@ async def test_subtree_totals_follow_the_unit_tree(db: Database) -> None:
         assert await store.entries.totals(*span, member_id=m2.id) == {"vneid": 7}
         assert await store.entries.totals(date(2026, 12, 1), date(2026, 12, 31), unit=p) == {}
         assert [u.code for u in await store.units.ancestors(v2)] == ["38", "C2", "V2"]
+        await store.commit()
 
 
 async def test_cancelling_twice_cancels_nothing_the_second_time(db: Database) -> None:
@@ -75,6 +78,7 @@ async def test_cancelling_twice_cancels_nothing_the_second_time(db: Database) ->
         assert await store.entries.cancel(r, by=m.id or 0, at=now) == 0
         (first, _) = await store.entries.by_receipt(r)
         assert first.cancelled_at is not None and first.cancelled_at.tzinfo is not None
+        await store.commit()
 
 
 async def test_an_invite_is_used_atomically_up_to_its_limit(db: Database) -> None:
@@ -92,6 +96,7 @@ async def test_an_invite_is_used_atomically_up_to_its_limit(db: Database) -> Non
         assert [i.code for i, _ in await store.invites.active(now - timedelta(hours=1))] == [
             other.code
         ]
+        await store.commit()
 
 
 async def test_one_platform_account_belongs_to_one_member(db: Database) -> None:
@@ -102,6 +107,7 @@ async def test_one_platform_account_belongs_to_one_member(db: Database) -> None:
             b = await store.members.add("B", v)
             await store.members.link(a, "telegram", "1")
             await store.members.link(b, "telegram", "1")
+            await store.commit()
 
 
 async def test_one_member_may_have_several_platforms(db: Database) -> None:
@@ -115,6 +121,7 @@ async def test_one_member_may_have_several_platforms(db: Database) -> None:
             "telegram",
             "zalo",
         ]
+        await store.commit()
 
 
 async def test_naive_timestamps_are_refused(db: Database) -> None:
@@ -130,6 +137,7 @@ async def test_naive_timestamps_are_refused(db: Database) -> None:
                 source="",
             )
             await store.entries.cancel(r, by=m.id or 0, at=datetime(2026, 11, 1))
+            await store.commit()
 
 
 def test_plain_urls_get_an_async_driver() -> None:

@@ -41,7 +41,7 @@ class Telegram:
         await self.delivery.flush()
 
     async def total(self, indicator: str) -> int:
-        async with self.db.transaction() as store:
+        async with self.db.reading() as store:
             counts = await store.entries.totals(date(2026, 11, 1), date(2026, 11, 30))
         return counts.get(indicator, 0)
 
@@ -64,6 +64,7 @@ async def tg(db: Database, clock: FixedClock, world: World) -> AsyncIterator[Tel
         an = await store.members.by_identity("test", "an")
         assert an is not None
         await store.members.link(an, "telegram", str(fakes.PERSON["id"]), "An")
+        await store.commit()
     yield telegram
     await bot.session.close()
 
@@ -174,6 +175,7 @@ async def _binh_on_telegram(tg: Telegram) -> int:
         an = await store.members.by_identity("test", "an")
         assert binh is not None and an is not None and an.id is not None
         await store.members.link(binh, "telegram", str(LEADER["id"]), "Bình")
+        await store.commit()
         return an.id
 
 
@@ -219,6 +221,7 @@ async def test_a_leader_gets_the_qr_picture_and_the_deep_link(tg: Telegram) -> N
         binh = await store.members.by_identity("test", "binh")
         assert binh is not None
         await store.members.link(binh, "telegram", "4440001", "Bình")
+        await store.commit()
     await tg.feed(fakes.private_text("/moi 16012-T1", user=leader))
     text = tg.session.texts()[0]
     code = re.search(r"Mã mời <code>(\w+)</code>", text).group(1)  # type: ignore[union-attr]
@@ -239,5 +242,5 @@ async def test_an_update_that_keeps_failing_gets_one_apology_and_stores_nothing(
     await tg.feed(fakes.private_text("vneid 5"))  # polling: tried three times, then sorry
     assert tg.session.texts() == [texts.ERROR]
     assert await tg.total("vneid") == 0
-    async with tg.db.transaction() as store:
+    async with tg.db.reading() as store:
         assert await store.outbox.counts() == {}

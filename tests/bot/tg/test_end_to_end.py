@@ -29,7 +29,7 @@ def message(text: str) -> dict[str, object]:
 
 async def totals(url: str) -> dict[str, int]:
     db = Database(url)
-    async with db.transaction() as store:
+    async with db.reading() as store:
         today = datetime.now(UTC).date()
         result = await store.entries.totals(today - timedelta(days=2), today + timedelta(days=2))
     await db.dispose()

@@ -106,7 +106,7 @@ class Harness:
         )
 
     async def totals(self) -> dict[str, int]:
-        async with self.db.transaction() as store:
+        async with self.db.reading() as store:
             return await store.entries.totals(date(2026, 11, 1), date(2026, 11, 30))
 
     async def feed(self, update: dict[str, Any]) -> list[str]:
@@ -125,6 +125,7 @@ async def harness(db: Database, clock: FixedClock, world: World) -> AsyncIterato
         assert an is not None and binh is not None and binh.role == Role.commune_leader
         await store.members.link(an, "telegram", str(fakes.PERSON["id"]), "An")
         await store.members.link(binh, "telegram", "4440001", "Bình")
+        await store.commit()
     yield telegram
     await telegram.bot.session.close()
 
@@ -168,13 +169,14 @@ async def test_a_hostile_name_joins_reports_and_is_listed_escaped(
         invite = await store.invites.create(
             world.village_ids["T1"], Role.member, expires_at=NOW + timedelta(days=1)
         )
+        await store.commit()
     person = {"id": next(_people), "is_bot": False, "first_name": name}
     check_sent(await harness.feed(fakes.private_text(f"/start {invite.code}", user=person)))
     check_sent(await harness.feed(fakes.private_text(text, user=person)))
     leader = {"id": 4440001, "is_bot": False, "first_name": "Bình"}
     listed = await harness.feed(fakes.private_text("/thanhvien 16012-T1", user=leader))
     check_sent(listed)
-    async with harness.db.transaction() as store:
+    async with harness.db.reading() as store:
         member = await store.members.by_identity("telegram", str(person["id"]))
     assert member is not None  # joined: the name did not stop them
     assert member.name in html.unescape("\n".join(listed))  # listed, and only as text

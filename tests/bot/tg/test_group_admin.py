@@ -42,7 +42,7 @@ class Telegram:
         return "\n".join(sent)
 
     async def bound(self) -> bool:
-        async with self.db.transaction() as store:
+        async with self.db.reading() as store:
             return bool(await store.chats.bound())
 
 
@@ -63,6 +63,7 @@ async def tg(db: Database, clock: FixedClock, world: World) -> AsyncIterator[Tel
         binh = await store.members.by_identity("test", "binh")
         assert binh is not None
         await store.members.link(binh, "telegram", str(BINH["id"]), "Bình")
+        await store.commit()
     await bot.me()  # as at start-up: later calls are the updates' own
     yield Telegram(bot, session, dispatcher, db, delivery)
     await bot.session.close()

@@ -27,7 +27,7 @@ UNLIMITED = Limits(per_second=1000, per_chat_second=1000, per_group_minute=1000)
 
 
 async def vneid(db: Database) -> int:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         return (await store.entries.totals(date(2026, 11, 1), date(2026, 11, 30))).get("vneid", 0)
 
 
@@ -38,6 +38,7 @@ async def test_an_update_is_confirmed_only_once_stored_and_a_stop_finishes_the_o
         an = await store.members.by_identity("test", "an")
         assert an is not None
         await store.members.link(an, "telegram", str(fakes.PERSON["id"]), "An")
+        await store.commit()
     api = FakeBotAPI()
     await api.server.start_server()
     bot = Bot(
@@ -86,6 +87,7 @@ async def test_a_failing_fetch_is_tried_again(
         an = await store.members.by_identity("test", "an")
         assert an is not None
         await store.members.link(an, "telegram", str(fakes.PERSON["id"]), "An")
+        await store.commit()
     api = FakeBotAPI()
     await api.server.start_server()
     bot = Bot(

@@ -37,6 +37,7 @@ async def client(db: Database, clock: FixedClock, world: World) -> AsyncIterator
         an = await store.members.by_identity("test", "an")
         assert an is not None
         await store.members.link(an, "telegram", str(fakes.PERSON["id"]), "An")
+        await store.commit()
     session = fakes.RecordingSession()
     bot = Bot("123456:TEST-TOKEN", session=session)
     app = web.Application()
@@ -49,7 +50,7 @@ async def client(db: Database, clock: FixedClock, world: World) -> AsyncIterator
 
 
 async def vneid(db: Database) -> int:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         return (await store.entries.totals(date(2026, 11, 1), date(2026, 11, 30))).get("vneid", 0)
 
 
@@ -152,7 +153,7 @@ async def test_a_receipt_whose_send_failed_is_delivered_by_the_worker(
     delivery.settings = replace(delivery.settings, poll_seconds=0.05)
     await delivery.drain(timeout=30)
     assert await vneid(db) == 6 and len(session.sent("SendMessage")) == 2
-    async with db.transaction() as store:
+    async with db.reading() as store:
         assert await store.outbox.counts() == {"sent": 1}
 
 

@@ -36,6 +36,7 @@ class Site:
             token = await store.web.issue_ticket(
                 found.id or 0, self.clock() + timedelta(minutes=10)
             )
+            await store.commit()
         return f"/web/login/{token}"
 
     async def sign_in(self, member: str) -> None:

@@ -66,7 +66,7 @@ async def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 async def _active(site: Site) -> list[Entry]:
-    async with site.db.transaction() as store:
+    async with site.db.reading() as store:
         rows = (await store.session.exec(select(Entry))).all()
     return [e for e in rows if e.cancelled_at is None]
 

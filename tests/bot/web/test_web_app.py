@@ -21,7 +21,7 @@ from tests.conftest import Chat
 async def _entries(site: Site) -> list[Entry]:
     from sqlmodel import select
 
-    async with site.db.transaction() as store:
+    async with site.db.reading() as store:
         return list((await store.session.exec(select(Entry))).all())
 
 
@@ -61,6 +61,7 @@ async def _telegram_member(site: Site, user_id: int) -> None:
         an = await store.members.by_identity("test", "an")
         assert an is not None
         await store.members.link(an, "telegram", str(user_id), "An")
+        await store.commit()
 
 
 async def test_a_mini_app_signs_in_with_genuine_init_data_only(site: Site) -> None:
@@ -152,6 +153,7 @@ async def test_another_unit_is_forbidden(site: Site, chat: Chat) -> None:
     async with site.db.transaction() as store:
         other = await store.units.add("99999", "Xã Khác", store_level("commune"))
         assert other.id
+        await store.commit()
     await site.sign_in("binh")
     assert (await site.client.get("/app/unit/99999")).status == 403
     assert (await site.client.get("/app/unit/99999/xlsx")).status == 403
@@ -201,6 +203,7 @@ async def test_hostile_names_are_escaped_on_every_page(site: Site) -> None:
         an = await store.members.by_identity("test", "an")
         assert an is not None
         an.name = '<script>alert("x")</script>'
+        await store.commit()
     await site.sign_in("an")
     page = await (await site.client.get("/app")).text()
     assert "<script>alert" not in page and "&lt;script&gt;" in page

@@ -52,6 +52,7 @@ async def test_a_tally_goes_with_a_link_to_its_chart_and_the_link_expires(db: Da
         assert (await web_client.get("/files/guess.png")).status == 404
         async with db.transaction() as store:
             (await store.public_files.get(path.split("/")[-1][:-4], utcnow())).expires_at = utcnow()  # type: ignore[union-attr]
+            await store.commit()
         assert (await web_client.get(path)).status == 404
 
 

@@ -86,6 +86,7 @@ class FakeOA:
 async def oa(db: Database) -> FakeOA:
     async with db.transaction() as store:
         await store.oa_tokens.save(APP, "", "r1", NOW)  # only a refresh token so far
+        await store.commit()
     return FakeOA()
 
 
@@ -101,7 +102,7 @@ async def test_a_reply_refreshes_once_and_stores_the_new_pair_first(
         "recipient": {"user_id": "oa-user-1"},
         "message": {"text": "Đã ghi nhận"},
     }
-    async with db.transaction() as store:
+    async with db.reading() as store:
         saved = await store.oa_tokens.get(APP)
     assert saved is not None and (saved.access_token, saved.refresh_token) == ("a1", "r2")
 
@@ -149,6 +150,7 @@ async def test_the_oa_webhook_verifies_answers_and_keeps_the_window(
         invite = await store.invites.create(
             village.id or 0, "member", expires_at=NOW + timedelta(days=1)
         )  # type: ignore[arg-type]
+        await store.commit()
     clock = {"now": NOW}
     http = httpx.AsyncClient(transport=httpx.MockTransport(oa))
     client = OaClient(db, APP, SECRET, http, clock=lambda: clock["now"])

@@ -51,6 +51,7 @@ async def test_oa_set_up_in_zalos_order_then_a_join(tmp_path: Path, database_url
     db = Database(database_url)
     async with db.transaction() as store:
         await store.oa_tokens.save(APP, "", "r1", utcnow())  # `cnsbot zalo-oa-token r1`
+        await store.commit()
     await db.dispose()
     fake = FakeOA(APP, APP_SECRET)
     fake.names["oa-user-1"] = "Chị Hoa"

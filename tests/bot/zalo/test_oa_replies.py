@@ -74,6 +74,7 @@ async def webhook(
         an = await store.members.by_identity("test", "an")
         assert an is not None
         await store.members.link(an, "zalo_oa", "oa-user-1", "An")
+        await store.commit()
     http = httpx.AsyncClient(transport=httpx.MockTransport(oa_api.handle))
     client = OaClient(db, APP, SECRET, http, clock=clock)
     channel = OaChannel(client, Limits(), window=timedelta(days=7))
@@ -86,7 +87,7 @@ async def webhook(
 
 
 async def vneid(db: Database) -> int:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         return (await store.entries.totals(date(2026, 11, 1), date(2026, 11, 30))).get("vneid", 0)
 
 

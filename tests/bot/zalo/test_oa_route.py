@@ -71,6 +71,7 @@ class Setup:
 async def setup(db: Database) -> AsyncIterator[Setup]:
     async with db.transaction() as store:
         await store.oa_tokens.save(APP, "", "r1", NOW)
+        await store.commit()
     fake = FakeOA(APP, APP_SECRET)
     await fake.server.start_server()
     async with httpx.AsyncClient() as http:
@@ -175,6 +176,7 @@ async def test_a_join_is_greeted_by_the_zalo_name_and_a_rate_limit_waits(
         invite = await store.invites.create(
             village.id or 0, "member", expires_at=NOW + timedelta(days=1)
         )  # type: ignore[arg-type]
+        await store.commit()
     setup.fake.names["oa-user-1"] = "Chị Hoa"
     body = event(f"/thamgia {invite.code}", "m-join")
     assert (await web_client.post(OA_WEBHOOK_PATH, data=body, headers=signed(body))).status == 200

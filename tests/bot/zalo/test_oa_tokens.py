@@ -27,6 +27,7 @@ APP, APP_SECRET = "4321000", "app-secret-key"
 async def fake(db: Database) -> AsyncIterator[FakeOA]:
     async with db.transaction() as store:
         await store.oa_tokens.save(APP, "", "r1", NOW)  # only a refresh token so far
+        await store.commit()
     oa = FakeOA(APP, APP_SECRET)
     await oa.server.start_server()
     yield oa
@@ -93,6 +94,7 @@ async def test_a_dead_holders_refresh_lease_runs_out(
     clock = FixedClock(NOW)
     async with db.transaction() as store:  # a process took the refresh, then died
         assert await store.oa_tokens.lease_refresh(APP, "r1", NOW, NOW + timedelta(seconds=30))
+        await store.commit()
 
     async def sleep(seconds: float) -> None:
         clock.advance(seconds=1)
@@ -110,6 +112,7 @@ async def test_a_refused_refresh_is_loud_and_tells_the_province_admins(
         admin = await store.members.add("Quản Trị", province, Role.province_admin)
         ident = await store.members.link(admin, "telegram", "tg-admin", "QT")
         ident.private_chat_id = "tg-admin"
+        await store.commit()
     fake.refresh_tokens.clear()  # the stored refresh token was spent or revoked
     client = process()
     for _ in range(2):
@@ -117,7 +120,7 @@ async def test_a_refused_refresh_is_loud_and_tells_the_province_admins(
             await client.send_text("u1", "x")
         assert err.value.code == -14014
     assert [r for r in caplog.records if r.levelno == logging.ERROR and "refresh" in r.message]
-    async with db.transaction() as store:
+    async with db.reading() as store:
         alerts = (await store.session.exec(select(OutboxMessage))).all()
         token = await store.oa_tokens.get(APP)
     assert [(a.platform, a.chat_id, a.kind) for a in alerts] == [("telegram", "tg-admin", "alert")]

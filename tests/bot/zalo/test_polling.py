@@ -20,7 +20,7 @@ from tests.conftest import FixedClock, World
 
 
 async def vneid(db: Database) -> int:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         return (await store.entries.totals(date(2026, 11, 1), date(2026, 11, 30))).get("vneid", 0)
 
 
@@ -31,6 +31,7 @@ async def test_each_update_is_stored_before_the_next_fetch_and_every_reply_goes(
         an = await store.members.by_identity("test", "an")
         assert an is not None
         await store.members.link(an, "zalo", "zu-an", "An")
+        await store.commit()
     zalo = FakeZalo()
     await zalo.server.start_server()
     client = ZaloBotClient("42:t", ClientSettings(base_url=zalo.base_url))

@@ -70,6 +70,7 @@ async def client(db: Database, clock: FixedClock, world: World) -> AsyncIterator
         an = await store.members.by_identity("test", "an")
         assert an is not None
         await store.members.link(an, "zalo", "zu-an", "An")
+        await store.commit()
     sent: list[dict[str, Any]] = []
 
     def api(request: httpx.Request) -> httpx.Response:
@@ -91,7 +92,7 @@ async def client(db: Database, clock: FixedClock, world: World) -> AsyncIterator
 
 
 async def vneid(db: Database) -> int:
-    async with db.transaction() as store:
+    async with db.reading() as store:
         return (await store.entries.totals(date(2026, 11, 1), date(2026, 11, 30))).get("vneid", 0)
 
 
@@ -135,6 +136,7 @@ async def test_a_reply_whose_send_failed_goes_once_when_the_update_comes_again(
         an = await store.members.by_identity("test", "an")
         assert an is not None
         await store.members.link(an, "zalo", "zu-an", "An")
+        await store.commit()
     sent: list[str] = []
     failed: list[str] = []
 
