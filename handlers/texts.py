@@ -293,6 +293,7 @@ COMMAND_HELP = {
     "chitieu": "/chitieu [MÃ_ĐƠN_VỊ] — chỉ tiêu tháng này",
     "tiendo": "/tiendo [MÃ_ĐƠN_VỊ] — tiến độ từng đơn vị so với chỉ tiêu",
     "chuabaocao": "/chuabaocao [MÃ_ĐƠN_VỊ] — các thôn chưa báo cáo tháng này",
+    "nhacnho": "/nhacnho [MÃ_ĐƠN_VỊ] — nhắc ngay thành viên các thôn chưa báo cáo (1 lần/ngày)",
     "thanhvien": "/thanhvien [MÃ_ĐƠN_VỊ] — danh sách thành viên",
     "khoa": "/khoa SỐ — khóa một thành viên (hỏi xác nhận trước; số liệu vẫn giữ)",
     "mokhoa": "/mokhoa SỐ — mở khóa một thành viên",
