@@ -29,7 +29,10 @@ class Outcome:
 
 
 async def nudge(ctx: Ctx, args: str) -> Reply:
-    """`/nhacnho [UNIT]` (and the web form): the unit is checked against the subtree."""
+    """`/nhacnho [UNIT]` (and the web form): the role and the unit's place in the subtree
+    are checked (the registry checks the role of a chat command too: the web form comes
+    here without it)."""
+    require_role(ctx, Role.village_lead)
     return await _nudge(ctx, await unit_arg(ctx, args))
 
 

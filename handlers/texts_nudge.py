@@ -17,6 +17,8 @@ COMMAND = "nhacnho"
 BUTTON = "🔔 Nhắc các thôn này"
 BUTTON_STALE = "Nút này không còn dùng được. Hãy gửi /nhacnho."
 NOTHING_MARK = "không phát sinh"
+NOTHING_TITLE = "Không phát sinh số liệu"
+WEB_HINT = "Gửi lời nhắc tới thành viên các thôn này (mỗi người tối đa 1 lần/ngày)."
 
 
 def _names(names: Iterable[str]) -> str:
