@@ -12,6 +12,7 @@ from html import escape
 
 from handlers import texts_language
 from handlers.grammar import ReportError
+from reminders.alerts import Alerts
 from reminders.calendar import Period, month_of
 from reminders.due import Outreach
 from reminders.progress import UnitProgress, ratio
@@ -678,6 +679,18 @@ class Wording:
             indicators={c: labels.get(c, c) for c in codes},
         )
         return render_progress_chart(chart_rows, chart_labels)
+
+    def year_to_date(
+        self, top: UnitProgress, year: str, upto: date, labels: Mapping[str, str]
+    ) -> str:
+        from handlers import texts_nudge  # it builds on this module
+
+        return texts_nudge.year_to_date(top, year, upto, labels)
+
+    def alerts(self, unit: str, found: Alerts, labels: Mapping[str, str]) -> str:
+        from handlers import texts_nudge
+
+        return texts_nudge.alerts(unit, found, labels)
 
 
 def _names(names: Iterable[str]) -> str:
