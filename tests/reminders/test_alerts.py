@@ -158,3 +158,18 @@ async def test_pace_says_nothing_in_the_first_days_of_the_month(db: Database) ->
     await run_due(db, monday + timedelta(days=7), only_pace, WORDING)  # to 8/11
     (row,) = await alert_rows(db)
     assert "VNeID: 0/1000 đến 08/11" in row.html
+
+
+async def test_the_weekly_tally_carries_the_year_to_date(db: Database) -> None:
+    await commune(db)
+    async with db.transaction() as store:
+        await report(store, "an", {"vneid": 4}, date(2026, 2, 3))
+        await report(store, "an", {"vneid": 6}, date(2026, 11, 17))
+        await report(store, "an", {"vneid": 100}, date(2026, 11, 23))  # after the week
+        await store.commit()
+    await run_due(db, TALLY_MONDAY, Planner(), WORDING)
+    async with db.reading() as store:
+        stmt = select(OutboxMessage).where(col(OutboxMessage.kind) == "tally")
+        (tally,) = (await store.session.exec(stmt)).all()
+    assert "VNeID +6 · 6/—" in tally.html
+    assert "Lũy kế năm 2026 (đến 22/11): VNeID 10 · CKS 0 · TT 0" in tally.html
