@@ -127,7 +127,9 @@ def _year_sheet(
     """The summary's shape, from 1 January to the period's end ("lũy kế")."""
     sheet = book.create_sheet(texts_nudge.EXPORT_YEAR_SHEET)
     sheet.append(_row([texts_nudge.export_year_title(scope.name, str(year.upto.year), year.upto)]))
-    sheet.append(_row([texts.EXPORT_NUMBER, texts.EXPORT_UNIT, *[h for h in headers for _ in "abc"]]))
+    sheet.append(
+        _row([texts.EXPORT_NUMBER, texts.EXPORT_UNIT, *[h for h in headers for _ in "abc"]])
+    )
     sheet.append(_row(["", "", *[h for _ in codes for h in texts.EXPORT_TRIPLE]]))
     for number, child in enumerate(year.children, start=1):
         sheet.append(_row([number, child.unit.name, *_cells(child, codes)]))

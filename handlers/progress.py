@@ -49,7 +49,7 @@ async def _progress_extras(ctx: Ctx, scope: Unit, labels: dict[str, str]) -> lis
     if declared:
         lines.append(texts_nudge.nothing_line(declared))
     year, _ = await year_to_date(ctx.store, scope, ctx.today)
-    lines.append(texts_nudge.year_to_date(year, str(ctx.today.year), ctx.today, labels))
+    lines.append(texts.WORDING.year_to_date(year, str(ctx.today.year), ctx.today, labels))
     return lines
 
 

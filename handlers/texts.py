@@ -683,14 +683,36 @@ class Wording:
     def year_to_date(
         self, top: UnitProgress, year: str, upto: date, labels: Mapping[str, str]
     ) -> str:
-        from handlers import texts_nudge  # it builds on this module
-
-        return texts_nudge.year_to_date(top, year, upto, labels)
+        """The "lũy kế" line: from 1 January to `upto`, against the year's target."""
+        parts = [
+            f"{esc(label)} {_rate(top.counts.get(code, 0), top.targets.get(code))}"
+            for code, label in labels.items()
+        ]
+        return f"📅 Lũy kế {period_name(year)} (đến {upto:%d/%m}): " + " · ".join(parts)
 
     def alerts(self, unit: str, found: Alerts, labels: Mapping[str, str]) -> str:
-        from handlers import texts_nudge
-
-        return texts_nudge.alerts(unit, found, labels)
+        """A commune's weekly alerts (reminders.alerts); only the parts with something."""
+        lines = [f"🚨 <b>Cảnh báo {esc(unit)}</b>"]
+        if found.quiet:
+            lines.append(
+                f"🔕 Không có báo cáo {found.quiet_weeks} tuần qua ({len(found.quiet)} thôn): "
+                + _names(v.name for v in found.quiet)
+            )
+        for pace in found.behind:
+            lines.append(
+                f"🐢 {esc(labels.get(pace.indicator, pace.indicator))}: {pace.done}/{pace.target} "
+                f"đến {pace.day:%d/%m}, với nhịp này cả tháng chỉ đạt khoảng {pace.projected} "
+                f"({percent(ratio(pace.projected, pace.target))}); "
+                f"cần thêm {pace.target - pace.done}."
+            )
+        for odd in found.unusual:
+            lines.append(
+                f"❗ {esc(odd.member)} ({esc(odd.village)}) ghi "
+                f"{esc(labels.get(odd.indicator, odd.indicator))} {odd.count} ngày "
+                f"{day_vn(odd.day)} — thường chỉ khoảng {odd.usual}/ngày. Nếu nhầm, hủy: "
+                f"<code>/huy {esc(odd.receipt)}</code>"
+            )
+        return "\n".join(lines)
 
 
 def _names(names: Iterable[str]) -> str:

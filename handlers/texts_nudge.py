@@ -3,13 +3,11 @@ and the "không phát sinh" labels of progress views."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from html import escape
 
-from handlers.texts import EXAMPLE, day_vn, percent, period_name
-from reminders.alerts import Alerts
-from reminders.progress import UnitProgress, ratio
+from handlers.texts import EXAMPLE, period_name
 from storage.collation import vn_key
 from storage.models import Unit
 
@@ -76,54 +74,10 @@ def nothing_line(villages: Sequence[Unit]) -> str:
 
 
 # --- lũy kế (cumulative from the start of the year) ----------------------------------------
-
-
-def _figure(got: int, goal: int | None) -> str:
-    return f"{got}/{goal} ({percent(ratio(got, goal))})" if goal else f"{got}"
-
-
-def year_to_date(top: UnitProgress, year: str, upto: date, labels: Mapping[str, str]) -> str:
-    parts = [
-        f"{escape(label)} {_figure(top.counts.get(code, 0), top.targets.get(code))}"
-        for code, label in labels.items()
-    ]
-    return f"📅 Lũy kế {period_name(year)} (đến {upto:%d/%m}): " + " · ".join(parts)
-
+# (Its line in chat and tallies is `texts.Wording.year_to_date`, beside the tally's words.)
 
 EXPORT_YEAR_SHEET = "Lũy kế từ đầu năm"
 
 
 def export_year_title(unit: str, year: str, upto: date) -> str:
     return f"Lũy kế từ đầu năm {year} đến {upto:%d/%m/%Y} — {unit}"
-
-
-# --- alerts to commune leaders -------------------------------------------------------------
-
-
-def alerts(unit: str, found: Alerts, labels: Mapping[str, str]) -> str:
-    """The weekly alerts of a commune; only the parts that have something to say."""
-    lines = [f"🚨 <b>Cảnh báo {escape(unit)}</b>"]
-    if found.quiet:
-        lines.append(
-            f"🔕 Không có báo cáo {found.quiet_weeks} tuần qua ({len(found.quiet)} thôn): "
-            + _names(v.name for v in found.quiet)
-        )
-    for pace in found.behind:
-        label = escape(labels.get(pace.indicator, pace.indicator))
-        lines.append(
-            f"🐢 {label}: {pace.done}/{pace.target} đến {day_month(pace.day)}, "
-            f"với nhịp này cả tháng chỉ đạt khoảng {pace.projected} "
-            f"({percent(ratio(pace.projected, pace.target))}); cần thêm {pace.target - pace.done}."
-        )
-    for odd in found.unusual:
-        label = escape(labels.get(odd.indicator, odd.indicator))
-        lines.append(
-            f"❗ {escape(odd.member)} ({escape(odd.village)}) ghi {label} {odd.count} ngày "
-            f"{day_vn(odd.day)} — thường chỉ khoảng {odd.usual}/ngày. Nếu nhầm, hủy: "
-            f"<code>/huy {escape(odd.receipt)}</code>"
-        )
-    return "\n".join(lines)
-
-
-def day_month(day: date) -> str:
-    return f"{day:%d/%m}"

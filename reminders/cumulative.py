@@ -1,5 +1,5 @@
-""""Lũy kế": a unit's counts from the start of the year up to a day, against the year's
-target (set for the year, else summed from its quarters and months)."""
+"""Lũy kế ("cumulative"): a unit's counts from the start of the year up to a day, against
+the year's target (set for the year, else summed from its quarters and months)."""
 
 from __future__ import annotations
 

@@ -136,7 +136,9 @@ async def test_the_button_under_the_missing_list_nudges(
     assert "Đã được nhắc hôm nay" in again.html
     assert len(await nudges_queued(db)) == 1
     async with db.reading() as store:
-        audits = (await store.session.exec(select(AuditLog).where(AuditLog.action == "nudge"))).all()
+        audits = (
+            await store.session.exec(select(AuditLog).where(AuditLog.action == "nudge"))
+        ).all()
     assert [a.detail for a in audits] == ["16012 2026-11 1", "16012 2026-11 0"]
 
 

@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlmodel import col, select
 
+from handlers.texts import WORDING
 from reminders.alerts import AlertRules, far_above
 from reminders.calendar import VN
 from reminders.due import Event, Planner, alert_leaders, run_due
-from handlers.texts import WORDING
 from storage.db import Database
 from storage.models import Level, OutboxMessage, Role
 from storage.store import Store
@@ -90,8 +90,8 @@ async def test_a_commune_leader_is_told_what_to_act_on(db: Database) -> None:
     # 66 by the 22nd: about 90 by the 30th, under 300. CKS (20/10) is on track.
     assert "VNeID: 66/300 đến 22/11" in html and "khoảng 90 (30,0%)" in html
     assert "CKS" not in html
-    assert f"an (Thôn 1) ghi VNeID 40 ngày 18/11/2026" in html
-    assert f"thường chỉ khoảng 2/ngày" in html and f"<code>/huy {odd}</code>" in html
+    assert "an (Thôn 1) ghi VNeID 40 ngày 18/11/2026" in html
+    assert "thường chỉ khoảng 2/ngày" in html and f"<code>/huy {odd}</code>" in html
     assert "hoa" not in html  # far above her own (none) but not above her village's day
     # Run again (a restart): the same week's alert is not queued twice.
     async with db.transaction() as store:
@@ -106,7 +106,9 @@ async def test_nothing_is_sent_when_there_is_nothing_to_say(db: Database) -> Non
             await report(store, who, {"vneid": 3}, date(2026, 11, 17))
         t4 = await store.units.by_code("T4")
         assert t4 is not None
-        await store.nothing.declare(unit_id=t4.id or 0, month="2026-11", member_id=1, at=TALLY_MONDAY)
+        await store.nothing.declare(
+            unit_id=t4.id or 0, month="2026-11", member_id=1, at=TALLY_MONDAY
+        )
         await store.commit()
     await run_due(db, TALLY_MONDAY, Planner(), WORDING)
     assert await alert_rows(db) == []

@@ -30,7 +30,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["by_member_id"], ["member.id"], name=op.f("fk_nudge_by_member_id_member")
         ),
-        sa.ForeignKeyConstraint(["member_id"], ["member.id"], name=op.f("fk_nudge_member_id_member")),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_nudge_member_id_member")
+        ),
         sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_nudge_unit_id_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_nudge")),
         sa.UniqueConstraint("member_id", "day", name=op.f("uq_nudge_member_id_day")),
