@@ -6,6 +6,7 @@ dashboard's form come here too."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from handlers import texts_nudge
 from handlers.context import Ctx, UserError
@@ -61,7 +62,7 @@ async def _nudge(ctx: Ctx, scope: Unit) -> Reply:
     ]
     staffed = {u.id for _, u in people}
     ids = [m.id or 0 for m, _ in people]
-    already = await ctx.store.nudges.nudged_on(ids, ctx.today)
+    already = await ctx.store.nudges.nudged_on(ids, ctx.today) | await _reminded_today(ctx, ids)
     chats = await ctx.store.members.private_chats(ids)
     done = Outcome()
     for member, village in people:
@@ -73,6 +74,15 @@ async def _nudge(ctx: Ctx, scope: Unit) -> Reply:
         done.no_chat, empty,
     )  # fmt: skip
     return Reply(html)
+
+
+async def _reminded_today(ctx: Ctx, member_ids: list[int]) -> set[int]:
+    """Members the schedule reminded today (reminders.due's keys: this month's, or the
+    month before's when its deadline moved into this one): one reminder a day is enough."""
+    this = month_of(ctx.today)
+    months = (this.key, month_of(this.start - timedelta(days=1)).key)
+    keys = {f"reminder:{m}:{ctx.today}:{i}": i for i in member_ids for m in months}
+    return {keys[k] for k in await ctx.store.nudges.queued(list(keys))}
 
 
 async def _one(

@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Nudge
+from storage.models import Nudge, OutboxMessage
 
 
 class Nudges:
@@ -24,6 +24,17 @@ class Nudges:
             col(Nudge.member_id).in_(list(member_ids)), Nudge.day == day
         )
         return set((await self.s.exec(stmt)).all())
+
+    async def queued(self, keys: Sequence[str]) -> set[str]:
+        """Which of these outbox keys were queued (a scheduled reminder of the day)."""
+        found: set[str] = set()
+        keys = list(keys)
+        for start in range(0, len(keys), 500):  # under the database's parameter limit
+            stmt = select(OutboxMessage.key).where(
+                col(OutboxMessage.key).in_(keys[start : start + 500])
+            )
+            found |= set((await self.s.exec(stmt)).all())
+        return found
 
     async def record(
         self, *, member_id: int, unit_id: int, day: date, by: int, at: datetime

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from handlers.types import Kind
 from storage.db import Database
 from storage.models import AuditLog, Level, Nudge, OutboxMessage, Role
-from tests.conftest import Chat, FixedClock, World
+from tests.conftest import NOW, Chat, FixedClock, World
 
 
 async def nudges_queued(db: Database) -> list[OutboxMessage]:
@@ -102,7 +102,7 @@ async def test_nothing_to_nudge_when_every_village_reported(chat: Chat, db: Data
 async def test_a_member_may_not_nudge(chat: Chat, db: Database) -> None:
     await chat.say("/toi", user="cuc")
     reply = await chat.say("/nhacnho")
-    assert "tổ trưởng thôn" in reply.lower() or "không" in reply
+    assert "Lệnh này dành cho tổ trưởng thôn trở lên." in reply
     assert await nudges_queued(db) == []
 
 
@@ -153,3 +153,39 @@ async def test_a_stale_button_is_refused(chat: Chat, db: Database) -> None:
     (pressed,) = await chat.send("nudge:99999", user="binh", kind=Kind.button)
     assert "không còn dùng được" in pressed.html
     assert await nudges_queued(db) == []
+
+
+async def test_a_member_reminded_by_the_schedule_today_is_not_nudged(
+    chat: Chat, db: Database, world: World
+) -> None:
+    await chat.say("/toi")
+    await chat.say("/toi", user="cuc")
+    async with db.transaction() as store:
+        cuc = await store.members.by_identity("test", "cuc")
+        assert cuc is not None
+        # The key the morning's scheduled reminder used (reminders.due.remind).
+        await store.outbox.enqueue(
+            f"reminder:2026-11:2026-11-21:{cuc.id}", kind="reminder", platform="test",
+            chat_id="cuc", html="⏰",
+        )  # fmt: skip
+        await store.commit()
+    reply = await chat.say("/nhacnho", user="binh")
+    assert "tới 1 thành viên: Nguyễn Văn An." in reply
+    assert "Đã được nhắc hôm nay nên không nhắc lại: Trần Thị Cúc." in reply
+    assert [r.chat_id for r in await nudges_queued(db)] == ["an"]
+
+
+async def test_the_log_keeps_one_nudge_per_member_and_day(db: Database, world: World) -> None:
+    """Two leaders nudging at the same moment: the unique key lets one through."""
+    async with db.transaction() as store:
+        cuc = await store.members.by_identity("test", "cuc")
+        binh = await store.members.by_identity("test", "binh")
+        assert cuc is not None and binh is not None
+        once = {
+            "member_id": cuc.id or 0, "unit_id": world.village_ids["T2"],
+            "day": date(2026, 11, 21), "by": binh.id or 0, "at": NOW,
+        }  # fmt: skip
+        assert await store.nudges.record(**once)  # type: ignore[arg-type]
+        assert not await store.nudges.record(**once)  # type: ignore[arg-type]
+        assert await store.nudges.record(**(once | {"day": date(2026, 11, 22)}))  # type: ignore[arg-type]
+        assert await store.nudges.nudged_on([cuc.id or 0], date(2026, 11, 21)) == {cuc.id}
