@@ -705,14 +705,20 @@ class Wording:
                 f"({percent(ratio(pace.projected, pace.target))}); "
                 f"cần thêm {pace.target - pace.done}."
             )
-        for odd in found.unusual:
+        for odd in found.unusual[:UNUSUAL_SHOWN]:
             lines.append(
                 f"❗ {esc(odd.member)} ({esc(odd.village)}) ghi "
                 f"{esc(labels.get(odd.indicator, odd.indicator))} {odd.count} ngày "
                 f"{day_vn(odd.day)} — thường chỉ khoảng {odd.usual}/ngày. Nếu nhầm, hủy: "
                 f"<code>/huy {esc(odd.receipt)}</code>"
             )
+        if len(found.unusual) > UNUSUAL_SHOWN:
+            more = len(found.unusual) - UNUSUAL_SHOWN
+            lines.append(f"… và {more} mục khác: xem bảng Excel (/xuat), trang “Số liệu chi tiết”.")
         return "\n".join(lines)
+
+
+UNUSUAL_SHOWN = 10  # a message stays well under Zalo's 2,000 characters
 
 
 def _names(names: Iterable[str]) -> str:

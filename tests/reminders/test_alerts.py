@@ -175,3 +175,16 @@ async def test_the_weekly_tally_carries_the_year_to_date(db: Database) -> None:
         (tally,) = (await store.session.exec(stmt)).all()
     assert "VNeID +6 · 6/—" in tally.html
     assert "Lũy kế năm 2026 (đến 22/11): VNeID 10 · CKS 0 · TT 0" in tally.html
+
+
+def test_the_alert_escapes_names_and_shows_at_most_ten_entries() -> None:
+    from reminders.alerts import Alerts, Unusual
+
+    odd = [
+        Unusual(f"R{n:05d}", "<b>Tý</b>", "Thôn <1>", "vneid", 90, date(2026, 11, 18), 2)
+        for n in range(12)
+    ]
+    html = WORDING.alerts("Xã <A>", Alerts(unusual=odd), {"vneid": "VNeID"})
+    assert "Cảnh báo Xã &lt;A&gt;" in html and "<b>Tý</b>" not in html
+    assert "&lt;b&gt;Tý&lt;/b&gt; (Thôn &lt;1&gt;) ghi VNeID 90" in html
+    assert html.count("/huy R") == 10 and "… và 2 mục khác" in html
