@@ -146,4 +146,5 @@ def planner_of(settings: Settings) -> Planner:
         schedule=settings.schedule,
         days=WorkingDays(),
         grace=timedelta(hours=settings.catch_up_hours),
+        alerts=settings.alert_rules,
     )

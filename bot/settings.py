@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.placeholders import TELEGRAM_TOKEN, placeholder_reason, secret_problem
 from handlers.types import Rules
+from reminders.alerts import AlertRules
 from reminders.calendar import DayOffRule, Schedule
 
 PLACEHOLDERS = {"", "changeme", "change-me", "your-token-here", "123456:abc"}
@@ -81,6 +82,14 @@ class Settings(BaseSettings):
     tally_time: time = time(8, 0)
     catch_up_hours: float = Field(12, ge=0, le=48)  # missed while down: still sent this late
     scheduler_tick_seconds: int = Field(60, ge=1)
+    # Weekly alerts to commune leaders, with the tally (reminders.alerts); 0/false: off.
+    alert_quiet_weeks: int = Field(2, ge=0, le=26)  # villages without a report this long
+    alert_pace: bool = True  # indicators that cannot reach the month's target at this rate
+    alert_pace_from_day: int = Field(7, ge=1, le=28)
+    alert_unusual: bool = True  # entries far above the member's and the village's usual day
+    alert_unusual_factor: int = Field(3, ge=2, le=100)  # > max(factor × median, median + margin)
+    alert_unusual_margin: int = Field(10, ge=1, le=10_000)
+    alert_history_days: int = Field(60, ge=7, le=366)
 
     telegram_rate_per_second: float = Field(30, gt=0)
     telegram_rate_per_chat_second: float = Field(1, gt=0)
@@ -172,6 +181,18 @@ class Settings(BaseSettings):
             send_at=self.reminder_time,
             tally_weekday=self.tally_weekday,
             tally_at=self.tally_time,
+        )
+
+    @property
+    def alert_rules(self) -> AlertRules:
+        return AlertRules(
+            quiet_weeks=self.alert_quiet_weeks,
+            pace=self.alert_pace,
+            pace_from_day=self.alert_pace_from_day,
+            unusual=self.alert_unusual,
+            factor=self.alert_unusual_factor,
+            margin=self.alert_unusual_margin,
+            history_days=self.alert_history_days,
         )
 
     @property

@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 
 from handlers import commands as cmd
-from handlers import notices, outgoing, pending, registry, report, team, texts
+from handlers import notices, nudge, outgoing, pending, registry, report, team, texts
 from handlers.context import Ctx, IndicatorCache, UserError
 from handlers.types import Clock, Incoming, MenuChange, Outcome, Reply, Rules
 from storage.db import Database, is_transient
@@ -105,6 +105,8 @@ class Handlers:
                 return await team.confirm_lock(ctx, args)
             if args.startswith(("confirm:", "drop:")):
                 return await pending.press(ctx, args)
+            if args.startswith(f"{nudge.ACTION}:"):
+                return await nudge.press(ctx, args)
             return await report.button(ctx, args)
         if declared is not None:
             if not declared.allows(ctx.member.role):

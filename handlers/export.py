@@ -11,6 +11,7 @@ import csv
 import io
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from openpyxl import Workbook
@@ -18,8 +19,9 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from handlers import texts, texts_nothing
+from handlers import texts, texts_nothing, texts_nudge
 from reminders.calendar import Period
+from reminders.cumulative import year_to, year_to_date
 from reminders.progress import UnitProgress, children_progress, ratio
 from storage.collation import vn_key
 from storage.models import Entry, Unit
@@ -77,9 +79,11 @@ def build_xlsx(
     entries: Sequence[tuple[Entry, str, str]],
     labels: Mapping[str, str],
     names: Mapping[str, str],
+    year: YearToDate | None = None,
 ) -> bytes:
     """`labels`: code -> short label (the raw sheet); `names`: code -> full name (the
-    summary's headers), both in the indicators' display order."""
+    summary's headers), both in the indicators' display order. `year`: the "lũy kế"
+    sheet (from 1 January to the period's end, against the year's targets)."""
     book = Workbook()
     sheet = book.active
     assert isinstance(sheet, Worksheet)
@@ -103,9 +107,34 @@ def build_xlsx(
             entry.replaced_by or "",
         ]))  # fmt: skip
     _style_raw(raw)
+    if year is not None:
+        _year_sheet(book, scope, year, codes, [names.get(c, labels[c]) for c in codes])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class YearToDate:
+    upto: date
+    top: UnitProgress
+    children: list[UnitProgress]
+
+
+def _year_sheet(
+    book: Workbook, scope: Unit, year: YearToDate, codes: list[str], headers: list[str]
+) -> None:
+    """The summary's shape, from 1 January to the period's end ("lũy kế")."""
+    sheet = book.create_sheet(texts_nudge.EXPORT_YEAR_SHEET)
+    sheet.append(_row([texts_nudge.export_year_title(scope.name, str(year.upto.year), year.upto)]))
+    sheet.append(
+        _row([texts.EXPORT_NUMBER, texts.EXPORT_UNIT, *[h for h in headers for _ in "abc"]])
+    )
+    sheet.append(_row(["", "", *[h for _ in codes for h in texts.EXPORT_TRIPLE]]))
+    for number, child in enumerate(year.children, start=1):
+        sheet.append(_row([number, child.unit.name, *_cells(child, codes)]))
+    sheet.append(_row(["", texts.EXPORT_TOTAL, *_cells(year.top, codes)]))
+    _style_summary(sheet, len(codes), len(year.children))
 
 
 def _style_summary(sheet: Worksheet, indicators: int, rows: int) -> None:
@@ -185,5 +214,9 @@ async def export_unit(store: Store, scope: Unit, period: Period) -> tuple[bytes,
     indicators = [i for i in await store.indicators.all() if i.active or i.code in used]
     labels = {i.code: i.short or i.code for i in indicators}
     names = {i.code: i.name or labels[i.code] for i in indicators}
-    xlsx = build_xlsx(scope, period, top, children, entries, labels, names)
+    upto = year_to(period.end).end
+    year_top, year_children = await year_to_date(store, scope, upto)
+    year_children.sort(key=lambda p: vn_key(p.unit.name))
+    year = YearToDate(upto, year_top, year_children)
+    xlsx = build_xlsx(scope, period, top, children, entries, labels, names, year)
     return xlsx, build_csv(top, children, labels, names)

@@ -12,6 +12,7 @@ from handlers.permissions import RANK, inside
 from handlers.progress import unit_arg
 from handlers.types import Button, File, Reply
 from reminders.calendar import month_of, week_of
+from reminders.cumulative import year_to_date
 from reminders.progress import tally_view
 
 MAX_ABSENCE = timedelta(days=180)
@@ -89,6 +90,8 @@ async def tally_now(ctx: Ctx, args: str) -> Reply:
     top, rows, missing = await tally_view(ctx.store, unit, month, week)
     labels = await ctx.labels()
     html = texts.WORDING.tally(top, rows, missing, week, month, labels)
+    year, _ = await year_to_date(ctx.store, unit, ctx.today)
+    html += "\n" + texts.WORDING.year_to_date(year, str(ctx.today.year), ctx.today, labels)
     png = texts.WORDING.chart(top, rows, month, labels)
     files = (File(f"tien-do-{unit.code}-{week.key}.png", png, photo=True),) if png else ()
     return Reply(html, files=files)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 
-from handlers import texts
+from handlers import texts, texts_nudge
 from handlers.context import Ctx, UserError
 from handlers.export import export_unit
 from handlers.permissions import require_inside
-from handlers.types import File, Reply
+from handlers.types import Button, File, Reply
 from reminders.calendar import month_of, parse_period, week_of
-from reminders.progress import children_progress, tally_view, villages_missing
-from storage.models import Unit
+from reminders.cumulative import year_to_date
+from reminders.progress import children_progress, months_in, tally_view, villages_missing
+from storage.collation import vn_key
+from storage.models import Level, Unit
 
 PERIOD_WORD = re.compile(r"^\d{4}(-(\d{1,2}|[qQ][1-4]))?$")
+NUDGE_ACTION = "nudge"  # the button under a missing list: `nudge:UNIT_ID` (handlers.nudge)
 
 
 async def unit_arg(ctx: Ctx, args: str) -> Unit:
@@ -36,14 +39,34 @@ async def progress(ctx: Ctx, args: str) -> Reply:
     figures = [data for p in (top, *children) for data in (p.counts, p.targets)]
     labels = await ctx.labels_with(*figures)  # a retired indicator where figures hold it
     html = texts.progress_report(top, children, missing, period.key, ctx.today, labels)
-    return Reply(html)
+    return Reply("\n".join([html, *await _progress_extras(ctx, scope, labels)]))
+
+
+async def _progress_extras(ctx: Ctx, scope: Unit, labels: dict[str, str]) -> list[str]:
+    """The villages that declared the month "không phát sinh", and the year to date."""
+    lines = []
+    declared = await declared_villages(ctx, scope)
+    if declared:
+        lines.append(texts_nudge.nothing_line(declared))
+    year, _ = await year_to_date(ctx.store, scope, ctx.today)
+    lines.append(texts.WORDING.year_to_date(year, str(ctx.today.year), ctx.today, labels))
+    return lines
+
+
+async def declared_villages(ctx: Ctx, scope: Unit) -> list[Unit]:
+    """Villages of the subtree with this month declared "không phát sinh", by name."""
+    ids = await ctx.store.nothing.in_subtree(scope, months_in(month_of(ctx.today)))
+    units = await ctx.store.units.by_ids(ids)
+    villages = [u for u in units.values() if u.level is Level.village]
+    return sorted(villages, key=lambda u: vn_key(u.name))
 
 
 async def not_reported(ctx: Ctx, args: str) -> Reply:
     scope = await unit_arg(ctx, args)
     period = month_of(ctx.today)
     missing = await villages_missing(ctx.store, scope, period)
-    return Reply(texts.missing_report(scope.name, missing, period.key))
+    buttons = (Button(texts_nudge.BUTTON, f"{NUDGE_ACTION}:{scope.id}"),) if missing else ()
+    return Reply(texts.missing_report(scope.name, missing, period.key), buttons=buttons)
 
 
 async def targets(ctx: Ctx, args: str) -> Reply:

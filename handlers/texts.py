@@ -12,6 +12,7 @@ from html import escape
 
 from handlers import texts_language
 from handlers.grammar import ReportError
+from reminders.alerts import Alerts
 from reminders.calendar import Period, month_of
 from reminders.due import Outreach
 from reminders.progress import UnitProgress, ratio
@@ -293,6 +294,7 @@ COMMAND_HELP = {
     "chitieu": "/chitieu [MÃ_ĐƠN_VỊ] — chỉ tiêu tháng này",
     "tiendo": "/tiendo [MÃ_ĐƠN_VỊ] — tiến độ từng đơn vị so với chỉ tiêu",
     "chuabaocao": "/chuabaocao [MÃ_ĐƠN_VỊ] — các thôn chưa báo cáo tháng này",
+    "nhacnho": "/nhacnho [MÃ_ĐƠN_VỊ] — nhắc ngay thành viên các thôn chưa báo cáo (1 lần/ngày)",
     "thanhvien": "/thanhvien [MÃ_ĐƠN_VỊ] — danh sách thành viên",
     "khoa": "/khoa SỐ — khóa một thành viên (hỏi xác nhận trước; số liệu vẫn giữ)",
     "mokhoa": "/mokhoa SỐ — mở khóa một thành viên",
@@ -677,6 +679,46 @@ class Wording:
             indicators={c: labels.get(c, c) for c in codes},
         )
         return render_progress_chart(chart_rows, chart_labels)
+
+    def year_to_date(
+        self, top: UnitProgress, year: str, upto: date, labels: Mapping[str, str]
+    ) -> str:
+        """The "lũy kế" line: from 1 January to `upto`, against the year's target."""
+        parts = [
+            f"{esc(label)} {_rate(top.counts.get(code, 0), top.targets.get(code))}"
+            for code, label in labels.items()
+        ]
+        return f"📅 Lũy kế {period_name(year)} (đến {upto:%d/%m}): " + " · ".join(parts)
+
+    def alerts(self, unit: str, found: Alerts, labels: Mapping[str, str]) -> str:
+        """A commune's weekly alerts (reminders.alerts); only the parts with something."""
+        lines = [f"🚨 <b>Cảnh báo {esc(unit)}</b>"]
+        if found.quiet:
+            lines.append(
+                f"🔕 Không có báo cáo {found.quiet_weeks} tuần qua ({len(found.quiet)} thôn): "
+                + _names(v.name for v in found.quiet)
+            )
+        for pace in found.behind:
+            lines.append(
+                f"🐢 {esc(labels.get(pace.indicator, pace.indicator))}: {pace.done}/{pace.target} "
+                f"đến {pace.day:%d/%m}, với nhịp này cả tháng chỉ đạt khoảng {pace.projected} "
+                f"({percent(ratio(pace.projected, pace.target))}); "
+                f"cần thêm {pace.target - pace.done}."
+            )
+        for odd in found.unusual[:UNUSUAL_SHOWN]:
+            lines.append(
+                f"❗ {esc(odd.member)} ({esc(odd.village)}) ghi "
+                f"{esc(labels.get(odd.indicator, odd.indicator))} {odd.count} ngày "
+                f"{day_vn(odd.day)} — thường chỉ khoảng {odd.usual}/ngày. Nếu nhầm, hủy: "
+                f"<code>/huy {esc(odd.receipt)}</code>"
+            )
+        if len(found.unusual) > UNUSUAL_SHOWN:
+            more = len(found.unusual) - UNUSUAL_SHOWN
+            lines.append(f"… và {more} mục khác: xem bảng Excel (/xuat), trang “Số liệu chi tiết”.")
+        return "\n".join(lines)
+
+
+UNUSUAL_SHOWN = 10  # a message stays well under Zalo's 2,000 characters
 
 
 def _names(names: Iterable[str]) -> str:

@@ -9,10 +9,10 @@ unit is inside their subtree.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from handlers import progress, report, texts_web
+from handlers import nudge, progress, report, texts_web
 from handlers.context import Ctx, IndicatorCache, UserError
 from handlers.export import export_unit
 from handlers.permissions import at_least, require_role
@@ -87,6 +87,7 @@ class Dashboard:
     weeks: list[Week]  # the last 12 weeks, oldest first
     people: list[Person]  # a village's members (empty above villages)
     notices: list[Notice]  # the viewer's own broadcasts, newest first
+    declared: list[Unit] = field(default_factory=list)  # villages "không phát sinh", by name
 
 
 @dataclass(frozen=True)
@@ -221,8 +222,10 @@ class WebApp:
             labels = await ctx.labels()
             people = await _people(store, scope, period) if scope.level is Level.village else []
             notices = await _notices(store, viewer.member)
+            declared = await progress.declared_villages(ctx, scope)
             return Dashboard(
                 scope, period.key, labels, top, children, missing, chain, weeks, people, notices,
+                declared=declared,
             )  # fmt: skip
 
     async def export(self, viewer: Viewer, code: str, period_key: str) -> tuple[str, bytes]:
@@ -269,6 +272,10 @@ class WebApp:
 
     async def undo(self, viewer: Viewer, receipt: str, nonce: str) -> Done:
         return await self._act(viewer, nonce, report.undo, receipt)
+
+    async def nudge(self, viewer: Viewer, code: str, nonce: str) -> Done:
+        """The dashboard's "nhắc" form: `/nhacnho CODE`, through the chat's handler."""
+        return await self._act(viewer, nonce, nudge.nudge, code)
 
     async def _act(self, viewer: Viewer, nonce: str, handler: Handler, args: str) -> Done:
         async with self.db.transaction() as store:

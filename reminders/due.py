@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from reminders.alerts import AlertRules, Alerts, commune_alerts
 from reminders.calendar import (
     Period,
     Schedule,
@@ -26,6 +27,7 @@ from reminders.calendar import (
     vn_today,
     week_of,
 )
+from reminders.cumulative import year_to_date
 from reminders.progress import UnitProgress, children_progress, tally_view, villages_missing
 from storage.db import Database
 from storage.models import Level, Member, Role, Unit
@@ -91,6 +93,10 @@ class Wording(Protocol):
     def chart(
         self, top: UnitProgress, rows: list[UnitProgress], month: Period, labels: Mapping[str, str]
     ) -> bytes | None: ...
+    def year_to_date(
+        self, top: UnitProgress, year: str, upto: date, labels: Mapping[str, str]
+    ) -> str: ...
+    def alerts(self, unit: str, found: Alerts, labels: Mapping[str, str]) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,7 @@ class Planner:
     schedule: Schedule = field(default_factory=Schedule)
     days: WorkingDays = field(default_factory=WorkingDays)
     grace: timedelta = timedelta(hours=12)
+    alerts: AlertRules = field(default_factory=AlertRules)
 
     def events_between(self, start: datetime, end: datetime) -> list[Event]:
         """Events whose moment is in (start, end], oldest first."""
@@ -160,7 +167,8 @@ async def run_event(store: Store, event: Event, planner: Planner, wording: Wordi
     """Queue an event's notifications; returns how many were new."""
     if event.kind == "remind":
         return await remind(store, event, planner, wording)
-    return await tally(store, event, wording)
+    queued = await tally(store, event, wording)
+    return queued + await alert_leaders(store, event, planner.alerts, wording)
 
 
 async def _queue(
@@ -316,7 +324,30 @@ async def tally(store: Store, event: Event, wording: Wording) -> int:
     for key, target, is_group, unit in targets:
         top, rows, missing = await tally_view(store, unit, month, week)
         html = wording.tally(top, rows, missing, week, month, labels)
+        year, _ = await year_to_date(store, unit, week.end)
+        html += "\n" + wording.year_to_date(year, str(week.end.year), week.end, labels)
         png = wording.chart(top, rows, month, labels)
         file = (f"tien-do-{unit.code}-{week.key}.png", png) if png else None
         queued += await _queue(store, key, "tally", target, html, is_group=is_group, file=file)
+    return queued
+
+
+async def alert_leaders(store: Store, event: Event, rules: AlertRules, wording: Wording) -> int:
+    """With the weekly tally: each commune leader's alerts (reminders.alerts), in a private
+    message; none when there is nothing to say."""
+    week = week_of(event.day - timedelta(days=7))
+    leaders = await store.members.with_roles([Role.commune_leader])
+    chats = await _private_chats(store, leaders)
+    labels = await store.indicators.labels()
+    found: dict[int, Alerts] = {}
+    queued = 0
+    for leader, unit in leaders:
+        chat = chats.get(leader.id or 0)
+        if chat is None:
+            continue
+        if (unit.id or 0) not in found:
+            found[unit.id or 0] = await commune_alerts(store, unit, week, rules)
+        if alerts := found[unit.id or 0]:
+            html = wording.alerts(unit.name, alerts, labels)
+            queued += await _queue(store, f"alerts:{week.key}:{leader.id}", "alert", chat, html)
     return queued

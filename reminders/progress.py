@@ -2,7 +2,9 @@
 
 Counts roll up the tree (a commune's count is its villages' counts). Targets roll up where
 they are not set: a commune's own target for an indicator wins; without one it shows the
-sum of its villages' targets, if they have any.
+sum of its villages' targets, if they have any. A quarter's or a year's target, where not
+set for that period, is the sum of the months' (a year: of the quarters', each set or
+summed from its months).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from reminders.calendar import Period, month_of
+from reminders.calendar import Period, month_of, parse_period
 from storage.collation import vn_key
 from storage.models import Level, Unit
 from storage.store import Store
@@ -136,7 +138,7 @@ async def _rolled_up_targets(
 ) -> dict[int, dict[str, int]]:
     """Each unit's target per indicator: its own where set, else the sum of its children's
     (computed only for units that have targets and the units above them)."""
-    own = await store.targets.in_subtree(scope, period.key)
+    own = await own_targets(store, scope, period)
     scope_id = scope.id or 0
     parent: dict[int, int] = {}
     for unit_id in own:
@@ -152,6 +154,32 @@ async def _rolled_up_targets(
         if unit_id in parent and unit_id != scope_id:
             _add(result.setdefault(parent[unit_id], {}), mine)
     return result
+
+
+def parts_of(period: Period) -> list[Period]:
+    """The periods a year (its quarters) or a quarter (its months) is made of; none else."""
+    key = period.key
+    if len(key) == 4:
+        return [parse_period(f"{key}-Q{q}") for q in range(1, 5)]
+    if "-Q" in key:
+        return [parse_period(k) for k in months_in(period)]
+    return []
+
+
+async def own_targets(store: Store, scope: Unit, period: Period) -> dict[int, dict[str, int]]:
+    """The targets set for the period itself; for a quarter or a year, where a unit has
+    none for an indicator, the sum of its targets of the quarters (a year) or months (a
+    quarter) it covers, themselves summed from months where not set."""
+    own = await store.targets.in_subtree(scope, period.key)
+    summed: dict[int, dict[str, int]] = {}
+    for part in parts_of(period):
+        for unit_id, by_indicator in (await own_targets(store, scope, part)).items():
+            _add(summed.setdefault(unit_id, {}), by_indicator)
+    for unit_id, by_indicator in summed.items():
+        mine = own.setdefault(unit_id, {})
+        for code, value in by_indicator.items():
+            mine.setdefault(code, value)
+    return own
 
 
 async def villages_missing(store: Store, scope: Unit, period: Period) -> list[Unit]:

@@ -213,6 +213,21 @@ class NothingToReport(SQLModel, table=True):
     cancelled_by: int | None = Field(default=None, foreign_key="member.id")
 
 
+class Nudge(SQLModel, table=True):
+    """A leader's `/nhacnho` reminder to one member: at most one per member and Vietnam
+    day (the unique key), whoever asks and however often."""
+
+    __tablename__ = "nudge"
+    __table_args__ = (UniqueConstraint("member_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id")
+    unit_id: int = Field(foreign_key="unit.id")  # the member's village, still missing
+    day: date
+    by_member_id: int = Field(foreign_key="member.id")  # the leader who asked
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
 class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_log"
     id: int | None = Field(default=None, primary_key=True)

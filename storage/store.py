@@ -12,6 +12,7 @@ from storage.entries import Entries, Indicators, Targets
 from storage.limits import Pendings, Throttles
 from storage.models import AuditLog, ProcessedUpdate, utcnow
 from storage.nothing import Declarations
+from storage.nudges import Nudges
 from storage.outbox import Broadcasts, Outbox, PublicFiles
 from storage.people import Chats, Invites, Links, Members, OaTokens, Units
 from storage.web import WebAccess
@@ -50,6 +51,7 @@ class Store:
         self.throttles = Throttles(session)
         self.web = WebAccess(session)
         self.nothing = Declarations(session)
+        self.nudges = Nudges(session)
 
     async def commit(self) -> None:
         """Keep what this unit of work wrote. Call it last in the `transaction()` block

@@ -18,6 +18,7 @@ from bot.render import html_to_plain
 from bot.settings import Settings
 from handlers.texts import WORDING
 from reminders.calendar import VN, month_of, parse_week
+from reminders.cumulative import year_to_date
 from reminders.due import run_event
 from reminders.progress import tally_view
 from storage.models import OutboxMessage
@@ -93,6 +94,8 @@ def tally(
         top, rows, missing = await tally_view(store, scope, month, span)
         labels = await store.indicators.labels()
         text = WORDING.tally(top, rows, missing, span, month, labels)
+        year, _ = await year_to_date(store, scope, span.end)
+        text += "\n" + WORDING.year_to_date(year, str(span.end.year), span.end, labels)
         return text, WORDING.chart(top, rows, month, labels)
 
     text, chart = asyncio.run(in_transaction(Settings(), work, read_only=True))

@@ -16,7 +16,7 @@ import jinja2
 from aiohttp import web
 
 from bot.web.telegram_auth import verified_user_id
-from handlers import texts, texts_web
+from handlers import texts, texts_nudge, texts_web
 from handlers.web import Forbidden, NotFound, Viewer, WebApp
 
 COOKIE = "cnsbot_session"
@@ -146,9 +146,20 @@ def web_routes(app: web.Application, webapp: WebApp, config: WebConfig, clock: A
         done = await webapp.undo(viewer, str(form.get("receipt", "")), str(form.get("nonce", "")))
         return await home(request, viewer, done)
 
-    async def dashboard(request: web.Request, viewer: Viewer) -> web.StreamResponse:
+    async def dashboard(
+        request: web.Request, viewer: Viewer, result: Any = None
+    ) -> web.StreamResponse:
         data = await webapp.dashboard(viewer, request.match_info.get("code", ""))
-        return page("dashboard.html", viewer=viewer, d=data)
+        return page(
+            "dashboard.html", viewer=viewer, d=data, result=result, n=texts_nudge,
+            nonce=secrets.token_urlsafe(12),
+        )  # fmt: skip
+
+    async def nudge(request: web.Request, viewer: Viewer) -> web.StreamResponse:
+        form = await request.post()
+        code, nonce = request.match_info["code"], str(form.get("nonce", ""))
+        done = await webapp.nudge(viewer, code, nonce)
+        return await dashboard(request, viewer, done)
 
     async def export(request: web.Request, viewer: Viewer) -> web.StreamResponse:
         name, xlsx = await webapp.export(
@@ -184,4 +195,5 @@ def web_routes(app: web.Application, webapp: WebApp, config: WebConfig, clock: A
     router.add_get("/app/unit", members_only(dashboard))
     router.add_get("/app/unit/{code}", members_only(dashboard))
     router.add_get("/app/unit/{code}/xlsx", members_only(export))
+    router.add_post("/app/unit/{code}/nhacnho", members_only(nudge))
     router.add_static("/static", STATIC)

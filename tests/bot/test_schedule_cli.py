@@ -53,6 +53,7 @@ def test_tally_prints_the_weekly_table() -> None:
     result = runner.invoke(app, ["tally", "--unit", "16012", "--week", "2026-W47"])
     assert result.exit_code == 0, result.output
     assert "Tổng hợp tuần 16/11–22/11" in result.output and "Thôn 1" in result.output
+    assert "Lũy kế năm 2026 (đến 22/11):" in result.output
     bad = runner.invoke(app, ["tally", "--unit", "16012", "--week", "47"])
     assert bad.exit_code != 0
 

@@ -39,6 +39,7 @@ SUCCESS = {
     "xuat": "Bảng tổng hợp", "vang": "vắng đến hết",
     "tonghop": "Tổng hợp tuần", "ganhom": "Nhóm này đã gắn", "thongbao": "Thông báo tới",
     "huythongbao": "đang gửi", "web": "dùng được một lần",
+    "nhacnho": "không cần nhắc ai",  # every village of the matrix has reported
 }  # fmt: skip
 REFUSALS = ("dành cho", "không thuộc đơn vị", "không phải của bạn", "Không có thành viên số")
 # Commands that act on a member: the member of the unit (a locked one for /mokhoa).
