@@ -177,7 +177,7 @@ async def test_a_member_reminded_by_the_schedule_today_is_not_nudged(
 
 async def test_the_log_keeps_one_nudge_per_member_and_day(db: Database, world: World) -> None:
     """Two leaders nudging at the same moment: the unique key lets one through."""
-    async with db.transaction() as store:
+    async with db.transaction() as store:  # rolled back: checked inside it
         cuc = await store.members.by_identity("test", "cuc")
         binh = await store.members.by_identity("test", "binh")
         assert cuc is not None and binh is not None

@@ -94,7 +94,7 @@ async def test_a_commune_leader_is_told_what_to_act_on(db: Database) -> None:
     assert "thường chỉ khoảng 2/ngày" in html and f"<code>/huy {odd}</code>" in html
     assert "hoa" not in html  # far above her own (none) but not above her village's day
     # Run again (a restart): the same week's alert is not queued twice.
-    async with db.transaction() as store:
+    async with db.transaction() as store:  # rolled back: checked inside it
         event = Event("tally:2026-W47", "tally", date(2026, 11, 23), TALLY_MONDAY)
         assert await alert_leaders(store, event, AlertRules(), WORDING) == 0
 

@@ -26,7 +26,7 @@ async def commune(store: Store) -> tuple[int, int, int]:
 
 
 async def test_a_quarter_without_a_target_sums_its_months(db: Database) -> None:
-    async with db.transaction() as store:
+    async with db.transaction() as store:  # rolled back: checked inside it
         hk, t1, t2 = await commune(store)
         for month, value in (("2026-10", 100), ("2026-11", 100), ("2026-12", 50)):
             await store.targets.set(t1, "vneid", month, value)
@@ -45,7 +45,7 @@ async def test_a_quarter_without_a_target_sums_its_months(db: Database) -> None:
 
 
 async def test_a_year_sums_its_quarters_set_or_summed(db: Database) -> None:
-    async with db.transaction() as store:
+    async with db.transaction() as store:  # rolled back: checked inside it
         hk, t1, _ = await commune(store)
         await store.targets.set(t1, "vneid", "2026-03", 10)  # Q1 from its months
         await store.targets.set(t1, "vneid", "2026-Q2", 60)  # Q2 set
@@ -61,7 +61,7 @@ async def test_a_year_sums_its_quarters_set_or_summed(db: Database) -> None:
 
 
 async def test_year_to_date_counts_from_january_against_the_year(db: Database) -> None:
-    async with db.transaction() as store:
+    async with db.transaction() as store:  # rolled back: checked inside it
         hk, t1, _ = await commune(store)
         scope = await store.units.get(hk)
         village = await store.units.get(t1)
@@ -86,7 +86,7 @@ async def test_year_to_date_counts_from_january_against_the_year(db: Database) -
 async def test_the_export_of_a_quarter_shows_the_summed_target_and_a_year_sheet(
     db: Database,
 ) -> None:
-    async with db.transaction() as store:
+    async with db.transaction() as store:  # rolled back: checked inside it
         hk, t1, _ = await commune(store)
         for month in ("2026-10", "2026-11", "2026-12"):
             await store.targets.set(t1, "vneid", month, 100)
