@@ -5,7 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.compose import Runtime
+from bot.web.api import api_routes
 from bot.web.app import WebConfig, web_routes
+from handlers.api import ApiService
 from handlers.web import WebApp
 
 
@@ -25,6 +27,7 @@ def mount_web_app(app: web.Application, runtime: Runtime) -> None:
         telegram_token=token.get_secret_value() if token else None,
     )
     web_routes(app, webapp, config, runtime.clock)
+    api_routes(app, ApiService(runtime.db, runtime.clock))
 
 
 async def start_site(app: web.Application, host: str, port: int) -> web.AppRunner:
