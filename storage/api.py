@@ -51,13 +51,15 @@ class ApiTokens:
     async def get(self, token_id: int) -> ApiToken | None:
         return await self.s.get(ApiToken, token_id)
 
-    async def in_subtree(self, scope: Unit) -> list[tuple[ApiToken, Unit]]:
+    async def in_subtree(self, scope: Unit | None) -> list[tuple[ApiToken, Unit]]:
+        """Tokens (revoked ones too) of units in the scope's subtree; every one for None."""
         stmt = (
             select(ApiToken, Unit)
             .join(Unit, col(Unit.id) == col(ApiToken.unit_id))
-            .where(col(Unit.path).startswith(scope.path))
             .order_by(col(ApiToken.id))
         )
+        if scope is not None:
+            stmt = stmt.where(col(Unit.path).startswith(scope.path))
         return [(t, u) for t, u in (await self.s.exec(stmt)).all()]
 
     async def revoke(self, token_id: int, by: int | None, now: datetime) -> bool:
