@@ -7,7 +7,7 @@ from aiohttp import web
 from bot.compose import Runtime
 from bot.web.api import api_routes
 from bot.web.app import WebConfig, web_routes
-from handlers.api import ApiService
+from handlers.api import ApiService, RateLimiter
 from handlers.web import WebApp
 
 
@@ -27,7 +27,8 @@ def mount_web_app(app: web.Application, runtime: Runtime) -> None:
         telegram_token=token.get_secret_value() if token else None,
     )
     web_routes(app, webapp, config, runtime.clock)
-    api_routes(app, ApiService(runtime.db, runtime.clock))
+    limiter = RateLimiter(per_window=settings.api_rate_per_minute, window=60.0)
+    api_routes(app, ApiService(runtime.db, runtime.clock, limiter))
 
 
 async def start_site(app: web.Application, host: str, port: int) -> web.AppRunner:
