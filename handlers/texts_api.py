@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 NO_TOKEN = "Thiếu mã truy cập API (tiêu đề Authorization: Bearer …)."
 BAD_TOKEN = "Mã truy cập API không đúng hoặc đã bị thu hồi."
 TOO_MANY = "Quá nhiều yêu cầu với mã truy cập này. Vui lòng thử lại sau {seconds} giây."
@@ -46,3 +48,27 @@ def token_unknown(number: int) -> str:
 
 def token_already_revoked(number: int) -> str:
     return TOKEN_ALREADY_REVOKED.format(number=number)
+
+
+# --- the operations pages (groups, outbox, notices, tokens) --------------------------
+
+OPS_TITLE = "Vận hành"
+MESSAGE_OUTSIDE = "Tin nhắn này gửi tới người hoặc nhóm ngoài đơn vị của bạn."
+NOTICE_OUTSIDE = "Thông báo này thuộc đơn vị ngoài phạm vi của bạn."
+NOT_STOPPABLE = "Chỉ dừng được thông báo đang gửi gần nhất của chính bạn."
+NOT_DEAD = "Tin nhắn này không còn ở trạng thái gửi lỗi: không cần gửi lại."
+RETRIED = "Đã đưa tin nhắn vào hàng đợi để gửi lại."
+TOKEN_SHOWN_ONCE = "Mã chỉ hiện một lần này: hãy sao chép và cất giữ an toàn."
+
+
+def group_outside(unit: str) -> str:
+    return f"Nhóm này gắn với {escape(unit)}, ngoài đơn vị của bạn."
+
+
+def unbound(title: str, unit: str) -> str:
+    name = escape(title or "không tên")
+    return f"Đã gỡ nhóm “{name}” khỏi {escape(unit)}: nhóm không còn nhận tổng hợp, thông báo."
+
+
+def token_revoked(number: int) -> str:
+    return f"Đã thu hồi mã truy cập số {number}."
