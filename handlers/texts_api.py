@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
+from handlers.texts import NOTICE_DROP, NOTICE_SEND
+
+__all__ = ["NOTICE_DROP", "NOTICE_SEND"]  # the chat's own button words, on the web too
+
 NO_TOKEN = "Thiếu mã truy cập API (tiêu đề Authorization: Bearer …)."
 BAD_TOKEN = "Mã truy cập API không đúng hoặc đã bị thu hồi."
 TOO_MANY = "Quá nhiều yêu cầu với mã truy cập này. Vui lòng thử lại sau {seconds} giây."
