@@ -72,7 +72,10 @@ class RateLimiter:
     fine for a guard whose purpose is to stop a runaway script, not to bill anyone."""
 
     def __init__(
-        self, per_window: int = 120, window: float = 60.0, clock: Callable[[], float] = time.monotonic
+        self,
+        per_window: int = 120,
+        window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.per_window, self.window, self.clock = per_window, window, clock
         self._windows: dict[int, tuple[float, int]] = {}

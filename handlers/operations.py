@@ -70,7 +70,7 @@ class Operations:
         self.web = webapp
 
     def _admin(self, store: Store, viewer: Viewer, needed: Role = ADMIN) -> Ctx:
-        ctx = self.web._ctx(store, viewer)  # noqa: SLF001 (the web app's own context)
+        ctx = self.web._ctx(store, viewer)  # the web app's own context
         try:
             require_role(ctx, needed)
         except UserError as err:

@@ -18,7 +18,10 @@ async def troubled(session: AsyncSession, limit: int = 500) -> Sequence[OutboxMe
         select(OutboxMessage)
         .where(
             (col(OutboxMessage.status) == OutboxStatus.dead)
-            | ((col(OutboxMessage.status) == OutboxStatus.pending) & (col(OutboxMessage.attempts) > 0))
+            | (
+                (col(OutboxMessage.status) == OutboxStatus.pending)
+                & (col(OutboxMessage.attempts) > 0)
+            )
         )
         .order_by(col(OutboxMessage.id).desc())
         .limit(limit)

@@ -28,7 +28,8 @@ _PARAMS: dict[str, dict[str, Any]] = {
                "description": "next_cursor của trang trước."},
     "limit": {"name": "limit", "in": "query",
               "schema": {"type": "integer", "minimum": 1, "maximum": PAGE_MOST, "default": 500}},
-    "format": {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}},
+    "format": {"name": "format", "in": "query",
+               "schema": {"type": "string", "enum": ["json", "csv"]}},
 }  # fmt: skip
 
 
@@ -74,8 +75,10 @@ def openapi_document() -> dict[str, Any]:
     operations = {
         "units": ("Unit", "Các đơn vị trong phạm vi của mã", []),
         "progress": ("Progress", "Tiến độ của đơn vị và các đơn vị trực thuộc", ["unit", "period"]),
-        "entries": ("Entry", "Các lượt báo cáo, theo trang", ["unit", "period", "indicator", "cursor", "limit"]),
-        "signoff": ("Signoff", "Trạng thái xác nhận số liệu tháng (501 khi chưa có)", ["unit", "period"]),
+        "entries": ("Entry", "Các lượt báo cáo, theo trang",
+                    ["unit", "period", "indicator", "cursor", "limit"]),
+        "signoff": ("Signoff", "Trạng thái xác nhận số liệu tháng (501 khi chưa có)",
+                    ["unit", "period"]),
     }  # fmt: skip
     for path, (schema, summary, params) in operations.items():
         for suffix in ("", ".csv"):

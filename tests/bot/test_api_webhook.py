@@ -49,7 +49,9 @@ async def _notify(db: Database, world: World, clock: FixedClock, rules: Rules = 
     async with db.transaction() as store:
         commune = await store.units.get(world.commune_id)
         assert commune is not None
-        queued = await notify_signoff(store, rules, commune, "2026-11", MonthEvent.approved, clock())
+        queued = await notify_signoff(
+            store, rules, commune, "2026-11", MonthEvent.approved, clock()
+        )
         await store.commit()
     return queued
 

@@ -58,8 +58,10 @@ async def seed_other(db: Database, world: World) -> Other:
         return Other(theirs.id or 0, ids[0], ids[1])
 
 
-@pytest.fixture
-async def ops(db: Database, clock: FixedClock, world: World) -> AsyncIterator[tuple[Site, Other]]:
+@pytest.fixture(name="ops")
+async def ops_fixture(
+    db: Database, clock: FixedClock, world: World
+) -> AsyncIterator[tuple[Site, Other]]:
     other = await seed_other(db, world)
     app = web.Application()
     webapp = WebApp(db, clock=clock, rules=Rules(), cache=IndicatorCache())

@@ -8,8 +8,8 @@ import re
 from sqlmodel import select
 
 from storage.models import AuditLog, Broadcast, Chat, OutboxMessage, OutboxStatus
-from tests.bot.web.ops_site import LEAKY, Other, csrf_of, ops  # noqa: F401 (the fixture)
 from tests.bot.web.conftest import Site
+from tests.bot.web.ops_site import Other, csrf_of, ops_fixture  # noqa: F401 (the fixture)
 
 Ops = tuple[Site, Other]
 
@@ -38,7 +38,9 @@ async def test_a_leader_sees_and_unbinds_only_the_groups_of_their_commune(ops: O
     page = await (await site.client.get("/app/ops/groups")).text()
     assert "Nhóm &lt;Thôn 1&gt;" in page and "Nhóm Trung" not in page
     csrf = await _csrf(site)
-    tampered = await site.client.post(f"/app/ops/groups/{other.group_pk}/unbind", data={"csrf": csrf})
+    tampered = await site.client.post(
+        f"/app/ops/groups/{other.group_pk}/unbind", data={"csrf": csrf}
+    )
     assert tampered.status == 403
     no_csrf = await site.client.post(f"/app/ops/groups/{other.group_pk}/unbind", data={})
     assert no_csrf.status == 403
@@ -65,7 +67,9 @@ async def test_the_outbox_shows_scrubbed_dead_letters_of_the_commune_and_retries
     assert "SECRETTOKEN" not in page and "api.telegram.org/bot" in page
     assert re.search(r'data-status="dead"><td>dead</td><td>2<', page)  # the queue's depth
     csrf = await _csrf(site)
-    tampered = await site.client.post(f"/app/ops/outbox/{other.dead_theirs}/retry", data={"csrf": csrf})
+    tampered = await site.client.post(
+        f"/app/ops/outbox/{other.dead_theirs}/retry", data={"csrf": csrf}
+    )
     assert tampered.status == 403
     done = await site.client.post(f"/app/ops/outbox/{other.dead_mine}/retry", data={"csrf": csrf})
     assert done.status == 200
@@ -95,7 +99,9 @@ async def test_a_notice_goes_out_by_the_path_of_thongbao_and_can_be_stopped(ops:
     await site.sign_in("dung")  # another commune's leader cannot send it
     other_csrf = await _csrf(site)
     path = f"/app/ops/notices/{number.group(1)}"
-    tampered = await site.client.post(f"{path}/confirm", data={"csrf": other_csrf, "action": "send"})
+    tampered = await site.client.post(
+        f"{path}/confirm", data={"csrf": other_csrf, "action": "send"}
+    )
     assert tampered.status == 403 and (await site.client.get(path)).status == 403
     site.client.session.cookie_jar.clear()
     await site.sign_in("binh")

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bot.web.ops_site import Other, ops  # noqa: F401 (the fixture)
 from tests.bot.web.conftest import Site
-from tests.bot.web.test_browser import PHONE, _page, _shot, _url, browser  # noqa: F401
+from tests.bot.web.ops_site import Other, ops_fixture  # noqa: F401 (the fixture)
+from tests.bot.web.test_browser import PHONE, _page, _shot, _url
+from tests.bot.web.test_browser import browser as browser_fixture  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.slow
 
 
-async def test_compose_preview_confirm_a_notice(ops: tuple[Site, Other], browser: object) -> None:
+async def test_compose_preview_confirm_a_notice(
+    ops: tuple[Site, Other], browser_fixture: object
+) -> None:
     site, _ = ops
-    page = await _page(browser, PHONE)
+    page = await _page(browser_fixture, PHONE)
     await page.goto(_url(site, await site.ticket("binh")))
     await page.goto(_url(site, "/app/ops/notices"))
     await page.fill("#text", "Họp tổ <CNSCĐ> lúc 8h thứ Hai")
