@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import pytest
 
+from tests.bot.web import test_browser as shared
 from tests.bot.web.conftest import Site
 from tests.bot.web.ops_site import Other, ops_fixture  # noqa: F401 (the fixture)
 from tests.bot.web.test_browser import PHONE, _page, _shot, _url
-from tests.bot.web.test_browser import browser as browser_fixture  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.slow
+browser = shared.browser  # the browser tests' own fixture, used here by its name
 
 
-async def test_compose_preview_confirm_a_notice(
-    ops: tuple[Site, Other], browser_fixture: object
-) -> None:
+async def test_compose_preview_confirm_a_notice(ops: tuple[Site, Other], browser: object) -> None:
     site, _ = ops
-    page = await _page(browser_fixture, PHONE)
+    page = await _page(browser, PHONE)
     await page.goto(_url(site, await site.ticket("binh")))
     await page.goto(_url(site, "/app/ops/notices"))
     await page.fill("#text", "Họp tổ <CNSCĐ> lúc 8h thứ Hai")
