@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from handlers import notices
+from handlers import notices, texts_safety
 from handlers import texts_api as texts_ops
 from handlers.api import create_token, revoke_token
 from handlers.context import Ctx, UserError
 from handlers.outbound import PLATFORM as WEBHOOK
-from handlers.permissions import at_least, inside, require_role
+from handlers.permissions import RANK, at_least, inside, require_role
 from handlers.progress import unit_arg
 from handlers.registry import BY_NAME
 from handlers.web import Forbidden, NotFound, Viewer, WebApp
@@ -93,6 +93,7 @@ class Operations:
                 raise NotFound(str(chat_pk))
             if not inside(unit, viewer.unit):
                 raise Forbidden(texts_ops.group_outside(unit.name))
+            await _may_unbind(store, viewer, chat, unit)
             await ops.unbind(store.session, chat)
             detail = f"{chat.platform}:{chat.chat_id} was {unit.code}"
             await store.audit(viewer.member.id, "unbind", detail)
@@ -219,6 +220,19 @@ class Operations:
                 raise Forbidden(str(err)) from err
             await store.commit()
             return texts_ops.token_revoked(number)
+
+
+async def _may_unbind(store: Store, viewer: Viewer, chat: Chat, unit: Unit) -> None:
+    """The rule of `/ganhom` for moving a bound group (handlers.notices): its binder, or
+    someone of a higher role (a locked binder's peers too); anyone responsible for the unit
+    when no binder is recorded."""
+    binder = await store.members.get(chat.bound_by) if chat.bound_by else None
+    me = viewer.member
+    if binder is None or binder.id == me.id:
+        return
+    if RANK[me.role] > RANK[binder.role] - (0 if binder.active else 1):
+        return
+    raise Forbidden(texts_safety.bind_taken(unit.name, binder.name, binder.role))
 
 
 async def _per_unit(store: Store, scope: Unit) -> tuple[list[tuple[Unit, int, int]], int, int]:

@@ -7,7 +7,7 @@ import re
 
 from sqlmodel import select
 
-from storage.models import AuditLog, Broadcast, Chat, OutboxMessage, OutboxStatus
+from storage.models import AuditLog, Broadcast, Chat, OutboxMessage, OutboxStatus, Role
 from tests.bot.web.conftest import Site
 from tests.bot.web.ops_site import Other, csrf_of, ops_fixture  # noqa: F401 (the fixture)
 
@@ -147,3 +147,22 @@ async def test_an_api_token_made_on_the_web_reads_its_commune_only(ops: Ops) -> 
     )
     assert tampered.status == 403
     assert (await site.client.get("/api/v1/units", headers=bearer)).status == 200
+
+
+async def test_a_group_bound_by_a_higher_role_stays_bound_for_a_commune_leader(ops: Ops) -> None:
+    site, _ = ops
+    async with site.db.transaction() as store:
+        province = await store.units.by_code("38")
+        t1 = await store.units.by_code("16012-T1")
+        assert province is not None and t1 is not None
+        boss = await store.members.add("Hà Tỉnh", province, Role.province_admin)
+        chat = await store.chats.bind("test", "group-T1", t1, title="Nhóm T1", by=boss.id)
+        number = chat.id
+        await store.commit()
+    await site.sign_in("binh")
+    refused = await site.client.post(
+        f"/app/ops/groups/{number}/unbind", data={"csrf": await _csrf(site)}
+    )
+    assert refused.status == 403 and "Hà Tỉnh" in await refused.text()
+    async with site.db.reading() as store:
+        assert (await store.chats.find("test", "group-T1")).unit_id is not None  # type: ignore[union-attr]
