@@ -20,7 +20,11 @@ async def _csrf(site: Site) -> str:
 
 async def test_a_member_gets_403_on_every_operations_page(ops: Ops) -> None:
     site, _ = ops
+    await site.sign_in("binh")
+    assert 'id="ops-link"' in await (await site.client.get("/app")).text()
+    site.client.session.cookie_jar.clear()
     await site.sign_in("an")
+    assert 'id="ops-link"' not in await (await site.client.get("/app")).text()
     for path in ("/app/ops", "/app/ops/groups", "/app/ops/outbox", "/app/ops/notices",
                  "/app/ops/tokens"):  # fmt: skip
         assert (await site.client.get(path)).status == 403, path
