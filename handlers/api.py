@@ -33,6 +33,9 @@ PROGRESS_COLUMNS = (
     "unit_code", "unit_name", "level", "period", "indicator", "count", "target", "rate",
     "villages", "villages_reported",
 )  # fmt: skip
+SIGNOFF_COLUMNS = (
+    "unit_code", "month", "status", "round", "signed_at", "decided_at", "reason",
+)  # fmt: skip
 ENTRY_COLUMNS = (
     "id", "receipt", "unit_code", "indicator", "count", "day", "created_at", "cancelled_at",
     "replaces", "replaced_by",
@@ -224,9 +227,13 @@ class ApiService:
         return Table(ENTRY_COLUMNS, rows, encode_cursor(last) if last else None)
 
     async def signoff(self, client: Client, code: str = "", period_key: str = "") -> Table:
-        """Month sign-off status. HOOK: the sign-off feature (another branch) owns its
-        table; once merged, read it here for `scope`'s subtree and `period` (columns:
-        unit_code, month, status, signed_by, signed_at, approved_at). Until then: 501."""
+        """Month sign-off status of the subtree's communes. HOOK for the sign-off branch
+        (its `store.signoffs.in_subtree(scope, month)` -> {unit id: MonthSignoff}): once
+        merged, replace the 501 below with one row per commune in SIGNOFF_COLUMNS,
+        `{"unit_code": unit.code, "month": period.key, "status": row.status.value,
+        "round": row.round, "signed_at": ..., "decided_at": ..., "reason": row.reason}`
+        (a commune without a row: status "open"), for a month period only (400 otherwise).
+        Until then the route answers 501 after the same token and scope checks."""
         self._period(period_key)
         async with self.db.reading() as store:
             await self._scope(store, client, code)

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.api import ENTRY_COLUMNS, PAGE_MOST, PROGRESS_COLUMNS, UNIT_COLUMNS
+from handlers.api import (
+    ENTRY_COLUMNS,
+    PAGE_MOST,
+    PROGRESS_COLUMNS,
+    SIGNOFF_COLUMNS,
+    UNIT_COLUMNS,
+)
 
 _TYPES: dict[str, dict[str, Any]] = {
     "count": {"type": "integer"}, "target": {"type": "integer", "nullable": True},
@@ -14,6 +20,9 @@ _TYPES: dict[str, dict[str, Any]] = {
     "day": {"type": "string", "format": "date"},
     "created_at": {"type": "string", "format": "date-time"},
     "cancelled_at": {"type": "string", "format": "date-time", "nullable": True},
+    "signed_at": {"type": "string", "format": "date-time", "nullable": True},
+    "decided_at": {"type": "string", "format": "date-time", "nullable": True},
+    "round": {"type": "integer"},
     "replaces": {"type": "string", "nullable": True},
     "replaced_by": {"type": "string", "nullable": True},
     "parent_code": {"type": "string", "nullable": True},
@@ -99,7 +108,7 @@ def openapi_document() -> dict[str, Any]:
                 "Unit": _row(UNIT_COLUMNS),
                 "Progress": _row(PROGRESS_COLUMNS),
                 "Entry": _row(ENTRY_COLUMNS),
-                "Signoff": _row(("unit_code", "month", "status", "signed_at", "approved_at")),
+                "Signoff": _row(SIGNOFF_COLUMNS),
                 "Error": {
                     "type": "object",
                     "required": ["error"],
