@@ -135,6 +135,8 @@ async def run_channels(settings: Settings) -> None:
         if settings.public_base_url:
             files_route(served.app, runtime.db)
             served.webhooks += 1
+        if settings.has_api_webhook:
+            _add_api_webhook(settings, runtime, served)
         if settings.web_app:
             from bot.web.serve import mount_web_app
 
@@ -228,6 +230,19 @@ async def _add_telegram(
     served.webhooks += 1
     url = settings.webhook_base_url.rstrip("/") + WEBHOOK_PATH
     await bot.set_webhook(url=url, secret_token=secret, allowed_updates=updates)
+
+
+def _add_api_webhook(settings: Settings, runtime: compose.Runtime, served: Served) -> None:
+    """Month events (handlers.outbound) to the province's own system, through the outbox."""
+    import httpx
+
+    from bot.delivery.webhook import WebhookChannel
+
+    assert settings.api_webhook_url and settings.api_webhook_secret
+    client = httpx.AsyncClient(timeout=10.0)
+    served.closers.append(client.aclose)
+    secret = settings.api_webhook_secret.get_secret_value()
+    served.worker.add(WebhookChannel(settings.api_webhook_url, secret, client, runtime.clock))
 
 
 async def _add_zalo(

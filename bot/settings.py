@@ -21,6 +21,7 @@ SECRET_FIELDS = (
     "zalo_webhook_secret",
     "zalo_oa_app_secret",
     "zalo_oa_webhook_key",
+    "api_webhook_secret",
 )
 
 
@@ -97,6 +98,11 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(6, ge=1)
     delivery_lease_seconds: int = Field(120, ge=1)  # a claimed message whose worker died
 
+    # Outbound webhook: months signed off or approved are POSTed here, HMAC-signed.
+    api_webhook_url: str | None = None
+    api_webhook_secret: SecretStr | None = None
+    api_rate_per_minute: int = Field(120, ge=1)  # requests per API token
+
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Settings:
         for name in SECRET_FIELDS:
@@ -113,6 +119,8 @@ class Settings(BaseSettings):
                 )
         if self.environment == "production":
             self._production_ready()
+        if self.api_webhook_url and len(self._api_webhook_secret()) < 16:
+            raise ValueError("API_WEBHOOK_URL needs an API_WEBHOOK_SECRET of 16+ characters")
         if self.zalo_bot_token and self.zalo_mode == "webhook":
             secret = self.zalo_webhook_secret.get_secret_value() if self.zalo_webhook_secret else ""
             if not self.webhook_base_url or len(secret) < 16 or secret.lower() in PLACEHOLDERS:
@@ -120,6 +128,9 @@ class Settings(BaseSettings):
                     "Zalo webhook mode needs WEBHOOK_BASE_URL and ZALO_WEBHOOK_SECRET (16+)"
                 )
         return self
+
+    def _api_webhook_secret(self) -> str:
+        return self.api_webhook_secret.get_secret_value() if self.api_webhook_secret else ""
 
     def _production_ready(self) -> None:
         """Production refuses placeholder-looking or short secrets, and plain-http addresses."""
@@ -134,7 +145,7 @@ class Settings(BaseSettings):
                 "TELEGRAM_BOT_TOKEN is not shaped like a @BotFather token "
                 "(<digits>:<35 letters, digits, _ or ->)"
             )
-        for name in ("webhook_base_url", "public_base_url"):
+        for name in ("webhook_base_url", "public_base_url", "api_webhook_url"):
             url = getattr(self, name)
             if url and not url.strip().lower().startswith("https://"):
                 raise ValueError(f"{name.upper()} must be an https:// address in production")
@@ -168,6 +179,7 @@ class Settings(BaseSettings):
             self.zalo_webhook_secret,
             self.zalo_oa_app_secret,
             self.zalo_oa_webhook_key,
+            self.api_webhook_secret,
         ]
         return [v.get_secret_value() for v in values if v is not None]
 
@@ -204,7 +216,12 @@ class Settings(BaseSettings):
             daily_limit=self.daily_limit,
             web_base_url=self.web_base_url,
             web_link_minutes=self.web_link_minutes,
+            webhook_enabled=self.has_api_webhook,
         )
+
+    @property
+    def has_api_webhook(self) -> bool:
+        return bool(self.api_webhook_url and self.api_webhook_secret)
 
     @property
     def web_base_url(self) -> str:

@@ -83,6 +83,7 @@ class Rules:
     daily_limit: int = 200  # per person, indicator and day; above it: asked to confirm
     web_base_url: str = "http://127.0.0.1:8080"  # where `/web` links point
     web_link_minutes: int = 10  # a `/web` link works once, this long
+    webhook_enabled: bool = False  # API_WEBHOOK_URL is set: month events go out (outbound)
 
 
 Clock = Callable[[], datetime]

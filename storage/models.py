@@ -381,3 +381,20 @@ class WebSession(SQLModel, table=True):
     csrf: str = Field(max_length=64)  # sent back with every form that changes something
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     expires_at: datetime = Field(sa_column=_ts())
+
+
+class ApiToken(SQLModel, table=True):
+    """A read-only API token for a subtree (a province's own systems). Only the SHA-256 of
+    the token is stored: it is 256 random bits, so a plain hash cannot be brute-forced and
+    a copy of the database (a backup) opens nothing. `prefix` names it in lists."""
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    prefix: str = Field(max_length=16)
+    name: str = Field(max_length=80)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    created_by: int | None = Field(default=None, foreign_key="member.id")  # None: the CLI
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    revoked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    revoked_by: int | None = Field(default=None, foreign_key="member.id")

@@ -13,6 +13,7 @@ import typer
 from pydantic import ValidationError
 
 from bot import compose, runner
+from bot.cli import api as cli_api
 from bot.cli import copy as cli_copy
 from bot.cli import data as cli_data
 from bot.cli import indicators as cli_indicators
@@ -45,6 +46,7 @@ app.add_typer(cli_data.db_app, name="db")
 cli_data.db_app.command("copy")(cli_copy.copy)
 app.add_typer(cli_outbox.app, name="outbox")
 app.add_typer(cli_indicators.app, name="indicators")
+app.add_typer(cli_api.app, name="api-token")
 app.command()(cli_data.export)
 app.command()(cli_schedule.remind)
 app.command()(cli_schedule.tally)

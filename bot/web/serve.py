@@ -5,7 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.compose import Runtime
+from bot.web.api import api_routes
 from bot.web.app import WebConfig, web_routes
+from bot.web.operations import operations_routes
+from handlers.api import ApiService, RateLimiter
 from handlers.web import WebApp
 
 
@@ -25,6 +28,9 @@ def mount_web_app(app: web.Application, runtime: Runtime) -> None:
         telegram_token=token.get_secret_value() if token else None,
     )
     web_routes(app, webapp, config, runtime.clock)
+    operations_routes(app, webapp)
+    limiter = RateLimiter(per_window=settings.api_rate_per_minute, window=60.0)
+    api_routes(app, ApiService(runtime.db, runtime.clock, limiter))
 
 
 async def start_site(app: web.Application, host: str, port: int) -> web.AppRunner:
