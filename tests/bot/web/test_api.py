@@ -121,7 +121,7 @@ async def test_a_revoked_or_unknown_token_fails(api: Api) -> None:
 
 async def test_a_token_of_another_commune_cannot_be_revoked_from_here(api: Api) -> None:
     token = await _token(api, "16013")
-    async with api.service.db.transaction() as store:
+    async with api.service.db.transaction() as store:  # rolled back: a refusal
         commune = await store.units.by_code("16012")
         assert commune is not None
         with pytest.raises(ValueError, match="Không có mã truy cập"):
