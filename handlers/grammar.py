@@ -2,7 +2,7 @@
 
 `vneid 5 cks 2`, `5 vneid, 2 cks`, `kích hoạt định danh 5 người`, `cks3 hôm qua`,
 `ngày 18/11: vneid 10; tt 2`. Anything ambiguous or invalid raises `ReportError` with a kind
-and parameters; `texts.refusal` turns it into Vietnamese.
+and parameters; `texts_report.refusal` turns it into Vietnamese.
 """
 
 from __future__ import annotations

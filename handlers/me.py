@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import texts
+from handlers import texts_progress
 from handlers.context import Ctx
 from handlers.types import Reply
 from reminders.calendar import month_of, quarter_of, week_of, year_of
@@ -15,7 +15,7 @@ async def my_totals(ctx: Ctx, _args: str) -> Reply:
     for kind, period in (("today", None), ("week", week_of(today)), ("month", month_of(today))):
         start, end = (today, today) if period is None else (period.start, period.end)
         counts = await entries.totals(start, end, member_id=member.id)
-        rows.append((texts.period_label(kind, today), counts))
+        rows.append((texts_progress.period_label(kind, today), counts))
     # The unit's progress against the nearest target that is set: month, quarter, year.
     shown: tuple[str, dict[str, int], dict[str, int]] = (month_of(today).key, {}, {})
     for period in (month_of(today), quarter_of(today), year_of(today)):
@@ -26,5 +26,5 @@ async def my_totals(ctx: Ctx, _args: str) -> Reply:
             break
     # A retired indicator still shows where these figures hold it.
     labels = await ctx.labels_with(*(counts for _, counts in rows), shown[1], shown[2])
-    progress = texts.unit_progress(unit.name, *shown, labels)
-    return Reply(texts.my_summary(member.name, unit.name, rows, labels, progress))
+    progress = texts_progress.unit_progress(unit.name, *shown, labels)
+    return Reply(texts_progress.my_summary(member.name, unit.name, rows, labels, progress))

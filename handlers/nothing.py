@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from handlers import texts, texts_nothing
+from handlers import texts_nothing, texts_report
 from handlers.context import Ctx, UserError
 from handlers.folding import fold
 from handlers.permissions import at_least, inside
@@ -107,12 +107,12 @@ async def undo(ctx: Ctx, row: NothingToReport) -> Reply:
     unit = await ctx.store.units.get(row.unit_id)
     assert unit is not None
     if row.member_id != member.id and not inside(unit, scope):
-        raise UserError(texts.receipt_not_yours(row.receipt))
+        raise UserError(texts_report.receipt_not_yours(row.receipt))
     if row.cancelled_at is not None:
-        raise UserError(texts.receipt_cancelled(row.receipt))
+        raise UserError(texts_report.receipt_cancelled(row.receipt))
     month = month_of(date.fromisoformat(f"{row.month}-01"))
     if month.end < ctx.earliest_open:
-        raise UserError(texts.receipt_closed(row.receipt, month.start))
+        raise UserError(texts_report.receipt_closed(row.receipt, month.start))
     await ctx.store.nothing.cancel(row, by=member.id or 0, at=ctx.now)
     await ctx.store.audit(member.id, "nothing-undo", row.receipt)
     return Reply(texts_nothing.undone(unit.name, row.month, row.receipt))

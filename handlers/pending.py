@@ -8,7 +8,7 @@ import json
 from datetime import date
 from typing import Any, assert_never
 
-from handlers import report, texts, texts_safety, undo_day
+from handlers import report, texts_help, texts_safety, undo_day
 from handlers.context import Ctx, UserError
 from handlers.types import Reply
 from storage.models import PendingAction, PendingKind
@@ -78,6 +78,6 @@ async def press(ctx: Ctx, action: str) -> Reply:
     if verb == "drop":
         return await drop(ctx, code)
     if verb != "confirm" or not code:
-        raise UserError(texts.unknown_command(verb))
+        raise UserError(texts_help.unknown_command(verb))
     reply = await confirm(ctx, code)
     return Reply(reply.html, buttons=reply.buttons, clear_buttons=True)

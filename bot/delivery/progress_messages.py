@@ -8,7 +8,7 @@ import logging
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
-from handlers import texts
+from handlers import texts_notices
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class BroadcastProgress:
                     continue
                 counts = await store.outbox.counts(notice.id)
                 done = sum(counts.get(s, 0) for s in ("sent", "dead", "undeliverable", "cancelled"))
-                html = texts.notice_progress(counts.get("sent", 0), notice.total)
+                html = texts_notices.notice_progress(counts.get("sent", 0), notice.total)
                 if self._shown.get(notice.id) != html:
                     notice.progress_message_id = await board.show(
                         notice.chat_id, html, notice.progress_message_id

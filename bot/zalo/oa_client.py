@@ -22,8 +22,8 @@ from typing import Any
 import httpx
 
 from bot.render import split_text
+from bot.zalo import texts
 from bot.zalo.client import TEXT_LIMIT, ZaloError
-from handlers import texts
 from storage.db import Database
 from storage.models import OaToken, Role, utcnow
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlmodel import col, select
 
-from handlers.texts import Wording
+from handlers.texts_reminders import Wording
 from reminders.calendar import VN
 from reminders.due import Outreach, Planner, run_due
 from storage.db import Database
