@@ -28,6 +28,7 @@ from handlers.lexicon import (
     WEEKDAYS,
     close_to_alias,
 )
+from storage.models import ReportWordKind
 
 _TOKEN = re.compile(
     r"(?P<date>\d{1,2}[/-]\d{1,2}(?:[/-]\d{2,4})?(?![\d/-])|\d{1,2}\.\d{1,2}\.\d{2,4}(?!\d))"
@@ -61,11 +62,7 @@ class Kind(enum.Enum):
 DAY_KINDS = (Kind.date, Kind.days_ago, Kind.weekday)
 
 
-class WordKind(enum.StrEnum):
-    """What a word of the lexicon (data beside the aliases) does in a report."""
-
-    filler = "filler"  # politeness, framing, verbs and nouns of reporting: no count
-    courtesy = "courtesy"  # the same, and a message of only these is a courtesy
+WordKind = ReportWordKind  # what a word of the lexicon does in a report: the stored kind
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from handlers import texts_join, texts_link, throttle
 from handlers.context import Ctx, UserError
 from handlers.throttle import Guarded
 from handlers.types import Reply
+from storage.models import pk
 
 LIFETIME = timedelta(minutes=15)
 
@@ -18,9 +19,7 @@ async def link(ctx: Ctx, args: str) -> Reply:
     if not code:
         if ctx.member is None:
             raise UserError(texts_join.STRANGER)
-        made = await ctx.store.links.create(
-            ctx.member.id or 0, ctx.msg.platform, ctx.now + LIFETIME
-        )
+        made = await ctx.store.links.create(pk(ctx.member), ctx.msg.platform, ctx.now + LIFETIME)
         return Reply(texts_link.link_code(made, int(LIFETIME.total_seconds() // 60)))
     await throttle.check(ctx, Guarded.link)
     used = await ctx.store.links.use(code, ctx.now)

@@ -6,6 +6,7 @@ from handlers import texts_progress
 from handlers.context import Ctx
 from handlers.types import Reply
 from reminders.calendar import month_of, quarter_of, week_of, year_of
+from storage.models import pk
 
 
 async def my_totals(ctx: Ctx, _args: str) -> Reply:
@@ -19,7 +20,7 @@ async def my_totals(ctx: Ctx, _args: str) -> Reply:
     # The unit's progress against the nearest target that is set: month, quarter, year.
     shown: tuple[str, dict[str, int], dict[str, int]] = (month_of(today).key, {}, {})
     for period in (month_of(today), quarter_of(today), year_of(today)):
-        targets = await ctx.store.targets.for_unit(unit.id or 0, period.key)
+        targets = await ctx.store.targets.for_unit(pk(unit), period.key)
         if targets:
             done = await entries.totals(period.start, period.end, unit=unit)
             shown = (period.key, done, targets)

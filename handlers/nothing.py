@@ -12,7 +12,7 @@ from handlers.folding import fold
 from handlers.permissions import at_least, inside
 from handlers.types import Button, Reply
 from reminders.calendar import Period, month_of
-from storage.models import Level, NothingToReport, Role
+from storage.models import Level, NothingToReport, Role, pk
 
 PHRASE = "khong phat sinh"
 SHORT = "kps"  # accepted alone (a whole message), never inside a longer one
@@ -85,14 +85,14 @@ async def declare(ctx: Ctx, args: str) -> Reply:
         raise UserError(texts_nothing.closed(month.key))
     if month.start > ctx.today:
         raise UserError(texts_nothing.future(month.key))
-    unit_id = unit.id or 0
+    unit_id = pk(unit)
     if (existing := await ctx.store.nothing.active(unit_id, month.key)) is not None:
         return Reply(texts_nothing.already_declared(unit.name, month.key, existing.receipt))
     counts = await ctx.store.entries.totals_by_unit(unit, month.start, month.end)
     if any(counts.get(unit_id, {}).values()):
         raise UserError(texts_nothing.has_reports(unit.name, month.key))
     receipt = await ctx.store.nothing.declare(
-        unit_id=unit_id, month=month.key, member_id=member.id or 0, at=ctx.now
+        unit_id=unit_id, month=month.key, member_id=pk(member), at=ctx.now
     )
     await ctx.store.audit(member.id, "nothing", f"{receipt} {unit_id} {month.key}")
     html = texts_nothing.declared(unit.name, month.key, receipt)
@@ -113,6 +113,6 @@ async def undo(ctx: Ctx, row: NothingToReport) -> Reply:
     month = month_of(date.fromisoformat(f"{row.month}-01"))
     if month.end < ctx.earliest_open:
         raise UserError(texts_report.receipt_closed(row.receipt, month.start))
-    await ctx.store.nothing.cancel(row, by=member.id or 0, at=ctx.now)
+    await ctx.store.nothing.cancel(row, by=pk(member), at=ctx.now)
     await ctx.store.audit(member.id, "nothing-undo", row.receipt)
     return Reply(texts_nothing.undone(unit.name, row.month, row.receipt))

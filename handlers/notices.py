@@ -13,6 +13,7 @@ from handlers.progress import unit_arg
 from handlers.types import Button, File, Reply
 from reminders.calendar import month_of, week_of
 from reminders.progress import tally_view
+from storage.models import BroadcastStatus, OutboxKind, pk
 
 MAX_ABSENCE = timedelta(days=180)
 MAX_NOTICE = 1500  # leaves room for the header within Zalo's 2,000 characters
@@ -103,16 +104,16 @@ async def notice(ctx: Ctx, args: str) -> Reply:
     if len(text) > MAX_NOTICE:
         raise UserError(texts_notices.notice_too_long(len(text), MAX_NOTICE))
     people = await ctx.store.members.in_subtree(unit)
-    chats = await ctx.store.members.private_chats([m.id or 0 for m, _ in people if m.active])
+    chats = await ctx.store.members.private_chats([pk(m) for m, _ in people if m.active])
     groups = await ctx.store.chats.bound(unit)
     draft = await ctx.store.broadcasts.draft(
-        member.id or 0, unit.id or 0, text, (ctx.msg.platform, ctx.msg.chat_id)
+        pk(member), pk(unit), text, (ctx.msg.platform, ctx.msg.chat_id)
     )
     buttons = (
         Button(texts_notices.NOTICE_SEND, f"bcast:ok:{draft.id}"),
         Button(texts_notices.NOTICE_DROP, f"bcast:no:{draft.id}"),
     )
-    preview = texts_notices.notice_preview(text, len(chats), len(groups), unit.name, draft.id or 0)
+    preview = texts_notices.notice_preview(text, len(chats), len(groups), unit.name, pk(draft))
     return Reply(preview, buttons=buttons)
 
 
@@ -123,25 +124,25 @@ async def confirm(ctx: Ctx, action: str) -> Reply:
     draft = await ctx.store.broadcasts.get(int(number)) if number.isdigit() else None
     if draft is None or draft.author_id != member.id:
         raise UserError(texts_notices.NOTICE_NOT_YOURS)
-    if draft.status != "draft":
+    if draft.status != BroadcastStatus.draft:
         raise UserError(texts_notices.NOTICE_ALREADY)
     if verb != "ok":
-        draft.status = "cancelled"
+        draft.status = BroadcastStatus.cancelled
         return Reply(texts_notices.NOTICE_DROPPED, notice=True, clear_buttons=True)
     html = texts_notices.notice_message(member.name, unit.name, draft.text)
     people = await ctx.store.members.in_subtree(unit)
     targets = list(
-        (await ctx.store.members.private_chats([m.id or 0 for m, _ in people if m.active])).values()
+        (await ctx.store.members.private_chats([pk(m) for m, _ in people if m.active])).values()
     )
     targets += [(c.platform, c.chat_id) for c, _ in await ctx.store.chats.bound(unit)]
     groups = {(c.platform, c.chat_id) for c, _ in await ctx.store.chats.bound(unit)}
     for platform, chat_id in dict.fromkeys(targets):
         await ctx.store.outbox.enqueue(
-            f"broadcast:{draft.id}:{platform}:{chat_id}", kind="broadcast", platform=platform,
-            chat_id=chat_id, html=html, is_group=(platform, chat_id) in groups,
+            f"broadcast:{draft.id}:{platform}:{chat_id}", kind=OutboxKind.broadcast,
+            platform=platform, chat_id=chat_id, html=html, is_group=(platform, chat_id) in groups,
             broadcast_id=draft.id, not_before=ctx.now,
         )  # fmt: skip
-    draft.status, draft.total = "sending", len(dict.fromkeys(targets))
+    draft.status, draft.total = BroadcastStatus.sending, len(dict.fromkeys(targets))
     await ctx.store.audit(member.id, "broadcast", f"{draft.id} to {draft.total}")
     return Reply(texts_notices.notice_sending(draft.total), clear_buttons=True)
 
@@ -149,10 +150,10 @@ async def confirm(ctx: Ctx, action: str) -> Reply:
 async def stop_notice(ctx: Ctx, _args: str) -> Reply:
     """`/huythongbao`: what of my last notice has not gone out yet stays unsent."""
     member, _ = ctx.me()
-    draft = await ctx.store.broadcasts.latest_sending(member.id or 0)
+    draft = await ctx.store.broadcasts.latest_sending(pk(member))
     if draft is None:
         raise UserError(texts_notices.NOTICE_NONE)
-    stopped = await ctx.store.outbox.cancel_broadcast(draft.id or 0)
-    draft.status = "cancelled"
+    stopped = await ctx.store.outbox.cancel_broadcast(pk(draft))
+    draft.status = BroadcastStatus.cancelled
     await ctx.store.audit(member.id, "broadcast_stop", f"{draft.id} stopped {stopped}")
     return Reply(texts_notices.notice_stopped(stopped, draft.total))

@@ -24,7 +24,7 @@ from handlers.grammar import ParsedReport, ReportError, parse_report
 from handlers.permissions import at_least, inside
 from handlers.types import Button, Reply
 from reminders.calendar import month_of
-from storage.models import Entry, Role
+from storage.models import Entry, Role, pk
 
 
 async def _parse(ctx: Ctx, text: str) -> ParsedReport:
@@ -56,7 +56,7 @@ async def submit_report(ctx: Ctx, text: str) -> Reply:
     if nothing.is_declaration(text):  # "dạ thôn em tháng này không phát sinh ạ"
         return await nothing.declare(ctx, text)
     parsed = await _parse(ctx, text)
-    member_id, unit_id = member.id or 0, unit.id or 0
+    member_id, unit_id = pk(member), pk(unit)
     await ctx.store.entries.lock_member(member_id)  # the limits read, then this writes
     over = await limits.check(ctx, member_id, parsed.counts, parsed.day)
     if over:
@@ -141,7 +141,7 @@ async def undo(ctx: Ctx, args: str) -> Reply:
         return await undo_day.ask(ctx, *whole_day)
     code = args.split()[0] if args.split() else None
     if code is None:
-        code = await ctx.store.entries.last_active_receipt(member.id or 0)
+        code = await ctx.store.entries.last_active_receipt(pk(member))
         if code is None:
             raise UserError(texts_report.NOTHING_TO_UNDO)
     if not await ctx.store.entries.by_receipt(code.strip().upper()):
@@ -150,7 +150,7 @@ async def undo(ctx: Ctx, args: str) -> Reply:
             return await nothing.undo(ctx, declaration)
     entries = await _changeable(ctx, code)
     receipt = entries[0].receipt
-    await ctx.store.entries.cancel(receipt, by=member.id or 0, at=ctx.now)
+    await ctx.store.entries.cancel(receipt, by=pk(member), at=ctx.now)
     await ctx.store.audit(member.id, "undo", receipt)
     counts = {e.indicator: e.count for e in entries}
     return Reply(texts_report.undone(receipt, counts, await ctx.labels(), entries[0].day))
@@ -185,9 +185,7 @@ async def correct(ctx: Ctx, args: str) -> Reply:
         source=_source(ctx),
         replaces=old[0].receipt,
     )
-    await ctx.store.entries.cancel(
-        old[0].receipt, by=member.id or 0, at=ctx.now, replaced_by=receipt
-    )
+    await ctx.store.entries.cancel(old[0].receipt, by=pk(member), at=ctx.now, replaced_by=receipt)
     await ctx.store.audit(
         member.id, "correct", f"{old[0].receipt} -> {receipt} {day} {before} -> {after}"
     )

@@ -11,7 +11,7 @@ from handlers.permissions import managed_member, require_may_give, require_role,
 from handlers.progress import unit_arg
 from handlers.qr import invite_link, qr_png
 from handlers.types import Button, File, Reply
-from storage.models import Role
+from storage.models import Role, pk
 
 INVITE_DAYS = 30
 LOCK_ACTION = "lock"  # buttons "lock:ok:12" / "lock:no:12"; typed twin "/xacnhan khoa 12"
@@ -30,7 +30,7 @@ async def invite(ctx: Ctx, args: str) -> Reply:
         raise UserError(texts_members.role_unknown(role_text))
     require_may_give(ctx, role)
     created = await ctx.store.invites.create(
-        unit.id or 0,
+        pk(unit),
         role,
         expires_at=ctx.now + timedelta(days=INVITE_DAYS),
         created_by=member.id,
@@ -54,7 +54,7 @@ async def deactivate(ctx: Ctx, args: str) -> Reply:
     target, unit = await managed_member(ctx, args, "lock", texts_members.LOCK_USAGE)
     if not target.active:
         return Reply(texts_team.already_inactive(target.name))
-    number = target.id or 0
+    number = pk(target)
     buttons = (
         Button(texts_members.LOCK_BUTTON, f"{LOCK_ACTION}:ok:{number}"),
         Button(texts_members.LOCK_DROP_BUTTON, f"{LOCK_ACTION}:no:{number}"),
@@ -75,7 +75,7 @@ async def confirm_lock(ctx: Ctx, action: str) -> Reply:
         return Reply(texts_team.already_inactive(target.name), clear_buttons=True)
     await ctx.store.members.set_active(target, False)
     await ctx.store.audit(me.id, "deactivate", f"{target.id} {target.name}")
-    return Reply(texts_members.locked(target.name, unit.name, target.id or 0), clear_buttons=True)
+    return Reply(texts_members.locked(target.name, unit.name, pk(target)), clear_buttons=True)
 
 
 async def reactivate(ctx: Ctx, args: str) -> Reply:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from typing import assert_never
 
 from handlers import texts_language
-from handlers.grammar import ReportError
+from handlers.grammar import RefusalKind, ReportError
 from handlers.texts import EXAMPLE, counts_lines, day_vn, esc, example, first_code
 
 
@@ -74,55 +75,58 @@ def _refusal_body(err: ReportError, labels: Mapping[str, str]) -> str:
         return esc(labels.get(str(code), code)) if code else "chỉ tiêu"
 
     match err.kind:
-        case "empty":
+        case RefusalKind.empty:
             return "Tin nhắn chưa có số liệu nào."
-        case "too_long":
+        case RefusalKind.too_long:
             return f"Tin nhắn quá dài ({p.get('length')} ký tự, tối đa {p.get('limit')})."
-        case "unknown_word":
+        case RefusalKind.unknown_word:
             text = f"Mình không hiểu từ “{esc(p.get('word', ''))}”."
             if p.get("suggestion"):
                 text += f" Ý bạn là <b>{ind('suggestion')}</b>?"
             return text
-        case "missing_number":
+        case RefusalKind.missing_number:
             return f"Thiếu số lượng cho {ind()}."
-        case "missing_indicator":
+        case RefusalKind.missing_indicator:
             codes = esc(", ".join(labels))  # the codes people type, in display order
             return f"Số {esc(p.get('number', ''))} chưa ghi là của chỉ tiêu nào ({codes})."
-        case "duplicate_indicator":
+        case RefusalKind.duplicate_indicator:
             return f"{ind()} được ghi hai lần trong một tin. Mỗi chỉ tiêu chỉ ghi một số."
-        case "zero":
+        case RefusalKind.zero:
             return f"Số lượng {ind()} bằng 0. {texts_language.ZERO}"
-        case "negative":
+        case RefusalKind.negative:
             return f"Số lượng {ind()} không được âm. Để bớt số đã ghi, hãy dùng /sua."
-        case "fraction":
+        case RefusalKind.fraction:
             return f"Số lượng phải là số nguyên (không dùng “{esc(p.get('number', ''))}”)."
-        case "above_cap":
+        case RefusalKind.above_cap:
             return (
                 f"{ind()} {p.get('count')} vượt mức tối đa {p.get('cap')} cho một lần báo cáo. "
                 "Hãy kiểm tra lại, hoặc chia thành nhiều lần."
             )
-        case "bad_day":
+        case RefusalKind.bad_day:
             return f"Ngày “{esc(p.get('text', ''))}” không hợp lệ."
-        case "future_day":
+        case RefusalKind.future_day:
             day = p.get("day")
             return f"Ngày {day_vn(day) if isinstance(day, date) else esc(day)} chưa tới."
-        case "closed_period":
+        case RefusalKind.closed_period:
             day = p.get("day")
             shown = day_vn(day) if isinstance(day, date) else esc(day)
             return f"Kỳ báo cáo của ngày {shown} đã khóa, không ghi thêm được."
-        case "two_days":
+        case RefusalKind.two_days:
             return texts_language.two_days(p.get("first"), p.get("second"))
-        case "dotted_number":
+        case RefusalKind.dotted_number:
             return texts_language.dotted_number(str(p.get("text", "")), str(p.get("day", "")))
-        case "day_on_one_line":
+        case RefusalKind.day_on_one_line:
             return texts_language.day_on_one_line(str(p.get("text", "")), p.get("day"))
-    return "Mình chưa hiểu báo cáo này."
+        case RefusalKind.courtesy:  # answered before any refusal (`refusal`)
+            return texts_language.COURTESY
+        case unreachable:
+            assert_never(unreachable)
 
 
 def refusal(err: ReportError, labels: Mapping[str, str]) -> str:
     """A refused report: what was wrong, that nothing was stored, and an example in the
     indicators in use (`labels`, in display order)."""
-    if err.kind == "courtesy":  # thanks or "ok": nothing to refuse
+    if err.kind is RefusalKind.courtesy:  # thanks or "ok": nothing to refuse
         return texts_language.COURTESY
     late = (list(labels)[:3] or ["tt"])[-1]  # a third indicator, reported for yesterday
     return (

@@ -10,6 +10,7 @@ from typing import Protocol, runtime_checkable
 
 from handlers import texts_notices
 from storage.db import Database
+from storage.models import BroadcastStatus
 
 log = logging.getLogger(__name__)
 
@@ -50,4 +51,4 @@ class BroadcastProgress:
                     )
                     self._shown[notice.id] = html
                 if done >= notice.total:
-                    notice.status = "done"
+                    notice.status = BroadcastStatus.done
