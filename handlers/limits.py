@@ -51,4 +51,4 @@ async def ask_to_confirm(
         Button(texts_safety.CONFIRM_REPORT_BUTTON, f"confirm:{code}"),
         Button(texts_safety.DROP_BUTTON, f"drop:{code}"),
     )
-    return Reply(html, buttons=buttons)
+    return Reply(html, buttons=buttons, confirm_code=code)

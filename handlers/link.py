@@ -20,7 +20,8 @@ async def link(ctx: Ctx, args: str) -> Reply:
         if ctx.member is None:
             raise UserError(texts_join.STRANGER)
         made = await ctx.store.links.create(pk(ctx.member), ctx.msg.platform, ctx.now + LIFETIME)
-        return Reply(texts_link.link_code(made, int(LIFETIME.total_seconds() // 60)))
+        minutes = int(LIFETIME.total_seconds() // 60)
+        return Reply(texts_link.link_code(made, minutes), link_code=made)
     await throttle.check(ctx, Guarded.link)
     used = await ctx.store.links.use(code, ctx.now)
     if used is None:  # returned, not raised: the wrong try is counted (handlers.throttle)

@@ -96,7 +96,8 @@ async def declare(ctx: Ctx, args: str) -> Reply:
     )
     await ctx.store.audit(member.id, "nothing", f"{receipt} {unit_id} {month.key}")
     html = texts_nothing.declared(unit.name, month.key, receipt)
-    return Reply(html, buttons=(Button(texts_nothing.UNDO_BUTTON, f"undo:{receipt}"),))
+    undo = Button(texts_nothing.UNDO_BUTTON, f"undo:{receipt}")
+    return Reply(html, buttons=(undo,), receipt_code=receipt)
 
 
 async def undo(ctx: Ctx, row: NothingToReport) -> Reply:

@@ -80,4 +80,6 @@ async def press(ctx: Ctx, action: str) -> Reply:
     if verb != "confirm" or not code:
         raise UserError(texts_help.unknown_command(verb))
     reply = await confirm(ctx, code)
-    return Reply(reply.html, buttons=reply.buttons, clear_buttons=True)
+    return Reply(
+        reply.html, buttons=reply.buttons, clear_buttons=True, receipt_code=reply.receipt_code
+    )

@@ -92,7 +92,8 @@ async def record(
     if cleared := await ctx.store.nothing.clear(unit_id, month, by=member_id, at=ctx.now):
         await ctx.store.audit(member_id, "nothing-cleared", f"{cleared} by {receipt}")
         html += texts_nothing.cleared(cleared)
-    return Reply(html, buttons=(Button(texts_report.UNDO_BUTTON, f"undo:{receipt}"),))
+    undo = Button(texts_report.UNDO_BUTTON, f"undo:{receipt}")
+    return Reply(html, buttons=(undo,), receipt_code=receipt)
 
 
 async def shortcut(ctx: Ctx, indicator: str, args: str) -> Reply:
@@ -193,7 +194,8 @@ async def correct(ctx: Ctx, args: str) -> Reply:
     html = texts_members.corrected(
         old[0].receipt, receipt, before, after, labels, (old[0].day, day)
     )
-    return Reply(html, buttons=(Button(texts_report.UNDO_BUTTON, f"undo:{receipt}"),))
+    undo = Button(texts_report.UNDO_BUTTON, f"undo:{receipt}")
+    return Reply(html, buttons=(undo,), receipt_code=receipt)
 
 
 async def _within_daily_limit(

@@ -39,7 +39,7 @@ async def invite(ctx: Ctx, args: str) -> Reply:
     link = invite_link(ctx.msg.bot_username or None, created.code)
     picture = File(f"moi-{created.code}.png", qr_png(link), photo=True)
     html = texts_join.invite_created(created.code, link, unit.name, role, INVITE_DAYS)
-    return Reply(html, files=(picture,))
+    return Reply(html, files=(picture,), invite_code=created.code)
 
 
 async def members(ctx: Ctx, args: str) -> Reply:

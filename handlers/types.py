@@ -71,6 +71,12 @@ class Reply:
     notice: bool = False  # an answer to a button press: a short toast where the channel can
     files: tuple[File, ...] = ()
     clear_buttons: bool = False  # the pressed button did its work: remove the message's buttons
+    # What the text also says, for code that reads a reply (tests, the web app) instead of
+    # parsing its text: the receipt it gives, an invite or link code, a confirmation code.
+    receipt_code: str | None = None
+    invite_code: str | None = None
+    link_code: str | None = None
+    confirm_code: str | None = None
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ async def ask(ctx: Ctx, number: int, day: date) -> Reply:
         Button(texts_safety.CONFIRM_UNDO_BUTTON, f"confirm:{code}"),
         Button(texts_safety.DROP_BUTTON, f"drop:{code}"),
     )
-    return Reply(html, buttons=buttons)
+    return Reply(html, buttons=buttons, confirm_code=code)
 
 
 async def confirmed(ctx: Ctx, payload: dict[str, Any]) -> tuple[Reply, str]:

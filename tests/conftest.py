@@ -146,9 +146,13 @@ class Chat:
 
     async def say(self, text: str, **kwargs: object) -> str:
         """The single reply's text (fails when there is not exactly one)."""
+        return (await self.reply(text, **kwargs)).html
+
+    async def reply(self, text: str, **kwargs: object) -> Reply:
+        """The single reply, with its structured data (fails when there is not exactly one)."""
         replies = await self.send(text, **kwargs)  # type: ignore[arg-type]
         assert len(replies) == 1, replies
-        return replies[0].html
+        return replies[0]
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ person's subtree. README's table says the same in words."""
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass
 
 import pytest
@@ -85,8 +84,9 @@ async def matrix(db: Database, clock: FixedClock) -> Matrix:
     chat = Chat(Handlers(db, clock=clock, rules=Rules()))
     receipts = {}
     for code in member_ids:
-        html = await chat.say("vneid 1", user=f"m-{code}")
-        receipts[code] = re.search(r"Mã phiếu: <code>(\w+)</code>", html).group(1)  # type: ignore[union-attr]
+        receipt = (await chat.reply("vneid 1", user=f"m-{code}")).receipt_code
+        assert receipt is not None
+        receipts[code] = receipt
     return Matrix(chat, receipts, member_ids, locked_ids)
 
 
