@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from handlers import texts, texts_report
+from handlers import texts, texts_indicators, texts_report
 from handlers.grammar import RefusalKind, ReportError
+from handlers.types import Problem, ProblemKind
 from storage.models import Member, OutboxKind, pk
 
 LABELS = {"vneid": "VNeID", "cks": "CKS", "tt": "TT"}
@@ -45,3 +46,10 @@ def test_a_share_of_a_target_is_computed_in_one_place() -> None:
     assert texts.share(3, None) == "—"
     assert texts.got_of_goal(17, 42) == "17/42 (40,5%)"
     assert texts.got_of_goal(3, None) == "3"
+
+
+def test_every_indicator_problem_is_worded_in_both_languages() -> None:
+    params = {k: "x" for k in ("code", "limit", "short", "alias", "other", "near", "name")}
+    for kind in ProblemKind:
+        problem = Problem(kind, params | {"known": "y"})
+        assert texts_indicators.problem_vi(problem) and texts_indicators.problem_en(problem)

@@ -45,7 +45,7 @@ async def test_rows_queued_before_get_their_recipient_from_the_key(tmp_path: Pat
                 )
         await migrate.upgrade(db)
         assert await migrate.differences(db) == []
-        async with db.transaction() as store:
+        async with db.reading() as store:
             rows = (await store.session.exec(select(OutboxMessage))).all()
         assert {r.key: r.recipient_id for r in rows} == ROWS
         assert {type(r.kind) for r in rows} == {OutboxKind}  # read back as members
@@ -63,7 +63,7 @@ async def test_closed_sets_are_stored_as_their_strings_and_read_back_as_members(
         assert draft.status is BroadcastStatus.draft
         draft.status = BroadcastStatus.done
         await store.commit()
-    async with db.transaction() as store:
+    async with db.reading() as store:
         raw = await store.session.exec(text("SELECT status FROM broadcast"))  # type: ignore[call-overload]
         assert raw.scalar_one() == "done"  # the plain string in the database
         again = await store.broadcasts.get(pk(draft))
