@@ -92,11 +92,11 @@ class Handlers:
     async def _route(self, ctx: Ctx, command: cmd.Command) -> Reply | None:
         name, args = command.name, command.args
         if name == cmd.JOINED:
-            return Reply(texts_help.GROUP_GREETING)
+            return Reply(texts_help.group_greeting(await ctx.labels()))
         if name == cmd.EDITED:
-            return Reply(texts_report.EDITED)
+            return Reply(texts_report.edited(await ctx.labels()))
         if name == cmd.NOT_TEXT:
-            return Reply(texts_report.NOT_TEXT)
+            return Reply(texts_report.not_text(await ctx.labels()))
         await self._identify(ctx)
         declared = registry.BY_NAME.get(name)
         if declared is not None and declared.who is registry.Who.anyone:

@@ -35,4 +35,5 @@ async def join(ctx: Ctx, args: str) -> Reply:
         identity.private_chat_id = ctx.msg.chat_id
     ctx.role_changed.append(member)
     await ctx.store.audit(member.id, "join", f"{code} {joined_unit.code} {invite.role}")
-    return Reply(texts_join.joined(member.name, joined_unit.name, invite.role))
+    labels = await ctx.labels()
+    return Reply(texts_join.joined(member.name, joined_unit.name, invite.role, labels))

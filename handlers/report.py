@@ -52,7 +52,7 @@ def _source(ctx: Ctx) -> str:
 async def submit_report(ctx: Ctx, text: str) -> Reply:
     member, unit = ctx.me()
     if not text.strip():
-        raise UserError(texts_report.REPORT_NEEDS_TEXT)
+        raise UserError(texts_report.report_needs_text(await ctx.labels()))
     if nothing.is_declaration(text):  # "dạ thôn em tháng này không phát sinh ạ"
         return await nothing.declare(ctx, text)
     parsed = await _parse(ctx, text)
@@ -163,13 +163,13 @@ async def correct(ctx: Ctx, args: str) -> Reply:
     member, _ = ctx.me()
     code, _, report = args.strip().partition(" ")
     if not code:
-        raise UserError(texts_report.RECEIPT_MISSING)
+        raise UserError(texts_report.receipt_missing(await ctx.labels()))
     first, _, rest = report.strip().partition(" ")
     whole = fold(first) in texts_members.REPLACE_WORDS
     if whole:
         report = rest
     if not report.strip():
-        raise UserError(texts_report.correct_needs_report(code))
+        raise UserError(texts_report.correct_needs_report(code, await ctx.labels()))
     old = await _changeable(ctx, code)
     parsed = await _parse(ctx, report)
     before = {e.indicator: e.count for e in old}

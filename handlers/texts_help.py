@@ -34,12 +34,15 @@ COMMAND_HELP = {
     "web": "/web — mở trang báo cáo và tiến độ trên điện thoại hoặc máy tính",
     "help": "/help — danh sách lệnh",
 }
-GROUP_GREETING = (
-    "Xin chào cả nhóm! Mình là trợ lý báo cáo của Tổ công nghệ số cộng đồng.\n"
-    f"• Thành viên báo cáo trong nhóm bằng lệnh: <code>/bc {EXAMPLE}</code>\n"
-    "• Quản trị viên gắn nhóm với đơn vị bằng: <code>/ganhom MÃ_ĐƠN_VỊ</code>, "
-    "để nhóm nhận bảng tổng hợp hằng tuần."
-)
+
+
+def group_greeting(labels: Mapping[str, str]) -> str:
+    return (
+        "Xin chào cả nhóm! Mình là trợ lý báo cáo của Tổ công nghệ số cộng đồng.\n"
+        f"• Thành viên báo cáo trong nhóm bằng lệnh: <code>/bc {esc(example(labels))}</code>\n"
+        "• Quản trị viên gắn nhóm với đơn vị bằng: <code>/ganhom MÃ_ĐƠN_VỊ</code>, "
+        "để nhóm nhận bảng tổng hợp hằng tuần."
+    )
 
 
 def help_text(

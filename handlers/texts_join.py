@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from handlers.texts import EXAMPLE, ROLE_NAMES, esc
+from collections.abc import Mapping
+
+from handlers.texts import ROLE_NAMES, esc, example
 
 STRANGER = (
     "Xin chào! Đây là trợ lý báo cáo của <b>Tổ công nghệ số cộng đồng</b>.\n"
@@ -25,11 +27,11 @@ def invite_spent(code: str) -> str:
     return INVITE_SPENT.format(code=esc(code))
 
 
-def joined(name: str, unit: str, role: str) -> str:
+def joined(name: str, unit: str, role: str, labels: Mapping[str, str]) -> str:
     return (
         f"Chào mừng <b>{esc(name)}</b>! Bạn đã tham gia <b>{esc(unit)}</b> "
         f"với vai trò {ROLE_NAMES.get(role, role)}.\n"
-        f"Báo cáo bằng một tin nhắn ngắn, ví dụ: <code>{EXAMPLE}</code>\n"
+        f"Báo cáo bằng một tin nhắn ngắn, ví dụ: <code>{esc(example(labels))}</code>\n"
         "Gõ /help để xem các lệnh."
     )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from handlers.texts import EXAMPLE, day_vn, esc, names, ordered, period_name, share
+from handlers.texts import EXAMPLE, day_vn, esc, example, names, ordered, period_name, share
 from handlers.texts_progress import missing_list
 from handlers.texts_team import away_example
 from reminders.calendar import Period
@@ -20,10 +20,18 @@ from storage.models import Unit
 class Wording:
     """The words of reminders and tallies (the `reminders.due.Wording` port)."""
 
-    def reminder(self, name: str, unit: str, period: str, deadline: date) -> str:
+    def reminder(
+        self,
+        name: str,
+        unit: str,
+        period: str,
+        deadline: date,
+        labels: Mapping[str, str] | None = None,
+    ) -> str:
+        said = esc(example(labels)) if labels else EXAMPLE
         return (
             f"⏰ Chào {esc(name)}! <b>{esc(unit)}</b> chưa có báo cáo {period_name(period)}. "
-            f"Hạn chót: <b>{day_vn(deadline)}</b>.\nGửi ngay, ví dụ: <code>{EXAMPLE}</code>\n"
+            f"Hạn chót: <b>{day_vn(deadline)}</b>.\nGửi ngay, ví dụ: <code>{said}</code>\n"
             f"Nếu bạn đi vắng: <code>/vang {away_example(deadline)}</code>."
         )
 

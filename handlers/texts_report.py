@@ -9,7 +9,7 @@ from typing import assert_never
 
 from handlers import texts_language
 from handlers.grammar import RefusalKind, ReportError
-from handlers.texts import EXAMPLE, counts_lines, day_vn, esc, example, first_code
+from handlers.texts import counts_lines, day_vn, esc, example, first_code
 
 
 def report_saved(
@@ -31,18 +31,32 @@ def undone(receipt: str, counts: Mapping[str, int], labels: Mapping[str, str], d
 
 UNDO_BUTTON = "Hủy phiếu này"
 NOTHING_TO_UNDO = "Bạn chưa có báo cáo nào để hủy."
-RECEIPT_MISSING = "Hãy gửi kèm mã phiếu, ví dụ: <code>/sua ABC234 vneid 4</code>."
-CORRECT_NEEDS_REPORT = "Hãy ghi báo cáo mới sau mã phiếu, ví dụ: <code>/sua {code} vneid 4</code>."
-REPORT_NEEDS_TEXT = f"Hãy ghi số liệu sau lệnh, ví dụ: <code>/bc {EXAMPLE}</code>."
-EDITED = (
-    "Bạn vừa sửa một tin nhắn. Số liệu đã ghi <b>không</b> tự thay đổi theo. "
-    "Để sửa, gõ <code>/sua MÃ_PHIẾU vneid 4</code> (mã phiếu có trong tin xác nhận)."
-)
-NOT_TEXT = f"Mình chỉ đọc được tin nhắn chữ. Báo cáo ví dụ: <code>{EXAMPLE}</code>"
 
 
-def correct_needs_report(code: str) -> str:
-    return CORRECT_NEEDS_REPORT.format(code=esc(code))
+def receipt_missing(labels: Mapping[str, str]) -> str:
+    first = esc(first_code(labels))
+    return f"Hãy gửi kèm mã phiếu, ví dụ: <code>/sua ABC234 {first} 4</code>."
+
+
+def correct_needs_report(code: str, labels: Mapping[str, str]) -> str:
+    first = esc(first_code(labels))
+    return f"Hãy ghi báo cáo mới sau mã phiếu, ví dụ: <code>/sua {esc(code)} {first} 4</code>."
+
+
+def report_needs_text(labels: Mapping[str, str]) -> str:
+    return f"Hãy ghi số liệu sau lệnh, ví dụ: <code>/bc {esc(example(labels))}</code>."
+
+
+def edited(labels: Mapping[str, str]) -> str:
+    return (
+        "Bạn vừa sửa một tin nhắn. Số liệu đã ghi <b>không</b> tự thay đổi theo. "
+        f"Để sửa, gõ <code>/sua MÃ_PHIẾU {esc(first_code(labels))} 4</code> (mã phiếu có trong "
+        "tin xác nhận)."
+    )
+
+
+def not_text(labels: Mapping[str, str]) -> str:
+    return f"Mình chỉ đọc được tin nhắn chữ. Báo cáo ví dụ: <code>{esc(example(labels))}</code>"
 
 
 def receipt_unknown(code: str) -> str:

@@ -69,7 +69,14 @@ class ReminderRun:
 
 
 class Wording(Protocol):
-    def reminder(self, name: str, unit: str, period: str, deadline: date) -> str: ...
+    def reminder(
+        self,
+        name: str,
+        unit: str,
+        period: str,
+        deadline: date,
+        labels: Mapping[str, str] | None = None,  # the indicators in use, for the example
+    ) -> str: ...
     def escalation(
         self,
         unit: str,
@@ -206,12 +213,13 @@ async def remind(store: Store, event: Event, planner: Planner, wording: Wording)
     queued = 0
     run, people = await members_to_remind(store, month, event.day)
     chats = await _private_chats(store, people)
+    labels = await store.indicators.labels() if people else {}
     for member, unit in people:
         chat = chats.get(pk(member))
         if chat is None:
             run.no_chat.setdefault(pk(unit), []).append(member.name)
             continue
-        html = wording.reminder(member.name, unit.name, month.key, deadline)
+        html = wording.reminder(member.name, unit.name, month.key, deadline, labels)
         key = f"reminder:{month.key}:{event.day}:{member.id}"
         queued += await _queue(store, key, OutboxKind.reminder, chat, html, recipient=member)
         run.reminded.setdefault(pk(unit), []).append(member.name)

@@ -115,7 +115,11 @@ def _parse_one(
         error = _plain(texts_language.not_a_report(command.name))
         return {"ok": False, "error": error, "kind": "not_a_report"}
     if report is None or not report.strip():
-        return {"ok": False, "error": _plain(texts_report.REPORT_NEEDS_TEXT), "kind": "empty"}
+        return {
+            "ok": False,
+            "error": _plain(texts_report.report_needs_text(labels)),
+            "kind": "empty",
+        }
     try:
         parsed = parse_report(
             report,
