@@ -152,7 +152,7 @@ class WebApp:
             found = await store.members.lookup(platform, user_id)
             if found is None or found[1] is None:
                 return None
-            return await self._open(store, found[1].id or 0)
+            return await self._open(store, pk(found[1]))
 
     async def _open(self, store: Store, member_id: int) -> tuple[str, str] | None:
         member = await store.members.get(member_id)

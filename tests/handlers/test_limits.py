@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from handlers.app import Handlers
 from handlers.types import Kind, Reply, Rules
 from storage.db import Database
-from storage.models import AuditLog, Entry, Role
+from storage.models import AuditLog, Entry, Role, pk
 from tests.conftest import NOW, Chat, FixedClock, World
 
 MONTH = (date(2026, 11, 1), date(2026, 11, 30))
@@ -121,7 +121,7 @@ async def flood(
         assert member is not None
         for _ in range(reports):
             await store.entries.add_report(
-                member_id=member.id or 0, unit_id=member.unit_id,
+                member_id=pk(member), unit_id=member.unit_id,
                 counts=counts or {"vneid": 500, "cks": 500, "tt": 500}, day=day, source="test",
                 at=NOW - timedelta(hours=1),
             )  # fmt: skip

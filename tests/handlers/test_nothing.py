@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from handlers import texts_language
 from handlers.types import Kind, Reply
 from storage.db import Database
-from storage.models import AuditLog, NothingToReport
+from storage.models import AuditLog, NothingToReport, pk
 from tests.conftest import Chat, FixedClock, World
 
 
@@ -95,7 +95,7 @@ async def _unit_id(db: Database, code: str) -> int:
     async with db.transaction() as store:
         unit = await store.units.by_code(code)
         assert unit is not None
-        return unit.id or 0
+        return pk(unit)
 
 
 async def test_a_later_report_clears_the_declaration(chat: Chat, db: Database) -> None:
