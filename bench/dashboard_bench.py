@@ -27,7 +27,7 @@ from handlers.types import Rules
 from handlers.web import WebApp
 from reminders.calendar import month_of
 from storage.db import Database
-from storage.models import Role
+from storage.models import Role, pk
 
 REPEAT = 15
 
@@ -42,7 +42,7 @@ async def run(path: Path) -> dict[str, Any]:
         province = await store.units.by_code("38")
         assert province is not None
         admin = await store.members.add("Quản trị tỉnh", province, Role.province_admin)
-        session, _ = await store.web.open_session(admin.id or 0, _now() + timedelta(hours=1))
+        session, _ = await store.web.open_session(pk(admin), _now() + timedelta(hours=1))
         await store.commit()
     app = web.Application()
     webapp = WebApp(db, clock=_now, rules=Rules(), cache=IndicatorCache())

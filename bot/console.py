@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from rich.console import Console
@@ -18,14 +18,43 @@ from bot.compose import Runtime
 from bot.delivery.ratelimit import Limits
 from bot.delivery.worker import DeliveryWorker
 from bot.render import html_to_plain
-from handlers import texts
 from handlers.outgoing import reply_of
+from handlers.texts import EXAMPLE
 from handlers.types import Button, Incoming, Kind, Reply
 from storage.models import OutboxMessage
 from storage.outbox import REPLY
 
 PLATFORM = "console"
 FILES_DIR = Path("data/console-files")
+
+# What the console itself says (Vietnamese, plain text: a terminal shows no HTML).
+BYE = "Tạm biệt!"
+NO_SUCH_BUTTON = "Không có nút số này."
+
+
+def console_notice(chat: str) -> str:
+    return f"tin gửi tới {chat}"
+
+
+def console_file_saved(path: str) -> str:
+    return f"  [tệp đính kèm đã lưu: {path}]"
+
+
+def console_banner(who: str, invites: Iterable[tuple[str, str]], has_token: bool) -> str:
+    lines = [
+        "cnsbot — kênh console (trò chuyện với bot ngay trong terminal).",
+        f"Bạn đang là: {who}. Gõ tin nhắn rồi Enter; /help xem lệnh; !1 bấm nút; /thoat để thoát.",
+        f"Thử: {EXAMPLE} · /toi · /huy · tt 3 hôm qua",
+    ]
+    invites = list(invites)
+    if invites:
+        lines.append("Mã mời demo (dùng với --as TÊN_MỚI rồi /thamgia MÃ):")
+        lines += [f"  {code} — {unit}" for code, unit in invites]
+    if not has_token:
+        lines.append(
+            "Chưa có TELEGRAM_BOT_TOKEN: đặt nó trong tệp .env (xem README) để chạy trên Telegram."
+        )
+    return "\n".join(lines)
 
 
 class ConsoleChat:
@@ -58,7 +87,7 @@ class ConsoleChat:
         if text.startswith("!") and text[1:].isdigit():
             index = int(text[1:]) - 1
             if not 0 <= index < len(self.buttons):
-                return [Reply(texts.NO_SUCH_BUTTON)]
+                return [Reply(NO_SUCH_BUTTON)]
             text, kind = self.buttons[index].action, Kind.button
         outcome = await self.runtime.handlers.handle(self._incoming(text, kind))
         for reply in outcome.replies:
@@ -77,7 +106,7 @@ def show(console: Console, replies: list[Reply], files_dir: Path = FILES_DIR) ->
             files_dir.mkdir(parents=True, exist_ok=True)
             path = files_dir / Path(file.name).name
             path.write_bytes(file.data)
-            console.print(texts.console_file_saved(str(path)), style="cyan", markup=False)
+            console.print(console_file_saved(str(path)), style="cyan", markup=False)
 
 
 async def repl(chat: ConsoleChat, banner: str, read: Callable[[str], str] = input) -> None:
@@ -87,10 +116,10 @@ async def repl(chat: ConsoleChat, banner: str, read: Callable[[str], str] = inpu
         try:
             line = await asyncio.to_thread(read, "> ")
         except (EOFError, KeyboardInterrupt):
-            console.print(texts.BYE)
+            console.print(BYE)
             return
         if line.strip() in ("/quit", "/exit", "/thoat"):
-            console.print(texts.BYE)
+            console.print(BYE)
             return
         if line.strip():
             show(console, await chat.send(line))
@@ -110,7 +139,7 @@ class ConsoleChannel:
             show(self.console, [reply_of(message)])
             return
         self.console.print(
-            f"\n[{texts.console_notice(message.chat_id)}]\n{html_to_plain(message.html)}",
+            f"\n[{console_notice(message.chat_id)}]\n{html_to_plain(message.html)}",
             style="yellow", markup=False, highlight=False,
         )  # fmt: skip
 

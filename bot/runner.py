@@ -19,7 +19,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from bot import compose, metrics
-from bot.console import ConsoleChannel, ConsoleChat, repl
+from bot.console import ConsoleChannel, ConsoleChat, console_banner, repl
 from bot.delivery.progress_messages import BroadcastProgress, ProgressBoard
 from bot.delivery.ratelimit import Limits
 from bot.delivery.worker import Channel, DeliverySettings, DeliveryWorker
@@ -27,7 +27,7 @@ from bot.logsafe import redact_logs
 from bot.settings import Settings
 from bot.web.health import health_routes
 from bot.web.public_files import files_route, publisher
-from handlers import texts, texts_web
+from handlers import texts, texts_reminders, texts_web
 from reminders.schedule import DueJob, start_scheduler
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def _due_job(runtime: compose.Runtime, worker: DeliveryWorker) -> DueJob:
     planner = compose.planner_of(runtime.settings)
     keep = timedelta(days=runtime.settings.keep_update_keys_days)
     return DueJob(
-        runtime.db, planner, texts.WORDING, runtime.clock, on_queued=worker.wake,
+        runtime.db, planner, texts_reminders.WORDING, runtime.clock, on_queued=worker.wake,
         keep_update_keys=keep,
     )  # fmt: skip
 
@@ -86,7 +86,7 @@ async def run_console(settings: Settings, user: str, *, demo: bool) -> None:
             if member
             else f"{user} (chưa tham gia)"
         )
-        banner = texts.console_banner(who, invites, settings.telegram_bot_token is not None)
+        banner = console_banner(who, invites, settings.telegram_bot_token is not None)
         site = await _console_web(runtime) if settings.web_app else None
         if site is not None:
             banner += "\n" + texts_web.console_web(settings.web_base_url)

@@ -7,7 +7,19 @@ import logging
 from datetime import timedelta
 
 from handlers import commands as cmd
-from handlers import notices, nudge, outgoing, pending, registry, report, team, texts
+from handlers import (
+    notices,
+    nudge,
+    outgoing,
+    pending,
+    registry,
+    report,
+    team,
+    texts,
+    texts_help,
+    texts_join,
+    texts_report,
+)
 from handlers.context import Ctx, IndicatorCache, UserError
 from handlers.types import Clock, Incoming, MenuChange, Outcome, Reply, Rules
 from storage.db import Database, is_transient
@@ -84,20 +96,20 @@ class Handlers:
     async def _route(self, ctx: Ctx, command: cmd.Command) -> Reply | None:
         name, args = command.name, command.args
         if name == cmd.JOINED:
-            return Reply(texts.GROUP_GREETING)
+            return Reply(texts_help.group_greeting(await ctx.labels()))
         if name == cmd.EDITED:
-            return Reply(texts.EDITED)
+            return Reply(texts_report.edited(await ctx.labels()))
         if name == cmd.NOT_TEXT:
-            return Reply(texts.NOT_TEXT)
+            return Reply(texts_report.not_text(await ctx.labels()))
         await self._identify(ctx)
         declared = registry.BY_NAME.get(name)
         if declared is not None and declared.who is registry.Who.anyone:
             return await declared.handler(ctx, args)
         pressed = name == cmd.BUTTON  # a button press is answered with a toast
         if ctx.member is None:
-            return Reply(texts.STRANGER, notice=pressed)
+            return Reply(texts_join.STRANGER, notice=pressed)
         if not ctx.member.active:
-            return Reply(texts.INACTIVE, notice=pressed)
+            return Reply(texts_join.INACTIVE, notice=pressed)
         if name == cmd.BUTTON:
             if args.startswith("bcast:"):
                 return await notices.confirm(ctx, args)
@@ -114,7 +126,7 @@ class Handlers:
             return await declared.handler(ctx, args)
         if name in (await ctx.vocabulary()).codes:
             return await report.shortcut(ctx, name, args)
-        return Reply(texts.unknown_command(name))
+        return Reply(texts_help.unknown_command(name))
 
     async def _identify(self, ctx: Ctx) -> None:
         msg, members = ctx.msg, ctx.store.members

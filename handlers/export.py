@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from handlers import texts, texts_nothing, texts_nudge
+from handlers import texts_export, texts_nothing, texts_nudge
 from reminders.calendar import Period
 from reminders.cumulative import year_to, year_to_date
 from reminders.progress import UnitProgress, children_progress, ratio
@@ -87,23 +87,23 @@ def build_xlsx(
     book = Workbook()
     sheet = book.active
     assert isinstance(sheet, Worksheet)
-    sheet.title = texts.EXPORT_SHEET_SUMMARY
+    sheet.title = texts_export.EXPORT_SHEET_SUMMARY
     codes = list(labels)
-    sheet.append(_row([texts.export_title(scope.name, period.key)]))
+    sheet.append(_row([texts_export.export_title(scope.name, period.key)]))
     headers = [names.get(c, labels[c]) for c in codes for _ in range(3)]
-    sheet.append(_row([texts.EXPORT_NUMBER, texts.EXPORT_UNIT, *headers]))
-    sheet.append(_row(["", "", *[h for _ in codes for h in texts.EXPORT_TRIPLE]]))
+    sheet.append(_row([texts_export.EXPORT_NUMBER, texts_export.EXPORT_UNIT, *headers]))
+    sheet.append(_row(["", "", *[h for _ in codes for h in texts_export.EXPORT_TRIPLE]]))
     for number, child in enumerate(children, start=1):
         sheet.append(_row([number, _name(child), *_cells(child, codes)]))
-    sheet.append(_row(["", texts.EXPORT_TOTAL, *_cells(top, codes)]))
+    sheet.append(_row(["", texts_export.EXPORT_TOTAL, *_cells(top, codes)]))
     _style_summary(sheet, len(codes), len(children))
-    raw = book.create_sheet(texts.EXPORT_SHEET_RAW)
-    raw.append(_row(texts.EXPORT_RAW_HEADERS))
+    raw = book.create_sheet(texts_export.EXPORT_SHEET_RAW)
+    raw.append(_row(texts_export.EXPORT_RAW_HEADERS))
     for entry, unit_name, member_name in entries:
         raw.append(_row([
             entry.day, unit_name, member_name, labels.get(entry.indicator, entry.indicator),
             entry.count, entry.receipt,
-            texts.EXPORT_CANCELLED if entry.cancelled_at else texts.EXPORT_ACTIVE,
+            texts_export.EXPORT_CANCELLED if entry.cancelled_at else texts_export.EXPORT_ACTIVE,
             entry.replaced_by or "",
         ]))  # fmt: skip
     _style_raw(raw)
@@ -128,12 +128,18 @@ def _year_sheet(
     sheet = book.create_sheet(texts_nudge.EXPORT_YEAR_SHEET)
     sheet.append(_row([texts_nudge.export_year_title(scope.name, str(year.upto.year), year.upto)]))
     sheet.append(
-        _row([texts.EXPORT_NUMBER, texts.EXPORT_UNIT, *[h for h in headers for _ in "abc"]])
+        _row(
+            [
+                texts_export.EXPORT_NUMBER,
+                texts_export.EXPORT_UNIT,
+                *[h for h in headers for _ in "abc"],
+            ]
+        )
     )
-    sheet.append(_row(["", "", *[h for _ in codes for h in texts.EXPORT_TRIPLE]]))
+    sheet.append(_row(["", "", *[h for _ in codes for h in texts_export.EXPORT_TRIPLE]]))
     for number, child in enumerate(year.children, start=1):
         sheet.append(_row([number, child.unit.name, *_cells(child, codes)]))
-    sheet.append(_row(["", texts.EXPORT_TOTAL, *_cells(year.top, codes)]))
+    sheet.append(_row(["", texts_export.EXPORT_TOTAL, *_cells(year.top, codes)]))
     _style_summary(sheet, len(codes), len(year.children))
 
 
@@ -190,8 +196,8 @@ def build_csv(
     codes, names = list(labels), names or {}
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(_row([texts.EXPORT_NUMBER, texts.EXPORT_UNIT, *[
-        f"{names.get(c, labels[c])} - {h}" for c in codes for h in texts.EXPORT_TRIPLE
+    writer.writerow(_row([texts_export.EXPORT_NUMBER, texts_export.EXPORT_UNIT, *[
+        f"{names.get(c, labels[c])} - {h}" for c in codes for h in texts_export.EXPORT_TRIPLE
     ]]))  # fmt: skip
     for number, child in enumerate([*children, top], start=1):
         cells = _cells(child, codes)
@@ -199,7 +205,7 @@ def build_csv(
             "" if v is None else (round(100 * v, 1) if i % 3 == 2 else v)
             for i, v in enumerate(cells)
         ]
-        first = [number, _name(child)] if child is not top else ["", texts.EXPORT_TOTAL]
+        first = [number, _name(child)] if child is not top else ["", texts_export.EXPORT_TOTAL]
         writer.writerow(_row([*first, *shown]))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
 

@@ -2,11 +2,12 @@
 
 `vneid 5 cks 2`, `5 vneid, 2 cks`, `kích hoạt định danh 5 người`, `cks3 hôm qua`,
 `ngày 18/11: vneid 10; tt 2`. Anything ambiguous or invalid raises `ReportError` with a kind
-and parameters; `texts.refusal` turns it into Vietnamese.
+and parameters; `texts_report.refusal` turns it into Vietnamese.
 """
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,10 +32,33 @@ MAX_DIGITS = 9
 _THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")  # "1.000": a thousand, the Vietnamese way
 
 
+class RefusalKind(enum.StrEnum):
+    """Why a report is refused (texts_report words each one; a new member needs its words
+    there, or mypy fails on the exhaustive match)."""
+
+    courtesy = "courtesy"  # thanks or "ok": nothing to refuse, just answered
+    empty = "empty"
+    too_long = "too_long"
+    unknown_word = "unknown_word"
+    missing_number = "missing_number"
+    missing_indicator = "missing_indicator"
+    duplicate_indicator = "duplicate_indicator"
+    zero = "zero"
+    negative = "negative"
+    fraction = "fraction"
+    above_cap = "above_cap"
+    bad_day = "bad_day"
+    future_day = "future_day"
+    closed_period = "closed_period"
+    two_days = "two_days"
+    dotted_number = "dotted_number"
+    day_on_one_line = "day_on_one_line"
+
+
 class ReportError(Exception):
-    def __init__(self, kind: str, **params: object) -> None:
+    def __init__(self, kind: RefusalKind, **params: object) -> None:
         super().__init__(kind, params)
-        self.kind = kind
+        self.kind = RefusalKind(kind)
         self.params: dict[str, object] = params
 
 
@@ -79,32 +103,31 @@ def parse_report(
     earliest_open: date | None = None,
 ) -> ParsedReport:
     if len(text) > MAX_LENGTH:
-        raise ReportError("too_long", length=len(text), limit=MAX_LENGTH)
+        raise ReportError(RefusalKind.too_long, length=len(text), limit=MAX_LENGTH)
     items = lex(text, vocabulary._lexicon)
     chatter = _chatter(items, vocabulary)
     for item in items:
         if item.kind is Kind.unknown and id(item) not in chatter:
-            raise ReportError(
-                "unknown_word", word=item.typed, suggestion=suggest(item, items, vocabulary)
-            )
+            near = suggest(item, items, vocabulary)
+            raise ReportError(RefusalKind.unknown_word, word=item.typed, suggestion=near)
     items = _breakdowns(_word_numbers(items))
     counted = [i for i in items if i.kind in (Kind.indicator, Kind.number, Kind.dotted)]
     if not counted and any(i.kind is Kind.courtesy for i in items):
-        raise ReportError("courtesy")
+        raise ReportError(RefusalKind.courtesy)
     items = _dotted_days(items)
     day, day_given = _day(items, today)
     pairs = _pair([i for i in items if i.kind in (Kind.indicator, Kind.number)])
     counts: dict[str, int] = {}
     for indicator, number in pairs:
         if indicator in counts:
-            raise ReportError("duplicate_indicator", indicator=indicator)
+            raise ReportError(RefusalKind.duplicate_indicator, indicator=indicator)
         counts[indicator] = _count(indicator, number, cap)
     if not counts:
-        raise ReportError("empty")
+        raise ReportError(RefusalKind.empty)
     if day > today:
-        raise ReportError("future_day", day=day)
+        raise ReportError(RefusalKind.future_day, day=day)
     if earliest_open is not None and day < earliest_open:
-        raise ReportError("closed_period", day=day, earliest_open=earliest_open)
+        raise ReportError(RefusalKind.closed_period, day=day, earliest_open=earliest_open)
     aside = tuple(dict.fromkeys(i.typed for i in items if i.kind in (Kind.aside, Kind.unknown)))
     return ParsedReport(counts, day, day_given, aside)
 
@@ -146,7 +169,7 @@ def _word_numbers(items: list[Item]) -> list[Item]:
         partner = next((ind for ind, num, _ in run if num is read[index]), None)
         beside = read[max(index - 1, 0) : index] + read[index + 1 : index + 2]
         if partner is None or not any(b is partner for b in beside):
-            raise ReportError("unknown_word", word=item.typed, suggestion=None)
+            raise ReportError(RefusalKind.unknown_word, word=item.typed, suggestion=None)
     return read
 
 
@@ -161,13 +184,13 @@ def _breakdowns(items: list[Item]) -> list[Item]:
         pair = items[max(index - 2, 0) : index]
         kinds = [i.kind for i in pair]
         if kinds != [Kind.indicator, Kind.number] or pair[0].segment != pair[1].segment:
-            raise ReportError("unknown_word", word=item.typed, suggestion=None)
+            raise ReportError(RefusalKind.unknown_word, word=item.typed, suggestion=None)
         if item.kind is Kind.restated:
             fits = item.value == pair[0].value
         else:
             fits = pair[1].value.isdigit() and int(item.value) <= int(pair[1].value)
         if not fits:
-            raise ReportError("unknown_word", word=item.typed, suggestion=None)
+            raise ReportError(RefusalKind.unknown_word, word=item.typed, suggestion=None)
     return [_as(i, Kind.aside) if i.kind in remarks else i for i in items]
 
 
@@ -184,7 +207,7 @@ def _dotted_days(items: list[Item]) -> list[Item]:
             continue
         neighbours = counted[max(index - 1, 0) : index] + counted[index + 1 : index + 2]
         if any(n.kind is Kind.indicator for n in neighbours):
-            raise ReportError("dotted_number", text=item.typed, day=item.value)
+            raise ReportError(RefusalKind.dotted_number, text=item.typed, day=item.value)
     return [
         Item(Kind.date, i.value, i.typed, i.segment, i.line, i.colon)
         if i.kind is Kind.dotted
@@ -198,14 +221,14 @@ def _count(indicator: str, number: Item, cap: int) -> int:
     if _THOUSANDS.fullmatch(raw):
         raw = raw.replace(".", "")
     if "." in raw or "," in raw:
-        raise ReportError("fraction", indicator=indicator, number=number.typed)
+        raise ReportError(RefusalKind.fraction, indicator=indicator, number=number.typed)
     if raw.startswith("-"):
-        raise ReportError("negative", indicator=indicator, number=number.typed)
+        raise ReportError(RefusalKind.negative, indicator=indicator, number=number.typed)
     digits = raw.lstrip("0")
     if not digits:
-        raise ReportError("zero", indicator=indicator)
+        raise ReportError(RefusalKind.zero, indicator=indicator)
     if len(digits) > MAX_DIGITS or int(digits) > cap:
-        raise ReportError("above_cap", indicator=indicator, count=digits, cap=cap)
+        raise ReportError(RefusalKind.above_cap, indicator=indicator, count=digits, cap=cap)
     return int(digits)
 
 
@@ -249,9 +272,9 @@ def _unpaired(items: list[Item]) -> ReportError:
     numbers = [i for i in items if i.kind is Kind.number]
     if not indicators or len(numbers) > len(indicators):
         lone = _lonely(items, Kind.number) or numbers[0]
-        return ReportError("missing_indicator", number=lone.typed)
+        return ReportError(RefusalKind.missing_indicator, number=lone.typed)
     lone = _lonely(items, Kind.indicator) or indicators[0]
-    return ReportError("missing_number", indicator=lone.value)
+    return ReportError(RefusalKind.missing_number, indicator=lone.value)
 
 
 def _lonely(items: list[Item], kind: Kind) -> Item | None:
@@ -273,7 +296,7 @@ def _day(items: list[Item], today: date) -> tuple[date, bool]:
     dated = [item for item in items if item.kind in DAY_KINDS]
     days = {_to_day(item, today) for item in dated}
     if len(days) > 1:
-        raise ReportError("two_days", first=min(days), second=max(days))  # two or more
+        raise ReportError(RefusalKind.two_days, first=min(days), second=max(days))  # two or more
     if not days:
         return today, False
     day = days.pop()
@@ -286,7 +309,7 @@ def _day(items: list[Item], today: date) -> tuple[date, bool]:
     heading = min((i.line for i in dated if i.colon), default=None)
     for line in sorted(count_lines - {i.line for i in dated}):
         if heading is None or line < heading:
-            raise ReportError("day_on_one_line", day=day, text=dated[0].typed)
+            raise ReportError(RefusalKind.day_on_one_line, day=day, text=dated[0].typed)
     return day, True
 
 
@@ -303,11 +326,11 @@ def _to_day(item: Item, today: date) -> date:
     elif month == 12 and today.month == 1:
         year -= 1  # "28/12" typed in January is last December
     if year < 2000:
-        raise ReportError("bad_day", text=item.typed)
+        raise ReportError(RefusalKind.bad_day, text=item.typed)
     try:
         return date(year, month, day)
     except ValueError:
-        raise ReportError("bad_day", text=item.typed) from None
+        raise ReportError(RefusalKind.bad_day, text=item.typed) from None
 
 
 def suggest(item: Item, items: list[Item], vocabulary: Vocabulary) -> str | None:
@@ -333,7 +356,7 @@ _DAYS_ONLY = build_lexicon({})
 def parse_day(text: str, today: date) -> date | None:
     """The first day written in a text (`30/11`, `ngày 2/12/2026`, `hôm qua`), or None.
 
-    Raises ReportError("bad_day") for an impossible date.
+    Raises ReportError(RefusalKind.bad_day) for an impossible date.
     """
     for item in lex(text[:MAX_LENGTH], _DAYS_ONLY):
         if item.kind in (Kind.date, Kind.days_ago):  # a weekday is ahead here: not read

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 from handlers import lexicon
 from handlers.folding import fold
-from handlers.lexer import phrase_key, tokenize
+from handlers.lexer import TokenKind, phrase_key, tokenize
 from handlers.registry import BY_NAME
-from handlers.types import Problem
+from handlers.types import Problem, ProblemKind
 from storage.models import Indicator
 from storage.seed import DEFAULT_WORDS, INDICATOR_PRESETS
 from storage.store import Store
@@ -122,11 +122,11 @@ class Catalog:
 
 def check_code(catalog: Catalog, code: str) -> list[Problem]:
     if not CODE.fullmatch(code):
-        return [Problem("bad_code", {"code": code})]
+        return [Problem(ProblemKind.bad_code, {"code": code})]
     if code in catalog.indicators:
-        return [Problem("code_taken", {"code": code})]
+        return [Problem(ProblemKind.code_taken, {"code": code})]
     if code in command_names():
-        return [Problem("code_is_command", {"code": code})]
+        return [Problem(ProblemKind.code_is_command, {"code": code})]
     return []
 
 
@@ -137,23 +137,23 @@ def check_alias(catalog: Catalog, code: str, alias: str) -> list[Problem]:
     key = alias_key(alias)
     params = {"alias": alias, "code": code}
     if not key:
-        return [Problem("alias_empty", params)]
+        return [Problem(ProblemKind.alias_empty, params)]
     if len(alias) > ALIAS_MAX:
-        return [Problem("alias_too_long", params | {"limit": str(ALIAS_MAX)})]
-    if any(t.kind != "word" for t in tokenize(fold(alias)) if t.text.strip()):
-        return [Problem("alias_not_words", params)]
+        return [Problem(ProblemKind.alias_too_long, params | {"limit": str(ALIAS_MAX)})]
+    if any(t.kind is not TokenKind.word for t in tokenize(fold(alias)) if t.text.strip()):
+        return [Problem(ProblemKind.alias_not_words, params)]
     owner = catalog.keys.get(key)
     if owner is not None and owner != code:
-        return [Problem("alias_taken", params | {"other": catalog.label(owner)})]
+        return [Problem(ProblemKind.alias_taken, params | {"other": catalog.label(owner)})]
     if key in catalog.grammar:
-        return [Problem(f"alias_{catalog.grammar[key]}", params)]
+        return [Problem(ProblemKind(f"alias_{catalog.grammar[key]}"), params)]
     for other_key, other in catalog.keys.items():
         if other == code:
             continue
         limit = typo_edits(max(len(key), len(other_key)))
         if limit and edit_distance(key, other_key, limit) <= limit:
             near = {"other": catalog.label(other), "near": other_key}
-            return [Problem("alias_too_close", params | near)]
+            return [Problem(ProblemKind.alias_too_close, params | near)]
     return []
 
 
@@ -178,18 +178,18 @@ def _check_aliases(
 def _check_name(name: str, short: str | None) -> list[Problem]:
     problems = []
     if not name.strip():
-        problems.append(Problem("name_empty"))
+        problems.append(Problem(ProblemKind.name_empty))
     elif len(name) > NAME_MAX:
-        problems.append(Problem("name_too_long", {"limit": str(NAME_MAX)}))
+        problems.append(Problem(ProblemKind.name_too_long, {"limit": str(NAME_MAX)}))
     if short is not None and (not short.strip() or len(short) > SHORT_MAX):
-        problems.append(Problem("bad_short", {"short": short, "limit": str(SHORT_MAX)}))
+        problems.append(Problem(ProblemKind.bad_short, {"short": short, "limit": str(SHORT_MAX)}))
     return problems
 
 
 def _known(catalog: Catalog, code: str) -> Indicator:
     indicator = catalog.indicators.get(code)
     if indicator is None:
-        raise IndicatorError([Problem("unknown_indicator", {"code": code})])
+        raise IndicatorError([Problem(ProblemKind.unknown_indicator, {"code": code})])
     return indicator
 
 
@@ -263,11 +263,11 @@ async def _remove_aliases(
     for alias in aliases:
         key = alias_key(alias)
         if key == code:
-            problems.append(Problem("alias_is_code", {"alias": alias, "code": code}))
+            problems.append(Problem(ProblemKind.alias_is_code, {"alias": alias, "code": code}))
             continue
         matching = [w for w in written if alias_key(w) == key]
         if not matching:
-            problems.append(Problem("alias_missing", {"alias": alias, "code": code}))
+            problems.append(Problem(ProblemKind.alias_missing, {"alias": alias, "code": code}))
         gone += [w for w in matching if w not in gone]
     _raise(problems)
     if gone:
@@ -314,10 +314,12 @@ async def reorder(
     catalog = await Catalog.load(store)
     wanted = [norm_code(c) for c in codes]
     problems = [
-        Problem("unknown_indicator", {"code": c}) for c in wanted if c not in catalog.indicators
+        Problem(ProblemKind.unknown_indicator, {"code": c})
+        for c in wanted
+        if c not in catalog.indicators
     ]
     repeated = [c for c in dict.fromkeys(wanted) if wanted.count(c) > 1]
-    problems += [Problem("repeated", {"code": c}) for c in repeated]
+    problems += [Problem(ProblemKind.repeated, {"code": c}) for c in repeated]
     _raise(problems)
     order = wanted + [c for c in catalog.order() if c not in wanted]
     return await _renumber(store, catalog, order, actor_id)
@@ -343,7 +345,7 @@ async def apply_preset(store: Store, name: str, *, actor_id: int | None = None) 
     preset = INDICATOR_PRESETS.get(name.strip().lower())
     if preset is None:
         known = ", ".join(INDICATOR_PRESETS)
-        raise IndicatorError([Problem("unknown_preset", {"name": name, "known": known})])
+        raise IndicatorError([Problem(ProblemKind.unknown_preset, {"name": name, "known": known})])
     catalog = await Catalog.load(store)
     problems: list[Problem] = []
     plan: list[tuple[str, str, str, list[str], bool]] = []  # code, short, name, new, exists

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import rejoin, texts, throttle
+from handlers import rejoin, texts_join, throttle
 from handlers.context import Ctx, UserError
 from handlers.throttle import Guarded
 from handlers.types import Reply
@@ -13,17 +13,17 @@ async def join(ctx: Ctx, args: str) -> Reply:
     if not code:
         if ctx.member is not None:
             _, unit = ctx.me()
-            return Reply(texts.already_member(unit.name))
-        raise UserError(texts.INVITE_MISSING)
+            return Reply(texts_join.already_member(unit.name))
+        raise UserError(texts_join.INVITE_MISSING)
     await throttle.check(ctx, Guarded.invite)
     invite = await ctx.store.invites.by_code(code)
     if invite is None:  # returned, not raised: the wrong try is counted (handlers.throttle)
-        return await throttle.failed(ctx, Guarded.invite, texts.invite_unknown(code))
+        return await throttle.failed(ctx, Guarded.invite, texts_join.invite_unknown(code))
     if ctx.member is not None:  # already a member, or locked: the invite may change that
         await throttle.succeeded(ctx, Guarded.invite)
         return await rejoin.apply_invite(ctx, invite, code)
     if not await ctx.store.invites.use(invite, ctx.now):
-        return await throttle.failed(ctx, Guarded.invite, texts.invite_spent(code))
+        return await throttle.failed(ctx, Guarded.invite, texts_join.invite_spent(code))
     await throttle.succeeded(ctx, Guarded.invite)
     joined_unit = await ctx.store.units.get(invite.unit_id)
     assert joined_unit is not None
@@ -35,4 +35,5 @@ async def join(ctx: Ctx, args: str) -> Reply:
         identity.private_chat_id = ctx.msg.chat_id
     ctx.role_changed.append(member)
     await ctx.store.audit(member.id, "join", f"{code} {joined_unit.code} {invite.role}")
-    return Reply(texts.joined(member.name, joined_unit.name, invite.role))
+    labels = await ctx.labels()
+    return Reply(texts_join.joined(member.name, joined_unit.name, invite.role, labels))

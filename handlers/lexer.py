@@ -28,6 +28,7 @@ from handlers.lexicon import (
     WEEKDAYS,
     close_to_alias,
 )
+from storage.models import ReportWordKind
 
 _TOKEN = re.compile(
     r"(?P<date>\d{1,2}[/-]\d{1,2}(?:[/-]\d{2,4})?(?![\d/-])|\d{1,2}\.\d{1,2}\.\d{2,4}(?!\d))"
@@ -61,11 +62,7 @@ class Kind(enum.Enum):
 DAY_KINDS = (Kind.date, Kind.days_ago, Kind.weekday)
 
 
-class WordKind(enum.StrEnum):
-    """What a word of the lexicon (data beside the aliases) does in a report."""
-
-    filler = "filler"  # politeness, framing, verbs and nouns of reporting: no count
-    courtesy = "courtesy"  # the same, and a message of only these is a courtesy
+WordKind = ReportWordKind  # what a word of the lexicon does in a report: the stored kind
 
 
 @dataclass(frozen=True)
@@ -78,9 +75,24 @@ class Item:
     colon: bool = False  # a day followed by ":" ("Ngày 18/11: ..."): a heading
 
 
+class TokenKind(enum.StrEnum):
+    """What a stretch of folded text is, before any meaning (the groups of `_TOKEN`)."""
+
+    date = "date"
+    longdate = "longdate"  # "ngày 18 tháng 11"
+    num = "num"
+    word = "word"
+    weak = "weak"  # - : = * •: joins a name and its number
+    strong = "strong"  # any other punctuation or a new line: parts a message
+
+
+T = TokenKind
+_KINDS = {kind.value: kind for kind in TokenKind}
+
+
 @dataclass(frozen=True)
 class Token:
-    kind: str  # date, longdate, num, word, weak (- : = ...), strong
+    kind: TokenKind
     text: str
     start: int
     end: int
@@ -99,24 +111,24 @@ class Lexicon:
 def tokenize(folded: str) -> list[Token]:
     tokens = []
     for match in _TOKEN.finditer(folded):
-        kind, text = match.lastgroup or "strong", match.group()
+        kind, text = _KINDS[match.lastgroup or "strong"], match.group()
         start = match.start()
-        if kind == "num" and text.startswith("-") and start and folded[start - 1].isalnum():
+        if kind is T.num and text.startswith("-") and start and folded[start - 1].isalnum():
             # "vneid-5": a dash joining words, not a minus sign.
-            tokens.append(Token("weak", "-", start, start + 1))
-            kind, text, start = "num", text[1:], start + 1
+            tokens.append(Token(T.weak, "-", start, start + 1))
+            kind, text, start = T.num, text[1:], start + 1
         elif (
-            kind == "weak"
+            kind is T.weak
             and text in "-–—"
             and folded[start - 1 : start] == " " == (folded[match.end() : match.end() + 1] or " ")
         ):
-            kind = "strong"  # " - " parts a message like a comma ("vneid 4 - Hương")
+            kind = T.strong  # " - " parts a message like a comma ("vneid 4 - Hương")
         tokens.append(Token(kind, text, start, match.end()))
     return tokens
 
 
 def phrase_key(text: str) -> tuple[str, ...]:
-    return tuple(t.text for t in tokenize(fold(text)) if t.kind in ("word", "num"))
+    return tuple(t.text for t in tokenize(fold(text)) if t.kind in (T.word, T.num))
 
 
 def build_lexicon(aliases: Mapping[str, str], words: Iterable[tuple[str, str]] = ()) -> Lexicon:
@@ -171,14 +183,14 @@ class _Lexer:
             token = tokens[i]
             if token.text == "(" and (end := self.breakdown(i) or self.restated(i)):
                 i = end
-            elif token.kind in ("strong", "weak"):
-                if token.kind == "strong":
+            elif token.kind in (T.strong, T.weak):
+                if token.kind is T.strong:
                     self.segment += 1
                     self.line += token.text == "\n"
                     if token.text in COURTESY_SYMBOLS:
                         self.add(Kind.courtesy, "", i, i + 1)
                 i += 1
-            elif token.kind in ("date", "longdate"):
+            elif token.kind in (T.date, T.longdate):
                 value = "/".join(re.findall(r"\d+", token.text))
                 self.add(Kind.date, value, i, i + 1)
                 i += 1
@@ -193,9 +205,9 @@ class _Lexer:
         if found is None:
             if token.text == "mot" and _contiguous(tokens, i, 2) and tokens[i + 1].text == "so":
                 return i + 2  # "một số bà con": some, never 1
-            if token.kind == "word" and (end := self.spelled_number(i)):
+            if token.kind is T.word and (end := self.spelled_number(i)):
                 return end
-            if token.kind == "num":
+            if token.kind is T.num:
                 self.number(i)
             elif token.text in UNIT_WORDS:
                 return self.unit(i)
@@ -245,7 +257,7 @@ class _Lexer:
         named = (  # "chữ ký số hai", "vneid mức 2 hai", "Cks: Hai": right after an indicator
             bool(self.items)
             and self.items[-1].kind is Kind.indicator
-            and all(t.kind == "weak" for t in tokens[self.spans[-1][1] : first])
+            and all(t.kind is T.weak for t in tokens[self.spans[-1][1] : first])
         )
         before = self.neighbour(first - 1)
         after = self.neighbour(end)
@@ -261,7 +273,7 @@ class _Lexer:
         """The word at i as folded ("0" for a number), if it follows on with only spaces."""
         if i < 0 or not _contiguous(self.tokens, i, 1):
             return None
-        return "0" if self.tokens[i].kind == "num" else self.tokens[i].text
+        return "0" if self.tokens[i].kind is T.num else self.tokens[i].text
 
     def lower(self, i: int) -> str:
         token = self.tokens[i]
@@ -278,11 +290,11 @@ class _Lexer:
         while j < len(tokens) and tokens[j].text not in (")", "\n", "("):
             token = tokens[j]
             found = _longest_phrase(tokens, j, self.lexicon)[1]
-            if token.kind in ("date", "longdate") or (found and found[0] is not None):
+            if token.kind in (T.date, T.longdate) or (found and found[0] is not None):
                 return 0  # an indicator, a day or a courtesy inside
             if token.text in NEVER_ASIDE or token.text in NOT_IN_BREAKDOWN:
                 return 0  # "(trong đó 2 chưa xong)", "(trong đó 1 bị lỗi)": changes the count
-            if token.kind == "num":
+            if token.kind is T.num:
                 if not token.text.isdigit():
                     return 0
                 total += int(token.text)
@@ -299,7 +311,7 @@ class _Lexer:
         around it. Its end, or 0; the grammar sets it aside only right after a count of that
         same indicator (`vneid 4 (app VNeID)`)."""
         tokens, j, codes = self.tokens, i + 1, []
-        while j < len(tokens) and tokens[j].kind in ("word", "num"):
+        while j < len(tokens) and tokens[j].kind in (T.word, T.num):
             size, found = _longest_phrase(tokens, j, self.lexicon)
             if found is None or found[0] not in (None, Kind.indicator):
                 return 0  # an unknown word, a number, a day or a courtesy inside
@@ -372,8 +384,8 @@ class _Lexer:
 
     def glued_to_number(self, i: int) -> bool:
         tokens, token = self.tokens, self.tokens[i]
-        before = i > 0 and tokens[i - 1].kind == "num" and tokens[i - 1].end == token.start
-        after = i + 1 < len(tokens) and tokens[i + 1].kind == "num"
+        before = i > 0 and tokens[i - 1].kind is T.num and tokens[i - 1].end == token.start
+        after = i + 1 < len(tokens) and tokens[i + 1].kind is T.num
         return before or (after and tokens[i + 1].start == token.end)
 
     def number(self, i: int) -> None:
@@ -399,12 +411,12 @@ class _Lexer:
         if (
             _contiguous(tokens, end, 2)
             and tokens[end].text == "so"
-            and tokens[end + 1].kind == "num"
+            and tokens[end + 1].kind is T.num
         ):
             named += 1
-        if not (_contiguous(tokens, named, 1) and tokens[named].kind == "num"):
+        if not (_contiguous(tokens, named, 1) and tokens[named].kind is T.num):
             named = self.name_end(end, capitalised=False)
-        if named < len(tokens) and _contiguous(tokens, named, 1) and tokens[named].kind == "num":
+        if named < len(tokens) and _contiguous(tokens, named, 1) and tokens[named].kind is T.num:
             named += 1  # the number is part of the unit's name or its number, never a count
         if named == end and _text(tokens, i, end - i) in ("to", "ban", "pho", "khu"):
             # Alone, these are other words ("bạn", "tô"): unknown, so refused.
@@ -424,7 +436,7 @@ class _Lexer:
         tokens, end = self.tokens, i
         while end < len(tokens) and end - i < MAX_NAME_WORDS and _contiguous(tokens, end, 1):
             token = tokens[end]
-            if token.kind != "word" or _longest_phrase(tokens, end, self.lexicon)[1]:
+            if token.kind is not T.word or _longest_phrase(tokens, end, self.lexicon)[1]:
                 break
             title = self.typed(token, token).istitle()  # "xóm Chùa", "cô Tám": names
             never = NEVER_NAMES if capitalised else set()  # a person's name, not a place's
@@ -452,13 +464,13 @@ def _text(tokens: list[Token], start: int, size: int) -> str:
 def _contiguous(tokens: list[Token], start: int, size: int) -> bool:
     """Phrase tokens must follow each other with only spaces between (no punctuation)."""
     window = tokens[start : start + size]
-    return len(window) == size and all(t.kind in ("word", "num") for t in window)
+    return len(window) == size and all(t.kind in (T.word, T.num) for t in window)
 
 
 def _longest_phrase(tokens: list[Token], start: int, lexicon: Lexicon) -> tuple[int, Phrase | None]:
     run = 0  # phrase tokens must follow each other with only spaces between
     while run < lexicon.longest and start + run < len(tokens):
-        if tokens[start + run].kind not in ("word", "num"):
+        if tokens[start + run].kind not in (T.word, T.num):
             break
         run += 1
     for size in range(run, 0, -1):

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from handlers import texts_safety
 from handlers.context import Ctx, UserError
 from handlers.types import Button, Reply
-from storage.models import PendingKind
+from storage.models import PendingKind, pk
 
 MINUTE = timedelta(minutes=1)
 PENDING_LIFETIME = timedelta(hours=24)
@@ -41,7 +41,7 @@ async def ask_to_confirm(
     member, _ = ctx.me()
     payload = {"unit": unit_id, "counts": counts, "day": day.isoformat(), "source": source}
     code = await ctx.store.pending.create(
-        PendingKind.report, member.id or 0, payload, now=ctx.now, lifetime=PENDING_LIFETIME
+        PendingKind.report, pk(member), payload, now=ctx.now, lifetime=PENDING_LIFETIME
     )
     await ctx.store.audit(member.id, "report_held", f"{code} {day} {counts}")
     html = texts_safety.report_needs_confirm(
@@ -51,4 +51,4 @@ async def ask_to_confirm(
         Button(texts_safety.CONFIRM_REPORT_BUTTON, f"confirm:{code}"),
         Button(texts_safety.DROP_BUTTON, f"drop:{code}"),
     )
-    return Reply(html, buttons=buttons)
+    return Reply(html, buttons=buttons, confirm_code=code)

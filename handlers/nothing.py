@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from handlers import texts, texts_nothing
+from handlers import texts_nothing, texts_report
 from handlers.context import Ctx, UserError
 from handlers.folding import fold
 from handlers.permissions import at_least, inside
 from handlers.types import Button, Reply
 from reminders.calendar import Period, month_of
-from storage.models import Level, NothingToReport, Role
+from storage.models import Level, NothingToReport, Role, pk
 
 PHRASE = "khong phat sinh"
 SHORT = "kps"  # accepted alone (a whole message), never inside a longer one
@@ -85,18 +85,19 @@ async def declare(ctx: Ctx, args: str) -> Reply:
         raise UserError(texts_nothing.closed(month.key))
     if month.start > ctx.today:
         raise UserError(texts_nothing.future(month.key))
-    unit_id = unit.id or 0
+    unit_id = pk(unit)
     if (existing := await ctx.store.nothing.active(unit_id, month.key)) is not None:
         return Reply(texts_nothing.already_declared(unit.name, month.key, existing.receipt))
     counts = await ctx.store.entries.totals_by_unit(unit, month.start, month.end)
     if any(counts.get(unit_id, {}).values()):
         raise UserError(texts_nothing.has_reports(unit.name, month.key))
     receipt = await ctx.store.nothing.declare(
-        unit_id=unit_id, month=month.key, member_id=member.id or 0, at=ctx.now
+        unit_id=unit_id, month=month.key, member_id=pk(member), at=ctx.now
     )
     await ctx.store.audit(member.id, "nothing", f"{receipt} {unit_id} {month.key}")
     html = texts_nothing.declared(unit.name, month.key, receipt)
-    return Reply(html, buttons=(Button(texts_nothing.UNDO_BUTTON, f"undo:{receipt}"),))
+    undo = Button(texts_nothing.UNDO_BUTTON, f"undo:{receipt}")
+    return Reply(html, buttons=(undo,), receipt_code=receipt)
 
 
 async def undo(ctx: Ctx, row: NothingToReport) -> Reply:
@@ -107,12 +108,12 @@ async def undo(ctx: Ctx, row: NothingToReport) -> Reply:
     unit = await ctx.store.units.get(row.unit_id)
     assert unit is not None
     if row.member_id != member.id and not inside(unit, scope):
-        raise UserError(texts.receipt_not_yours(row.receipt))
+        raise UserError(texts_report.receipt_not_yours(row.receipt))
     if row.cancelled_at is not None:
-        raise UserError(texts.receipt_cancelled(row.receipt))
+        raise UserError(texts_report.receipt_cancelled(row.receipt))
     month = month_of(date.fromisoformat(f"{row.month}-01"))
     if month.end < ctx.earliest_open:
-        raise UserError(texts.receipt_closed(row.receipt, month.start))
-    await ctx.store.nothing.cancel(row, by=member.id or 0, at=ctx.now)
+        raise UserError(texts_report.receipt_closed(row.receipt, month.start))
+    await ctx.store.nothing.cancel(row, by=pk(member), at=ctx.now)
     await ctx.store.audit(member.id, "nothing-undo", row.receipt)
     return Reply(texts_nothing.undone(unit.name, row.month, row.receipt))

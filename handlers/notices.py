@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers import texts, texts_safety
+from handlers import texts_notices, texts_reminders, texts_safety, texts_team
 from handlers.context import Ctx, UserError
 from handlers.folding import fold
 from handlers.grammar import ReportError, parse_day
@@ -14,6 +14,7 @@ from handlers.types import Button, File, Reply
 from reminders.calendar import month_of, week_of
 from reminders.cumulative import year_to_date
 from reminders.progress import tally_view
+from storage.models import BroadcastStatus, OutboxKind, pk
 
 MAX_ABSENCE = timedelta(days=180)
 MAX_NOTICE = 1500  # leaves room for the header within Zalo's 2,000 characters
@@ -32,11 +33,11 @@ async def bind_group(ctx: Ctx, args: str) -> Reply:
     holds the bound unit (anyone of that subtree at least the binder's role, once the
     binder is locked or gone). A leader of another commune never takes a group."""
     if not ctx.msg.is_group:
-        raise UserError(texts.GROUP_ONLY)
+        raise UserError(texts_team.GROUP_ONLY)
     if ctx.msg.sender_is_admin is False:
         raise UserError(texts_safety.BIND_NOT_ADMIN)
     if not args.strip():
-        raise UserError(texts.BIND_USAGE)
+        raise UserError(texts_team.BIND_USAGE)
     unit = await unit_arg(ctx, args)
     member, _ = ctx.me()
     await _may_rebind(ctx)
@@ -44,7 +45,7 @@ async def bind_group(ctx: Ctx, args: str) -> Reply:
         ctx.msg.platform, ctx.msg.chat_id, unit, title=ctx.msg.chat_title, by=member.id
     )
     await ctx.store.audit(member.id, "bind", f"{ctx.msg.platform}:{ctx.msg.chat_id} {unit.code}")
-    return Reply(texts.group_bound(unit.name))
+    return Reply(texts_team.group_bound(unit.name))
 
 
 async def _may_rebind(ctx: Ctx) -> None:
@@ -72,15 +73,15 @@ async def away(ctx: Ctx, args: str) -> Reply:
     member, _ = ctx.me()
     if fold(args).strip() in ("huy", "xong", "het"):
         await ctx.store.members.set_absent(member, None)
-        return Reply(texts.AWAY_CLEARED)
+        return Reply(texts_team.AWAY_CLEARED)
     try:
         until = parse_day(args, ctx.today)
     except ReportError as err:
-        raise UserError(texts.away_usage(ctx.today)) from err
+        raise UserError(texts_team.away_usage(ctx.today)) from err
     if until is None or until < ctx.today or until > ctx.today + MAX_ABSENCE:
-        raise UserError(texts.away_usage(ctx.today))
+        raise UserError(texts_team.away_usage(ctx.today))
     await ctx.store.members.set_absent(member, until)
-    return Reply(texts.away_set(until))
+    return Reply(texts_team.away_set(until))
 
 
 async def tally_now(ctx: Ctx, args: str) -> Reply:
@@ -89,10 +90,11 @@ async def tally_now(ctx: Ctx, args: str) -> Reply:
     week, month = week_of(ctx.today), month_of(ctx.today)
     top, rows, missing = await tally_view(ctx.store, unit, month, week)
     labels = await ctx.labels()
-    html = texts.WORDING.tally(top, rows, missing, week, month, labels)
+    wording = texts_reminders.WORDING
+    html = wording.tally(top, rows, missing, week, month, labels)
     year, _ = await year_to_date(ctx.store, unit, ctx.today)
-    html += "\n" + texts.WORDING.year_to_date(year, str(ctx.today.year), ctx.today, labels)
-    png = texts.WORDING.chart(top, rows, month, labels)
+    html += "\n" + wording.year_to_date(year, str(ctx.today.year), ctx.today, labels)
+    png = wording.chart(top, rows, month, labels)
     files = (File(f"tien-do-{unit.code}-{week.key}.png", png, photo=True),) if png else ()
     return Reply(html, files=files)
 
@@ -102,20 +104,20 @@ async def notice(ctx: Ctx, args: str) -> Reply:
     member, unit = ctx.me()
     text = args.strip()
     if not text:
-        raise UserError(texts.NOTICE_USAGE)
+        raise UserError(texts_notices.NOTICE_USAGE)
     if len(text) > MAX_NOTICE:
-        raise UserError(texts.notice_too_long(len(text), MAX_NOTICE))
+        raise UserError(texts_notices.notice_too_long(len(text), MAX_NOTICE))
     people = await ctx.store.members.in_subtree(unit)
-    chats = await ctx.store.members.private_chats([m.id or 0 for m, _ in people if m.active])
+    chats = await ctx.store.members.private_chats([pk(m) for m, _ in people if m.active])
     groups = await ctx.store.chats.bound(unit)
     draft = await ctx.store.broadcasts.draft(
-        member.id or 0, unit.id or 0, text, (ctx.msg.platform, ctx.msg.chat_id)
+        pk(member), pk(unit), text, (ctx.msg.platform, ctx.msg.chat_id)
     )
     buttons = (
-        Button(texts.NOTICE_SEND, f"bcast:ok:{draft.id}"),
-        Button(texts.NOTICE_DROP, f"bcast:no:{draft.id}"),
+        Button(texts_notices.NOTICE_SEND, f"bcast:ok:{draft.id}"),
+        Button(texts_notices.NOTICE_DROP, f"bcast:no:{draft.id}"),
     )
-    preview = texts.notice_preview(text, len(chats), len(groups), unit.name, draft.id or 0)
+    preview = texts_notices.notice_preview(text, len(chats), len(groups), unit.name, pk(draft))
     return Reply(preview, buttons=buttons)
 
 
@@ -125,37 +127,37 @@ async def confirm(ctx: Ctx, action: str) -> Reply:
     _, verb, number = [*action.split(":"), "", ""][:3]
     draft = await ctx.store.broadcasts.get(int(number)) if number.isdigit() else None
     if draft is None or draft.author_id != member.id:
-        raise UserError(texts.NOTICE_NOT_YOURS)
-    if draft.status != "draft":
-        raise UserError(texts.NOTICE_ALREADY)
+        raise UserError(texts_notices.NOTICE_NOT_YOURS)
+    if draft.status != BroadcastStatus.draft:
+        raise UserError(texts_notices.NOTICE_ALREADY)
     if verb != "ok":
-        draft.status = "cancelled"
-        return Reply(texts.NOTICE_DROPPED, notice=True, clear_buttons=True)
-    html = texts.notice_message(member.name, unit.name, draft.text)
+        draft.status = BroadcastStatus.cancelled
+        return Reply(texts_notices.NOTICE_DROPPED, notice=True, clear_buttons=True)
+    html = texts_notices.notice_message(member.name, unit.name, draft.text)
     people = await ctx.store.members.in_subtree(unit)
     targets = list(
-        (await ctx.store.members.private_chats([m.id or 0 for m, _ in people if m.active])).values()
+        (await ctx.store.members.private_chats([pk(m) for m, _ in people if m.active])).values()
     )
     targets += [(c.platform, c.chat_id) for c, _ in await ctx.store.chats.bound(unit)]
     groups = {(c.platform, c.chat_id) for c, _ in await ctx.store.chats.bound(unit)}
     for platform, chat_id in dict.fromkeys(targets):
         await ctx.store.outbox.enqueue(
-            f"broadcast:{draft.id}:{platform}:{chat_id}", kind="broadcast", platform=platform,
-            chat_id=chat_id, html=html, is_group=(platform, chat_id) in groups,
+            f"broadcast:{draft.id}:{platform}:{chat_id}", kind=OutboxKind.broadcast,
+            platform=platform, chat_id=chat_id, html=html, is_group=(platform, chat_id) in groups,
             broadcast_id=draft.id, not_before=ctx.now,
         )  # fmt: skip
-    draft.status, draft.total = "sending", len(dict.fromkeys(targets))
+    draft.status, draft.total = BroadcastStatus.sending, len(dict.fromkeys(targets))
     await ctx.store.audit(member.id, "broadcast", f"{draft.id} to {draft.total}")
-    return Reply(texts.notice_sending(draft.total), clear_buttons=True)
+    return Reply(texts_notices.notice_sending(draft.total), clear_buttons=True)
 
 
 async def stop_notice(ctx: Ctx, _args: str) -> Reply:
     """`/huythongbao`: what of my last notice has not gone out yet stays unsent."""
     member, _ = ctx.me()
-    draft = await ctx.store.broadcasts.latest_sending(member.id or 0)
+    draft = await ctx.store.broadcasts.latest_sending(pk(member))
     if draft is None:
-        raise UserError(texts.NOTICE_NONE)
-    stopped = await ctx.store.outbox.cancel_broadcast(draft.id or 0)
-    draft.status = "cancelled"
+        raise UserError(texts_notices.NOTICE_NONE)
+    stopped = await ctx.store.outbox.cancel_broadcast(pk(draft))
+    draft.status = BroadcastStatus.cancelled
     await ctx.store.audit(member.id, "broadcast_stop", f"{draft.id} stopped {stopped}")
-    return Reply(texts.notice_stopped(stopped, draft.total))
+    return Reply(texts_notices.notice_stopped(stopped, draft.total))

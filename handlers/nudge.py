@@ -15,7 +15,7 @@ from handlers.progress import NUDGE_ACTION, unit_arg
 from handlers.types import Reply
 from reminders.calendar import month_of
 from reminders.progress import villages_missing
-from storage.models import Member, Role, Unit
+from storage.models import Member, OutboxKind, Role, Unit
 
 ACTION = NUDGE_ACTION  # the button under `/chuabaocao`: `nudge:UNIT_ID`
 VILLAGE_ROLES = (Role.member, Role.village_lead)
@@ -110,7 +110,7 @@ async def _one(
     else:
         html = texts_nudge.nudge_message(member.name, village.name, month, leader.name)
         await ctx.store.outbox.enqueue(
-            f"nudge:{ctx.today}:{member_id}", kind="reminder", platform=chat[0],
-            chat_id=chat[1], html=html, not_before=ctx.now,
+            f"nudge:{ctx.today}:{member_id}", kind=OutboxKind.reminder, platform=chat[0],
+            chat_id=chat[1], html=html, recipient_id=member_id, not_before=ctx.now,
         )  # fmt: skip
         done.reached.append(member.name)

@@ -13,11 +13,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from handlers.types import Rules
-from storage.models import Unit
+from storage.models import OutboxKind, Unit
 from storage.store import Store
 
 PLATFORM = "webhook"  # the delivery worker's channel for outbound webhooks
-KIND = "webhook"
+KIND = OutboxKind.webhook
 CHAT = "signoff"  # one configured receiver (the setting API_WEBHOOK_URL)
 
 

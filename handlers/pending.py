@@ -8,10 +8,10 @@ import json
 from datetime import date
 from typing import Any, assert_never
 
-from handlers import report, texts, texts_safety, undo_day
+from handlers import report, texts_help, texts_safety, undo_day
 from handlers.context import Ctx, UserError
 from handlers.types import Reply
-from storage.models import PendingAction, PendingKind
+from storage.models import PendingAction, PendingKind, pk
 
 
 async def _open(ctx: Ctx, code: str) -> PendingAction:
@@ -45,7 +45,7 @@ async def confirm(ctx: Ctx, args: str) -> Reply:
             assert_never(unreachable)
     # Marked done after the work and in the same transaction: a concurrent second press
     # finds it done here and rolls its own work back.
-    if not await ctx.store.pending.take(pending.code, member.id or 0, ctx.now, result):
+    if not await ctx.store.pending.take(pending.code, pk(member), ctx.now, result):
         raise UserError(texts_safety.pending_done(pending.code))
     return reply
 
@@ -57,7 +57,7 @@ async def _record_report(ctx: Ctx, payload: dict[str, Any]) -> tuple[Reply, str]
         raise UserError(texts_safety.pending_closed(day))
     counts = {str(k): int(v) for k, v in payload["counts"].items()}
     reply = await report.record(
-        ctx, member_id=member.id or 0, unit_id=int(payload["unit"]), counts=counts,
+        ctx, member_id=pk(member), unit_id=int(payload["unit"]), counts=counts,
         day=day, source=str(payload["source"]),
     )  # fmt: skip
     return reply, "recorded"
@@ -66,7 +66,7 @@ async def _record_report(ctx: Ctx, payload: dict[str, Any]) -> tuple[Reply, str]
 async def drop(ctx: Ctx, code: str) -> Reply:
     member, _ = ctx.me()
     pending = await _open(ctx, code)
-    if not await ctx.store.pending.take(pending.code, member.id or 0, ctx.now, "dropped"):
+    if not await ctx.store.pending.take(pending.code, pk(member), ctx.now, "dropped"):
         raise UserError(texts_safety.pending_done(pending.code))
     await ctx.store.audit(member.id, "pending_drop", f"{pending.code} {pending.kind}")
     return Reply(texts_safety.PENDING_DROPPED, notice=True, clear_buttons=True)
@@ -78,6 +78,8 @@ async def press(ctx: Ctx, action: str) -> Reply:
     if verb == "drop":
         return await drop(ctx, code)
     if verb != "confirm" or not code:
-        raise UserError(texts.unknown_command(verb))
+        raise UserError(texts_help.unknown_command(verb))
     reply = await confirm(ctx, code)
-    return Reply(reply.html, buttons=reply.buttons, clear_buttons=True)
+    return Reply(
+        reply.html, buttons=reply.buttons, clear_buttons=True, receipt_code=reply.receipt_code
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from handlers import texts, texts_nudge
+from handlers import texts, texts_export, texts_nudge, texts_progress, texts_reminders
 from handlers.context import Ctx, UserError
 from handlers.export import export_unit
 from handlers.permissions import require_inside
@@ -38,7 +38,7 @@ async def progress(ctx: Ctx, args: str) -> Reply:
     top, children, missing = await tally_view(ctx.store, scope, period, week_of(ctx.today))
     figures = [data for p in (top, *children) for data in (p.counts, p.targets)]
     labels = await ctx.labels_with(*figures)  # a retired indicator where figures hold it
-    html = texts.progress_report(top, children, missing, period.key, ctx.today, labels)
+    html = texts_progress.progress_report(top, children, missing, period.key, ctx.today, labels)
     return Reply("\n".join([html, *await _progress_extras(ctx, scope, labels)]))
 
 
@@ -49,7 +49,7 @@ async def _progress_extras(ctx: Ctx, scope: Unit, labels: dict[str, str]) -> lis
     if declared:
         lines.append(texts_nudge.nothing_line(declared))
     year, _ = await year_to_date(ctx.store, scope, ctx.today)
-    lines.append(texts.WORDING.year_to_date(year, str(ctx.today.year), ctx.today, labels))
+    lines.append(texts_reminders.WORDING.year_to_date(year, str(ctx.today.year), ctx.today, labels))
     return lines
 
 
@@ -66,7 +66,7 @@ async def not_reported(ctx: Ctx, args: str) -> Reply:
     period = month_of(ctx.today)
     missing = await villages_missing(ctx.store, scope, period)
     buttons = (Button(texts_nudge.BUTTON, f"{NUDGE_ACTION}:{scope.id}"),) if missing else ()
-    return Reply(texts.missing_report(scope.name, missing, period.key), buttons=buttons)
+    return Reply(texts_progress.missing_report(scope.name, missing, period.key), buttons=buttons)
 
 
 async def targets(ctx: Ctx, args: str) -> Reply:
@@ -74,7 +74,7 @@ async def targets(ctx: Ctx, args: str) -> Reply:
     period = month_of(ctx.today)
     top, _ = await children_progress(ctx.store, scope, period)
     labels = await ctx.labels_with(top.targets)
-    return Reply(texts.targets_report(scope.name, period.key, top.targets, labels))
+    return Reply(texts_progress.targets_report(scope.name, period.key, top.targets, labels))
 
 
 async def export(ctx: Ctx, args: str) -> Reply:
@@ -85,8 +85,8 @@ async def export(ctx: Ctx, args: str) -> Reply:
     try:
         period = parse_period(period_word) if period_word else month_of(ctx.today)
     except ValueError as err:
-        raise UserError(texts.PERIOD_USAGE) from err
+        raise UserError(texts_export.PERIOD_USAGE) from err
     scope = await unit_arg(ctx, unit_word)
     xlsx, _ = await export_unit(ctx.store, scope, period)
     name = f"tong-hop-{scope.code}-{period.key}.xlsx"
-    return Reply(texts.export_ready(scope.name, period.key), files=(File(name, xlsx),))
+    return Reply(texts_export.export_ready(scope.name, period.key), files=(File(name, xlsx),))

@@ -6,8 +6,8 @@ A command's lowest role is checked here only (handlers.app, before its handler r
 handlers check what depends on the arguments (the unit, the member acted on). Paths that
 reach an action without a command (buttons, `/xacnhan`) check the role in the action.
 
-The Vietnamese lines live in `texts` (`COMMAND_HELP`, `MENU_PRIVATE`, `MENU_GROUP`), keyed by
-the command's name; a declaration names the keys it shows.
+The Vietnamese lines live in `texts_help.COMMAND_HELP` and, for the Telegram menus, in
+`bot.tg.menus`, keyed by the command's name; a declaration names the keys it shows.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from handlers import (
     progress,
     report,
     team,
-    texts,
+    texts_help,
     texts_indicators,
+    texts_join,
     web,
 )  # fmt: skip
 from handlers.context import Ctx
@@ -52,9 +53,9 @@ class Command:
     min_role: Role = Role.member
     aliases: tuple[str, ...] = ()
     who: Who = Who.member
-    help: tuple[str, ...] = ()  # keys of texts.COMMAND_HELP, shown in this order
-    private_menu: bool = False  # in the private-chat menu (texts.MENU_PRIVATE[name])
-    group_menu: bool = False  # in the group menu (texts.MENU_GROUP[name])
+    help: tuple[str, ...] = ()  # keys of texts_help.COMMAND_HELP, shown in this order
+    private_menu: bool = False  # in the private-chat menu (bot.tg.menus.PRIVATE[name])
+    group_menu: bool = False  # in the group menu (bot.tg.menus.GROUP[name])
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -66,17 +67,17 @@ class Command:
 
 async def _help(ctx: Ctx, _args: str) -> Reply:
     role = ctx.member.role if ctx.member else Role.member
-    shortcuts = texts_indicators.shortcut_help(await ctx.labels())  # indicators in use
+    labels = await ctx.labels()  # the indicators in use, for the examples
+    shortcuts = texts_indicators.shortcut_help(labels)
     private = not ctx.msg.is_group
-    return Reply(
-        texts.help_text(help_keys(role), role, private, today=ctx.today, shortcuts=shortcuts)
-    )
+    keys = help_keys(role)
+    return Reply(texts_help.help_text(keys, role, private, ctx.today, shortcuts, labels))
 
 
 async def _start(ctx: Ctx, args: str) -> Reply:
     if args.strip():
         return await join.join(ctx, args)
-    return await _help(ctx, "") if ctx.member else Reply(texts.STRANGER)
+    return await _help(ctx, "") if ctx.member else Reply(texts_join.STRANGER)
 
 
 async def _confirm_typed(ctx: Ctx, args: str) -> Reply:
@@ -134,13 +135,13 @@ def help_keys(role: Role) -> list[str]:
     return [key for c in REGISTRY if c.allows(role) for key in c.help]
 
 
-def private_menu(role: Role) -> list[tuple[str, str]]:
-    """(command, description) for a private chat's menu: the commands `role` may use."""
-    lines = texts.MENU_PRIVATE
-    return [(c.name, lines[c.name]) for c in REGISTRY if c.private_menu and c.allows(role)]
+def private_menu(role: Role) -> list[str]:
+    """The commands of a private chat's menu, in order: those `role` may use (each
+    platform words its own menu: `bot.tg.menus`)."""
+    return [c.name for c in REGISTRY if c.private_menu and c.allows(role)]
 
 
-def group_menu() -> list[tuple[str, str]]:
-    """(command, description) for groups' menu. A group's menu is the same for everyone in
-    it, so it lists every group command; each one still checks the sender's role."""
-    return [(c.name, texts.MENU_GROUP[c.name]) for c in REGISTRY if c.group_menu]
+def group_menu() -> list[str]:
+    """The commands of groups' menu. A group's menu is the same for everyone in it, so it
+    lists every group command; each one still checks the sender's role."""
+    return [c.name for c in REGISTRY if c.group_menu]

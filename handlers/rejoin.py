@@ -3,7 +3,7 @@ invite's unit and role, reopens a locked account, or says exactly why it cannot.
 
 from __future__ import annotations
 
-from handlers import texts, texts_members
+from handlers import texts_join, texts_members
 from handlers.context import Ctx, UserError
 from handlers.permissions import RANK, inside
 from handlers.types import Reply
@@ -18,7 +18,7 @@ async def apply_invite(ctx: Ctx, invite: Invite, code: str) -> Reply:
         return Reply(texts_members.invite_changes_nothing(unit.name, member.role))
     # Refusals below roll the counted use back with everything else.
     if not await ctx.store.invites.use(invite, ctx.now):
-        raise UserError(texts.invite_spent(code))
+        raise UserError(texts_join.invite_spent(code))
     if RANK[invite.role] < RANK[member.role]:
         raise UserError(texts_members.invite_would_demote(code, invite.role, member.role))
     if not await _creator_may_give(ctx, invite, unit):

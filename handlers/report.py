@@ -8,11 +8,12 @@ from datetime import date
 from handlers import (
     limits,
     nothing,
-    texts,
+    texts_help,
     texts_indicators,
     texts_language,
     texts_members,
     texts_nothing,
+    texts_report,
     texts_safety,
     undo_day,
 )  # fmt: skip
@@ -23,7 +24,7 @@ from handlers.grammar import ParsedReport, ReportError, parse_report
 from handlers.permissions import at_least, inside
 from handlers.types import Button, Reply
 from reminders.calendar import month_of
-from storage.models import Entry, Role
+from storage.models import Entry, Role, pk
 
 
 async def _parse(ctx: Ctx, text: str) -> ParsedReport:
@@ -36,7 +37,8 @@ async def _parse(ctx: Ctx, text: str) -> ParsedReport:
             earliest_open=ctx.earliest_open,
         )
     except ReportError as err:
-        raise UserError(texts.refusal(err, await ctx.labels() | await ctx.retired())) from err
+        labels = await ctx.labels() | await ctx.retired()
+        raise UserError(texts_report.refusal(err, labels)) from err
     retired = await ctx.retired()
     if stopped := [retired[code] for code in parsed.counts if code in retired]:
         raise UserError(texts_indicators.retired_refusal(stopped))
@@ -50,11 +52,11 @@ def _source(ctx: Ctx) -> str:
 async def submit_report(ctx: Ctx, text: str) -> Reply:
     member, unit = ctx.me()
     if not text.strip():
-        raise UserError(texts.REPORT_NEEDS_TEXT)
+        raise UserError(texts_report.report_needs_text(await ctx.labels()))
     if nothing.is_declaration(text):  # "dạ thôn em tháng này không phát sinh ạ"
         return await nothing.declare(ctx, text)
     parsed = await _parse(ctx, text)
-    member_id, unit_id = member.id or 0, unit.id or 0
+    member_id, unit_id = pk(member), pk(unit)
     await ctx.store.entries.lock_member(member_id)  # the limits read, then this writes
     over = await limits.check(ctx, member_id, parsed.counts, parsed.day)
     if over:
@@ -84,13 +86,14 @@ async def record(
         member_id=member_id, unit_id=unit_id, counts=counts, day=day, source=source, at=ctx.now
     )
     await ctx.store.audit(member_id, "report", f"{receipt} {day} {counts}")
-    html = texts.report_saved(counts, await ctx.labels(), day, receipt)
+    html = texts_report.report_saved(counts, await ctx.labels(), day, receipt)
     html += texts_language.set_aside(set_aside)
     month = month_of(day).key  # a count ends the village's "không phát sinh" of that month
     if cleared := await ctx.store.nothing.clear(unit_id, month, by=member_id, at=ctx.now):
         await ctx.store.audit(member_id, "nothing-cleared", f"{cleared} by {receipt}")
         html += texts_nothing.cleared(cleared)
-    return Reply(html, buttons=(Button(texts.UNDO_BUTTON, f"undo:{receipt}"),))
+    undo = Button(texts_report.UNDO_BUTTON, f"undo:{receipt}")
+    return Reply(html, buttons=(undo,), receipt_code=receipt)
 
 
 async def shortcut(ctx: Ctx, indicator: str, args: str) -> Reply:
@@ -105,18 +108,18 @@ async def _changeable(ctx: Ctx, code: str) -> Sequence[Entry]:
     code = code.strip().upper()
     entries = await ctx.store.entries.by_receipt(code)
     if not entries:
-        raise UserError(texts.receipt_unknown(code))
+        raise UserError(texts_report.receipt_unknown(code))
     if entries[0].member_id != member.id:
         unit = await ctx.store.units.get(entries[0].unit_id)
         leader = at_least(member.role, Role.village_lead)
         if not (leader and unit is not None and inside(unit, scope)):
-            raise UserError(texts.receipt_not_yours(code))
+            raise UserError(texts_report.receipt_not_yours(code))
     if all(e.cancelled_at is not None for e in entries):
         if entries[0].replaced_by:
             raise UserError(await _replaced(ctx, code, entries[0].replaced_by))
-        raise UserError(texts.receipt_cancelled(code))
+        raise UserError(texts_report.receipt_cancelled(code))
     if entries[0].day < ctx.earliest_open:
-        raise UserError(texts.receipt_closed(code, entries[0].day))
+        raise UserError(texts_report.receipt_closed(code, entries[0].day))
     return [e for e in entries if e.cancelled_at is None]
 
 
@@ -139,19 +142,19 @@ async def undo(ctx: Ctx, args: str) -> Reply:
         return await undo_day.ask(ctx, *whole_day)
     code = args.split()[0] if args.split() else None
     if code is None:
-        code = await ctx.store.entries.last_active_receipt(member.id or 0)
+        code = await ctx.store.entries.last_active_receipt(pk(member))
         if code is None:
-            raise UserError(texts.NOTHING_TO_UNDO)
+            raise UserError(texts_report.NOTHING_TO_UNDO)
     if not await ctx.store.entries.by_receipt(code.strip().upper()):
         declaration = await ctx.store.nothing.by_receipt(code.strip().upper())
         if declaration is not None:  # a "không phát sinh" receipt
             return await nothing.undo(ctx, declaration)
     entries = await _changeable(ctx, code)
     receipt = entries[0].receipt
-    await ctx.store.entries.cancel(receipt, by=member.id or 0, at=ctx.now)
+    await ctx.store.entries.cancel(receipt, by=pk(member), at=ctx.now)
     await ctx.store.audit(member.id, "undo", receipt)
     counts = {e.indicator: e.count for e in entries}
-    return Reply(texts.undone(receipt, counts, await ctx.labels(), entries[0].day))
+    return Reply(texts_report.undone(receipt, counts, await ctx.labels(), entries[0].day))
 
 
 async def correct(ctx: Ctx, args: str) -> Reply:
@@ -160,13 +163,13 @@ async def correct(ctx: Ctx, args: str) -> Reply:
     member, _ = ctx.me()
     code, _, report = args.strip().partition(" ")
     if not code:
-        raise UserError(texts.RECEIPT_MISSING)
+        raise UserError(texts_report.receipt_missing(await ctx.labels()))
     first, _, rest = report.strip().partition(" ")
     whole = fold(first) in texts_members.REPLACE_WORDS
     if whole:
         report = rest
     if not report.strip():
-        raise UserError(texts.correct_needs_report(code))
+        raise UserError(texts_report.correct_needs_report(code, await ctx.labels()))
     old = await _changeable(ctx, code)
     parsed = await _parse(ctx, report)
     before = {e.indicator: e.count for e in old}
@@ -183,9 +186,7 @@ async def correct(ctx: Ctx, args: str) -> Reply:
         source=_source(ctx),
         replaces=old[0].receipt,
     )
-    await ctx.store.entries.cancel(
-        old[0].receipt, by=member.id or 0, at=ctx.now, replaced_by=receipt
-    )
+    await ctx.store.entries.cancel(old[0].receipt, by=pk(member), at=ctx.now, replaced_by=receipt)
     await ctx.store.audit(
         member.id, "correct", f"{old[0].receipt} -> {receipt} {day} {before} -> {after}"
     )
@@ -193,7 +194,8 @@ async def correct(ctx: Ctx, args: str) -> Reply:
     html = texts_members.corrected(
         old[0].receipt, receipt, before, after, labels, (old[0].day, day)
     )
-    return Reply(html, buttons=(Button(texts.UNDO_BUTTON, f"undo:{receipt}"),))
+    undo = Button(texts_report.UNDO_BUTTON, f"undo:{receipt}")
+    return Reply(html, buttons=(undo,), receipt_code=receipt)
 
 
 async def _within_daily_limit(
@@ -222,6 +224,6 @@ async def button(ctx: Ctx, action: str) -> Reply:
     """An inline button: `undo:CODE`. Pressed twice or by someone else: says so, harms nothing."""
     verb, _, code = action.partition(":")
     if verb != "undo" or not code:
-        raise UserError(texts.unknown_command(verb))
+        raise UserError(texts_help.unknown_command(verb))
     reply = await undo(ctx, code)
     return Reply(reply.html, notice=True, clear_buttons=True)

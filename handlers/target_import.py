@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from handlers.lexer import phrase_key
 from reminders.calendar import parse_period
 from storage.cleaning import clean_name
+from storage.models import pk
 from storage.store import Store
 
 
@@ -100,9 +101,9 @@ async def plan_targets(store: Store, rows: list[TargetRow]) -> TargetPlan:
             plan.errors.append((row.line, f"repeats line {seen[key]}"))
         else:
             seen[key] = row.line
-            current = await store.targets.for_unit(unit.id or 0, period)
+            current = await store.targets.for_unit(pk(unit), period)
             plan.changed += current.get(indicator) != int(value)
-            plan.ready.append((unit.id or 0, indicator, period, int(value)))
+            plan.ready.append((pk(unit), indicator, period, int(value)))
     return plan
 
 

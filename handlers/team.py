@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers import texts, texts_members
+from handlers import texts_join, texts_members, texts_team
 from handlers.context import Ctx, UserError
 from handlers.permissions import managed_member, require_may_give, require_role, role_named
 from handlers.progress import unit_arg
 from handlers.qr import invite_link, qr_png
 from handlers.types import Button, File, Reply
-from storage.models import Role
+from storage.models import Role, pk
 
 INVITE_DAYS = 30
 LOCK_ACTION = "lock"  # buttons "lock:ok:12" / "lock:no:12"; typed twin "/xacnhan khoa 12"
@@ -30,7 +30,7 @@ async def invite(ctx: Ctx, args: str) -> Reply:
         raise UserError(texts_members.role_unknown(role_text))
     require_may_give(ctx, role)
     created = await ctx.store.invites.create(
-        unit.id or 0,
+        pk(unit),
         role,
         expires_at=ctx.now + timedelta(days=INVITE_DAYS),
         created_by=member.id,
@@ -38,24 +38,23 @@ async def invite(ctx: Ctx, args: str) -> Reply:
     await ctx.store.audit(member.id, "invite", f"{created.code} {unit.code} {role}")
     link = invite_link(ctx.msg.bot_username or None, created.code)
     picture = File(f"moi-{created.code}.png", qr_png(link), photo=True)
-    return Reply(
-        texts.invite_created(created.code, link, unit.name, role, INVITE_DAYS), files=(picture,)
-    )
+    html = texts_join.invite_created(created.code, link, unit.name, role, INVITE_DAYS)
+    return Reply(html, files=(picture,), invite_code=created.code)
 
 
 async def members(ctx: Ctx, args: str) -> Reply:
     """`/thanhvien [UNIT]`: the people of a unit of my subtree, with their ids."""
     unit = await unit_arg(ctx, args)
     people = await ctx.store.members.in_subtree(unit)
-    return Reply(texts.member_list(unit.name, people))
+    return Reply(texts_team.member_list(unit.name, people))
 
 
 async def deactivate(ctx: Ctx, args: str) -> Reply:
     """`/khoa ID`: asks to confirm locking a member of my subtree (a lower role)."""
     target, unit = await managed_member(ctx, args, "lock", texts_members.LOCK_USAGE)
     if not target.active:
-        return Reply(texts.already_inactive(target.name))
-    number = target.id or 0
+        return Reply(texts_team.already_inactive(target.name))
+    number = pk(target)
     buttons = (
         Button(texts_members.LOCK_BUTTON, f"{LOCK_ACTION}:ok:{number}"),
         Button(texts_members.LOCK_DROP_BUTTON, f"{LOCK_ACTION}:no:{number}"),
@@ -73,10 +72,10 @@ async def confirm_lock(ctx: Ctx, action: str) -> Reply:
         return Reply(texts_members.LOCK_DROPPED, notice=True, clear_buttons=True)
     target, unit = await managed_member(ctx, number, "lock", texts_members.LOCK_USAGE)
     if not target.active:
-        return Reply(texts.already_inactive(target.name), clear_buttons=True)
+        return Reply(texts_team.already_inactive(target.name), clear_buttons=True)
     await ctx.store.members.set_active(target, False)
     await ctx.store.audit(me.id, "deactivate", f"{target.id} {target.name}")
-    return Reply(texts_members.locked(target.name, unit.name, target.id or 0), clear_buttons=True)
+    return Reply(texts_members.locked(target.name, unit.name, pk(target)), clear_buttons=True)
 
 
 async def reactivate(ctx: Ctx, args: str) -> Reply:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from handlers.texts import NOTICE_DROP, NOTICE_SEND
+from handlers.texts_notices import NOTICE_DROP, NOTICE_SEND
 
 __all__ = ["NOTICE_DROP", "NOTICE_SEND"]  # the chat's own button words, on the web too
 

@@ -7,54 +7,56 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from html import escape
 
-from handlers.types import Problem
+from handlers.types import Problem, ProblemKind
 
-_VI = {
-    "bad_code": "Mã chỉ tiêu “{code}” không hợp lệ: chỉ dùng 2–16 chữ cái a–z, không dấu, "
+K = ProblemKind
+
+_VI: dict[ProblemKind, str] = {
+    K.bad_code: "Mã chỉ tiêu “{code}” không hợp lệ: chỉ dùng 2–16 chữ cái a–z, không dấu, "
     "không số (mã cũng là lệnh tắt, ví dụ /vssid 3).",
-    "code_taken": "Đã có chỉ tiêu mã “{code}”.",
-    "code_is_command": "Mã “{code}” trùng với một lệnh của bot (/{code}); hãy chọn mã khác.",
-    "unknown_indicator": "Không có chỉ tiêu mã “{code}”.",
-    "name_empty": "Tên hiển thị không được để trống.",
-    "name_too_long": "Tên hiển thị dài quá {limit} ký tự.",
-    "bad_short": "Nhãn ngắn “{short}” phải có từ 1 đến {limit} ký tự.",
-    "alias_empty": "Tên gọi “{alias}” không có chữ nào.",
-    "alias_too_long": "Tên gọi “{alias}” dài quá {limit} ký tự.",
-    "alias_not_words": "Tên gọi “{alias}” chỉ được có chữ và dấu cách (số hoặc dấu câu "
+    K.code_taken: "Đã có chỉ tiêu mã “{code}”.",
+    K.code_is_command: "Mã “{code}” trùng với một lệnh của bot (/{code}); hãy chọn mã khác.",
+    K.unknown_indicator: "Không có chỉ tiêu mã “{code}”.",
+    K.name_empty: "Tên hiển thị không được để trống.",
+    K.name_too_long: "Tên hiển thị dài quá {limit} ký tự.",
+    K.bad_short: "Nhãn ngắn “{short}” phải có từ 1 đến {limit} ký tự.",
+    K.alias_empty: "Tên gọi “{alias}” không có chữ nào.",
+    K.alias_too_long: "Tên gọi “{alias}” dài quá {limit} ký tự.",
+    K.alias_not_words: "Tên gọi “{alias}” chỉ được có chữ và dấu cách (số hoặc dấu câu "
     "sẽ bị đọc thành số lượng hoặc dấu ngăn cách).",
-    "alias_taken": "Tên gọi “{alias}” đã là của chỉ tiêu {other}.",
-    "alias_filler": "“{alias}” là từ đệm mà bot bỏ qua khi đọc báo cáo (như “cài”, "
+    K.alias_taken: "Tên gọi “{alias}” đã là của chỉ tiêu {other}.",
+    K.alias_filler: "“{alias}” là từ đệm mà bot bỏ qua khi đọc báo cáo (như “cài”, "
     "“người dân”), không dùng làm tên gọi chỉ tiêu được.",
-    "alias_day": "“{alias}” là từ chỉ ngày (như “hôm qua”), không dùng làm tên gọi chỉ tiêu được.",
-    "alias_too_close": "Tên gọi “{alias}” quá giống “{near}” của chỉ tiêu {other}: gõ nhầm "
+    K.alias_day: "“{alias}” là từ chỉ ngày (như “hôm qua”), không dùng làm tên gọi chỉ tiêu được.",
+    K.alias_too_close: "Tên gọi “{alias}” quá giống “{near}” của chỉ tiêu {other}: gõ nhầm "
     "một chút là thành chỉ tiêu kia.",
-    "alias_is_code": "Không bỏ được “{alias}”: đó là mã của chỉ tiêu {code}, luôn được hiểu.",
-    "alias_missing": "“{alias}” không phải tên gọi của chỉ tiêu {code}.",
-    "repeated": "Mã “{code}” được ghi hai lần.",
-    "unknown_preset": "Không có bộ chỉ tiêu “{name}” (có: {known}).",
+    K.alias_is_code: "Không bỏ được “{alias}”: đó là mã của chỉ tiêu {code}, luôn được hiểu.",
+    K.alias_missing: "“{alias}” không phải tên gọi của chỉ tiêu {code}.",
+    K.repeated: "Mã “{code}” được ghi hai lần.",
+    K.unknown_preset: "Không có bộ chỉ tiêu “{name}” (có: {known}).",
 }
 
-_EN = {
-    "bad_code": "code {code!r} is not valid: 2-16 letters a-z, no digits or diacritics "
+_EN: dict[ProblemKind, str] = {
+    K.bad_code: "code {code!r} is not valid: 2-16 letters a-z, no digits or diacritics "
     "(it is also a shortcut command, /vssid 3)",
-    "code_taken": "indicator {code!r} exists already",
-    "code_is_command": "code {code!r} is a bot command (/{code}); choose another",
-    "unknown_indicator": "no indicator {code!r}",
-    "name_empty": "the display name is empty",
-    "name_too_long": "the display name is longer than {limit} characters",
-    "bad_short": "the short label {short!r} must have 1 to {limit} characters",
-    "alias_empty": "alias {alias!r} has no letters",
-    "alias_too_long": "alias {alias!r} is longer than {limit} characters",
-    "alias_not_words": "alias {alias!r} may hold only letters and spaces (digits and "
+    K.code_taken: "indicator {code!r} exists already",
+    K.code_is_command: "code {code!r} is a bot command (/{code}); choose another",
+    K.unknown_indicator: "no indicator {code!r}",
+    K.name_empty: "the display name is empty",
+    K.name_too_long: "the display name is longer than {limit} characters",
+    K.bad_short: "the short label {short!r} must have 1 to {limit} characters",
+    K.alias_empty: "alias {alias!r} has no letters",
+    K.alias_too_long: "alias {alias!r} is longer than {limit} characters",
+    K.alias_not_words: "alias {alias!r} may hold only letters and spaces (digits and "
     "punctuation are read as counts and separators)",
-    "alias_taken": "alias {alias!r} belongs to indicator {other}",
-    "alias_filler": "{alias!r} is a filler word the grammar ignores",
-    "alias_day": "{alias!r} is a day word (like 'hôm qua')",
-    "alias_too_close": "alias {alias!r} is a typo away from {near!r} of indicator {other}",
-    "alias_is_code": "{alias!r} is the code of {code}: it is always understood",
-    "alias_missing": "{alias!r} is not an alias of {code}",
-    "repeated": "code {code!r} is given twice",
-    "unknown_preset": "no preset {name!r} (known: {known})",
+    K.alias_taken: "alias {alias!r} belongs to indicator {other}",
+    K.alias_filler: "{alias!r} is a filler word the grammar ignores",
+    K.alias_day: "{alias!r} is a day word (like 'hôm qua')",
+    K.alias_too_close: "alias {alias!r} is a typo away from {near!r} of indicator {other}",
+    K.alias_is_code: "{alias!r} is the code of {code}: it is always understood",
+    K.alias_missing: "{alias!r} is not an alias of {code}",
+    K.repeated: "code {code!r} is given twice",
+    K.unknown_preset: "no preset {name!r} (known: {known})",
 }
 
 

@@ -71,6 +71,12 @@ class Reply:
     notice: bool = False  # an answer to a button press: a short toast where the channel can
     files: tuple[File, ...] = ()
     clear_buttons: bool = False  # the pressed button did its work: remove the message's buttons
+    # What the text also says, for code that reads a reply (tests, the web app) instead of
+    # parsing its text: the receipt it gives, an invite or link code, a confirmation code.
+    receipt_code: str | None = None
+    invite_code: str | None = None
+    link_code: str | None = None
+    confirm_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,9 +118,33 @@ class MenuChange:
     role: Role
 
 
+class ProblemKind(enum.StrEnum):
+    """Why a change to the indicators is refused (texts_indicators words each one, in
+    Vietnamese and in English: a test checks both have every member)."""
+
+    bad_code = "bad_code"
+    code_taken = "code_taken"
+    code_is_command = "code_is_command"
+    unknown_indicator = "unknown_indicator"
+    name_empty = "name_empty"
+    name_too_long = "name_too_long"
+    bad_short = "bad_short"
+    alias_empty = "alias_empty"
+    alias_too_long = "alias_too_long"
+    alias_not_words = "alias_not_words"
+    alias_taken = "alias_taken"
+    alias_filler = "alias_filler"
+    alias_day = "alias_day"
+    alias_too_close = "alias_too_close"
+    alias_is_code = "alias_is_code"
+    alias_missing = "alias_missing"
+    repeated = "repeated"
+    unknown_preset = "unknown_preset"
+
+
 @dataclass(frozen=True)
 class Problem:
     """Why a change is refused: a kind and its parameters (texts_indicators words it)."""
 
-    kind: str
+    kind: ProblemKind
     params: dict[str, str] = field(default_factory=dict)

@@ -17,7 +17,7 @@ from handlers.limits import HOURS, PENDING_LIFETIME
 from handlers.permissions import RANK, at_least, inside
 from handlers.types import Button, Reply
 from storage.entries import RECEIPT_LENGTH
-from storage.models import Entry, Member, PendingKind, Role
+from storage.models import Entry, Member, PendingKind, Role, pk
 
 _MEMBER_THEN_DAY = re.compile(r"#?(\d{1,9})\s+(\S.*)$", re.S)
 
@@ -67,14 +67,14 @@ async def ask(ctx: Ctx, number: int, day: date) -> Reply:
     target = await _target(ctx, number)
     if day < ctx.earliest_open:
         raise UserError(texts_safety.pending_closed(day))
-    entries = await ctx.store.entries.member_day_entries(target.id or 0, day, scope)
+    entries = await ctx.store.entries.member_day_entries(pk(target), day, scope)
     if not entries:
         raise UserError(texts_safety.undo_day_nothing(target.name, day))
     receipts, counts = _sums(entries)
     # What was shown is what will be cancelled: entries up to the last one listed.
     payload = {"member": number, "day": day.isoformat(), "upto": entries[-1].id}
     code = await ctx.store.pending.create(
-        PendingKind.undo_day, me.id or 0, payload, now=ctx.now, lifetime=PENDING_LIFETIME
+        PendingKind.undo_day, pk(me), payload, now=ctx.now, lifetime=PENDING_LIFETIME
     )
     labels = await ctx.labels()
     html = texts_safety.undo_day_preview(
@@ -84,7 +84,7 @@ async def ask(ctx: Ctx, number: int, day: date) -> Reply:
         Button(texts_safety.CONFIRM_UNDO_BUTTON, f"confirm:{code}"),
         Button(texts_safety.DROP_BUTTON, f"drop:{code}"),
     )
-    return Reply(html, buttons=buttons)
+    return Reply(html, buttons=buttons, confirm_code=code)
 
 
 async def confirmed(ctx: Ctx, payload: dict[str, Any]) -> tuple[Reply, str]:
@@ -94,14 +94,14 @@ async def confirmed(ctx: Ctx, payload: dict[str, Any]) -> tuple[Reply, str]:
     day = date.fromisoformat(payload["day"])
     if day < ctx.earliest_open:
         raise UserError(texts_safety.pending_closed(day))
-    await ctx.store.entries.lock_member(target.id or 0)
+    await ctx.store.entries.lock_member(pk(target))
     entries = await ctx.store.entries.member_day_entries(
-        target.id or 0, day, scope, upto=int(payload["upto"])
+        pk(target), day, scope, upto=int(payload["upto"])
     )
     if not entries:
         raise UserError(texts_safety.undo_day_nothing(target.name, day))
     cancelled = await ctx.store.entries.cancel_entries(
-        [e.id or 0 for e in entries], by=me.id or 0, at=ctx.now
+        [pk(e) for e in entries], by=pk(me), at=ctx.now
     )
     receipts, counts = _sums(entries)
     detail = f"member {target.id} day {day} receipts {receipts} entries {cancelled} {counts}"

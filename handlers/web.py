@@ -20,7 +20,7 @@ from handlers.types import Clock, Incoming, Reply, Rules
 from reminders.calendar import Period, month_of, parse_period, week_of
 from reminders.progress import UnitProgress, tally_view
 from storage.db import Database
-from storage.models import Broadcast, Entry, Level, Member, Role, Unit
+from storage.models import Broadcast, Entry, Level, Member, Role, Unit, pk
 from storage.store import Store
 
 PLATFORM = "web"
@@ -118,7 +118,7 @@ async def web_link(ctx: Ctx, _args: str) -> Reply:
     """`/web`: a link that signs this person in once, for a few minutes."""
     member, _ = ctx.me()
     minutes = ctx.rules.web_link_minutes
-    token = await ctx.store.web.issue_ticket(member.id or 0, ctx.now + timedelta(minutes=minutes))
+    token = await ctx.store.web.issue_ticket(pk(member), ctx.now + timedelta(minutes=minutes))
     url = f"{ctx.rules.web_base_url.rstrip('/')}/web/login/{token}"
     await ctx.store.audit(member.id, "web_link")
     return Reply(texts_web.login_link(url, minutes))
@@ -157,9 +157,8 @@ class WebApp:
             if found is None or found[1] is None:
                 await store.commit()
                 return None
-            opened = await self._open(store, found[1].id or 0)
             await store.commit()
-            return opened
+            return await self._open(store, pk(found[1]))
 
     async def _open(self, store: Store, member_id: int) -> tuple[str, str] | None:
         member = await store.members.get(member_id)
@@ -203,7 +202,7 @@ class WebApp:
         async with self.db.reading() as store:
             ctx = self._ctx(store, viewer)
             labels = await ctx.labels()
-            rows = await store.entries.recent_receipts(viewer.member.id or 0, receipts)
+            rows = await store.entries.recent_receipts(pk(viewer.member), receipts)
             village, _, _ = await tally_view(
                 store, viewer.unit, month_of(ctx.today), week_of(ctx.today)
             )
@@ -322,14 +321,14 @@ async def _last_weeks(store: Store, scope: Unit, today: date, count: int = 12) -
 async def _people(store: Store, village: Unit, period: Period) -> list[Person]:
     reported = await store.entries.by_member(village, period.start, period.end)
     people = [m for m, _ in await store.members.in_subtree(village)]
-    return [Person(m, *reported.get(m.id or 0, ({}, None))) for m in people]
+    return [Person(m, *reported.get(pk(m), ({}, None))) for m in people]
 
 
 async def _notices(store: Store, member: Member) -> list[Notice]:
     if not at_least(member.role, Role.commune_leader):
         return []
     found = []
-    for broadcast in await store.broadcasts.by_author(member.id or 0):
+    for broadcast in await store.broadcasts.by_author(pk(member)):
         counts = await store.outbox.counts(broadcast.id)
         waiting = counts.get("pending", 0) + counts.get("sending", 0)
         failed = counts.get("dead", 0) + counts.get("undeliverable", 0)

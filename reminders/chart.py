@@ -16,7 +16,7 @@ from matplotlib import font_manager, ft2font
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from reminders.progress import ratio
+from reminders.progress import UnitProgress, ratio
 
 FONT = "DejaVu Sans"
 COLOURS = ["#1f6fb4", "#e07b24", "#2e9d4f", "#8c4fb3", "#c23b3b"]
@@ -89,3 +89,22 @@ def render_progress_chart(rows: Sequence[ChartRow], labels: ChartLabels) -> byte
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
+
+
+def progress_chart(
+    top: UnitProgress,
+    rows: Sequence[UnitProgress],
+    indicators: Mapping[str, str],
+    title: str,
+    axis: str,
+) -> bytes | None:
+    """The tally's chart of `rows` (or `top` alone), titled in the caller's words; None when
+    no unit has a target to measure against. Indicators in `indicators`' order (code ->
+    label), any other targeted one after them."""
+    chart_rows = [ChartRow(r.unit.name, r.counts, r.targets) for r in rows or [top]]
+    targeted = {c for r in chart_rows for c in r.targets}
+    if not targeted:
+        return None
+    codes = [c for c in indicators if c in targeted] + sorted(targeted - set(indicators))
+    shown = {c: indicators.get(c, c) for c in codes}
+    return render_progress_chart(chart_rows, ChartLabels(title=title, axis=axis, indicators=shown))

@@ -8,11 +8,12 @@ The words come through the `Wording` port (the texts live with the handlers).
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, assert_never
 
 from reminders.alerts import AlertRules, Alerts, commune_alerts
 from reminders.calendar import (
@@ -30,7 +31,7 @@ from reminders.calendar import (
 from reminders.cumulative import year_to_date
 from reminders.progress import UnitProgress, children_progress, tally_view, villages_missing
 from storage.db import Database
-from storage.models import Level, Member, Role, Unit
+from storage.models import Level, Member, OutboxKind, Role, Unit, pk
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class ReminderRun:
     no_chat: dict[int, list[str]] = field(default_factory=dict)
 
     def outreach(self, villages: list[Unit]) -> Outreach:
-        ids = [v.id or 0 for v in villages]
+        ids = [pk(v) for v in villages]
         return Outreach(
             reminded=sum(len(self.reminded.get(i, [])) for i in ids),
             away=tuple(name for i in ids for name in self.away.get(i, [])),
@@ -70,7 +71,14 @@ class ReminderRun:
 
 
 class Wording(Protocol):
-    def reminder(self, name: str, unit: str, period: str, deadline: date) -> str: ...
+    def reminder(
+        self,
+        name: str,
+        unit: str,
+        period: str,
+        deadline: date,
+        labels: Mapping[str, str] | None = None,  # the indicators in use, for the example
+    ) -> str: ...
     def escalation(
         self,
         unit: str,
@@ -99,10 +107,15 @@ class Wording(Protocol):
     def alerts(self, unit: str, found: Alerts, labels: Mapping[str, str]) -> str: ...
 
 
+class EventKind(enum.StrEnum):
+    remind = "remind"  # reminders, and on their days escalations and deadline summaries
+    tally = "tally"  # the weekly tally of each bound group
+
+
 @dataclass(frozen=True)
 class Event:
     key: str
-    kind: str  # "remind" or "tally"
+    kind: EventKind
     day: date
     moment: datetime
     offsets: frozenset[int] = frozenset()
@@ -124,13 +137,13 @@ class Planner:
             if found := self.reminders_on(day):
                 month, offsets = found
                 moment = at_vn(day, self.schedule.send_at)
-                events.append(
-                    Event(f"remind:{day}", "remind", day, moment, frozenset(offsets), month.key)
-                )
+                found_offsets = frozenset(offsets)
+                key = f"remind:{day}"
+                events.append(Event(key, EventKind.remind, day, moment, found_offsets, month.key))
             if day.weekday() == self.schedule.tally_weekday:
                 week = week_of(day - timedelta(days=7))
                 moment = at_vn(day, self.schedule.tally_at)
-                events.append(Event(f"tally:{week.key}", "tally", day, moment))
+                events.append(Event(f"tally:{week.key}", EventKind.tally, day, moment))
             day += timedelta(days=1)
         return sorted((e for e in events if start < e.moment <= end), key=lambda e: e.moment)
 
@@ -165,26 +178,33 @@ async def run_due(db: Database, now: datetime, planner: Planner, wording: Wordin
 
 async def run_event(store: Store, event: Event, planner: Planner, wording: Wording) -> int:
     """Queue an event's notifications; returns how many were new."""
-    if event.kind == "remind":
-        return await remind(store, event, planner, wording)
-    queued = await tally(store, event, wording)
-    return queued + await alert_leaders(store, event, planner.alerts, wording)
+    match event.kind:
+        case EventKind.remind:
+            return await remind(store, event, planner, wording)
+        case EventKind.tally:
+            queued = await tally(store, event, wording)
+            return queued + await alert_leaders(store, event, planner.alerts, wording)
+        case unreachable:
+            assert_never(unreachable)
 
 
 async def _queue(
     store: Store,
     key: str,
-    kind: str,
+    kind: OutboxKind,
     chat: tuple[str, str],
     html: str,
     *,
+    recipient: Member | None = None,
     is_group: bool = False,
     file: tuple[str, bytes] | None = None,
 ) -> int:
+    """Queue one message; `recipient`: the member it is for, where it is for one."""
     platform, chat_id = chat
     added = await store.outbox.enqueue(
         key, kind=kind, platform=platform, chat_id=chat_id, html=html, is_group=is_group,
         file_name=file[0] if file else None, file_data=file[1] if file else None,
+        recipient_id=pk(recipient) if recipient else None,
     )  # fmt: skip
     return int(added)
 
@@ -192,7 +212,7 @@ async def _queue(
 async def _private_chats(
     store: Store, people: list[tuple[Member, Unit]]
 ) -> dict[int, tuple[str, str]]:
-    return await store.members.private_chats([m.id or 0 for m, _ in people])
+    return await store.members.private_chats([pk(m) for m, _ in people])
 
 
 async def remind(store: Store, event: Event, planner: Planner, wording: Wording) -> int:
@@ -202,15 +222,16 @@ async def remind(store: Store, event: Event, planner: Planner, wording: Wording)
     queued = 0
     run, people = await members_to_remind(store, month, event.day)
     chats = await _private_chats(store, people)
+    labels = await store.indicators.labels() if people else {}
     for member, unit in people:
-        chat = chats.get(member.id or 0)
+        chat = chats.get(pk(member))
         if chat is None:
-            run.no_chat.setdefault(unit.id or 0, []).append(member.name)
+            run.no_chat.setdefault(pk(unit), []).append(member.name)
             continue
-        html = wording.reminder(member.name, unit.name, month.key, deadline)
+        html = wording.reminder(member.name, unit.name, month.key, deadline, labels)
         key = f"reminder:{month.key}:{event.day}:{member.id}"
-        queued += await _queue(store, key, "reminder", chat, html)
-        run.reminded.setdefault(unit.id or 0, []).append(member.name)
+        queued += await _queue(store, key, OutboxKind.reminder, chat, html, recipient=member)
+        run.reminded.setdefault(pk(unit), []).append(member.name)
     if planner.is_escalation_day(event.day, month):
         queued += await _escalate(store, event, month, deadline, wording, run)
     if 0 in event.offsets:
@@ -226,7 +247,7 @@ async def members_to_remind(
     people = [
         (m, u) for m, u in await store.members.with_roles(VILLAGE_ROLES) if u.level is Level.village
     ]
-    run = ReminderRun(staffed={u.id or 0 for _, u in people})
+    run = ReminderRun(staffed={pk(u) for _, u in people})
     reported = {
         unit_id
         for unit_id, counts in (await _village_counts(store, month)).items()
@@ -239,7 +260,7 @@ async def members_to_remind(
         if unit.id in reported:
             continue
         if member.absent_until is not None and member.absent_until >= today:
-            run.away.setdefault(unit.id or 0, []).append(member.name)
+            run.away.setdefault(pk(unit), []).append(member.name)
         else:
             due.append((member, unit))
     return run, due
@@ -261,22 +282,19 @@ async def _escalate(
     unreached = await _unreached(store, month)
     for leader, unit in leaders:
         missing = await villages_missing(store, unit, month)
-        chat = chats.get(leader.id or 0)
+        chat = chats.get(pk(leader))
         if missing and chat:
             names = sorted(m.name for m, u in unreached if u.path.startswith(unit.path))
             outreach = run.outreach(missing)
             html = wording.escalation(unit.name, missing, month.key, deadline, names, outreach)
             key = f"escalation:{month.key}:{event.day}:{leader.id}"
-            queued += await _queue(store, key, "escalation", chat, html)
+            queued += await _queue(store, key, OutboxKind.escalation, chat, html, recipient=leader)
     return queued
 
 
 async def _unreached(store: Store, month: Period) -> list[tuple[Member, Unit]]:
     """Members whose reminders this month could not be delivered (e.g. outside a window)."""
-    ids = {
-        int(key.rsplit(":", 1)[1])
-        for key in await store.outbox.failed_keys(f"reminder:{month.key}:")
-    }
+    ids = await store.outbox.unreached(f"reminder:{month.key}:")
     people = []
     for member_id in sorted(ids):
         member = await store.members.get(member_id)
@@ -291,12 +309,13 @@ async def _deadline_summaries(store: Store, event: Event, month: Period, wording
     admins = await store.members.with_roles(ADMIN_ROLES)
     chats = await _private_chats(store, admins)
     for admin, unit in admins:
-        chat = chats.get(admin.id or 0)
+        chat = chats.get(pk(admin))
         if not chat:
             continue
         _, rows = await children_progress(store, unit, month)
         html = wording.deadline_summary(unit.name, rows, month.key)
-        queued += await _queue(store, f"deadline:{month.key}:{admin.id}", "escalation", chat, html)
+        key = f"deadline:{month.key}:{admin.id}"
+        queued += await _queue(store, key, OutboxKind.escalation, chat, html, recipient=admin)
     return queued
 
 
@@ -317,7 +336,7 @@ async def tally(store: Store, event: Event, wording: Wording) -> int:
     ]
     chats = await _private_chats(store, leaders)
     for leader, unit in leaders:
-        if private := chats.get(leader.id or 0):
+        if private := chats.get(pk(leader)):
             targets.append((f"tally:{week.key}:member:{leader.id}", private, False, unit))
     queued = 0
     labels = await store.indicators.labels()
@@ -328,7 +347,9 @@ async def tally(store: Store, event: Event, wording: Wording) -> int:
         html += "\n" + wording.year_to_date(year, str(week.end.year), week.end, labels)
         png = wording.chart(top, rows, month, labels)
         file = (f"tien-do-{unit.code}-{week.key}.png", png) if png else None
-        queued += await _queue(store, key, "tally", target, html, is_group=is_group, file=file)
+        queued += await _queue(
+            store, key, OutboxKind.tally, target, html, is_group=is_group, file=file
+        )
     return queued
 
 
@@ -349,5 +370,6 @@ async def alert_leaders(store: Store, event: Event, rules: AlertRules, wording: 
             found[unit.id or 0] = await commune_alerts(store, unit, week, rules)
         if alerts := found[unit.id or 0]:
             html = wording.alerts(unit.name, alerts, labels)
-            queued += await _queue(store, f"alerts:{week.key}:{leader.id}", "alert", chat, html)
+            key = f"alerts:{week.key}:{leader.id}"
+            queued += await _queue(store, key, OutboxKind.alert, chat, html, recipient=leader)
     return queued

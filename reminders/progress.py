@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from reminders.calendar import Period, month_of, parse_period
 from storage.collation import vn_key
-from storage.models import Level, Unit
+from storage.models import Level, Unit, pk
 from storage.store import Store
 
 
@@ -89,7 +89,7 @@ async def tally_view(
     if week is None:
         weekly = {}
     declared = await store.nothing.in_subtree(scope, months_in(period))
-    scope_id = scope.id or 0
+    scope_id = pk(scope)
     child_ids = [row.id for row in rows if row.parent_id == scope_id and row.id != scope_id]
     missing_ids = [
         r.id
@@ -139,7 +139,7 @@ async def _rolled_up_targets(
     """Each unit's target per indicator: its own where set, else the sum of its children's
     (computed only for units that have targets and the units above them)."""
     own = await own_targets(store, scope, period)
-    scope_id = scope.id or 0
+    scope_id = pk(scope)
     parent: dict[int, int] = {}
     for unit_id in own:
         chain = [scope_id, *_ids_below(paths.get(unit_id, ""), scope.path)]
@@ -190,6 +190,6 @@ async def villages_missing(store: Store, scope: Unit, period: Period) -> list[Un
     villages = [
         u
         for u in await store.units.subtree(scope)
-        if u.level is Level.village and (u.id or 0) not in declared
+        if u.level is Level.village and (pk(u)) not in declared
     ]
-    return sorted((v for v in villages if not counts.get(v.id or 0)), key=lambda v: vn_key(v.name))
+    return sorted((v for v in villages if not counts.get(pk(v))), key=lambda v: vn_key(v.name))

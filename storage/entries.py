@@ -17,8 +17,10 @@ from storage.models import (
     IndicatorAlias,
     Member,
     ReportWord,
+    ReportWordKind,
     Target,
     Unit,
+    pk,
     utcnow,
 )
 
@@ -107,19 +109,19 @@ class Indicators:
             indicator.position = position
         await self.s.flush()
 
-    async def words(self) -> list[tuple[str, str]]:
+    async def words(self) -> list[tuple[str, ReportWordKind]]:
         """(word, kind) of the lexicon of words without a count, beside the aliases."""
         rows = (await self.s.exec(select(ReportWord).order_by(col(ReportWord.word)))).all()
         return [(row.word, row.kind) for row in rows]
 
-    async def add_words(self, words: Iterable[tuple[str, str]]) -> None:
+    async def add_words(self, words: Iterable[tuple[str, ReportWordKind | str]]) -> None:
         """Add words to the lexicon, or change the kind of those already in it."""
         stored = {row.word: row for row in (await self.s.exec(select(ReportWord))).all()}
         for word, kind in dict(words).items():
             if word in stored:
-                stored[word].kind = kind
+                stored[word].kind = ReportWordKind(kind)
             else:
-                self.s.add(ReportWord(word=word, kind=kind))
+                self.s.add(ReportWord(word=word, kind=ReportWordKind(kind)))
         await self.s.flush()
 
 
@@ -202,7 +204,7 @@ class Entries:
             return []
         rows = (await self.s.exec(select(Entry).where(col(Entry.receipt).in_(codes)))).all()
         by_code: dict[str, list[Entry]] = {}
-        for entry in sorted(rows, key=lambda e: e.id or 0):
+        for entry in sorted(rows, key=lambda e: pk(e)):
             by_code.setdefault(entry.receipt, []).append(entry)
         return [by_code[code] for code in codes if code in by_code]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -56,6 +56,39 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 def _ts(nullable: bool = False) -> Column:
     return Column(UtcDateTime(), nullable=nullable)
+
+
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+class EnumText(TypeDecorator[E]):
+    """A closed set (a StrEnum) kept in a plain string column: the values are the strings
+    stored, so adding a member needs no migration; rows read back as members."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, members: type[E], length: int | None = None) -> None:
+        super().__init__(length)
+        self.members = members
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else self.members(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else self.members(value)
+
+
+def _enum(members: type[enum.StrEnum], length: int | None = None) -> Column:
+    return Column(EnumText(members, length), nullable=False)
+
+
+def pk(row: SQLModel) -> int:
+    """The id of a row that has been stored (flushed): a row without one is a bug, never 0."""
+    found = getattr(row, "id", None)
+    if found is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return int(found)
 
 
 class Level(enum.StrEnum):
@@ -144,13 +177,20 @@ class IndicatorAlias(SQLModel, table=True):
     indicator: str = Field(foreign_key="indicator.code", index=True)
 
 
+class ReportWordKind(enum.StrEnum):
+    """What a word of the lexicon (data beside the aliases) does in a report."""
+
+    filler = "filler"  # politeness, framing, verbs and nouns of reporting: no count
+    courtesy = "courtesy"  # the same, and a message of only these is a courtesy
+
+
 class ReportWord(SQLModel, table=True):
     """A word or phrase of reports that carries no count ("dạ", "báo cáo", "hồ sơ"), or that
     alone makes a message a courtesy ("cảm ơn", "ok"). Data, like the aliases."""
 
     __tablename__ = "report_word"
     word: str = Field(primary_key=True, max_length=64)  # as people write it
-    kind: str = Field(default="filler", max_length=16)  # "filler" or "courtesy"
+    kind: ReportWordKind = Field(default=ReportWordKind.filler, sa_column=_enum(ReportWordKind, 16))
 
 
 class Entry(SQLModel, table=True):
@@ -246,6 +286,16 @@ class OutboxStatus(enum.StrEnum):
     cancelled = "cancelled"  # a broadcast stopped before this went out
 
 
+class OutboxKind(enum.StrEnum):
+    reply = "reply"  # an answer to an update (the others are notifications)
+    reminder = "reminder"
+    escalation = "escalation"  # to leaders: who has not reported; the deadline's summary
+    tally = "tally"  # the weekly table and chart
+    broadcast = "broadcast"  # a leader's notice
+    alert = "alert"  # to leaders and admins: what to act on; the bot needs a hand (OA token)
+    webhook = "webhook"  # a signed event to the province's own systems (handlers/outbound.py)
+
+
 class OutboxMessage(SQLModel, table=True):
     """A notification or a reply to send, written in the same transaction that decided it.
 
@@ -258,7 +308,7 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (Index("ix_outbox_status_kind", "status", "kind"),)
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(sa_column=Column(String(200), unique=True, nullable=False))
-    kind: str = Field(max_length=16)  # reply, reminder, escalation, tally, broadcast, ...
+    kind: OutboxKind = Field(sa_column=_enum(OutboxKind, 16))
     platform: str = Field(max_length=16)
     chat_id: str = Field(max_length=64)
     is_group: bool = False
@@ -272,6 +322,7 @@ class OutboxMessage(SQLModel, table=True):
     # ignore them: the text already says what to type).
     buttons: list[dict[str, str]] | None = Field(default=None, sa_column=Column(JSON))
     broadcast_id: int | None = Field(default=None, index=True)
+    recipient_id: int | None = None  # the member a notification is for (none: a chat's)
     status: OutboxStatus = Field(default=OutboxStatus.pending, index=True)
     attempts: int = 0
     not_before: datetime = Field(default_factory=utcnow, sa_column=_ts())
@@ -281,6 +332,13 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
+class BroadcastStatus(enum.StrEnum):
+    draft = "draft"  # waits for its author's confirmation
+    sending = "sending"  # confirmed: its messages are in the outbox
+    done = "done"  # every message went out (or gave up): its progress message is final
+    cancelled = "cancelled"  # dropped as a draft, or stopped while sending
+
+
 class Broadcast(SQLModel, table=True):
     """A notice from a leader to everyone under them: a draft until confirmed."""
 
@@ -288,7 +346,7 @@ class Broadcast(SQLModel, table=True):
     author_id: int = Field(foreign_key="member.id")
     unit_id: int = Field(foreign_key="unit.id")
     text: str
-    status: str = "draft"  # draft, sending, cancelled
+    status: BroadcastStatus = Field(default=BroadcastStatus.draft, sa_column=_enum(BroadcastStatus))
     total: int = 0
     platform: str = Field(default="", max_length=16)  # where the author follows progress
     chat_id: str = Field(default="", max_length=64)

@@ -12,10 +12,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Broadcast, OutboxMessage, OutboxStatus, PublicFile, utcnow
+from storage.models import (
+    Broadcast,
+    BroadcastStatus,
+    OutboxKind,
+    OutboxMessage,
+    OutboxStatus,
+    PublicFile,
+    utcnow,
+)
 
 _S = OutboxStatus
-REPLY = "reply"  # the kind of an answer to an update (the others are notifications)
+_B = BroadcastStatus
+REPLY = OutboxKind.reply  # the kind of an answer to an update (the others are notifications)
 _TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]
 # Built once (every update runs it): a Core insert of a whole row, its id returned.
 _INSERT_REPLY = {
@@ -44,7 +53,7 @@ class Outbox:
         self,
         key: str,
         *,
-        kind: str,
+        kind: OutboxKind,
         platform: str,
         chat_id: str,
         html: str,
@@ -52,6 +61,7 @@ class Outbox:
         file_name: str | None = None,
         file_data: bytes | None = None,
         broadcast_id: int | None = None,
+        recipient_id: int | None = None,
         not_before: datetime | None = None,
     ) -> bool:
         """Queue one message; False (and nothing written) when the key was queued before."""
@@ -69,6 +79,7 @@ class Outbox:
                 file_name=file_name,
                 file_data=file_data,
                 broadcast_id=broadcast_id,
+                recipient_id=recipient_id,
                 status=_S.pending,
                 attempts=0,
                 not_before=not_before or now,
@@ -101,7 +112,7 @@ class Outbox:
             key=key[:200], kind=REPLY, platform=platform, chat_id=chat_id, is_group=is_group,
             html=html, buttons=buttons, file_name=name, file_data=data, file_photo=photo,
             status=_S.sending, attempts=0, not_before=now, claimed_at=now, created_at=now,
-            last_error="", broadcast_id=None, sent_at=None,
+            last_error="", broadcast_id=None, recipient_id=None, sent_at=None,
         )  # fmt: skip
         stmt = _INSERT_REPLY["postgresql" if self._dialect() == "postgresql" else "sqlite"]
         new_id = (await self.s.exec(stmt, params=values)).scalar()
@@ -197,14 +208,16 @@ class Outbox:
             message_id, status=status, attempts=attempts, last_error=error[:500], claimed_at=None
         )
 
-    async def failed_keys(self, prefix: str) -> list[str]:
-        """Keys starting with `prefix` that could not be delivered (undeliverable or dead)."""
+    async def unreached(self, prefix: str) -> set[int]:
+        """The members that messages whose key starts with `prefix` could not reach
+        (undeliverable or dead)."""
         stmt = (
-            select(OutboxMessage.key)
+            select(OutboxMessage.recipient_id)
             .where(col(OutboxMessage.key).startswith(prefix))
             .where(col(OutboxMessage.status).in_([_S.undeliverable, _S.dead]))
+            .where(col(OutboxMessage.recipient_id).is_not(None))
         )
-        return list((await self.s.exec(stmt)).all())
+        return {member for member in (await self.s.exec(stmt)).all() if member is not None}
 
     async def cancel_broadcast(self, broadcast_id: int) -> int:
         stmt = (
@@ -297,7 +310,7 @@ class Broadcasts:
     async def latest_sending(self, author_id: int) -> Broadcast | None:
         stmt = (
             select(Broadcast)
-            .where(Broadcast.author_id == author_id, Broadcast.status == "sending")
+            .where(Broadcast.author_id == author_id, Broadcast.status == _B.sending)
             .order_by(col(Broadcast.id).desc())
         )
         return (await self.s.exec(stmt)).first()
@@ -306,14 +319,14 @@ class Broadcasts:
         """A leader's latest notices (drafts left out), newest first."""
         stmt = (
             select(Broadcast)
-            .where(Broadcast.author_id == author_id, Broadcast.status != "draft")
+            .where(Broadcast.author_id == author_id, Broadcast.status != _B.draft)
             .order_by(col(Broadcast.id).desc())
             .limit(limit)
         )
         return (await self.s.exec(stmt)).all()
 
     async def sending(self) -> Sequence[Broadcast]:
-        return (await self.s.exec(select(Broadcast).where(Broadcast.status == "sending"))).all()
+        return (await self.s.exec(select(Broadcast).where(Broadcast.status == _B.sending))).all()
 
 
 class PublicFiles:

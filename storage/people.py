@@ -23,6 +23,7 @@ from storage.models import (
     OaToken,
     Role,
     Unit,
+    pk,
 )
 
 INVITE_LENGTH = 8
@@ -97,7 +98,7 @@ class Units:
         units: dict[int, Unit] = {}
         for chunk in range(0, len(wanted), 500):
             stmt = select(Unit).where(col(Unit.id).in_(wanted[chunk : chunk + 500]))
-            units.update((u.id or 0, u) for u in (await self.s.exec(stmt)).all())
+            units.update((pk(u), u) for u in (await self.s.exec(stmt)).all())
         return units
 
     async def roots(self) -> Sequence[Unit]:

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import SQLModel, col, select
 
-from storage.models import AuditLog, Chat, Level, Member, OaToken, OutboxMessage, Role, Unit
+from storage.models import AuditLog, Chat, Level, Member, OaToken, OutboxMessage, Role, Unit, pk
 from storage.store import Store
 
 DEMO_MARKER = "demo_database"  # the audit action that marks a database the demo created
@@ -216,25 +216,25 @@ async def seed_demo(store: Store, *, today: date, now: datetime) -> dict[str, st
     for number, (name, target) in enumerate(DEMO_VILLAGES, start=1):
         village = await store.units.add(f"16012-T{number}", name, Level.village, commune)
         for indicator, share in (("vneid", 1.0), ("cks", 0.4), ("tt", 0.6)):
-            await store.targets.set(village.id or 0, indicator, month, int(target * share / 12))
+            await store.targets.set(pk(village), indicator, month, int(target * share / 12))
         if number == 1:
             member = await store.members.add("Nguyễn Văn An", village, Role.member)
             ident = await store.members.link(member, "console", "an", "Nguyễn Văn An")
             ident.private_chat_id = "an"  # the console chat: reminders reach it
             await store.entries.add_report(
-                member_id=member.id or 0,
-                unit_id=village.id or 0,
+                member_id=pk(member),
+                unit_id=pk(village),
                 counts={"vneid": 4, "cks": 1},
                 day=today - timedelta(days=1) if today.day > 1 else today,
                 source="demo",
             )
-        codes[name] = await _demo_invite(store, village.id or 0, Role.member, now)
+        codes[name] = await _demo_invite(store, pk(village), Role.member, now)
     for indicator, value in (("vneid", 233), ("cks", 93), ("tt", 140)):
-        await store.targets.set(commune.id or 0, indicator, month, value)
+        await store.targets.set(pk(commune), indicator, month, value)
     leader = await store.members.add("Lê Thị Bình", commune, Role.commune_leader)
     ident = await store.members.link(leader, "console", "binh", "Lê Thị Bình")
     ident.private_chat_id = "binh"
-    codes["leader"] = await _demo_invite(store, commune.id or 0, Role.commune_leader, now)
+    codes["leader"] = await _demo_invite(store, pk(commune), Role.commune_leader, now)
     return codes
 
 

@@ -16,7 +16,7 @@ from hypothesis import settings
 from handlers.app import Handlers
 from handlers.types import Incoming, Kind, Reply, Rules
 from storage.db import Database
-from storage.models import Level, Role
+from storage.models import Level, Role, pk
 from storage.seed import seed_indicators
 from tests import databases
 
@@ -96,15 +96,15 @@ async def world(db: Database, clock: FixedClock) -> World:
         await store.members.link(cuc, "test", "cuc", "Cúc")
         binh = await store.members.add("Lê Thị Bình", commune, Role.commune_leader)
         await store.members.link(binh, "test", "binh", "Bình")
-        await store.targets.set(t1.id or 0, "vneid", "2026-11", 100)
-        await store.targets.set(t1.id or 0, "cks", "2026-11", 40)
+        await store.targets.set(pk(t1), "vneid", "2026-11", 100)
+        await store.targets.set(pk(t1), "cks", "2026-11", 40)
         invite = await store.invites.create(
-            t1.id or 0, Role.member, expires_at=clock() + timedelta(days=7), max_uses=2
+            pk(t1), Role.member, expires_at=clock() + timedelta(days=7), max_uses=2
         )
         await store.commit()
         return World(
-            commune_id=commune.id or 0,
-            village_ids={"T1": t1.id or 0, "T2": t2.id or 0},
+            commune_id=pk(commune),
+            village_ids={"T1": pk(t1), "T2": pk(t2)},
             invites={"T1": invite.code},
         )
 
@@ -143,15 +143,19 @@ class Chat:
         outcome = await self.handlers.handle(msg)
         if outcome.queued:  # delivered, as a channel would: the test reads the replies
             async with self.handlers.db.transaction() as store:
-                await store.outbox.mark_sent_many([r.id or 0 for r in outcome.queued], NOW)
+                await store.outbox.mark_sent_many([pk(r) for r in outcome.queued], NOW)
                 await store.commit()
         return outcome.replies
 
     async def say(self, text: str, **kwargs: object) -> str:
         """The single reply's text (fails when there is not exactly one)."""
+        return (await self.reply(text, **kwargs)).html
+
+    async def reply(self, text: str, **kwargs: object) -> Reply:
+        """The single reply, with its structured data (fails when there is not exactly one)."""
         replies = await self.send(text, **kwargs)  # type: ignore[arg-type]
         assert len(replies) == 1, replies
-        return replies[0].html
+        return replies[0]
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from bot.cli import schedule as cli_schedule
 from bot.cli import units as cli_units
 from bot.logsafe import redact_logs
 from bot.settings import Settings
-from handlers import texts, texts_language
+from handlers import texts_language, texts_report
 from handlers.commands import parse_command, report_text
 from handlers.grammar import ReportError, Vocabulary, parse_report
 from handlers.types import Incoming
@@ -119,7 +119,11 @@ def _parse_one(
         error = _plain(texts_language.not_a_report(command.name))
         return {"ok": False, "error": error, "kind": "not_a_report"}
     if report is None or not report.strip():
-        return {"ok": False, "error": _plain(texts.REPORT_NEEDS_TEXT), "kind": "empty"}
+        return {
+            "ok": False,
+            "error": _plain(texts_report.report_needs_text(labels)),
+            "kind": "empty",
+        }
     try:
         parsed = parse_report(
             report,
@@ -131,7 +135,7 @@ def _parse_one(
     except ReportError as err:
         result: dict[str, object] = {
             "ok": False,
-            "error": _plain(texts.refusal(err, labels)),
+            "error": _plain(texts_report.refusal(err, labels)),
             "kind": err.kind,
         }
         if err.params.get("suggestion"):

@@ -14,7 +14,7 @@ from bot.cli.words import counted
 from bot.compose import in_transaction, system_clock
 from bot.settings import Settings
 from handlers.qr import invite_link, qr_png
-from storage.models import Invite, Role
+from storage.models import Invite, Role, pk
 from storage.store import Store
 
 app = typer.Typer(help="Invites that join a person to a unit with a role.")
@@ -53,7 +53,7 @@ def create(
         if target is None:
             raise typer.BadParameter(f"no unit {unit}")
         invite = await store.invites.create(
-            target.id or 0, role, expires_at=system_clock() + lifetime, max_uses=uses
+            pk(target), role, expires_at=system_clock() + lifetime, max_uses=uses
         )
         return invite, target.name
 

@@ -19,7 +19,7 @@ from bot.settings import Settings
 from bot.tables import read_table
 from handlers.folding import fold
 from handlers.unit_import import Plan, Row, apply_plan, plan_units
-from storage.models import Unit
+from storage.models import Unit, pk
 from storage.store import Store
 
 # No square brackets in help: rich reads "[district]" as markup and prints nothing.
@@ -117,7 +117,7 @@ def tree(code: Annotated[str | None, typer.Argument(help="Start at this unit")] 
                 raise typer.BadParameter(f"no unit {code}")
             units += await store.units.subtree(root)
         counts = await store.members.active_counts()
-        return [(u, counts.get(u.id or 0, 0)) for u in units]
+        return [(u, counts.get(pk(u), 0)) for u in units]
 
     rows = asyncio.run(in_transaction(Settings(), load, read_only=True))
     nodes: dict[int | None, Tree] = {}

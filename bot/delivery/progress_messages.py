@@ -8,8 +8,9 @@ import logging
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
-from handlers import texts
+from handlers import texts_notices
 from storage.db import Database
+from storage.models import BroadcastStatus
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +44,12 @@ class BroadcastProgress:
                     continue
                 counts = await store.outbox.counts(notice.id)
                 done = sum(counts.get(s, 0) for s in ("sent", "dead", "undeliverable", "cancelled"))
-                html = texts.notice_progress(counts.get("sent", 0), notice.total)
+                html = texts_notices.notice_progress(counts.get("sent", 0), notice.total)
                 if self._shown.get(notice.id) != html:
                     notice.progress_message_id = await board.show(
                         notice.chat_id, html, notice.progress_message_id
                     )
                     self._shown[notice.id] = html
                 if done >= notice.total:
-                    notice.status = "done"
+                    notice.status = BroadcastStatus.done
             await store.commit()

@@ -24,25 +24,48 @@ from storage.models import Role
 
 log = logging.getLogger(__name__)
 
+# The menus' words; which command shows to whom, and in what order, is handlers.registry's.
+PRIVATE = {
+    "bc": "Báo cáo: vneid 5 cks 2",
+    "toi": "Số liệu của tôi",
+    "huy": "Hủy báo cáo gần nhất",
+    "sua": "Sửa một phiếu: /sua MÃ vneid 4",
+    "khongphatsinh": "Thôn không phát sinh số liệu tháng này",
+    "tiendo": "Tiến độ so với chỉ tiêu",
+    "chuabaocao": "Thôn chưa báo cáo",
+    "moi": "Tạo mã mời kèm QR",
+    "thanhvien": "Thành viên: khóa, mở khóa, vai trò",
+    "vang": "Báo đi vắng đến một ngày: không bị nhắc",
+    "web": "Mở trang báo cáo và tiến độ",
+    "help": "Danh sách lệnh",
+}
+GROUP = {
+    "bc": "Báo cáo: /bc vneid 5 cks 2",
+    "toi": "Số liệu của tôi",
+    "tonghop": "Bảng tổng hợp tuần",
+    "ganhom": "Gắn nhóm với đơn vị: /ganhom MÃ",
+    "help": "Danh sách lệnh",
+}
 
-def _commands(lines: list[tuple[str, str]]) -> list[BotCommand]:
-    return [BotCommand(command=c, description=d) for c, d in lines]
+
+def _commands(names: list[str], words: dict[str, str]) -> list[BotCommand]:
+    return [BotCommand(command=c, description=words[c]) for c in names]
 
 
 async def set_commands(bot: Bot) -> None:
     """The command menus, in Vietnamese, from the registry: a plain member's commands in
     every private chat (leaders get their own per chat: `set_chat_menu`), the group
     commands in groups (one menu for everyone in a group; each command checks the role)."""
-    private = _commands(registry.private_menu(Role.member))
+    private = _commands(registry.private_menu(Role.member), PRIVATE)
     await bot.set_my_commands(private, scope=BotCommandScopeAllPrivateChats())
-    group = _commands(registry.group_menu())
+    group = _commands(registry.group_menu(), GROUP)
     await bot.set_my_commands(group, scope=BotCommandScopeAllGroupChats())
 
 
 async def set_chat_menu(bot: Bot, chat_id: str, role: Role) -> None:
     """One private chat's menu: the commands of its member's role."""
     scope = BotCommandScopeChat(chat_id=int(chat_id))
-    await bot.set_my_commands(_commands(registry.private_menu(role)), scope=scope)
+    await bot.set_my_commands(_commands(registry.private_menu(role), PRIVATE), scope=scope)
 
 
 async def set_leader_menus(bot: Bot, db: Database, pause: float = 0.05) -> None:

@@ -22,10 +22,10 @@ from typing import Any
 import httpx
 
 from bot.render import split_text
+from bot.zalo import texts
 from bot.zalo.client import TEXT_LIMIT, ZaloError
-from handlers import texts
 from storage.db import Database
-from storage.models import OaToken, Role, utcnow
+from storage.models import OaToken, OutboxKind, Role, pk, utcnow
 
 log = logging.getLogger(__name__)
 REJECTED_TOKEN = frozenset({-216, -220})  # access token invalid; expired or removed
@@ -220,11 +220,12 @@ async def tell_admins(db: Database, app_id: str, reason: str, now: datetime) -> 
     queued = 0
     async with db.transaction() as store:
         admins = await store.members.with_roles([Role.province_admin])
-        chats = await store.members.private_chats([m.id or 0 for m, _ in admins])
+        chats = await store.members.private_chats([pk(m) for m, _ in admins])
         for member_id, (platform, chat_id) in chats.items():
             queued += await store.outbox.enqueue(
-                f"oa-token:{app_id}:{now.date()}:{member_id}", kind="alert",
+                f"oa-token:{app_id}:{now.date()}:{member_id}", kind=OutboxKind.alert,
                 platform=platform, chat_id=chat_id, html=texts.oa_token_failed(app_id, reason),
+                recipient_id=member_id,
             )  # fmt: skip
         await store.commit()
     return queued

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from storage.db import Database
-from storage.models import Level, Role
+from storage.models import Level, Role, pk
 from storage.seed import seed_indicators
 
 
@@ -28,7 +28,7 @@ async def make_invite(url: str) -> str:
         commune = await store.units.add("C1", "Xã Thử", Level.commune)
         village = await store.units.add("V1", "Thôn Thử", Level.village, commune)
         invite = await store.invites.create(
-            village.id or 0, Role.member, expires_at=datetime.now(UTC) + timedelta(days=1)
+            pk(village), Role.member, expires_at=datetime.now(UTC) + timedelta(days=1)
         )
         await store.commit()
     await db.dispose()

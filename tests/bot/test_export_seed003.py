@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from bot.cli.app import app
 from storage.db import Database
+from storage.models import pk
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 runner = CliRunner()
@@ -38,16 +39,16 @@ async def log_entries(url: str) -> None:
             while remaining:  # several reports, each under the per-entry cap
                 count = min(remaining, 60)
                 await store.entries.add_report(
-                    member_id=member.id or 0, unit_id=village.id or 0, counts={"cks": count},
+                    member_id=pk(member), unit_id=pk(village), counts={"cks": count},
                     day=date(2024, month, 15), source="seed-003",
                 )  # fmt: skip
                 remaining -= count
                 month = month % 8 + 1
         cancelled = await store.entries.add_report(
-            member_id=member.id or 0, unit_id=village.id or 0, counts={"cks": 99},
+            member_id=pk(member), unit_id=pk(village), counts={"cks": 99},
             day=date(2024, 9, 1), source="typo",
         )  # fmt: skip
-        await store.entries.cancel(cancelled, by=member.id or 0, at=datetime.now(UTC))
+        await store.entries.cancel(cancelled, by=pk(member), at=datetime.now(UTC))
         await store.commit()
     await db.dispose()
 

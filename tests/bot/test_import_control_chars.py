@@ -14,6 +14,7 @@ from bot.cli.app import app
 from handlers.types import Incoming
 from storage.cleaning import clean_name, clean_text
 from storage.db import Database
+from storage.models import pk
 
 runner = CliRunner()
 UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -43,7 +44,7 @@ async def stored(url: str) -> tuple[list[tuple[str, str]], dict[str, int]]:
                 units += [(u.code, u.name) for u in await store.units.subtree(root)]
             village = await store.units.by_code("T1")
             assert village is not None
-            targets = await store.targets.for_unit(village.id or 0, "2026-11")
+            targets = await store.targets.for_unit(pk(village), "2026-11")
             await store.commit()
     finally:
         await db.dispose()

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from bot.cli.app import app
 from storage.db import Database
-from storage.models import OutboxStatus
+from storage.models import OutboxStatus, pk
 
 runner = CliRunner()
 
@@ -26,7 +26,7 @@ async def seed(url: str) -> None:
             m for m in await store.outbox.with_status(OutboxStatus.pending) if m.key == "broken"
         ]
         await store.outbox.mark_failed(
-            broken.id or 0, OutboxStatus.dead, 6, "Forbidden: bot was blocked"
+            pk(broken), OutboxStatus.dead, 6, "Forbidden: bot was blocked"
         )
         await store.commit()
     await db.dispose()

@@ -66,7 +66,7 @@ async def api_redirecting_sends() -> AsyncIterator[RedirectingBotAPI]:
 async def queue_one(db: Database) -> None:
     async with db.transaction() as store:
         await store.outbox.enqueue(
-            "notice:1", kind="notice", platform="telegram", chat_id="6660001", html="Xin chào"
+            "notice:1", kind="broadcast", platform="telegram", chat_id="6660001", html="Xin chào"
         )
         await store.commit()
 

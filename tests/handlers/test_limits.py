@@ -4,16 +4,15 @@ undo of one member's whole day (issue 12, item 3)."""
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import date, timedelta
 
 import pytest
 from sqlmodel import col, select
 
 from handlers.app import Handlers
-from handlers.types import Kind, Rules
+from handlers.types import Kind, Reply, Rules
 from storage.db import Database
-from storage.models import AuditLog, Entry, Role
+from storage.models import AuditLog, Entry, Role, pk
 from tests.conftest import NOW, Chat, FixedClock, World
 
 MONTH = (date(2026, 11, 1), date(2026, 11, 30))
@@ -37,10 +36,11 @@ async def member_id(db: Database, user: str) -> int:
         return member.id
 
 
-def code_to_type(html: str) -> str:
-    match = re.search(r"<code>/xacnhan ([A-Z0-9]+)</code>", html)
-    assert match, html
-    return match.group(1)
+def code_to_type(reply: Reply) -> str:
+    """The code of a held action, to confirm by typing `/xacnhan CODE`."""
+    assert reply.confirm_code, reply.html
+    assert f"<code>/xacnhan {reply.confirm_code}</code>" in reply.html
+    return reply.confirm_code
 
 
 async def test_past_the_reports_per_minute_nothing_is_recorded(
@@ -71,7 +71,7 @@ async def test_above_the_daily_total_the_report_waits_for_a_typed_confirmation(
     (held,) = await strict.send("vneid 50 tt 1")
     assert "chưa được ghi" in held.html and "đã có 60, thêm 50 = <b>110</b>" in held.html
     assert await totals(db) == {"vneid": 60, "cks": 2}  # nothing recorded yet
-    code = code_to_type(held.html)
+    code = code_to_type(held)
     assert [b.action for b in held.buttons] == [f"confirm:{code}", f"drop:{code}"]
     assert "không phải của bạn" in await strict.say(f"/xacnhan {code}", user="cuc")
     saved = await strict.say(f"/xacnhan {code}")
@@ -95,7 +95,7 @@ async def test_a_dropped_report_is_never_recorded(strict: Chat, db: Database) ->
     _, drop = held.buttons
     (dropped,) = await strict.send(drop.action, kind=Kind.button)
     assert dropped.notice and "không ghi" in dropped.html
-    assert "đã được xử lý" in await strict.say(f"/xacnhan {code_to_type(held.html)}")
+    assert "đã được xử lý" in await strict.say(f"/xacnhan {code_to_type(held)}")
     assert await totals(db) == {}
 
 
@@ -122,7 +122,7 @@ async def flood(
         assert member is not None
         for _ in range(reports):
             await store.entries.add_report(
-                member_id=member.id or 0, unit_id=member.unit_id,
+                member_id=pk(member), unit_id=member.unit_id,
                 counts=counts or {"vneid": 500, "cks": 500, "tt": 500}, day=day, source="test",
                 at=NOW - timedelta(hours=1),
             )  # fmt: skip
@@ -135,8 +135,8 @@ async def test_a_leader_undoes_a_members_whole_day_after_confirming(
     await flood(db, "an", 40, date(2026, 11, 20))
     assert "Đã ghi nhận" in await chat.say("vneid 3 hôm kia")  # 19/11: another day, kept
     an = await member_id(db, "an")
-    preview = await chat.say(f"/huy {an} 20/11", user="binh")
-    assert "Sắp hủy <b>40</b> phiếu" in preview and "VNeID: <b>20000</b>" in preview
+    preview = await chat.reply(f"/huy {an} 20/11", user="binh")
+    assert "Sắp hủy <b>40</b> phiếu" in preview.html and "VNeID: <b>20000</b>" in preview.html
     assert (await totals(db))["vneid"] == 20003  # nothing cancelled before confirming
     code = code_to_type(preview)
     done = await chat.say(f"/xacnhan {code}", user="binh")
@@ -156,7 +156,7 @@ async def test_a_leader_undoes_a_members_whole_day_after_confirming(
 
 async def test_a_day_undo_cancels_only_what_the_preview_showed(chat: Chat, db: Database) -> None:
     await flood(db, "an", 2, date(2026, 11, 21), {"vneid": 50})
-    preview = await chat.say(f"/huy {await member_id(db, 'an')} 21/11", user="binh")
+    preview = await chat.reply(f"/huy {await member_id(db, 'an')} 21/11", user="binh")
     assert "Đã ghi nhận" in await chat.say("tt 4")  # reported after the preview: stays
     assert "Đã hủy <b>2</b> phiếu" in await chat.say(
         f"/xacnhan {code_to_type(preview)}", user="binh"
@@ -190,7 +190,7 @@ async def test_a_day_undo_is_only_for_leaders_over_their_own_people(
 
 async def test_only_the_leader_who_asked_can_confirm_a_day_undo(chat: Chat, db: Database) -> None:
     await flood(db, "an", 1, date(2026, 11, 21))
-    preview = await chat.say(f"/huy {await member_id(db, 'an')} 21/11", user="binh")
+    preview = await chat.reply(f"/huy {await member_id(db, 'an')} 21/11", user="binh")
     assert "không phải của bạn" in await chat.say(f"/xacnhan {code_to_type(preview)}")
     assert (await totals(db))["vneid"] == 500
 
@@ -207,7 +207,7 @@ async def test_the_hostile_flood_records_nothing_with_the_default_limits(
 
 
 async def test_two_presses_at_the_same_moment_record_once(strict: Chat, db: Database) -> None:
-    code = code_to_type((await strict.send("vneid 150"))[0].html)
+    code = code_to_type((await strict.send("vneid 150"))[0])
     results = await asyncio.gather(
         strict.send(f"confirm:{code}", kind=Kind.button), strict.say(f"/xacnhan {code}")
     )
@@ -229,7 +229,7 @@ async def test_concurrent_reports_cannot_pass_the_daily_total_together(
 async def test_a_held_report_cannot_be_confirmed_after_a_day(
     strict: Chat, db: Database, clock: FixedClock
 ) -> None:
-    code = code_to_type((await strict.send("vneid 150"))[0].html)
+    code = code_to_type((await strict.send("vneid 150"))[0])
     clock.advance(hours=24, seconds=1)
     assert "quá hạn xác nhận" in await strict.say(f"/xacnhan {code}")
     assert "Hãy ghi mã cần xác nhận" in await strict.say("/xacnhan")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import date
 
 from handlers.app import Handlers
-from handlers.types import Incoming
+from handlers.types import Incoming, Reply
 from storage.db import Database
 from tests.conftest import Chat, FixedClock
 
@@ -24,13 +23,15 @@ def on_zalo(chat: Chat) -> Chat:
     return Chat(zalo)
 
 
-def code_of(html: str) -> str:
-    return re.search(r"/lienket (\w+)", html).group(1)  # type: ignore[union-attr]
+def code_of(reply: Reply) -> str:
+    assert reply.link_code, reply.html
+    assert f"/lienket {reply.link_code}" in reply.html
+    return reply.link_code
 
 
 async def test_a_code_from_one_app_joins_the_other(chat: Chat, db: Database) -> None:
     zalo = on_zalo(chat)
-    code = code_of(await chat.say("/lienket"))  # An, on the test platform
+    code = code_of(await chat.reply("/lienket"))  # An, on the test platform
     assert "Đã liên kết" in await zalo.say(f"/lienket {code}", user="zalo-an")
     assert "Đã ghi nhận" in await zalo.say("vneid 3", user="zalo-an")
     await chat.say("vneid 2")
@@ -45,9 +46,9 @@ async def test_a_code_from_one_app_joins_the_other(chat: Chat, db: Database) -> 
 async def test_the_code_must_be_used_on_the_other_app_and_in_time(
     chat: Chat, clock: FixedClock
 ) -> None:
-    code = code_of(await chat.say("/lienket"))
+    code = code_of(await chat.reply("/lienket"))
     assert "ứng dụng còn lại" in await chat.say(f"/lienket {code}", user="cuc")
-    late = code_of(await chat.say("/lienket"))
+    late = code_of(await chat.reply("/lienket"))
     clock.advance(minutes=16)
     assert "hết hạn" in await on_zalo(chat).say(f"/lienket {late}", user="zalo-an")
 
@@ -63,7 +64,7 @@ async def test_two_existing_accounts_of_one_village_are_merged(chat: Chat, db: D
         await store.members.link(twin, "zalo", "zalo-an")
         await store.commit()
     await zalo.say("cks 4", user="zalo-an")  # reported before linking
-    code = code_of(await chat.say("/lienket"))
+    code = code_of(await chat.reply("/lienket"))
     assert "Đã liên kết" in await zalo.say(f"/lienket {code}", user="zalo-an")
     async with db.reading() as store:
         an = await store.members.by_identity("test", "an")
@@ -79,7 +80,7 @@ async def test_accounts_of_different_units_are_not_merged(chat: Chat, db: Databa
         assert cuc is not None
         await store.members.link(cuc, "zalo", "zalo-cuc")
         await store.commit()
-    code = code_of(await chat.say("/lienket"))  # An, Thôn 1
+    code = code_of(await chat.reply("/lienket"))  # An, Thôn 1
     assert "thuộc đơn vị khác" in await zalo.say(f"/lienket {code}", user="zalo-cuc")
     async with db.reading() as store:
         assert (await store.members.by_identity("zalo", "zalo-cuc")) == cuc

@@ -4,7 +4,6 @@ who are already members (or were locked). Results are read from the database."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 import pytest
@@ -170,10 +169,10 @@ async def test_a_leader_changes_a_role_up_to_their_own(chat: Chat, db: Database,
 
 
 async def invite_code(chat: Chat, text: str, user: str = "binh") -> str:
-    reply = await chat.say(text, user=user)
-    match = re.search(r"Mã mời <code>(\w+)</code>", reply)
-    assert match, reply
-    return match.group(1)
+    reply = await chat.reply(text, user=user)
+    assert reply.invite_code, reply.html
+    assert f"Mã mời <code>{reply.invite_code}</code>" in reply.html
+    return reply.invite_code
 
 
 async def test_a_locked_members_new_invite_reopens_and_moves_them(

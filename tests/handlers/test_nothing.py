@@ -4,23 +4,23 @@ by a later report, counted as reported, refused where it does not belong."""
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from openpyxl import load_workbook
 from sqlmodel import col, select
 
 from handlers import texts_language
-from handlers.types import Kind
+from handlers.types import Kind, Reply
 from storage.db import Database
-from storage.models import AuditLog, NothingToReport
+from storage.models import AuditLog, NothingToReport, pk
 from tests.conftest import Chat, FixedClock, World
 
 
-def code_of(html: str) -> str:
-    match = re.search(r"mã <code>([A-Z0-9]+)</code>", html)
-    assert match, html
-    return match.group(1)
+def code_of(reply: Reply) -> str:
+    """The receipt of a declaration (read from the reply, not its text)."""
+    assert reply.receipt_code, reply.html
+    assert f"<code>{reply.receipt_code}</code>" in reply.html
+    return reply.receipt_code
 
 
 async def declarations(db: Database) -> list[NothingToReport]:
@@ -45,8 +45,8 @@ async def declarations(db: Database) -> list[NothingToReport]:
 async def test_every_way_of_declaring_is_recorded_once(
     chat: Chat, db: Database, world: World, text: str
 ) -> None:
-    reply = await chat.say(text, user="cuc")
-    assert "Thôn &lt;2&gt;</b> không phát sinh số liệu tháng 11/2026" in reply
+    reply = await chat.reply(text, user="cuc")
+    assert "Thôn &lt;2&gt;</b> không phát sinh số liệu tháng 11/2026" in reply.html
     (row,) = await declarations(db)
     assert (row.unit_id, row.month, row.cancelled_at) == (world.village_ids["T2"], "2026-11", None)
     assert row.receipt == code_of(reply)
@@ -55,7 +55,7 @@ async def test_every_way_of_declaring_is_recorded_once(
 async def test_the_receipt_has_an_undo_button_that_undoes_it(chat: Chat, db: Database) -> None:
     (reply,) = await chat.send("/khongphatsinh", user="cuc")
     (button,) = reply.buttons
-    code = code_of(reply.html)
+    code = code_of(reply)
     assert button.action == f"undo:{code}"
     assert "Chưa báo cáo (1): Thôn 1" in await chat.say("/chuabaocao", user="binh")
     (pressed,) = await chat.send(button.action, user="cuc", kind=Kind.button)
@@ -69,13 +69,13 @@ async def test_the_receipt_has_an_undo_button_that_undoes_it(chat: Chat, db: Dat
 
 
 async def test_huy_with_the_code_undoes_it_and_twice_changes_nothing(chat: Chat) -> None:
-    code = code_of(await chat.say("không phát sinh", user="cuc"))
+    code = code_of(await chat.reply("không phát sinh", user="cuc"))
     assert "Đã hủy khai báo" in await chat.say(f"/huy {code.lower()}", user="cuc")
     assert "đã được hủy trước đó" in await chat.say(f"/huy {code}", user="cuc")
 
 
 async def test_a_member_of_another_village_cannot_undo_it(chat: Chat, db: Database) -> None:
-    code = code_of(await chat.say("không phát sinh", user="cuc"))
+    code = code_of(await chat.reply("không phát sinh", user="cuc"))
     assert "không phải của bạn" in await chat.say(f"/huy {code}", user="an")
     (row,) = await declarations(db)
     assert row.cancelled_at is None
@@ -96,11 +96,11 @@ async def _unit_id(db: Database, code: str) -> int:
         unit = await store.units.by_code(code)
         assert unit is not None
         await store.commit()
-        return unit.id or 0
+        return pk(unit)
 
 
 async def test_a_later_report_clears_the_declaration(chat: Chat, db: Database) -> None:
-    code = code_of(await chat.say("không phát sinh", user="cuc"))
+    code = code_of(await chat.reply("không phát sinh", user="cuc"))
     reply = await chat.say("tt 2", user="cuc")
     assert "Đã ghi nhận" in reply and f"<code>{code}</code> của tháng này đã tự bỏ" in reply
     (row,) = await declarations(db)
@@ -115,7 +115,7 @@ async def test_a_village_with_counts_cannot_declare_nothing(chat: Chat, db: Data
 
 
 async def test_declaring_twice_keeps_one(chat: Chat, db: Database) -> None:
-    code = code_of(await chat.say("kps", user="cuc"))
+    code = code_of(await chat.reply("kps", user="cuc"))
     assert "đã khai không phát sinh" in await chat.say("khong phat sinh", user="cuc")
     assert [r.receipt for r in await declarations(db)] == [code]
 

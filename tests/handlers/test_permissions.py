@@ -4,7 +4,6 @@ person's subtree. README's table says the same in words."""
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass
 
 import pytest
@@ -14,7 +13,7 @@ from handlers.permissions import RANK
 from handlers.registry import BY_NAME, REGISTRY, Who
 from handlers.types import Kind, Rules
 from storage.db import Database
-from storage.models import Level, Role
+from storage.models import Level, Role, pk
 from tests.conftest import Chat, FixedClock
 
 # P1 > D1 > C1 > V1, V2 ; D1 > C2 > V3 ; P1 > D2 > C3 > V4 ; P2 > C4 > V5
@@ -72,23 +71,24 @@ async def matrix(db: Database, clock: FixedClock) -> Matrix:
         units = {}
         for code, level, parent in TREE:
             units[code] = await store.units.add(code, code, level, units.get(parent or ""))
-            await store.targets.set(units[code].id or 0, "vneid", "2026-11", 10)
+            await store.targets.set(pk(units[code]), "vneid", "2026-11", 10)
         for role, (home, _, _) in PEOPLE.items():
             person = await store.members.add(role.value, units[home], role)
             await store.members.link(person, "test", role.value)
         for code in ("V1", "V2", "V3", "V4", "V5"):
             person = await store.members.add(f"m-{code}", units[code])
             await store.members.link(person, "test", f"m-{code}")
-            member_ids[code] = person.id or 0
+            member_ids[code] = pk(person)
             locked = await store.members.add(f"l-{code}", units[code])
             await store.members.set_active(locked, False)
-            locked_ids[code] = locked.id or 0
+            locked_ids[code] = pk(locked)
         await store.commit()
     chat = Chat(Handlers(db, clock=clock, rules=Rules()))
     receipts = {}
     for code in member_ids:
-        html = await chat.say("vneid 1", user=f"m-{code}")
-        receipts[code] = re.search(r"Mã phiếu: <code>(\w+)</code>", html).group(1)  # type: ignore[union-attr]
+        receipt = (await chat.reply("vneid 1", user=f"m-{code}")).receipt_code
+        assert receipt is not None
+        receipts[code] = receipt
     return Matrix(chat, receipts, member_ids, locked_ids)
 
 

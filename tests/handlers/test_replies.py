@@ -11,7 +11,7 @@ from handlers.app import Handlers
 from handlers.outgoing import reply_of
 from handlers.types import Incoming, Kind
 from storage.db import Database
-from storage.models import OutboxStatus
+from storage.models import OutboxStatus, pk
 from storage.outbox import Outbox
 from tests.conftest import FixedClock, World
 
@@ -72,14 +72,14 @@ async def test_an_update_again_gets_its_pending_reply_once_and_a_sent_one_never(
     again = await handlers.handle(message("vneid 5", "test:u4"))
     assert again.duplicate and again.queued == []  # still claimed by the first: left alone
     async with db.transaction() as store:  # its send failed: back to pending
-        await store.outbox.mark_retry(row.id or 0, 1, clock(), "502 Bad Gateway")
+        await store.outbox.mark_retry(pk(row), 1, clock(), "502 Bad Gateway")
         await store.commit()
     again = await handlers.handle(message("vneid 5", "test:u4"))
     assert again.duplicate and again.replies == []
     assert [r.id for r in again.queued] == [row.id]  # the same reply, claimed to be sent
     assert again.queued[0].status == OutboxStatus.sending
     async with db.transaction() as store:
-        await store.outbox.mark_sent_many([row.id or 0], clock())
+        await store.outbox.mark_sent_many([pk(row)], clock())
         await store.commit()
     assert (await handlers.handle(message("vneid 5", "test:u4"))).queued == []
     assert await vneid(db) == 5

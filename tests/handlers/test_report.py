@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import date
 
 import pytest
 from sqlmodel import col, select
 
-from handlers.types import Kind
+from handlers.types import Kind, Reply
 from storage.db import Database
 from storage.models import AuditLog, Entry
 from tests.conftest import Chat, FixedClock
@@ -22,16 +21,17 @@ async def totals(db: Database, **kwargs: object) -> dict[str, int]:
         return await store.entries.totals(*MONTH, **kwargs)  # type: ignore[arg-type]
 
 
-def receipt_of(html: str) -> str:
-    match = re.search(r"Mã phiếu: <code>([A-Z0-9]+)</code>", html)
-    assert match, html
-    return match.group(1)
+def receipt_of(reply: Reply) -> str:
+    """The receipt a reply gives (read from the reply, not its text)."""
+    assert reply.receipt_code, reply.html
+    assert f"<code>{reply.receipt_code}</code>" in reply.html  # and the text shows it
+    return reply.receipt_code
 
 
 async def test_a_report_is_stored_and_confirmed_with_a_receipt(chat: Chat, db: Database) -> None:
-    reply = await chat.say("/bc vneid 5 cks 2")
-    assert "Đã ghi nhận" in reply and "21/11/2026" in reply
-    assert "VNeID: <b>5</b>" in reply and "CKS: <b>2</b>" in reply
+    reply = await chat.reply("/bc vneid 5 cks 2")
+    assert "Đã ghi nhận" in reply.html and "21/11/2026" in reply.html
+    assert "VNeID: <b>5</b>" in reply.html and "CKS: <b>2</b>" in reply.html
     assert len(receipt_of(reply)) == 6
     assert await totals(db) == {"vneid": 5, "cks": 2}
 
@@ -39,7 +39,7 @@ async def test_a_report_is_stored_and_confirmed_with_a_receipt(chat: Chat, db: D
 async def test_receipt_carries_an_undo_button_within_64_bytes(chat: Chat) -> None:
     (reply,) = await chat.send("vneid 5")
     (button,) = reply.buttons
-    assert button.action == f"undo:{receipt_of(reply.html)}"
+    assert button.action == f"undo:{receipt_of(reply)}"
     assert len(button.action.encode()) <= 64
 
 
@@ -133,7 +133,7 @@ async def test_undo_cancels_the_last_report_only(chat: Chat, db: Database) -> No
 
 
 async def test_undo_by_code_and_twice(chat: Chat, db: Database) -> None:
-    code = receipt_of(await chat.say("vneid 5"))
+    code = receipt_of(await chat.reply("vneid 5"))
     await chat.say("cks 2")
     assert "Đã hủy" in await chat.say(f"/huy {code.lower()}")
     assert "đã được hủy trước đó" in await chat.say(f"/huy {code}")
@@ -145,7 +145,7 @@ async def test_nothing_to_undo(chat: Chat) -> None:
 
 
 async def test_no_one_undoes_someone_elses_receipt(chat: Chat, db: Database) -> None:
-    code = receipt_of(await chat.say("vneid 5", user="an"))
+    code = receipt_of(await chat.reply("vneid 5", user="an"))
     assert "không phải của bạn" in await chat.say(f"/huy {code}", user="cuc")
     (reply,) = await chat.send(f"undo:{code}", user="cuc", kind=Kind.button)
     assert reply.notice and "không phải của bạn" in reply.html
@@ -153,7 +153,7 @@ async def test_no_one_undoes_someone_elses_receipt(chat: Chat, db: Database) -> 
 
 
 async def test_undo_button_pressed_twice_is_harmless(chat: Chat, db: Database) -> None:
-    code = receipt_of(await chat.say("vneid 5"))
+    code = receipt_of(await chat.reply("vneid 5"))
     (first,) = await chat.send(f"undo:{code}", kind=Kind.button)
     (second,) = await chat.send(f"undo:{code}", kind=Kind.button)
     assert first.notice and "Đã hủy" in first.html
@@ -166,7 +166,7 @@ async def test_unknown_receipt(chat: Chat) -> None:
 
 
 async def test_correct_cancels_and_replaces_keeping_the_day(chat: Chat, db: Database) -> None:
-    old = receipt_of(await chat.say("vneid 5 cks 2 hôm qua"))
+    old = receipt_of(await chat.reply("vneid 5 cks 2 hôm qua"))
     reply = await chat.say(f"/sua {old} vneid 4")
     assert f"Đã sửa phiếu <code>{old}</code>" in reply and "20/11/2026" in reply
     assert await totals(db) == {"vneid": 4, "cks": 2}  # CKS not named: kept
@@ -184,7 +184,7 @@ async def test_correct_cancels_and_replaces_keeping_the_day(chat: Chat, db: Data
 
 
 async def test_a_refused_correction_changes_nothing(chat: Chat, db: Database) -> None:
-    old = receipt_of(await chat.say("vneid 5"))
+    old = receipt_of(await chat.reply("vneid 5"))
     assert "⚠️" in await chat.say(f"/sua {old} vneid 0")
     assert "Hãy ghi báo cáo mới" in await chat.say(f"/sua {old}")
     assert await totals(db) == {"vneid": 5}
@@ -193,7 +193,7 @@ async def test_a_refused_correction_changes_nothing(chat: Chat, db: Database) ->
 async def test_a_report_in_a_closed_period_cannot_be_undone(
     chat: Chat, db: Database, clock: FixedClock
 ) -> None:
-    code = receipt_of(await chat.say("vneid 5"))
+    code = receipt_of(await chat.reply("vneid 5"))
     clock.advance(days=16)  # 7 December: November closed after the 5th
     assert "kỳ báo cáo đã khóa" in await chat.say(f"/huy {code}")
     async with db.reading() as store:

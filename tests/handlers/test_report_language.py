@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from handlers import texts, texts_language
+from handlers import texts_language, texts_report
 from handlers.folding import fold
 from handlers.grammar import ReportError, Vocabulary, parse_report
 from storage.seed import DEFAULT_INDICATORS, DEFAULT_WORDS
@@ -65,7 +65,7 @@ def test_politeness_and_framing_carry_no_count(
 def test_courtesy_alone_is_not_a_report(text: str) -> None:
     for variant in variants(text):
         assert refusal(variant).kind == "courtesy", variant
-    assert texts.refusal(refusal(text), LABELS) == texts_language.COURTESY
+    assert texts_report.refusal(refusal(text), LABELS) == texts_language.COURTESY
 
 
 def test_nothing_at_all_is_still_empty_and_courtesy_with_numbers_is_a_report() -> None:
@@ -192,7 +192,8 @@ def test_day_words(text: str, day: date) -> None:
 def test_a_dotted_number_next_to_an_indicator_is_never_guessed(text: str) -> None:
     err = refusal(text)
     assert err.kind == "dotted_number"
-    assert "ngày" in texts.refusal(err, LABELS) and "Chưa ghi nhận gì" in texts.refusal(err, LABELS)
+    said = texts_report.refusal(err, LABELS)
+    assert "ngày" in said and "Chưa ghi nhận gì" in said
 
 
 def test_a_long_day_in_the_future_is_refused() -> None:
@@ -228,13 +229,14 @@ def test_a_day_on_one_count_line_is_never_moved_to_the_others(text: str) -> None
     for variant in variants(text):
         err = refusal(variant)
         assert err.kind == "day_on_one_line", variant
-    assert "từng ngày" in texts.refusal(refusal(text), LABELS)
+    assert "từng ngày" in texts_report.refusal(refusal(text), LABELS)
 
 
 def test_two_days_that_disagree_are_refused_and_named() -> None:
     err = refusal("hôm qua vneid 5\nhôm kia cks 2")
     assert err.kind == "two_days"
-    assert "19/11/2026" in texts.refusal(err, LABELS) and "20/11/2026" in texts.refusal(err, LABELS)
+    said = texts_report.refusal(err, LABELS)
+    assert "19/11/2026" in said and "20/11/2026" in said
 
 
 @pytest.mark.parametrize(
@@ -289,7 +291,7 @@ def test_a_thousands_separator_under_a_higher_cap_is_read_as_one_number() -> Non
 
 
 def test_zero_points_to_a_month_with_nothing_to_report() -> None:
-    html = texts.refusal(refusal("vneid 0"), LABELS)
+    html = texts_report.refusal(refusal("vneid 0"), LABELS)
     assert texts_language.ZERO in html and "không phát sinh" in html
 
 

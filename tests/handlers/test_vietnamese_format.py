@@ -10,7 +10,8 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from handlers import texts
+from bot.tg import menus
+from handlers import texts, texts_reminders
 from reminders.calendar import month_of, quarter_of, week_of, year_of
 from reminders.due import Outreach
 from reminders.progress import UnitProgress
@@ -116,7 +117,7 @@ def test_the_chart_legend_follows_the_indicators_table(monkeypatch: pytest.Monke
     )
     rows = [_progress("Thôn 1", {"vneid": 10, "cks": 5, "dvc": 3})]
     labels = {"dvc": "DVC", "vneid": "VNeID", "cks": "CKS"}  # display order from the table
-    texts.WORDING.chart(rows[0], rows, month_of(date(2026, 11, 3)), labels)
+    texts_reminders.WORDING.chart(rows[0], rows, month_of(date(2026, 11, 3)), labels)
     (chart_labels,) = seen
     assert list(chart_labels.indicators) == ["dvc", "vneid", "cks"]
     assert list(chart_labels.indicators.values()) == ["DVC", "VNeID", "CKS"]
@@ -153,22 +154,22 @@ async def test_example_dates_are_near_the_persons_own_days(chat: Chat) -> None:
     assert "<code>/vang 28/11</code>" in await chat.say("/vang mai")
     help_text = await chat.say("/help")
     assert "/vang 28/11" in help_text and "“19/11”" in help_text
-    reminder = texts.WORDING.reminder("An", "Thôn 1", "2027-02", date(2027, 2, 19))
+    reminder = texts_reminders.WORDING.reminder("An", "Thôn 1", "2027-02", date(2027, 2, 19))
     assert "<code>/vang 26/2</code>" in reminder and "tháng 2/2027" in reminder
     assert "30/11" not in reminder
-    assert not any("30/11" in d for d in texts.MENU_PRIVATE.values())
+    assert not any("30/11" in d for d in menus.PRIVATE.values())
 
 
 def test_the_deadline_summary_and_escalation_name_the_month() -> None:
     unit = Unit(name="Thôn Đông", code="x", level=Level.village, path="/1/")
     unreachable = ["Đỗ Ánh", "Dương Cả", "Vũ Ba"]
-    escalation = texts.WORDING.escalation(
+    escalation = texts_reminders.WORDING.escalation(
         "Xã A", [unit], "2026-11", date(2026, 11, 20), unreachable, Outreach(reminded=2)
     )
     assert "Xã A</b>, tháng 11/2026, hạn 20/11/2026" in escalation
     assert "Dương Cả, Đỗ Ánh, Vũ Ba" in escalation
     rows = [_progress("Thôn Tây", {}), _progress("Thôn Đông", {})]
-    summary = texts.WORDING.deadline_summary("Huyện B", rows, "2026-11")
+    summary = texts_reminders.WORDING.deadline_summary("Huyện B", rows, "2026-11")
     assert "hạn báo cáo tháng 11/2026 là hôm nay" in summary
     assert summary.index("Thôn Đông") < summary.index("Thôn Tây")
     assert week_of(date(2026, 11, 21)).key == "2026-W47"

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlmodel import col, select
 
-from handlers.texts import WORDING
+from handlers.texts_reminders import WORDING
 from reminders.calendar import VN, DayOffRule, Schedule, WorkingDays
 from reminders.due import Planner, run_due
 from storage.db import Database
-from storage.models import Level, OutboxMessage, Role
+from storage.models import Level, OutboxMessage, Role, pk
 
 
 def vn(day: date, hour: int = 9) -> datetime:
@@ -43,7 +43,7 @@ async def commune(db: Database) -> Database:
         an = await store.members.by_identity("test", "an")
         assert an is not None
         await store.entries.add_report(
-            member_id=an.id or 0, unit_id=villages[0].id or 0, counts={"vneid": 3},
+            member_id=pk(an), unit_id=pk(villages[0]), counts={"vneid": 3},
             day=date(2026, 11, 10), source="test",
         )  # fmt: skip
         await store.commit()
@@ -148,7 +148,7 @@ async def test_the_leader_is_told_who_could_not_be_reached(commune: Database) ->
     await run_due(commune, vn(date(2026, 11, 13), 9), planner, WORDING)
     async with commune.transaction() as store:
         (first,) = [r for r in await store.outbox.with_status("pending") if r.kind == "reminder"]  # type: ignore[arg-type]
-        await store.outbox.mark_failed(first.id or 0, "undeliverable", 1, "outside the OA window")  # type: ignore[arg-type]
+        await store.outbox.mark_failed(pk(first), "undeliverable", 1, "outside the OA window")  # type: ignore[arg-type]
         await store.commit()
     await run_due(commune, vn(date(2026, 11, 18), 9), planner, WORDING)
     rows = await outbox(commune)
@@ -196,7 +196,7 @@ async def test_a_village_with_nothing_to_report_is_not_reminded(commune: Databas
         binh = await store.members.by_identity("test", "binh")
         assert t2 is not None and binh is not None
         await store.nothing.declare(
-            unit_id=t2.id or 0, month="2026-11", member_id=binh.id or 0, at=vn(date(2026, 11, 12))
+            unit_id=pk(t2), month="2026-11", member_id=pk(binh), at=vn(date(2026, 11, 12))
         )
         await store.commit()
     planner = Planner()

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, time
 
 from sqlmodel import col, select
 
-from handlers.texts import Wording
+from handlers.texts_reminders import Wording
 from reminders.calendar import VN
 from reminders.due import Outreach, Planner, run_due
 from storage.db import Database
-from storage.models import Level, OutboxMessage, Role, Unit
+from storage.models import Level, OutboxMessage, Role, Unit, pk
 
 ESCALATION_DAY = datetime.combine(date(2026, 11, 18), time(9), tzinfo=VN).astimezone(UTC)
 
@@ -55,7 +55,7 @@ async def commune_with(db: Database, people: list[tuple[str, int, bool, bool]]) 
                 await store.members.set_absent(member, date(2026, 11, 30))
         reporter = await store.members.add("an", villages[1])
         await store.entries.add_report(
-            member_id=reporter.id or 0, unit_id=villages[1].id or 0, counts={"vneid": 3},
+            member_id=pk(reporter), unit_id=pk(villages[1]), counts={"vneid": 3},
             day=date(2026, 11, 10), source="test",
         )  # fmt: skip
         await store.commit()
@@ -109,7 +109,7 @@ async def test_no_escalation_when_every_village_reported(db: Database) -> None:
             assert village is not None
             member = await store.members.add(f"m{n}", village)
             await store.entries.add_report(
-                member_id=member.id or 0, unit_id=village.id or 0, counts={"tt": 1},
+                member_id=pk(member), unit_id=pk(village), counts={"tt": 1},
                 day=date(2026, 11, 12), source="test",
             )  # fmt: skip
         await store.commit()

@@ -29,7 +29,7 @@ async def test_errors_stored_before_the_scrub_lose_their_token(tmp_path: Path) -
                 text(
                     "INSERT INTO outbox (key, kind, platform, chat_id, is_group, html, status,"
                     " attempts, not_before, created_at, last_error) VALUES ('notice:1',"
-                    " 'notice', 'telegram', '1', 0, 'x', 'dead', 6, '2026-11-20 00:00:00',"
+                    " 'broadcast', 'telegram', '1', 0, 'x', 'dead', 6, '2026-11-20 00:00:00',"
                     " '2026-11-20 00:00:00', :error)"
                 ),
                 {"error": LEAKED},

@@ -4,7 +4,7 @@ update's key, and taken first by the workers when they had to wait."""
 from __future__ import annotations
 
 from storage.db import Database
-from storage.models import OutboxStatus, utcnow
+from storage.models import OutboxStatus, pk, utcnow
 
 
 async def test_a_reply_is_queued_claimed_and_only_once(db: Database) -> None:
@@ -36,7 +36,7 @@ async def test_only_the_updates_own_pending_replies_are_claimed_again(db: Databa
         ]
         for row in rows:
             assert row is not None
-            await store.outbox.mark_retry(row.id or 0, 1, utcnow(), "502")
+            await store.outbox.mark_retry(pk(row), 1, utcnow(), "502")
         await store.commit()
     async with db.transaction() as store:
         claimed = await store.outbox.claim_replies("reply:tg:1:", utcnow())
@@ -55,7 +55,7 @@ async def test_waiting_replies_are_claimed_before_older_notifications(db: Databa
             "reply:tg:5:1", platform="telegram", chat_id="a", is_group=False, html="✅"
         )
         assert reply is not None
-        await store.outbox.mark_retry(reply.id or 0, 1, utcnow(), "502")  # its send failed
+        await store.outbox.mark_retry(pk(reply), 1, utcnow(), "502")  # its send failed
         await store.commit()
     async with db.transaction() as store:
         claimed = await store.outbox.claim(utcnow(), 10, ["telegram"])

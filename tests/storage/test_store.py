@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database, async_url
-from storage.models import Level, Role
+from storage.models import Level, Role, pk
 
 
 async def test_an_update_key_is_claimed_once(db: Database) -> None:
@@ -43,16 +43,16 @@ async def test_subtree_totals_follow_the_unit_tree(db: Database) -> None:
         day = date(2026, 11, 3)
         for member, unit, n in ((m1, v1, 5), (m2, v2, 7)):
             await store.entries.add_report(
-                member_id=member.id or 0,
-                unit_id=unit.id or 0,
+                member_id=pk(member),
+                unit_id=pk(unit),
                 counts={"vneid": n},
                 day=day,
                 source="",
             )
         r = await store.entries.add_report(
-            member_id=m1.id or 0, unit_id=v1.id or 0, counts={"cks": 9}, day=day, source=""
+            member_id=pk(m1), unit_id=pk(v1), counts={"cks": 9}, day=day, source=""
         )
-        await store.entries.cancel(r, by=m1.id or 0, at=datetime.now(UTC))
+        await store.entries.cancel(r, by=pk(m1), at=datetime.now(UTC))
         span = (date(2026, 11, 1), date(2026, 11, 30))
         assert await store.entries.totals(*span, unit=p) == {"vneid": 12}
         assert await store.entries.totals(*span, unit=c1) == {"vneid": 5}
@@ -67,15 +67,15 @@ async def test_cancelling_twice_cancels_nothing_the_second_time(db: Database) ->
         v = await store.units.add("V", "Thôn", Level.village)
         m = await store.members.add("A", v)
         r = await store.entries.add_report(
-            member_id=m.id or 0,
-            unit_id=v.id or 0,
+            member_id=pk(m),
+            unit_id=pk(v),
             counts={"vneid": 1, "tt": 2},
             day=date(2026, 11, 1),
             source="",
         )
         now = datetime.now(UTC)
-        assert await store.entries.cancel(r, by=m.id or 0, at=now) == 2
-        assert await store.entries.cancel(r, by=m.id or 0, at=now) == 0
+        assert await store.entries.cancel(r, by=pk(m), at=now) == 2
+        assert await store.entries.cancel(r, by=pk(m), at=now) == 0
         (first, _) = await store.entries.by_receipt(r)
         assert first.cancelled_at is not None and first.cancelled_at.tzinfo is not None
         await store.commit()
@@ -86,12 +86,12 @@ async def test_an_invite_is_used_atomically_up_to_its_limit(db: Database) -> Non
     async with db.transaction() as store:
         v = await store.units.add("V", "Thôn", Level.village)
         invite = await store.invites.create(
-            v.id or 0, Role.member, expires_at=now + timedelta(days=1), max_uses=1
+            pk(v), Role.member, expires_at=now + timedelta(days=1), max_uses=1
         )
         assert len(invite.code) == 8 and invite.code.isalnum()
         assert await store.invites.use(invite, now)
         assert not await store.invites.use(invite, now)
-        other = await store.invites.create(v.id or 0, Role.member, expires_at=now)
+        other = await store.invites.create(pk(v), Role.member, expires_at=now)
         assert not await store.invites.use(other, now)
         assert [i.code for i, _ in await store.invites.active(now - timedelta(hours=1))] == [
             other.code
@@ -117,7 +117,7 @@ async def test_one_member_may_have_several_platforms(db: Database) -> None:
         await store.members.link(a, "telegram", "1")
         await store.members.link(a, "zalo", "abc")
         assert (await store.members.by_identity("zalo", "abc")) == a
-        assert [i.platform for i in await store.members.identities(a.id or 0)] == [
+        assert [i.platform for i in await store.members.identities(pk(a))] == [
             "telegram",
             "zalo",
         ]
@@ -130,13 +130,13 @@ async def test_naive_timestamps_are_refused(db: Database) -> None:
             v = await store.units.add("V", "Thôn", Level.village)
             m = await store.members.add("A", v)
             r = await store.entries.add_report(
-                member_id=m.id or 0,
-                unit_id=v.id or 0,
+                member_id=pk(m),
+                unit_id=pk(v),
                 counts={"vneid": 1},
                 day=date(2026, 11, 1),
                 source="",
             )
-            await store.entries.cancel(r, by=m.id or 0, at=datetime(2026, 11, 1))
+            await store.entries.cancel(r, by=pk(m), at=datetime(2026, 11, 1))
             await store.commit()
 
 

@@ -16,6 +16,7 @@ from handlers.context import IndicatorCache
 from handlers.types import Rules
 from handlers.web import WebApp
 from storage.db import Database
+from storage.models import pk
 from tests.conftest import FixedClock, World
 
 BOT_TOKEN = "123456789:AAE-test-token-for-web-app-checks-0123"
@@ -33,9 +34,7 @@ class Site:
         async with self.db.transaction() as store:
             found = await store.members.by_identity("test", member)
             assert found is not None
-            token = await store.web.issue_ticket(
-                found.id or 0, self.clock() + timedelta(minutes=10)
-            )
+            token = await store.web.issue_ticket(pk(found), self.clock() + timedelta(minutes=10))
             await store.commit()
         return f"/web/login/{token}"
 

@@ -13,6 +13,7 @@ from bot.zalo.client import ZaloError
 from bot.zalo.oa import OaClient, from_event, signature, verify
 from handlers.types import Kind
 from storage.db import Database
+from storage.models import pk
 
 APP, SECRET = "4321000", "oa-secret-key"
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
@@ -148,7 +149,7 @@ async def test_the_oa_webhook_verifies_answers_and_keeps_the_window(
     async with db.transaction() as store:
         village = await store.units.add("V", "Thôn OA", Level.village)
         invite = await store.invites.create(
-            village.id or 0, "member", expires_at=NOW + timedelta(days=1)
+            pk(village), "member", expires_at=NOW + timedelta(days=1)
         )  # type: ignore[arg-type]
         await store.commit()
     clock = {"now": NOW}

@@ -22,7 +22,7 @@ from bot.zalo.oa_client import OaClient, OaSettings
 from bot.zalo.oa_events import signature, verify
 from handlers.app import Handlers
 from storage.db import Database
-from storage.models import Level, OutboxMessage
+from storage.models import Level, OutboxMessage, pk
 from tests.bot.zalo.fake_oa import FakeOA
 from tests.conftest import NOW
 
@@ -174,7 +174,7 @@ async def test_a_join_is_greeted_by_the_zalo_name_and_a_rate_limit_waits(
     async with db.transaction() as store:
         village = await store.units.add("V", "Thôn OA", Level.village)
         invite = await store.invites.create(
-            village.id or 0, "member", expires_at=NOW + timedelta(days=1)
+            pk(village), "member", expires_at=NOW + timedelta(days=1)
         )  # type: ignore[arg-type]
         await store.commit()
     setup.fake.names["oa-user-1"] = "Chị Hoa"

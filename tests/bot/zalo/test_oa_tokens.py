@@ -12,9 +12,9 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from bot.zalo import texts
 from bot.zalo.client import ZaloError
 from bot.zalo.oa_client import OaClient, OaSettings
-from handlers import texts
 from storage.db import Database
 from storage.models import Level, OutboxMessage, Role
 from tests.bot.zalo.fake_oa import FakeOA

@@ -1,0 +1,99 @@
+"""What is said about progress: a member's own figures (/toi), a unit's progress against
+its targets (/tiendo, /chitieu) and the villages that have not reported (/chuabaocao)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from handlers.texts import counts_inline, esc, got_of_goal, ordered, period_name, share
+from reminders.calendar import month_of
+from reminders.progress import UnitProgress
+from storage.models import Unit
+
+
+def my_summary(
+    name: str,
+    unit: str,
+    rows: Iterable[tuple[str, Mapping[str, int]]],
+    labels: Mapping[str, str],
+    unit_progress: str,
+) -> str:
+    lines = [f"📊 <b>{esc(name)}</b> — {esc(unit)}"]
+    lines += [f"{label}: {counts_inline(counts, labels)}" for label, counts in rows]
+    return "\n".join([*lines, unit_progress])
+
+
+def unit_progress(
+    unit: str,
+    period: str,
+    done: Mapping[str, int],
+    targets: Mapping[str, int],
+    labels: Mapping[str, str],
+) -> str:
+    if not targets:
+        return f"{esc(unit)} chưa có chỉ tiêu {period_name(period)}."
+    parts = [
+        f"• {esc(labels.get(code, code))}: {done.get(code, 0)}/{targets[code]} "
+        f"({share(done.get(code, 0), targets[code])})"
+        for code in ordered(targets, labels)
+    ]
+    return f"Tiến độ {esc(unit)} {period_name(period)}:\n" + "\n".join(parts)
+
+
+def period_label(kind: str, day: date) -> str:
+    return {
+        "today": f"Hôm nay ({day:%d/%m})",
+        "week": "Tuần này",
+        "month": period_name(month_of(day), capital=True),
+    }[kind]
+
+
+def progress_line(p: UnitProgress, labels: Mapping[str, str]) -> str:
+    parts = [
+        f"{esc(label)} {got_of_goal(p.counts.get(code, 0), p.targets.get(code))}"
+        for code, label in labels.items()
+    ]
+    return " · ".join(parts)
+
+
+def progress_report(
+    top: UnitProgress,
+    children: list[UnitProgress],
+    missing: list[Unit],
+    period: str,
+    today: date,
+    labels: Mapping[str, str],
+) -> str:
+    lines = [
+        f"📈 <b>Tiến độ {esc(top.unit.name)}</b> — {period_name(period)} (đến {today:%d/%m})",
+        f"Tổng: {progress_line(top, labels)}",
+    ]
+    if top.villages:
+        lines.append(f"Đã báo cáo: {top.villages_reported}/{top.villages} thôn")
+    for rank, child in enumerate(children, start=1):
+        lines.append(f"{rank}. <b>{esc(child.unit.name)}</b> <code>{esc(child.unit.code)}</code>")
+        lines.append(f"    {progress_line(child, labels)}")
+    if missing:
+        lines.append(missing_list(missing))
+    return "\n".join(lines)
+
+
+def missing_list(missing: list[Unit]) -> str:
+    return f"⏳ Chưa báo cáo ({len(missing)}): " + ", ".join(esc(u.name) for u in missing)
+
+
+def missing_report(unit: str, missing: list[Unit], period: str) -> str:
+    if not missing:
+        return f"✅ Mọi thôn của {esc(unit)} đã báo cáo {period_name(period)}."
+    return f"<b>{esc(unit)}</b>, {period_name(period)}\n{missing_list(missing)}"
+
+
+def targets_report(
+    unit: str, period: str, targets: Mapping[str, int], labels: Mapping[str, str]
+) -> str:
+    if not targets:
+        return f"{esc(unit)} chưa có chỉ tiêu {period_name(period)}."
+    lines = [f"🎯 Chỉ tiêu {esc(unit)} {period_name(period)}:"]
+    lines += [f"• {esc(labels.get(c, c))}: {targets[c]}" for c in ordered(targets, labels)]
+    return "\n".join(lines)
