@@ -182,6 +182,7 @@ class Settings(BaseSettings):
             daily_limit=self.daily_limit,
             web_base_url=self.web_base_url,
             web_link_minutes=self.web_link_minutes,
+            schedule=self.schedule,
         )
 
     @property

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from reminders.calendar import Schedule
 from storage.cleaning import clean_name, clean_text
 from storage.models import OutboxMessage, Role
 
@@ -83,6 +84,7 @@ class Rules:
     daily_limit: int = 200  # per person, indicator and day; above it: asked to confirm
     web_base_url: str = "http://127.0.0.1:8080"  # where `/web` links point
     web_link_minutes: int = 10  # a `/web` link works once, this long
+    schedule: Schedule = field(default_factory=Schedule)  # the deadline (sign-off, on-time)
 
 
 Clock = Callable[[], datetime]
