@@ -24,6 +24,7 @@ from handlers.folding import fold
 from handlers.permissions import require_inside
 from handlers.types import Reply
 from reminders.calendar import Period, WorkingDays, deadline_of, month_of
+from reminders.ontime import MonthState, month_state
 from reminders.progress import villages_missing
 from storage.models import Level, MonthSignoff, MonthStatus, Role, Unit
 from storage.signoff import path_ids
@@ -115,9 +116,7 @@ async def sign_off(ctx: Ctx, args: str) -> Reply:
         raise UserError(texts_signoff.already_signed(commune.name, month.key, who, _at(row)))
     if row is not None and row.status is MonthStatus.approved:
         who = await _name(ctx, row.decided_by)
-        raise UserError(
-            texts_signoff.already_approved(commune.name, month.key, who, _decided(row))
-        )
+        raise UserError(texts_signoff.already_approved(commune.name, month.key, who, _decided(row)))
     before = row.status if row else MonthStatus.open
     figures = await ctx.store.entries.totals_by_unit(commune, month.start, month.end)
     row = await ctx.store.signoffs.sign(
@@ -137,9 +136,7 @@ async def sign_off(ctx: Ctx, args: str) -> Reply:
     )
     key = f"signoff:{commune.id}:{month.key}:{row.round}:signed"
     notified = await _notify(ctx, await _above(ctx, commune), key, html)
-    return Reply(
-        texts_signoff.signed(commune.name, month.key, totals, labels, missing, notified)
-    )
+    return Reply(texts_signoff.signed(commune.name, month.key, totals, labels, missing, notified))
 
 
 def _at(row: MonthSignoff) -> datetime:
@@ -178,9 +175,7 @@ def _split(ctx: Ctx, args: str) -> tuple[str, Period | None, str]:
     return code, None, rest.strip()
 
 
-async def _decision(
-    ctx: Ctx, args: str, status: MonthStatus
-) -> tuple[Unit, MonthSignoff, str]:
+async def _decision(ctx: Ctx, args: str, status: MonthStatus) -> tuple[Unit, MonthSignoff, str]:
     commune, month, reason = await _parts(ctx, args)
     await ctx.store.signoffs.lock_unit(commune.id or 0)
     if month is not None:
@@ -274,6 +269,18 @@ async def ensure_open(ctx: Ctx, unit: Unit | int, day_or_month: date | str) -> N
             texts_signoff.locked_approved(commune.name, commune.code, month, who, _decided(row))
         )
     who = await _name(ctx, row.signed_by)
-    raise UserError(
-        texts_signoff.locked_signed(commune.name, commune.code, month, who, _at(row))
-    )
+    raise UserError(texts_signoff.locked_signed(commune.name, commune.code, month, who, _at(row)))
+
+
+# --- what is shown --------------------------------------------------------------------------
+
+
+async def state_of(ctx: Ctx, scope: Unit, month: Period) -> MonthState:
+    """The month's sign-off and on-time rate for a scope, by the settings' deadline."""
+    return await month_state(ctx.store, scope, month, ctx.now, ctx.rules.schedule)
+
+
+async def progress_lines(ctx: Ctx, scope: Unit, month: Period) -> str:
+    """The lines /tiendo adds under its table."""
+    lines = texts_signoff.month_state_lines(await state_of(ctx, scope, month))
+    return "".join(f"\n{line}" for line in lines)

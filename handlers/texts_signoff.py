@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from html import unescape
 
 from handlers.texts import day_vn, esc, percent, period_name
 from reminders.calendar import VN
-from storage.models import MonthStatus
+from reminders.ontime import MonthState
+from storage.collation import vn_key
+from storage.models import Level, MonthStatus
 
 STATUS_NAMES = {
     MonthStatus.open: "chưa chốt",
@@ -152,8 +155,7 @@ def approved_notice(commune: str, month: str, who: str, at: datetime) -> str:
 
 def returned(commune: str, month: str, reason: str) -> str:
     return (
-        f"↩️ Đã trả lại số liệu {period_name(month)} của <b>{esc(commune)}</b>. "
-        f"Lý do: {esc(reason)}"
+        f"↩️ Đã trả lại số liệu {period_name(month)} của <b>{esc(commune)}</b>. Lý do: {esc(reason)}"
     )
 
 
@@ -167,8 +169,7 @@ def returned_notice(commune: str, month: str, who: str, at: datetime, reason: st
 
 def reopened(commune: str, month: str, reason: str) -> str:
     return (
-        f"🔓 Đã mở lại số liệu {period_name(month)} của <b>{esc(commune)}</b>. "
-        f"Lý do: {esc(reason)}"
+        f"🔓 Đã mở lại số liệu {period_name(month)} của <b>{esc(commune)}</b>. Lý do: {esc(reason)}"
     )
 
 
@@ -239,9 +240,7 @@ def not_signed_line(names: Sequence[str]) -> str:
 
 
 def on_time_line(on_time: int, villages: int, rate: float | None, deadline: date) -> str:
-    return (
-        f"⏱ Đúng hạn (hạn {day_vn(deadline)}): {on_time}/{villages} thôn ({percent(rate)})"
-    )
+    return f"⏱ Đúng hạn (hạn {day_vn(deadline)}): {on_time}/{villages} thôn ({percent(rate)})"
 
 
 def on_time_unit(name: str, on_time: int, villages: int, rate: float | None) -> str:
@@ -264,3 +263,61 @@ def not_signed_summary(names: Sequence[str], month: str) -> str:
 
 EXPORT_SIGNOFF = "Chốt số liệu"
 EXPORT_ON_TIME = "Tỷ lệ báo cáo đúng hạn"
+
+
+def _state_status(state: MonthState, plain: bool) -> list[str]:
+    if state.commune is not None:
+        c = state.commune
+        line = (status_plain if plain else status_line)(c.status, c.who, c.at)
+        reason = f"Lý do: {c.reason}" if plain else reason_line(c.reason)
+        return [line, reason] if c.reason else [line]
+    if not state.communes:
+        return []
+    lines = [communes_line(state.signed, state.approved, state.communes)]
+    if state.not_signed:
+        lines.append(not_signed_line(state.not_signed))
+    return [strip_marks(line) for line in lines] if plain else lines
+
+
+def strip_marks(line: str) -> str:
+    """A chat line for a spreadsheet cell: no leading icon, no HTML escapes."""
+    text = line.split(" ", 1)[1] if line[:1] in {"📝", "⬜", "⏱"} else line
+    return unescape(text)
+
+
+def month_state_lines(state: MonthState) -> list[str]:
+    """The sign-off status and the on-time rate, as chat lines (/tiendo, tallies)."""
+    lines = _state_status(state, plain=False)
+    if state.scope.level is Level.village:
+        return lines
+    view = state.on_time
+    if not view.due:
+        return [*lines, deadline_ahead(view.deadline)]
+    top = view.top
+    lines.append(on_time_line(top.on_time, top.villages, top.rate, view.deadline))
+    if state.scope.level in (Level.province, Level.district):
+        for unit_id, rate in sorted(
+            view.children.items(), key=lambda kv: vn_key(state.names.get(kv[0], ""))
+        ):
+            name = state.names.get(unit_id, "?")
+            lines.append(on_time_unit(name, rate.on_time, rate.villages, rate.rate))
+    return lines
+
+
+def month_state_rows(state: MonthState) -> list[list[object]]:
+    """The same for the export: rows of cells (text with the decimal comma)."""
+    rows: list[list[object]] = [[EXPORT_SIGNOFF, line] for line in _state_status(state, True)]
+    view = state.on_time
+    if state.scope.level is Level.village:
+        return rows
+    if not view.due:
+        rows.append([EXPORT_ON_TIME, f"Hạn báo cáo: {day_vn(view.deadline)}"])
+        return rows
+    top = view.top
+    rows.append([EXPORT_ON_TIME, on_time_plain(top.on_time, top.villages, top.rate, view.deadline)])
+    for unit_id, rate in sorted(
+        view.children.items(), key=lambda kv: vn_key(state.names.get(kv[0], ""))
+    ):
+        name = state.names.get(unit_id, "?")
+        rows.append(["", name, f"{rate.on_time}/{rate.villages}", percent(rate.rate)])
+    return rows

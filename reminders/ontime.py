@@ -13,7 +13,8 @@ from datetime import date, datetime, time, timedelta
 
 from reminders.calendar import Period, Schedule, WorkingDays, at_vn, deadline_of
 from reminders.progress import months_in
-from storage.models import Level, Unit
+from storage.collation import vn_key
+from storage.models import Level, MonthSignoff, MonthStatus, Unit
 from storage.store import Store
 
 
@@ -70,3 +71,72 @@ async def on_time_rates(
             node.on_time += row.id in reported
     view.children.pop(scope_id, None)
     return view
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A commune's place in the sign-off chain for a month, with who moved it last."""
+
+    status: MonthStatus
+    who: str = ""
+    at: datetime | None = None
+    reason: str = ""
+
+
+@dataclass
+class MonthState:
+    """What /tiendo, the tallies, the dashboard and the export show of a month's sign-off
+    and punctuality for a scope."""
+
+    scope: Unit
+    month: Period
+    on_time: OnTimeView
+    names: dict[int, str] = field(default_factory=dict)  # child unit id -> name
+    commune: Signed | None = None  # the scope's own commune (a commune or a village scope)
+    communes: int = 0  # communes in the scope (above communes)
+    signed: int = 0
+    approved: int = 0
+    not_signed: list[str] = field(default_factory=list)  # their names, Vietnamese order
+
+
+async def month_state(
+    store: Store,
+    scope: Unit,
+    month: Period,
+    now: datetime,
+    schedule: Schedule | None = None,
+    days: WorkingDays | None = None,
+) -> MonthState:
+    view = await on_time_rates(store, scope, month, now, schedule, days)
+    state = MonthState(scope, month, view)
+    state.names = {i: u.name for i, u in (await store.units.by_ids(view.children)).items()}
+    if scope.level in (Level.commune, Level.village):
+        chain = await store.units.ancestors(scope)
+        commune = next((u for u in chain if u.level is Level.commune), None)
+        if commune is not None:
+            row = await store.signoffs.get(commune.id or 0, month.key)
+            state.commune = await _signed(store, row)
+        return state
+    rows = await store.signoffs.in_subtree(scope, month.key)
+    communes = [u for u in await store.units.subtree(scope) if u.level is Level.commune]
+    state.communes = len(communes)
+    for commune in communes:
+        row = rows.get(commune.id or 0)
+        found = row.status if row else MonthStatus.open
+        state.signed += found is MonthStatus.signed
+        state.approved += found is MonthStatus.approved
+        if found not in (MonthStatus.signed, MonthStatus.approved):
+            state.not_signed.append(commune.name)
+    state.not_signed.sort(key=vn_key)
+    return state
+
+
+async def _signed(store: Store, row: MonthSignoff | None) -> Signed:
+    if row is None:
+        return Signed(MonthStatus.open)
+    if row.status is MonthStatus.signed:
+        who, at = row.signed_by, row.signed_at
+    else:
+        who, at = row.decided_by, row.decided_at
+    member = await store.members.get(who) if who else None
+    return Signed(row.status, member.name if member else "", at, row.reason)
