@@ -11,18 +11,19 @@ import csv
 import io
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from handlers import texts, texts_nothing
-from reminders.calendar import Period
+from handlers import texts, texts_nothing, texts_signoff
+from reminders.calendar import Period, Schedule
+from reminders.ontime import month_state
 from reminders.progress import UnitProgress, children_progress, ratio
 from storage.collation import vn_key
-from storage.models import Entry, Unit
+from storage.models import Entry, Unit, utcnow
 from storage.store import Store
 
 Cell = str | int | float | date | None
@@ -77,9 +78,11 @@ def build_xlsx(
     entries: Sequence[tuple[Entry, str, str]],
     labels: Mapping[str, str],
     names: Mapping[str, str],
+    signoff: Sequence[Sequence[object]] = (),
 ) -> bytes:
     """`labels`: code -> short label (the raw sheet); `names`: code -> full name (the
-    summary's headers), both in the indicators' display order."""
+    summary's headers), both in the indicators' display order; `signoff`: the rows of the
+    month's sign-off and on-time rate (a sheet of their own, after the others)."""
     book = Workbook()
     sheet = book.active
     assert isinstance(sheet, Worksheet)
@@ -103,6 +106,8 @@ def build_xlsx(
             entry.replaced_by or "",
         ]))  # fmt: skip
     _style_raw(raw)
+    if signoff:
+        _signoff_sheet(book.create_sheet(texts_signoff.EXPORT_SHEET), scope, period, signoff)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -125,6 +130,17 @@ def _style_summary(sheet: Worksheet, indicators: int, rows: int) -> None:
     _widths(
         sheet, {"A": 6, "B": 32} | {get_column_letter(c): 11 for c in range(3, 3 + 3 * indicators)}
     )
+    _fit_width_on_paper(sheet)
+
+
+def _signoff_sheet(
+    sheet: Worksheet, scope: Unit, period: Period, rows: Sequence[Sequence[object]]
+) -> None:
+    sheet.append(_row([texts_signoff.export_title(scope.name, period.key)]))
+    sheet["A1"].font = Font(bold=True, size=13)
+    for row in rows:
+        sheet.append(_row(row))
+    _widths(sheet, {"A": 90})
     _fit_width_on_paper(sheet)
 
 
@@ -175,8 +191,16 @@ def build_csv(
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
 
 
-async def export_unit(store: Store, scope: Unit, period: Period) -> tuple[bytes, bytes]:
-    """(XLSX, CSV) for a unit and period."""
+async def export_unit(
+    store: Store,
+    scope: Unit,
+    period: Period,
+    *,
+    now: datetime | None = None,
+    schedule: Schedule | None = None,
+) -> tuple[bytes, bytes]:
+    """(XLSX, CSV) for a unit and period; a month's XLSX also says where its sign-off
+    stands and its on-time rate (as of `now`, by the `schedule`'s deadline)."""
     top, children = await summary_rows(store, scope, period)
     entries = await store.entries.in_range(scope, period.start, period.end)
     # Every active indicator, in display order; a retired one only where the period holds
@@ -185,5 +209,9 @@ async def export_unit(store: Store, scope: Unit, period: Period) -> tuple[bytes,
     indicators = [i for i in await store.indicators.all() if i.active or i.code in used]
     labels = {i.code: i.short or i.code for i in indicators}
     names = {i.code: i.name or labels[i.code] for i in indicators}
-    xlsx = build_xlsx(scope, period, top, children, entries, labels, names)
+    signoff: list[list[object]] = []
+    if len(period.key) == len("2026-11"):  # a month: sign-offs and deadlines are monthly
+        state = await month_state(store, scope, period, now or utcnow(), schedule)
+        signoff = texts_signoff.month_state_rows(state)
+    xlsx = build_xlsx(scope, period, top, children, entries, labels, names, signoff)
     return xlsx, build_csv(top, children, labels, names)

@@ -65,6 +65,6 @@ async def export(ctx: Ctx, args: str) -> Reply:
     except ValueError as err:
         raise UserError(texts.PERIOD_USAGE) from err
     scope = await unit_arg(ctx, unit_word)
-    xlsx, _ = await export_unit(ctx.store, scope, period)
+    xlsx, _ = await export_unit(ctx.store, scope, period, now=ctx.now, schedule=ctx.rules.schedule)
     name = f"tong-hop-{scope.code}-{period.key}.xlsx"
     return Reply(texts.export_ready(scope.name, period.key), files=(File(name, xlsx),))

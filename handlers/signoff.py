@@ -16,7 +16,9 @@ change it, the level above returns it (`/tralai`) and the commune signs off agai
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from html import unescape
 
 from handlers import texts, texts_signoff
 from handlers.context import Ctx, UserError
@@ -284,3 +286,18 @@ async def progress_lines(ctx: Ctx, scope: Unit, month: Period) -> str:
     """The lines /tiendo adds under its table."""
     lines = texts_signoff.month_state_lines(await state_of(ctx, scope, month))
     return "".join(f"\n{line}" for line in lines)
+
+
+@dataclass(frozen=True)
+class Badge:
+    """The web dashboard's view of a month's sign-off: the commune's status (None above
+    communes) and the lines /tiendo shows, as plain text for the template to escape."""
+
+    status: MonthStatus | None
+    lines: list[str]
+
+
+async def badge(ctx: Ctx, scope: Unit, month: Period) -> Badge:
+    state = await state_of(ctx, scope, month)
+    lines = [unescape(line) for line in texts_signoff.month_state_lines(state)]
+    return Badge(state.commune.status if state.commune else None, lines)

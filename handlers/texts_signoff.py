@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from html import unescape
 
+from handlers import texts
 from handlers.texts import day_vn, esc, percent, period_name
 from reminders.calendar import VN
 from reminders.ontime import MonthState
@@ -261,10 +262,6 @@ def not_signed_summary(names: Sequence[str], month: str) -> str:
     return f"⬜ Chưa chốt số liệu {period_name(month)} ({len(names)}): {_names(names)}"
 
 
-EXPORT_SIGNOFF = "Chốt số liệu"
-EXPORT_ON_TIME = "Tỷ lệ báo cáo đúng hạn"
-
-
 def _state_status(state: MonthState, plain: bool) -> list[str]:
     if state.commune is not None:
         c = state.commune
@@ -305,19 +302,41 @@ def month_state_lines(state: MonthState) -> list[str]:
 
 
 def month_state_rows(state: MonthState) -> list[list[object]]:
-    """The same for the export: rows of cells (text with the decimal comma)."""
-    rows: list[list[object]] = [[EXPORT_SIGNOFF, line] for line in _state_status(state, True)]
+    """The same for the export's sign-off sheet, a line of text a row (the decimal comma
+    kept: the cells are text)."""
+    lines: list[str] = _state_status(state, plain=True)
     view = state.on_time
-    if state.scope.level is Level.village:
-        return rows
-    if not view.due:
-        rows.append([EXPORT_ON_TIME, f"Hạn báo cáo: {day_vn(view.deadline)}"])
-        return rows
-    top = view.top
-    rows.append([EXPORT_ON_TIME, on_time_plain(top.on_time, top.villages, top.rate, view.deadline)])
-    for unit_id, rate in sorted(
-        view.children.items(), key=lambda kv: vn_key(state.names.get(kv[0], ""))
-    ):
-        name = state.names.get(unit_id, "?")
-        rows.append(["", name, f"{rate.on_time}/{rate.villages}", percent(rate.rate)])
-    return rows
+    if state.scope.level is not Level.village:
+        if not view.due:
+            lines.append(f"Hạn báo cáo: {day_vn(view.deadline)}")
+        else:
+            top = view.top
+            lines.append(on_time_plain(top.on_time, top.villages, top.rate, view.deadline))
+            for unit_id, rate in sorted(
+                view.children.items(), key=lambda kv: vn_key(state.names.get(kv[0], ""))
+            ):
+                name = state.names.get(unit_id, "?")
+                lines.append(f"• {name}: {rate.on_time}/{rate.villages} ({percent(rate.rate)})")
+    return [[line] for line in lines]
+
+
+EXPORT_SHEET = "Chốt số liệu"
+
+
+def export_title(unit: str, month: str) -> str:
+    """The sign-off sheet's title (a cell: not escaped, `export.cell` cleans it)."""
+    return f"Chốt số liệu và báo cáo đúng hạn — {unit} — {period_name(month)}"
+
+
+class Wording(texts.Wording):
+    """The words of reminders and tallies with the month's sign-off and on-time rate: the
+    whole `reminders.due.Wording` port (the bot and its scheduled jobs use this one)."""
+
+    def month_state(self, state: MonthState) -> str:
+        return "\n".join(month_state_lines(state))
+
+    def not_signed_off(self, names: list[str], period: str) -> str:
+        return not_signed_summary(names, period)
+
+
+WORDING = Wording()

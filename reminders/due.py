@@ -26,6 +26,7 @@ from reminders.calendar import (
     vn_today,
     week_of,
 )
+from reminders.ontime import MonthState, month_state
 from reminders.progress import UnitProgress, children_progress, tally_view, villages_missing
 from storage.db import Database
 from storage.models import Level, Member, Role, Unit
@@ -91,6 +92,8 @@ class Wording(Protocol):
     def chart(
         self, top: UnitProgress, rows: list[UnitProgress], month: Period, labels: Mapping[str, str]
     ) -> bytes | None: ...
+    def month_state(self, state: MonthState) -> str: ...
+    def not_signed_off(self, names: list[str], period: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,7 @@ async def run_event(store: Store, event: Event, planner: Planner, wording: Wordi
     """Queue an event's notifications; returns how many were new."""
     if event.kind == "remind":
         return await remind(store, event, planner, wording)
-    return await tally(store, event, wording)
+    return await tally(store, event, wording, planner.schedule)
 
 
 async def _queue(
@@ -205,7 +208,7 @@ async def remind(store: Store, event: Event, planner: Planner, wording: Wording)
     if planner.is_escalation_day(event.day, month):
         queued += await _escalate(store, event, month, deadline, wording, run)
     if 0 in event.offsets:
-        queued += await _deadline_summaries(store, event, month, wording)
+        queued += await _deadline_summaries(store, event, month, wording, planner.schedule)
     return queued
 
 
@@ -277,7 +280,9 @@ async def _unreached(store: Store, month: Period) -> list[tuple[Member, Unit]]:
     return people
 
 
-async def _deadline_summaries(store: Store, event: Event, month: Period, wording: Wording) -> int:
+async def _deadline_summaries(
+    store: Store, event: Event, month: Period, wording: Wording, schedule: Schedule
+) -> int:
     queued = 0
     admins = await store.members.with_roles(ADMIN_ROLES)
     chats = await _private_chats(store, admins)
@@ -287,11 +292,16 @@ async def _deadline_summaries(store: Store, event: Event, month: Period, wording
             continue
         _, rows = await children_progress(store, unit, month)
         html = wording.deadline_summary(unit.name, rows, month.key)
+        state = await month_state(store, unit, month, event.moment, schedule)
+        if state.communes:  # the communes that have not signed the month off
+            html += f"\n{wording.not_signed_off(state.not_signed, month.key)}"
         queued += await _queue(store, f"deadline:{month.key}:{admin.id}", "escalation", chat, html)
     return queued
 
 
-async def tally(store: Store, event: Event, wording: Wording) -> int:
+async def tally(
+    store: Store, event: Event, wording: Wording, schedule: Schedule | None = None
+) -> int:
     week = week_of(event.day - timedelta(days=7))
     whole_month = month_of(week.end)
     month = Period(whole_month.key, whole_month.start, week.end)  # to date: as of that Sunday
@@ -315,6 +325,9 @@ async def tally(store: Store, event: Event, wording: Wording) -> int:
     for key, target, is_group, unit in targets:
         top, rows, missing = await tally_view(store, unit, month, week)
         html = wording.tally(top, rows, missing, week, month, labels)
+        if unit.level is not Level.village:  # the month's sign-off and on-time rate
+            state = await month_state(store, unit, whole_month, event.moment, schedule)
+            html += f"\n{wording.month_state(state)}"
         png = wording.chart(top, rows, month, labels)
         file = (f"tien-do-{unit.code}-{week.key}.png", png) if png else None
         queued += await _queue(store, key, "tally", target, html, is_group=is_group, file=file)
