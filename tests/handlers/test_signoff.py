@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
+from openpyxl import load_workbook
 from sqlmodel import col, select
 
+from handlers.texts_signoff import WORDING
+from reminders.calendar import VN
+from reminders.due import Planner, run_due
 from storage.db import Database
 from storage.models import (
     AuditLog,
@@ -19,7 +24,7 @@ from storage.models import (
     Role,
     SignoffFigure,
 )
-from tests.conftest import Chat, FixedClock, World
+from tests.conftest import NOW, Chat, FixedClock, World
 
 
 @pytest.fixture
@@ -211,3 +216,66 @@ async def test_the_status_shows_in_tiendo(chain: Chat, world: World) -> None:
     assert "📝 Chốt số liệu: đã chốt — Lê Thị Bình, 10:00 21/11/2026" in shown
     above = await chain.say("/tiendo", user="tinh")
     assert "1 xã đã chốt, 0 xã đã duyệt, trên 1 xã" in above
+
+
+async def test_tiendo_shows_the_on_time_rate_once_the_deadline_is_over(
+    chain: Chat, clock: FixedClock
+) -> None:
+    clock.now = datetime(2026, 11, 19, 3, 0, tzinfo=UTC)
+    await chain.say("vneid 5", user="an")
+    assert "⏱ Hạn báo cáo: 20/11/2026" in await chain.say("/tiendo", user="binh")
+    clock.now = NOW
+    await chain.say("vneid 2", user="cuc")  # a day late
+    shown = await chain.say("/tiendo", user="binh")
+    assert "⏱ Đúng hạn (hạn 20/11/2026): 1/2 thôn (50,0%)" in shown
+    above = await chain.say("/tiendo", user="tinh")
+    assert "• Xã Hoằng Kim: 1/2 (50,0%)" in above
+
+
+async def test_the_export_has_the_sign_off_and_on_time_sheet(
+    chain: Chat, clock: FixedClock
+) -> None:
+    clock.now = datetime(2026, 11, 19, 3, 0, tzinfo=UTC)
+    await chain.say("vneid 5", user="an")
+    clock.now = NOW
+    await chain.say("/chot", user="binh")
+    await chain.say("/duyet 16012", user="tinh")
+    (reply,) = await chain.send("/xuat", user="binh")
+    book = load_workbook(io.BytesIO(reply.files[0].data))
+    lines = [row[0] for row in book["Chốt số liệu"].values]
+    assert lines == [
+        "Chốt số liệu và báo cáo đúng hạn — Xã Hoằng Kim — tháng 11/2026",
+        "Chốt số liệu: đã duyệt — Phạm Văn Tỉnh, 10:00 21/11/2026",
+        "Đúng hạn (hạn 20/11/2026): 1/2 thôn (50,0%)",
+        "• Thôn <2>: 0/1 (0,0%)",
+        "• Thôn 1: 1/1 (100,0%)",
+    ]
+    assert book.sheetnames[0] == "Tổng hợp"  # the appendix stays first, as it was
+
+
+async def test_the_tally_and_the_deadline_summary_speak_of_the_sign_off(
+    chain: Chat, db: Database
+) -> None:
+    await run_due(db, vn(date(2026, 11, 20)), Planner(), WORDING)  # the deadline morning
+    (summary,) = await outbox_of(db, "escalation", "tinh")
+    assert "⬜ Chưa chốt số liệu tháng 11/2026 (1): Xã Hoằng Kim" in summary
+    await chain.say("vneid 5", user="an")
+    await chain.say("/chot", user="binh")
+    await run_due(db, vn(date(2026, 11, 23)), Planner(), WORDING)  # Monday's tally
+    (tally,) = await outbox_of(db, "tally", "binh")
+    assert "📝 Chốt số liệu: đã chốt — Lê Thị Bình, 10:00 21/11/2026" in tally
+    assert "⏱ Đúng hạn (hạn 20/11/2026): 0/2 thôn (0,0%)" in tally
+
+
+def vn(day: date, hour: int = 9) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=VN).astimezone(UTC)
+
+
+async def outbox_of(db: Database, kind: str, chat_id: str) -> list[str]:
+    async with db.reading() as store:
+        stmt = (
+            select(OutboxMessage.html)
+            .where(OutboxMessage.kind == kind, OutboxMessage.chat_id == chat_id)
+            .order_by(col(OutboxMessage.id))
+        )
+        return list((await store.session.exec(stmt)).all())
