@@ -15,6 +15,7 @@ from reminders.calendar import Period, Schedule, WorkingDays, at_vn, deadline_of
 from reminders.progress import months_in
 from storage.collation import vn_key
 from storage.models import Level, MonthSignoff, MonthStatus, Unit
+from storage.people import UnitRow
 from storage.store import Store
 
 
@@ -48,12 +49,14 @@ async def on_time_rates(
     now: datetime,
     schedule: Schedule | None = None,
     days: WorkingDays | None = None,
+    rows: list[UnitRow] | None = None,
 ) -> OnTimeView:
     """The scope's rate and each direct child's; before the deadline is over, the rate so
-    far (`due` False)."""
+    far (`due` False). `rows`: the subtree, when the caller has it already."""
     deadline = deadline_of(month, schedule or Schedule(), days or WorkingDays())
     cutoff = min(cutoff_of(deadline), now)
-    rows = await store.units.subtree_rows(scope)
+    if rows is None:
+        rows = await store.units.subtree_rows(scope)
     reported = await store.signoffs.reported_by(
         scope, month.start, month.end, months_in(month), cutoff
     )
@@ -107,7 +110,8 @@ async def month_state(
     schedule: Schedule | None = None,
     days: WorkingDays | None = None,
 ) -> MonthState:
-    view = await on_time_rates(store, scope, month, now, schedule, days)
+    units = await store.units.subtree_rows(scope)
+    view = await on_time_rates(store, scope, month, now, schedule, days, units)
     state = MonthState(scope, month, view)
     state.names = {i: u.name for i, u in (await store.units.by_ids(view.children)).items()}
     if scope.level in (Level.commune, Level.village):
@@ -118,15 +122,15 @@ async def month_state(
             state.commune = await _signed(store, row)
         return state
     rows = await store.signoffs.in_subtree(scope, month.key)
-    communes = [u for u in await store.units.subtree(scope) if u.level is Level.commune]
+    communes = [u for u in units if u.level is Level.commune]
     state.communes = len(communes)
-    for commune in communes:
-        row = rows.get(commune.id or 0)
+    for place in communes:
+        row = rows.get(place.id)
         found = row.status if row else MonthStatus.open
         state.signed += found is MonthStatus.signed
         state.approved += found is MonthStatus.approved
         if found not in (MonthStatus.signed, MonthStatus.approved):
-            state.not_signed.append(commune.name)
+            state.not_signed.append(place.name)
     state.not_signed.sort(key=vn_key)
     return state
 
