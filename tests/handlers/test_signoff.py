@@ -279,3 +279,29 @@ async def outbox_of(db: Database, kind: str, chat_id: str) -> list[str]:
             .order_by(col(OutboxMessage.id))
         )
         return list((await store.session.exec(stmt)).all())
+
+
+async def test_the_lock_covers_undoing_a_declaration_a_day_and_held_reports(
+    chain: Chat, db: Database
+) -> None:
+    declared = await chain.say("không phát sinh", user="cuc")
+    code = re.search(r"mã <code>([A-Z0-9]+)</code>", declared)
+    assert code is not None
+    await chain.say("vneid 5", user="an")
+    await chain.say("/chot", user="binh")
+    async with db.reading() as store:
+        an = await store.members.by_identity("test", "an")
+        assert an is not None
+    before = await active_counts(db)
+    for text, user in [
+        (f"/huy {code.group(1)}", "cuc"),  # the "không phát sinh" receipt
+        (f"/huy {an.id} 21/11", "binh"),  # a leader's undo of a member's day
+        ("vneid 300", "an"),  # above the daily limit: not even held for confirming
+    ]:
+        reply = await chain.say(text, user=user)
+        assert "đã chốt số liệu tháng 11/2026" in reply, (text, reply)
+        assert "/xacnhan" not in reply
+    assert await active_counts(db) == before
+    async with db.reading() as store:
+        row = await store.nothing.by_receipt(code.group(1))
+        assert row is not None and row.cancelled_at is None
