@@ -177,8 +177,15 @@ def _split(ctx: Ctx, args: str) -> tuple[str, Period | None, str]:
     return code, None, rest.strip()
 
 
-async def _decision(ctx: Ctx, args: str, status: MonthStatus) -> tuple[Unit, MonthSignoff, str]:
+async def _decision(
+    ctx: Ctx, args: str, status: MonthStatus, *, reasoned: bool = True
+) -> tuple[Unit, MonthSignoff, str]:
+    """The commune and its month in `status` that a step acts on, and the reason given.
+    Without a reason (`reasoned` False), whatever follows the code must name the month
+    (`/duyet 16012 tháng trước`): nothing typed is ignored."""
     commune, month, reason = await _parts(ctx, args)
+    if not reasoned and reason:
+        month = parse_month(reason, ctx.today)
     await ctx.store.signoffs.lock_unit(commune.id or 0)
     if month is not None:
         row = await ctx.store.signoffs.get(commune.id or 0, month.key)
@@ -200,7 +207,7 @@ async def _parts(ctx: Ctx, args: str) -> tuple[Unit, Period | None, str]:
 async def approve(ctx: Ctx, args: str) -> Reply:
     """`/duyet XÃ [KỲ]`: the month signed off is approved and locked."""
     member, _ = ctx.me()
-    commune, row, _ = await _decision(ctx, args, MonthStatus.signed)
+    commune, row, _ = await _decision(ctx, args, MonthStatus.signed, reasoned=False)
     await ctx.store.signoffs.decide(row, MonthStatus.approved, by=member.id or 0, at=ctx.now)
     await ctx.store.audit(
         member.id, "signoff-approve", f"{commune.code} {row.month} signed->approved"

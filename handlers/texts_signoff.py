@@ -107,8 +107,8 @@ NOT_A_COMMUNE = (
     "<code>/duyet MÃ_XÃ</code>."
 )
 BAD_PERIOD = (
-    "Mình chưa hiểu tháng nào. Ví dụ: <code>/chot</code>, <code>/chot tháng trước</code>, "
-    "<code>/chot 10/2026</code>."
+    "Mình chưa hiểu tháng nào. Ví dụ: <code>tháng này</code>, <code>tháng trước</code>, "
+    "<code>10/2026</code> (<code>/chot tháng trước</code>, <code>/duyet 16012 10/2026</code>)."
 )
 
 # --- /duyet, /tralai, /mochot ---------------------------------------------------------------

@@ -305,3 +305,16 @@ async def test_the_lock_covers_undoing_a_declaration_a_day_and_held_reports(
     async with db.reading() as store:
         row = await store.nothing.by_receipt(code.group(1))
         assert row is not None and row.cancelled_at is None
+
+
+async def test_approving_reads_every_word_after_the_code(
+    chain: Chat, db: Database, world: World
+) -> None:
+    await chain.say("/chot", user="binh")
+    assert "chưa hiểu tháng nào" in await chain.say("/duyet 16012 nhanh lên", user="tinh")
+    assert "không có số liệu tháng 10/2026" in await chain.say(
+        "/duyet 16012 tháng trước", user="tinh"
+    )
+    row = await status(db, world)
+    assert row is not None and row.status is MonthStatus.signed
+    assert "Đã duyệt" in await chain.say("/duyet 16012 tháng này", user="tinh")
