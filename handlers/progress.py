@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from handlers import signoff, texts
+from handlers import signoff_view, texts
 from handlers.context import Ctx, UserError
 from handlers.export import export_unit
 from handlers.permissions import require_inside
@@ -36,7 +36,7 @@ async def progress(ctx: Ctx, args: str) -> Reply:
     figures = [data for p in (top, *children) for data in (p.counts, p.targets)]
     labels = await ctx.labels_with(*figures)  # a retired indicator where figures hold it
     html = texts.progress_report(top, children, missing, period.key, ctx.today, labels)
-    html += await signoff.progress_lines(ctx, scope, period)  # sign-off, on-time rate
+    html += await signoff_view.progress_lines(ctx, scope, period)  # sign-off, on-time rate
     return Reply(html)
 
 

@@ -16,17 +16,14 @@ change it, the level above returns it (`/tralai`) and the commune signs off agai
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from html import unescape
+from datetime import date, timedelta
 
-from handlers import texts, texts_signoff
+from handlers import month_lock, texts, texts_signoff
 from handlers.context import Ctx, UserError
 from handlers.folding import fold
 from handlers.permissions import require_inside
 from handlers.types import Reply
 from reminders.calendar import Period, WorkingDays, deadline_of, month_of
-from reminders.ontime import MonthState, month_state
 from reminders.progress import villages_missing
 from storage.models import Level, MonthSignoff, MonthStatus, Role, Unit
 from storage.signoff import path_ids
@@ -69,11 +66,6 @@ def _month(year: int, number: int) -> Period:
     return month_of(date(year, number, 1))
 
 
-async def _name(ctx: Ctx, member_id: int | None) -> str:
-    member = await ctx.store.members.get(member_id) if member_id else None
-    return member.name if member else "?"
-
-
 async def _notify(ctx: Ctx, people: list[tuple[int, str]], key: str, html: str) -> int:
     """Queue one message per person (their private chat); returns how many were queued."""
     chats = await ctx.store.members.private_chats([member_id for member_id, _ in people])
@@ -114,11 +106,15 @@ async def sign_off(ctx: Ctx, args: str) -> Reply:
     await ctx.store.signoffs.lock_unit(commune.id or 0)  # before the figures are read
     row = await ctx.store.signoffs.get(commune.id or 0, month.key)
     if row is not None and row.status is MonthStatus.signed:
-        who = await _name(ctx, row.signed_by)
-        raise UserError(texts_signoff.already_signed(commune.name, month.key, who, _at(row)))
+        who = await month_lock.member_name(ctx, row.signed_by)
+        raise UserError(
+            texts_signoff.already_signed(commune.name, month.key, who, month_lock.signed_at(row))
+        )
     if row is not None and row.status is MonthStatus.approved:
-        who = await _name(ctx, row.decided_by)
-        raise UserError(texts_signoff.already_approved(commune.name, month.key, who, _decided(row)))
+        who = await month_lock.member_name(ctx, row.decided_by)
+        raise UserError(
+            texts_signoff.already_approved(commune.name, month.key, who, month_lock.decided_at(row))
+        )
     before = row.status if row else MonthStatus.open
     figures = await ctx.store.entries.totals_by_unit(commune, month.start, month.end)
     row = await ctx.store.signoffs.sign(
@@ -139,16 +135,6 @@ async def sign_off(ctx: Ctx, args: str) -> Reply:
     key = f"signoff:{commune.id}:{month.key}:{row.round}:signed"
     notified = await _notify(ctx, await _above(ctx, commune), key, html)
     return Reply(texts_signoff.signed(commune.name, month.key, totals, labels, missing, notified))
-
-
-def _at(row: MonthSignoff) -> datetime:
-    assert row.signed_at is not None
-    return row.signed_at
-
-
-def _decided(row: MonthSignoff) -> datetime:
-    assert row.decided_at is not None
-    return row.decided_at
 
 
 # --- /duyet, /tralai, /mochot ----------------------------------------------------------------
@@ -242,7 +228,7 @@ async def reopen(ctx: Ctx, args: str) -> Reply:
     commune, row, reason = await _decision(ctx, args, MonthStatus.approved)
     if not reason:
         raise UserError(texts_signoff.reason_missing("mochot", commune.code))
-    approver = await _name(ctx, row.decided_by)
+    approver = await month_lock.member_name(ctx, row.decided_by)
     await ctx.store.signoffs.decide(
         row, MonthStatus.open, by=member.id or 0, at=ctx.now, reason=reason
     )
@@ -254,57 +240,3 @@ async def reopen(ctx: Ctx, args: str) -> Reply:
     key = f"signoff:{commune.id}:{row.month}:{row.round}:reopened"
     await _notify(ctx, await _leaders(ctx, commune), key, html)
     return Reply(texts_signoff.reopened(commune.name, row.month, reason))
-
-
-# --- the lock ------------------------------------------------------------------------------
-
-
-async def ensure_open(ctx: Ctx, unit: Unit | int, day_or_month: date | str) -> None:
-    """Refuse a change to a month's figures once its commune signed it off or it was
-    approved, naming who did it and how to get it reopened."""
-    if isinstance(unit, int):
-        found = await ctx.store.units.get(unit)
-        assert found is not None
-        unit = found
-    month = day_or_month if isinstance(day_or_month, str) else month_of(day_or_month).key
-    row = await ctx.store.signoffs.guard(unit, month)
-    if row is None:
-        return
-    commune = await ctx.store.units.get(row.unit_id)
-    assert commune is not None
-    if row.status is MonthStatus.approved:
-        who = await _name(ctx, row.decided_by)
-        raise UserError(
-            texts_signoff.locked_approved(commune.name, commune.code, month, who, _decided(row))
-        )
-    who = await _name(ctx, row.signed_by)
-    raise UserError(texts_signoff.locked_signed(commune.name, commune.code, month, who, _at(row)))
-
-
-# --- what is shown --------------------------------------------------------------------------
-
-
-async def state_of(ctx: Ctx, scope: Unit, month: Period) -> MonthState:
-    """The month's sign-off and on-time rate for a scope, by the settings' deadline."""
-    return await month_state(ctx.store, scope, month, ctx.now, ctx.rules.schedule)
-
-
-async def progress_lines(ctx: Ctx, scope: Unit, month: Period) -> str:
-    """The lines /tiendo adds under its table."""
-    lines = texts_signoff.month_state_lines(await state_of(ctx, scope, month))
-    return "".join(f"\n{line}" for line in lines)
-
-
-@dataclass(frozen=True)
-class Badge:
-    """The web dashboard's view of a month's sign-off: the commune's status (None above
-    communes) and the lines /tiendo shows, as plain text for the template to escape."""
-
-    status: MonthStatus | None
-    lines: list[str]
-
-
-async def badge(ctx: Ctx, scope: Unit, month: Period) -> Badge:
-    state = await state_of(ctx, scope, month)
-    lines = [unescape(line) for line in texts_signoff.month_state_lines(state)]
-    return Badge(state.commune.status if state.commune else None, lines)

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from handlers import progress, report, signoff, texts_web
+from handlers import progress, report, signoff_view, texts_web
 from handlers.context import Ctx, IndicatorCache, UserError
 from handlers.export import export_unit
 from handlers.permissions import at_least, require_role
@@ -87,7 +87,7 @@ class Dashboard:
     weeks: list[Week]  # the last 12 weeks, oldest first
     people: list[Person]  # a village's members (empty above villages)
     notices: list[Notice]  # the viewer's own broadcasts, newest first
-    signoff: signoff.Badge | None = None  # the month's sign-off and on-time rate
+    signoff: signoff_view.Badge | None = None  # the month's sign-off and on-time rate
 
 
 @dataclass(frozen=True)
@@ -215,7 +215,7 @@ class WebApp:
             labels = await ctx.labels()
             people = await _people(store, scope, period) if scope.level is Level.village else []
             notices = await _notices(store, viewer.member)
-            badge = await signoff.badge(ctx, scope, period)
+            badge = await signoff_view.badge(ctx, scope, period)
             return Dashboard(
                 scope, period.key, labels, top, children, missing, chain, weeks, people, notices,
                 badge,
