@@ -27,7 +27,7 @@ from bot.logsafe import redact_logs
 from bot.settings import Settings
 from bot.web.health import health_routes
 from bot.web.public_files import files_route, publisher
-from handlers import texts, texts_reminders, texts_web
+from handlers import texts, texts_signoff, texts_web
 from reminders.schedule import DueJob, start_scheduler
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def _due_job(runtime: compose.Runtime, worker: DeliveryWorker) -> DueJob:
     planner = compose.planner_of(runtime.settings)
     keep = timedelta(days=runtime.settings.keep_update_keys_days)
     return DueJob(
-        runtime.db, planner, texts_reminders.WORDING, runtime.clock, on_queued=worker.wake,
+        runtime.db, planner, texts_signoff.WORDING, runtime.clock, on_queued=worker.wake,
         keep_update_keys=keep,
     )  # fmt: skip
 

@@ -217,6 +217,7 @@ class Settings(BaseSettings):
             web_base_url=self.web_base_url,
             web_link_minutes=self.web_link_minutes,
             webhook_enabled=self.has_api_webhook,
+            schedule=self.schedule,
         )
 
     @property

@@ -22,7 +22,7 @@ from reminders.progress import UnitProgress, tally_view
 from storage.api import ApiTokens, entries_page
 from storage.collation import vn_key
 from storage.db import Database
-from storage.models import ApiToken, Unit
+from storage.models import ApiToken, Level, MonthSignoff, MonthStatus, Unit, pk
 from storage.store import Store
 
 Row = dict[str, Any]
@@ -227,17 +227,30 @@ class ApiService:
         return Table(ENTRY_COLUMNS, rows, encode_cursor(last) if last else None)
 
     async def signoff(self, client: Client, code: str = "", period_key: str = "") -> Table:
-        """Month sign-off status of the subtree's communes. HOOK for the sign-off branch
-        (its `store.signoffs.in_subtree(scope, month)` -> {unit id: MonthSignoff}): once
-        merged, replace the 501 below with one row per commune in SIGNOFF_COLUMNS,
-        `{"unit_code": unit.code, "month": period.key, "status": row.status.value,
-        "round": row.round, "signed_at": ..., "decided_at": ..., "reason": row.reason}`
-        (a commune without a row: status "open"), for a month period only (400 otherwise).
-        Until then the route answers 501 after the same token and scope checks."""
-        self._period(period_key)
+        """Where each commune of the subtree stands in the month's sign-off chain (a
+        commune without a row is "open"); months only."""
+        period = self._period(period_key)
+        if month_of(period.start).key != period.key:  # a quarter or a year
+            raise ApiError(400, "bad_period", texts_api.month_only(period.key))
         async with self.db.reading() as store:
-            await self._scope(store, client, code)
-        raise ApiError(501, "not_available", texts_api.NO_SIGNOFF)
+            scope = await self._scope(store, client, code)
+            communes = [u for u in await store.units.subtree(scope) if u.level is Level.commune]
+            rows = await store.signoffs.in_subtree(scope, period.key)
+        communes.sort(key=lambda u: u.code)
+        return Table(SIGNOFF_COLUMNS, [_signoff_row(u, period, rows.get(pk(u))) for u in communes])
+
+
+def _signoff_row(unit: Unit, period: Period, row: MonthSignoff | None) -> Row:
+    if row is None:
+        return {"unit_code": unit.code, "month": period.key, "status": MonthStatus.open.value,
+                "round": 0, "signed_at": None, "decided_at": None, "reason": ""}  # fmt: skip
+    return {
+        "unit_code": unit.code, "month": period.key, "status": row.status.value,
+        "round": row.round,
+        "signed_at": row.signed_at.isoformat() if row.signed_at else None,
+        "decided_at": row.decided_at.isoformat() if row.decided_at else None,
+        "reason": row.reason,
+    }  # fmt: skip
 
 
 def _progress_rows(p: UnitProgress, period: Period, order: list[str]) -> list[Row]:

@@ -12,19 +12,20 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from handlers import texts_export, texts_nothing, texts_nudge
-from reminders.calendar import Period
+from handlers import texts_export, texts_nothing, texts_nudge, texts_signoff
+from reminders.calendar import Period, Schedule, month_of
 from reminders.cumulative import year_to, year_to_date
+from reminders.ontime import month_state
 from reminders.progress import UnitProgress, children_progress, ratio
 from storage.collation import vn_key
-from storage.models import Entry, Unit
+from storage.models import Entry, Unit, utcnow
 from storage.store import Store
 
 Cell = str | int | float | date | None
@@ -80,10 +81,12 @@ def build_xlsx(
     labels: Mapping[str, str],
     names: Mapping[str, str],
     year: YearToDate | None = None,
+    signoff: Sequence[Sequence[object]] = (),
 ) -> bytes:
     """`labels`: code -> short label (the raw sheet); `names`: code -> full name (the
     summary's headers), both in the indicators' display order. `year`: the "lũy kế"
-    sheet (from 1 January to the period's end, against the year's targets)."""
+    sheet (from 1 January to the period's end, against the year's targets); `signoff`: the
+    rows of the month's sign-off and on-time rate (a sheet of their own, after the others)."""
     book = Workbook()
     sheet = book.active
     assert isinstance(sheet, Worksheet)
@@ -109,6 +112,8 @@ def build_xlsx(
     _style_raw(raw)
     if year is not None:
         _year_sheet(book, scope, year, codes, [names.get(c, labels[c]) for c in codes])
+    if signoff:
+        _signoff_sheet(book.create_sheet(texts_signoff.EXPORT_SHEET), scope, period, signoff)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -163,6 +168,17 @@ def _style_summary(sheet: Worksheet, indicators: int, rows: int) -> None:
     _fit_width_on_paper(sheet)
 
 
+def _signoff_sheet(
+    sheet: Worksheet, scope: Unit, period: Period, rows: Sequence[Sequence[object]]
+) -> None:
+    sheet.append(_row([texts_signoff.export_title(scope.name, period.key)]))
+    sheet["A1"].font = Font(bold=True, size=13)
+    for row in rows:
+        sheet.append(_row(row))
+    _widths(sheet, {"A": 90})
+    _fit_width_on_paper(sheet)
+
+
 def _style_raw(sheet: Worksheet) -> None:
     for c in sheet[1]:
         c.font = Font(bold=True)
@@ -210,8 +226,16 @@ def build_csv(
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
 
 
-async def export_unit(store: Store, scope: Unit, period: Period) -> tuple[bytes, bytes]:
-    """(XLSX, CSV) for a unit and period."""
+async def export_unit(
+    store: Store,
+    scope: Unit,
+    period: Period,
+    *,
+    now: datetime | None = None,
+    schedule: Schedule | None = None,
+) -> tuple[bytes, bytes]:
+    """(XLSX, CSV) for a unit and period; a month's XLSX also says where its sign-off
+    stands and its on-time rate (as of `now`, by the `schedule`'s deadline)."""
     top, children = await summary_rows(store, scope, period)
     entries = await store.entries.in_range(scope, period.start, period.end)
     # Every active indicator, in display order; a retired one only where the period holds
@@ -224,5 +248,9 @@ async def export_unit(store: Store, scope: Unit, period: Period) -> tuple[bytes,
     year_top, year_children = await year_to_date(store, scope, upto)
     year_children.sort(key=lambda p: vn_key(p.unit.name))
     year = YearToDate(upto, year_top, year_children)
-    xlsx = build_xlsx(scope, period, top, children, entries, labels, names, year)
+    signoff: list[list[object]] = []
+    if month_of(period.start).key == period.key:  # a month: sign-offs and deadlines are monthly
+        state = await month_state(store, scope, period, now or utcnow(), schedule)
+        signoff = texts_signoff.month_state_rows(state)
+    xlsx = build_xlsx(scope, period, top, children, entries, labels, names, year, signoff)
     return xlsx, build_csv(top, children, labels, names)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from handlers import texts_nothing, texts_report
+from handlers import month_lock, texts_nothing, texts_report
 from handlers.context import Ctx, UserError
 from handlers.folding import fold
 from handlers.permissions import at_least, inside
@@ -86,6 +86,7 @@ async def declare(ctx: Ctx, args: str) -> Reply:
     if month.start > ctx.today:
         raise UserError(texts_nothing.future(month.key))
     unit_id = pk(unit)
+    await month_lock.ensure_open(ctx, unit, month.key)
     if (existing := await ctx.store.nothing.active(unit_id, month.key)) is not None:
         return Reply(texts_nothing.already_declared(unit.name, month.key, existing.receipt))
     counts = await ctx.store.entries.totals_by_unit(unit, month.start, month.end)
@@ -114,6 +115,7 @@ async def undo(ctx: Ctx, row: NothingToReport) -> Reply:
     month = month_of(date.fromisoformat(f"{row.month}-01"))
     if month.end < ctx.earliest_open:
         raise UserError(texts_report.receipt_closed(row.receipt, month.start))
+    await month_lock.ensure_open(ctx, unit, row.month)
     await ctx.store.nothing.cancel(row, by=pk(member), at=ctx.now)
     await ctx.store.audit(member.id, "nothing-undo", row.receipt)
     return Reply(texts_nothing.undone(unit.name, row.month, row.receipt))

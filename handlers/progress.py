@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import re
 
-from handlers import texts, texts_export, texts_nudge, texts_progress, texts_reminders
+from handlers import (
+    signoff_view,
+    texts,
+    texts_export,
+    texts_nudge,
+    texts_progress,
+    texts_reminders,
+)
 from handlers.context import Ctx, UserError
 from handlers.export import export_unit
 from handlers.permissions import require_inside
@@ -39,6 +46,7 @@ async def progress(ctx: Ctx, args: str) -> Reply:
     figures = [data for p in (top, *children) for data in (p.counts, p.targets)]
     labels = await ctx.labels_with(*figures)  # a retired indicator where figures hold it
     html = texts_progress.progress_report(top, children, missing, period.key, ctx.today, labels)
+    html += await signoff_view.progress_lines(ctx, scope, period)  # sign-off, on-time rate
     return Reply("\n".join([html, *await _progress_extras(ctx, scope, labels)]))
 
 
@@ -87,6 +95,6 @@ async def export(ctx: Ctx, args: str) -> Reply:
     except ValueError as err:
         raise UserError(texts_export.PERIOD_USAGE) from err
     scope = await unit_arg(ctx, unit_word)
-    xlsx, _ = await export_unit(ctx.store, scope, period)
+    xlsx, _ = await export_unit(ctx.store, scope, period, now=ctx.now, schedule=ctx.rules.schedule)
     name = f"tong-hop-{scope.code}-{period.key}.xlsx"
     return Reply(texts_export.export_ready(scope.name, period.key), files=(File(name, xlsx),))

@@ -26,6 +26,7 @@ from handlers import (
     pending,
     progress,
     report,
+    signoff,
     team,
     texts_help,
     texts_indicators,
@@ -91,7 +92,7 @@ async def _confirm_typed(ctx: Ctx, args: str) -> Reply:
     return await notices.confirm(ctx, f"bcast:ok:{args.strip()}")
 
 
-LEAD, COMMUNE = Role.village_lead, Role.commune_leader
+LEAD, COMMUNE, ADMIN = Role.village_lead, Role.commune_leader, Role.district_admin
 ANY = Who.anyone
 
 REGISTRY: tuple[Command, ...] = (
@@ -111,6 +112,10 @@ REGISTRY: tuple[Command, ...] = (
     Command("vaitro", team.change_role, LEAD, help=("vaitro",)),
     Command("moi", team.invite, LEAD, help=("moi",), private_menu=True),
     Command("xuat", progress.export, COMMUNE, help=("xuat",)),
+    Command("chot", signoff.sign_off, COMMUNE, help=("chot",)),
+    Command("duyet", signoff.approve, ADMIN, help=("duyet",)),
+    Command("tralai", signoff.send_back, ADMIN, help=("tralai",)),
+    Command("mochot", signoff.reopen, ADMIN, help=("mochot",)),
     Command("lienket", link.link, who=ANY, help=("lienket",)),
     Command("vang", notices.away, help=("vang",), private_menu=True),
     Command("tonghop", notices.tally_now, LEAD, help=("tonghop",), group_menu=True),

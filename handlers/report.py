@@ -7,6 +7,7 @@ from datetime import date
 
 from handlers import (
     limits,
+    month_lock,
     nothing,
     texts_help,
     texts_indicators,
@@ -60,6 +61,7 @@ async def submit_report(ctx: Ctx, text: str) -> Reply:
     await ctx.store.entries.lock_member(member_id)  # the limits read, then this writes
     over = await limits.check(ctx, member_id, parsed.counts, parsed.day)
     if over:
+        await month_lock.ensure_open(ctx, unit, parsed.day)  # not held for a locked month
         return await limits.ask_to_confirm(
             ctx, unit_id=unit_id, counts=parsed.counts, day=parsed.day, over=over,
             source=_source(ctx),
@@ -82,6 +84,7 @@ async def record(
 ) -> Reply:
     """Store a report as it is and answer with its receipt (and an undo button); words set
     aside as carrying no count are shown back on the receipt."""
+    await month_lock.ensure_open(ctx, unit_id, day)  # a signed-off or approved month stays still
     receipt = await ctx.store.entries.add_report(
         member_id=member_id, unit_id=unit_id, counts=counts, day=day, source=source, at=ctx.now
     )
@@ -120,6 +123,7 @@ async def _changeable(ctx: Ctx, code: str) -> Sequence[Entry]:
         raise UserError(texts_report.receipt_cancelled(code))
     if entries[0].day < ctx.earliest_open:
         raise UserError(texts_report.receipt_closed(code, entries[0].day))
+    await month_lock.ensure_open(ctx, entries[0].unit_id, entries[0].day)
     return [e for e in entries if e.cancelled_at is None]
 
 
@@ -177,6 +181,8 @@ async def correct(ctx: Ctx, args: str) -> Reply:
     day = parsed.day if parsed.day_given else old[0].day
     if after == before and day == old[0].day:
         raise UserError(texts_members.correct_unchanged(old[0].receipt))
+    if month_of(day) != month_of(old[0].day):  # moved into another month: that one too
+        await month_lock.ensure_open(ctx, old[0].unit_id, day)
     await _within_daily_limit(ctx, old, after, day)
     receipt = await ctx.store.entries.add_report(  # still the author's, in the author's unit
         member_id=old[0].member_id,

@@ -14,7 +14,12 @@ TOO_MANY = "Quá nhiều yêu cầu với mã truy cập này. Vui lòng thử l
 BAD_CURSOR = "Tham số cursor không hợp lệ: hãy dùng đúng giá trị next_cursor của trang trước."
 BAD_LIMIT = "Tham số limit phải là số nguyên từ 1 đến {most}."
 BAD_FORMAT = "Định dạng không hỗ trợ: chỉ có json hoặc csv."
-NO_SIGNOFF = "Chưa có dữ liệu xác nhận số liệu tháng trên máy chủ này."
+
+
+def month_only(key: str) -> str:
+    return f"Trạng thái chốt số liệu chỉ có theo tháng (ví dụ 2026-11), không theo kỳ “{key}”."
+
+
 NOT_FOUND = "Không có đường dẫn API này."
 
 TOKEN_NAME_NEEDED = "Hãy đặt tên cho mã truy cập (ví dụ: Kho dữ liệu tỉnh), tối đa 80 ký tự."

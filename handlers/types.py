@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from reminders.calendar import Schedule
 from storage.cleaning import clean_name, clean_text
 from storage.models import OutboxMessage, Role
 
@@ -90,6 +91,7 @@ class Rules:
     web_base_url: str = "http://127.0.0.1:8080"  # where `/web` links point
     web_link_minutes: int = 10  # a `/web` link works once, this long
     webhook_enabled: bool = False  # API_WEBHOOK_URL is set: month events go out (outbound)
+    schedule: Schedule = field(default_factory=Schedule)  # the deadline (sign-off, on-time)
 
 
 Clock = Callable[[], datetime]

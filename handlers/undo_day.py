@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from handlers import texts, texts_members, texts_safety
+from handlers import month_lock, texts, texts_members, texts_safety
 from handlers.context import Ctx, UserError
 from handlers.grammar import ReportError, parse_day
 from handlers.limits import HOURS, PENDING_LIFETIME
@@ -70,6 +70,8 @@ async def ask(ctx: Ctx, number: int, day: date) -> Reply:
     entries = await ctx.store.entries.member_day_entries(pk(target), day, scope)
     if not entries:
         raise UserError(texts_safety.undo_day_nothing(target.name, day))
+    for unit_id in sorted({e.unit_id for e in entries}):
+        await month_lock.ensure_open(ctx, unit_id, day)
     receipts, counts = _sums(entries)
     # What was shown is what will be cancelled: entries up to the last one listed.
     payload = {"member": number, "day": day.isoformat(), "upto": entries[-1].id}
@@ -100,6 +102,8 @@ async def confirmed(ctx: Ctx, payload: dict[str, Any]) -> tuple[Reply, str]:
     )
     if not entries:
         raise UserError(texts_safety.undo_day_nothing(target.name, day))
+    for unit_id in sorted({e.unit_id for e in entries}):
+        await month_lock.ensure_open(ctx, unit_id, day)
     cancelled = await ctx.store.entries.cancel_entries(
         [pk(e) for e in entries], by=pk(me), at=ctx.now
     )

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from handlers import nudge, progress, report, texts_web
+from handlers import nudge, progress, report, signoff_view, texts_web
 from handlers.context import Ctx, IndicatorCache, UserError
 from handlers.export import export_unit
 from handlers.permissions import at_least, require_role
@@ -87,6 +87,7 @@ class Dashboard:
     weeks: list[Week]  # the last 12 weeks, oldest first
     people: list[Person]  # a village's members (empty above villages)
     notices: list[Notice]  # the viewer's own broadcasts, newest first
+    signoff: signoff_view.Badge | None = None  # the month's sign-off and on-time rate
     declared: list[Unit] = field(default_factory=list)  # villages "không phát sinh", by name
 
 
@@ -222,9 +223,10 @@ class WebApp:
             people = await _people(store, scope, period) if scope.level is Level.village else []
             notices = await _notices(store, viewer.member)
             declared = await progress.declared_villages(ctx, scope)
+            badge = await signoff_view.badge(ctx, scope, period)
             return Dashboard(
                 scope, period.key, labels, top, children, missing, chain, weeks, people, notices,
-                declared=declared,
+                badge, declared=declared,
             )  # fmt: skip
 
     async def export(self, viewer: Viewer, code: str, period_key: str) -> tuple[str, bytes]:
@@ -240,7 +242,9 @@ class WebApp:
                 period = parse_period(period_key) if period_key else month_of(ctx.today)
             except ValueError as err:
                 raise NotFound(period_key) from err
-            xlsx, _ = await export_unit(store, scope, period)
+            xlsx, _ = await export_unit(
+                store, scope, period, now=ctx.now, schedule=self.rules.schedule
+            )
             return f"tong-hop-{scope.code}-{period.key}.xlsx", xlsx
 
     async def _unit(self, ctx: Ctx, code: str) -> Unit:

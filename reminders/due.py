@@ -29,6 +29,7 @@ from reminders.calendar import (
     week_of,
 )
 from reminders.cumulative import year_to_date
+from reminders.ontime import MonthState, month_state
 from reminders.progress import UnitProgress, children_progress, tally_view, villages_missing
 from storage.db import Database
 from storage.models import Level, Member, OutboxKind, Role, Unit, pk
@@ -105,6 +106,8 @@ class Wording(Protocol):
         self, top: UnitProgress, year: str, upto: date, labels: Mapping[str, str]
     ) -> str: ...
     def alerts(self, unit: str, found: Alerts, labels: Mapping[str, str]) -> str: ...
+    def month_state(self, state: MonthState) -> str: ...
+    def not_signed_off(self, names: list[str], period: str) -> str: ...
 
 
 class EventKind(enum.StrEnum):
@@ -182,7 +185,7 @@ async def run_event(store: Store, event: Event, planner: Planner, wording: Wordi
         case EventKind.remind:
             return await remind(store, event, planner, wording)
         case EventKind.tally:
-            queued = await tally(store, event, wording)
+            queued = await tally(store, event, wording, planner.schedule)
             return queued + await alert_leaders(store, event, planner.alerts, wording)
         case unreachable:
             assert_never(unreachable)
@@ -235,7 +238,7 @@ async def remind(store: Store, event: Event, planner: Planner, wording: Wording)
     if planner.is_escalation_day(event.day, month):
         queued += await _escalate(store, event, month, deadline, wording, run)
     if 0 in event.offsets:
-        queued += await _deadline_summaries(store, event, month, wording)
+        queued += await _deadline_summaries(store, event, month, wording, planner.schedule)
     return queued
 
 
@@ -304,7 +307,9 @@ async def _unreached(store: Store, month: Period) -> list[tuple[Member, Unit]]:
     return people
 
 
-async def _deadline_summaries(store: Store, event: Event, month: Period, wording: Wording) -> int:
+async def _deadline_summaries(
+    store: Store, event: Event, month: Period, wording: Wording, schedule: Schedule
+) -> int:
     queued = 0
     admins = await store.members.with_roles(ADMIN_ROLES)
     chats = await _private_chats(store, admins)
@@ -314,12 +319,17 @@ async def _deadline_summaries(store: Store, event: Event, month: Period, wording
             continue
         _, rows = await children_progress(store, unit, month)
         html = wording.deadline_summary(unit.name, rows, month.key)
+        state = await month_state(store, unit, month, event.moment, schedule)
+        if state.communes:  # the communes that have not signed the month off
+            html += f"\n{wording.not_signed_off(state.not_signed, month.key)}"
         key = f"deadline:{month.key}:{admin.id}"
         queued += await _queue(store, key, OutboxKind.escalation, chat, html, recipient=admin)
     return queued
 
 
-async def tally(store: Store, event: Event, wording: Wording) -> int:
+async def tally(
+    store: Store, event: Event, wording: Wording, schedule: Schedule | None = None
+) -> int:
     week = week_of(event.day - timedelta(days=7))
     whole_month = month_of(week.end)
     month = Period(whole_month.key, whole_month.start, week.end)  # to date: as of that Sunday
@@ -345,6 +355,9 @@ async def tally(store: Store, event: Event, wording: Wording) -> int:
         html = wording.tally(top, rows, missing, week, month, labels)
         year, _ = await year_to_date(store, unit, week.end)
         html += "\n" + wording.year_to_date(year, str(week.end.year), week.end, labels)
+        if unit.level is not Level.village:  # the month's sign-off and on-time rate
+            state = await month_state(store, unit, whole_month, event.moment, schedule)
+            html += f"\n{wording.month_state(state)}"
         png = wording.chart(top, rows, month, labels)
         file = (f"tien-do-{unit.code}-{week.key}.png", png) if png else None
         queued += await _queue(

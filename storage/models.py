@@ -268,6 +268,49 @@ class Nudge(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
+class MonthStatus(enum.StrEnum):
+    """Where a commune's month stands in the sign-off chain."""
+
+    open = "open"  # chưa chốt (never signed off, or reopened from above)
+    signed = "signed"  # đã chốt: the commune's figures are snapshotted, awaiting approval
+    approved = "approved"  # đã duyệt: locked
+    returned = "returned"  # trả lại: sent back with a reason, open to corrections again
+
+
+class MonthSignoff(SQLModel, table=True):
+    """A commune's month in the sign-off chain: one row per unit and month, updated in
+    place (every step is in the audit log). `round` counts the sign-offs; the figures of
+    each round are kept in `signoff_figure`."""
+
+    __tablename__ = "month_signoff"
+    __table_args__ = (UniqueConstraint("unit_id", "month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    month: str = Field(max_length=8)  # "2026-11"
+    status: MonthStatus = MonthStatus.open
+    round: int = 0
+    signed_by: int | None = Field(default=None, foreign_key="member.id")
+    signed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    decided_by: int | None = Field(default=None, foreign_key="member.id")  # approve/return/reopen
+    decided_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    reason: str = ""  # of a return or a reopening
+
+
+class SignoffFigure(SQLModel, table=True):
+    """The snapshot of a sign-off: a unit's count of an indicator, as signed off."""
+
+    __tablename__ = "signoff_figure"
+    __table_args__ = (Index("ix_signoff_figure_round", "signoff_id", "round"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    signoff_id: int = Field(foreign_key="month_signoff.id")
+    round: int
+    unit_id: int = Field(foreign_key="unit.id")
+    indicator: str = Field(max_length=16)
+    count: int
+
+
 class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_log"
     id: int | None = Field(default=None, primary_key=True)
@@ -293,6 +336,7 @@ class OutboxKind(enum.StrEnum):
     tally = "tally"  # the weekly table and chart
     broadcast = "broadcast"  # a leader's notice
     alert = "alert"  # to leaders and admins: what to act on; the bot needs a hand (OA token)
+    signoff = "signoff"  # a month signed off, approved, returned or reopened: the other side
     webhook = "webhook"  # a signed event to the province's own systems (handlers/outbound.py)
 
 

@@ -15,6 +15,7 @@ from storage.nothing import Declarations
 from storage.nudges import Nudges
 from storage.outbox import Broadcasts, Outbox, PublicFiles
 from storage.people import Chats, Invites, Links, Members, OaTokens, Units
+from storage.signoff import Signoffs
 from storage.web import WebAccess
 
 # Built once: every update runs them (building a statement costs more than running it).
@@ -52,6 +53,7 @@ class Store:
         self.web = WebAccess(session)
         self.nothing = Declarations(session)
         self.nudges = Nudges(session)
+        self.signoffs = Signoffs(session)
 
     async def commit(self) -> None:
         """Keep what this unit of work wrote. Call it last in the `transaction()` block

@@ -72,9 +72,10 @@ def export(
         scope = await store.units.by_code(unit)
         if scope is None:
             raise typer.BadParameter(f"no unit {unit}")
-        return await export_unit(store, scope, span)
+        return await export_unit(store, scope, span, schedule=settings.schedule)
 
-    xlsx, csv_bytes = asyncio.run(in_transaction(Settings(), work, read_only=True))
+    settings = Settings()
+    xlsx, csv_bytes = asyncio.run(in_transaction(settings, work, read_only=True))
     out.write_bytes(csv_bytes if out.suffix.lower() == ".csv" else xlsx)
     typer.echo(f"Wrote {out}")
 

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from bot.compose import in_transaction, planner_of, system_clock
 from bot.render import html_to_plain
 from bot.settings import Settings
-from handlers.texts_reminders import WORDING
+from handlers.texts_signoff import WORDING
 from reminders.calendar import VN, month_of, parse_week
 from reminders.cumulative import year_to_date
 from reminders.due import run_event

@@ -86,15 +86,13 @@ def openapi_document() -> dict[str, Any]:
         "progress": ("Progress", "Tiến độ của đơn vị và các đơn vị trực thuộc", ["unit", "period"]),
         "entries": ("Entry", "Các lượt báo cáo, theo trang",
                     ["unit", "period", "indicator", "cursor", "limit"]),
-        "signoff": ("Signoff", "Trạng thái xác nhận số liệu tháng (501 khi chưa có)",
+        "signoff": ("Signoff", "Trạng thái chốt số liệu tháng của các xã (chỉ theo tháng)",
                     ["unit", "period"]),
     }  # fmt: skip
     for path, (schema, summary, params) in operations.items():
         for suffix in ("", ".csv"):
             operation = _operation(schema, summary, params, paged=path == "entries")
             operation["operationId"] = f"{path}{'Csv' if suffix else ''}"
-            if path == "signoff":
-                operation["responses"]["501"] = _error("Chưa có dữ liệu xác nhận")
             paths[f"/api/v1/{path}{suffix}"] = {"get": operation}
     return {
         "openapi": "3.0.3",

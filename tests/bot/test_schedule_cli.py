@@ -13,7 +13,7 @@ from bot import compose
 from bot.cli import schedule as cli_schedule
 from bot.cli.app import app
 from bot.settings import Settings
-from handlers.texts_reminders import WORDING
+from handlers.texts_signoff import WORDING
 from reminders.calendar import VN
 from reminders.due import Planner, run_due
 from storage.db import Database

@@ -13,7 +13,7 @@ from handlers.permissions import RANK
 from handlers.registry import BY_NAME, REGISTRY, Who
 from handlers.types import Kind, Rules
 from storage.db import Database
-from storage.models import Level, Role, pk
+from storage.models import Level, MonthStatus, Role, pk
 from tests.conftest import Chat, FixedClock
 
 # P1 > D1 > C1 > V1, V2 ; D1 > C2 > V3 ; P1 > D2 > C3 > V4 ; P2 > C4 > V5
@@ -141,7 +141,65 @@ OWN_VILLAGE_ONLY = {"khongphatsinh"}
 
 def test_every_command_for_members_is_in_the_matrix() -> None:
     declared = {c.name for c in REGISTRY if c.who is Who.member}
-    assert set(SUCCESS) == declared - CONFIRMATIONS - OWN_VILLAGE_ONLY
+    assert set(SUCCESS) == declared - CONFIRMATIONS - OWN_VILLAGE_ONLY - set(SIGNOFF)
+
+
+# The sign-off chain acts on a commune: /chot on the sender's own (a commune leader's), the
+# others on a commune strictly below the sender. Each case starts with every commune's
+# November signed off (approved, for /mochot), except /chot's.
+SIGNOFF = {
+    "chot": "Đã chốt số liệu", "duyet": "Đã duyệt", "tralai": "Đã trả lại",
+    "mochot": "Đã mở lại",
+}  # fmt: skip
+SIGNOFF_TEXT = {
+    "chot": "/chot", "duyet": "/duyet {}", "tralai": "/tralai {} thiếu số",
+    "mochot": "/mochot {} sửa số",
+}  # fmt: skip
+SIGNOFF_COMMUNES = {  # role -> (a commune inside their subtree, one outside it)
+    Role.member: ("C1", "C2"),
+    Role.village_lead: ("C1", "C2"),
+    Role.commune_leader: ("C1", "C2"),  # their own: not one they approve
+    Role.district_admin: ("C2", "C3"),
+    Role.province_admin: ("C3", "C4"),
+}
+SIGNOFF_REFUSALS = (*REFUSALS, "không phải là một xã", "Chỉ lãnh đạo một xã")
+
+
+def signoff_expected(command: str, role: Role, inside: bool) -> bool:
+    if command == "chot":
+        return role is Role.commune_leader  # their own commune; no unit to name
+    return RANK[role] >= RANK[Role.district_admin] and inside
+
+
+@pytest.mark.parametrize(
+    "command, role, inside", list(itertools.product(SIGNOFF, PEOPLE, [True, False]))
+)
+async def test_signoff_permission_matrix(
+    matrix: Matrix, db: Database, clock: FixedClock, command: str, role: Role, inside: bool
+) -> None:
+    if command != "chot":
+        async with db.transaction() as store:
+            member = await store.members.by_identity("test", Role.commune_leader.value)
+            assert member is not None
+            for code in ("C1", "C2", "C3", "C4"):
+                unit = await store.units.by_code(code)
+                assert unit is not None
+                row = await store.signoffs.sign(
+                    unit.id or 0, "2026-11", by=member.id or 0, at=clock(), figures={}
+                )
+                if command == "mochot":
+                    await store.signoffs.decide(
+                        row, MonthStatus.approved, by=member.id or 0, at=clock()
+                    )
+            await store.commit()
+    commune = SIGNOFF_COMMUNES[role][0 if inside else 1]
+    text = SIGNOFF_TEXT[command].format(commune)
+    reply = await matrix.chat.say(text, user=role.value)
+    if signoff_expected(command, role, inside):
+        assert SIGNOFF[command] in reply, (text, role, reply)
+    else:
+        assert any(r in reply for r in SIGNOFF_REFUSALS), (text, role, reply)
+        assert SIGNOFF[command] not in reply
 
 
 @pytest.mark.parametrize("role, inside", list(itertools.product(PEOPLE, [True, False])))

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlmodel import col, select
 
-from handlers.texts_reminders import WORDING
+from handlers.texts_signoff import WORDING
 from reminders.calendar import VN, DayOffRule, Schedule, WorkingDays
 from reminders.due import Planner, run_due
 from storage.db import Database

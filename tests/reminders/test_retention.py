@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import select
 
-from handlers.texts_reminders import WORDING
+from handlers.texts_signoff import WORDING
 from reminders.due import Planner
 from reminders.schedule import DueJob
 from storage import retention

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from handlers.texts_reminders import WORDING
+from handlers.texts_signoff import WORDING
 from reminders.due import Planner
 from reminders.schedule import JOB_ID, DueJob, start_scheduler
 from storage.db import Database

@@ -185,8 +185,8 @@ async def test_bad_parameters_get_a_clear_vietnamese_answer(api: Api) -> None:
     ):  # fmt: skip
         status, body = await api.get("/api/v1/entries", token, **params)
         assert status in (400, 404) and body["error"]["code"] == code, params  # type: ignore[index]
-    status, body = await api.get("/api/v1/signoff", token)
-    assert status == 501 and "xác nhận" in body["error"]["message"]  # type: ignore[index]
+    status, body = await api.get("/api/v1/signoff", token, period="2026-Q4")
+    assert status == 400 and "theo tháng" in body["error"]["message"]  # type: ignore[index]
 
 
 async def test_the_rate_limit_answers_429_then_lets_through_again(api: Api) -> None:
@@ -211,3 +211,24 @@ async def test_the_openapi_document_validates_and_describes_every_route(api: Api
         assert f"/api/v1/{name}" in document["paths"] and f"/api/v1/{name}.csv" in document["paths"]
     entry = document["components"]["schemas"]["Entry"]["properties"]
     assert set(entry) == set(ENTRY_COLUMNS)
+
+
+async def test_the_sign_off_status_of_each_commune_as_the_chat_left_it(
+    api: Api, chat: Chat
+) -> None:
+    await chat.say("vneid 5", user="an")
+    assert "chốt" in (await chat.say("/chot 11/2026", user="binh")).lower()
+    province = await _token(api, "38")
+    status, body = await api.get("/api/v1/signoff", province, period="2026-11")
+    assert status == 200, body
+    rows = {row["unit_code"]: row for row in body["data"]}  # type: ignore[index]
+    assert rows["16012"]["status"] == "signed" and rows["16012"]["round"] == 1
+    assert rows["16012"]["signed_at"] is not None
+    assert rows["16013"] == {
+        "unit_code": "16013", "month": "2026-11", "status": "open", "round": 0,
+        "signed_at": None, "decided_at": None, "reason": "",
+    }  # fmt: skip
+    theirs = await _token(api, "16013")
+    assert (await api.get("/api/v1/signoff", theirs, unit="16012", period="2026-11"))[0] == 403
+    status, text = await api.get("/api/v1/signoff.csv", province, period="2026-11")
+    assert status == 200 and "16012,2026-11,signed,1" in text  # type: ignore[operator]
