@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import io
+import json
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 
 import pytest
@@ -20,6 +22,7 @@ from storage.models import (
     Entry,
     MonthSignoff,
     MonthStatus,
+    OutboxKind,
     OutboxMessage,
     Role,
     SignoffFigure,
@@ -318,3 +321,39 @@ async def test_approving_reads_every_word_after_the_code(
     row = await status(db, world)
     assert row is not None and row.status is MonthStatus.signed
     assert "Đã duyệt" in await chain.say("/duyet 16012 tháng này", user="tinh")
+
+
+async def test_each_step_tells_the_provinces_systems_when_a_receiver_is_set(
+    chain: Chat, db: Database, clock: FixedClock
+) -> None:
+    chain.handlers.rules = replace(chain.handlers.rules, webhook_enabled=True)
+    await chain.say("vneid 5", user="an")
+    for text, user in [
+        ("/chot", "binh"),
+        ("/tralai 16012 thiếu thôn 2", "tinh"),
+        ("/chot", "binh"),
+        ("/duyet 16012", "tinh"),
+        ("/mochot 16012 11/2026 sửa số thôn 2", "tinh"),
+    ]:
+        clock.advance(minutes=1)
+        await chain.say(text, user=user)
+    async with db.reading() as store:
+        stmt = (
+            select(OutboxMessage.html)
+            .where(OutboxMessage.kind == OutboxKind.webhook)
+            .order_by(col(OutboxMessage.id))
+        )
+        bodies = [json.loads(html) for html in (await store.session.exec(stmt)).all()]
+    assert [b["type"] for b in bodies] == [
+        "month.signed_off", "month.returned", "month.signed_off", "month.approved",
+        "month.reopened",
+    ]  # fmt: skip
+    assert {(b["unit_code"], b["month"]) for b in bodies} == {("16012", "2026-11")}
+
+
+async def test_no_event_goes_out_without_a_receiver(chain: Chat, db: Database) -> None:
+    await chain.say("vneid 5", user="an")
+    await chain.say("/chot", user="binh")
+    async with db.reading() as store:
+        stmt = select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.webhook)
+        assert (await store.session.exec(stmt)).all() == []
