@@ -13,6 +13,7 @@ from storage.models import AuditLog, ProcessedUpdate, utcnow
 from storage.nothing import Declarations
 from storage.outbox import Broadcasts, Outbox, PublicFiles
 from storage.people import Chats, Invites, Links, Members, OaTokens, Units
+from storage.roster import Rosters
 from storage.web import WebAccess
 
 # Built once: every update runs them (building a statement costs more than running it).
@@ -48,6 +49,7 @@ class Store:
         self.throttles = Throttles(session)
         self.web = WebAccess(session)
         self.nothing = Declarations(session)
+        self.rosters = Rosters(session)
 
     async def commit(self) -> None:
         """Keep what this unit of work wrote. Call it last in the `transaction()` block."""

@@ -124,8 +124,8 @@ async def test_targets_import_refuses_an_unknown_column_and_a_retired_indicator(
         rows += target_rows([(3, {"unit": "16012-T1", "period": "2026-11", "vssid": "4"})])
         plan = await plan_targets(store, rows)
     assert plan.errors == [
-        (2, "indicator 'sskdt' is retired"),
-        (3, "no indicator 'vssid' (vneid, cks, tt)"),
+        (2, "chỉ tiêu «sskdt» đã ngừng dùng"),
+        (3, "không có chỉ tiêu «vssid» (có: vneid, cks, tt)"),
     ]
 
 
