@@ -55,7 +55,7 @@ class Rosters:
              "expires_at": expires_at, "created_by": created_by, "created_at": now}
             for code, p in zip(codes, people, strict=True)
         ]  # fmt: skip
-        await self.s.exec(insert(Invite.__table__), params=invites)  # type: ignore[attr-defined,call-overload]
+        await self.s.exec(insert(Invite.__table__), params=invites)  # type: ignore[attr-defined]
         invite_ids: dict[str, int] = {}
         for start in range(0, len(codes), _CHUNK):
             chunk = codes[start : start + _CHUNK]
@@ -66,13 +66,13 @@ class Rosters:
              "invite_id": invite_ids[code], "created_by": created_by, "created_at": now}
             for code, p in zip(codes, people, strict=True)
         ]  # fmt: skip
-        await self.s.exec(insert(RosterEntry.__table__), params=entries)  # type: ignore[attr-defined,call-overload]
+        await self.s.exec(insert(RosterEntry.__table__), params=entries)  # type: ignore[attr-defined]
         wanted = [invite_ids[c] for c in codes]
         by_invite: dict[int, int] = {}
         for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
+            ids = wanted[start : start + _CHUNK]
             stmt2 = select(RosterEntry.invite_id, RosterEntry.id).where(
-                col(RosterEntry.invite_id).in_(chunk)
+                col(RosterEntry.invite_id).in_(ids)
             )
             by_invite.update((inv, i or 0) for inv, i in (await self.s.exec(stmt2)).all())
         return [by_invite[i] for i in wanted]
