@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.compose import Runtime
+from bot.web.admin import mount_admin
 from bot.web.app import WebConfig, web_routes
 from handlers.web import WebApp
 
@@ -25,6 +26,7 @@ def mount_web_app(app: web.Application, runtime: Runtime) -> None:
         telegram_token=token.get_secret_value() if token else None,
     )
     web_routes(app, webapp, config, runtime.clock)
+    mount_admin(app, runtime)  # the admin pages (bot/web/admin.py)
 
 
 async def start_site(app: web.Application, host: str, port: int) -> web.AppRunner:
