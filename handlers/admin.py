@@ -207,8 +207,9 @@ class AdminApp(WebApp):
         await apply_targets(store, plan)
         after = {f"{u}:{i}:{p}": v for u, i, p, v in plan.ready}
         await store.audit(ctx.me()[0].id, "admin_targets", audit_detail(scope.code, before, after))
+        grid = await _grid(ctx, scope, period, message=say.targets_saved(plan.changed))
         await store.commit()
-        return await _grid(ctx, scope, period, message=say.targets_saved(plan.changed))
+        return grid
 
     # --- audit ----------------------------------------------------------------------
 
