@@ -68,6 +68,8 @@ def _phone(text: str) -> str | None:
         digits = "0" + digits[3:]
     elif digits.startswith("84") and len(digits) == 11:
         digits = "0" + digits[2:]
+    elif len(digits) == 9 and digits.isdigit() and digits[0] != "0":
+        digits = "0" + digits  # typed into Excel as a number: the leading 0 was dropped
     return digits if _PHONE.match(digits) else None
 
 

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.codes import random_code
-from storage.models import AuditLog, Invite, Member, RosterEntry, Role, Unit, utcnow
+from storage.models import AuditLog, Invite, Member, Role, RosterEntry, Unit, utcnow
 from storage.people import INVITE_LENGTH
 
 _CHUNK = 500  # ids and codes per IN (...): well under SQLite's parameter limit

@@ -47,7 +47,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["member_id"], ["member.id"], name=op.f("fk_roster_entry_member_id_member")
         ),
-        sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_roster_entry_unit_id_unit")),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["unit.id"], name=op.f("fk_roster_entry_unit_id_unit")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_roster_entry")),
         sa.UniqueConstraint("invite_id", name=op.f("uq_roster_entry_invite_id")),
     )

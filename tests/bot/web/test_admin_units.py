@@ -31,7 +31,9 @@ async def _audit(site: AdminSite) -> list[AuditLog]:
         return list((await store.session.exec(select(AuditLog))).all())
 
 
-async def test_a_unit_file_shows_its_diff_changes_nothing_then_applies(admin_site: AdminSite) -> None:
+async def test_a_unit_file_shows_its_diff_changes_nothing_then_applies(
+    admin_site: AdminSite,
+) -> None:
     site = admin_site
     await site.sign_in("binh")
     before = await _units(site)
@@ -44,11 +46,15 @@ async def test_a_unit_file_shows_its_diff_changes_nothing_then_applies(admin_sit
     rows = json.loads(html.unescape(page.split('name="rows" value="')[1].split('"')[0]))
     applied = await site.form("/app/admin/16012/units", {"mode": "apply", "rows": json.dumps(rows)})
     text = await applied.text()
-    assert applied.status == 200 and "Đã cập nhật cây đơn vị: thêm 1, sửa 1" in text, text[text.find("<main>"):]
+    assert applied.status == 200 and "Đã cập nhật cây đơn vị: thêm 1, sửa 1" in text, text[
+        text.find("<main>") :
+    ]
     after = await _units(site)
     assert after["16012-T3"] == "Thôn Kim Sơn" and after["16012-T1"] == "Thôn Một Mới"
     log = [a for a in await _audit(site) if a.action == "admin_units"]
-    assert len(log) == 1 and json.loads(log[0].detail)["before"] == {"16012-T1": ["Thôn 1", "16012"]}
+    assert len(log) == 1 and json.loads(log[0].detail)["before"] == {
+        "16012-T1": ["Thôn 1", "16012"]
+    }
 
 
 async def test_a_bad_unit_file_names_its_lines_in_vietnamese_and_changes_nothing(
@@ -132,7 +138,9 @@ async def test_the_target_grid_saves_in_place_and_rolls_up(admin_site: AdminSite
     assert saved.status == 200 and "Đã lưu 2 chỉ tiêu" in text
     assert "cấp dưới 250" in text
     async with site.db.reading() as store:
-        assert await store.targets.for_unit(site.world.village_ids["T2"], "2026-11") == {"vneid": 150}
+        assert await store.targets.for_unit(site.world.village_ids["T2"], "2026-11") == {
+            "vneid": 150
+        }
         assert await store.targets.for_unit(site.world.commune_id, "2026-11") == {"vneid": 500}
     bad = await site.form("/app/admin/16012/targets", {"ky": "2026-11", "t|16012-T1|cks": "nhiều"})
     assert bad.status == 400 and "không phải số nguyên" in await bad.text()
@@ -143,11 +151,11 @@ async def test_the_target_grid_saves_in_place_and_rolls_up(admin_site: AdminSite
 async def test_a_target_file_is_checked_then_applied(admin_site: AdminSite) -> None:
     site = admin_site
     await site.sign_in("binh")
-    sheet = "unit,period,vneid,cks\n16012-T2,2026-11,80,20\n16013-T1,2026-11,5,5\n".encode()
+    sheet = b"unit,period,vneid,cks\n16012-T2,2026-11,80,20\n16013-T1,2026-11,5,5\n"
     refused = await site.form("/app/admin/16012/targets/file", {"mode": "apply", "ky": "2026-11"},
                               ("t.csv", sheet))  # fmt: skip
     assert refused.status == 400 and "Dòng 3: đơn vị 16013-T1 nằm ngoài" in await refused.text()
-    good = "unit,period,vneid,cks\n16012-T2,2026-11,80,20\n".encode()
+    good = b"unit,period,vneid,cks\n16012-T2,2026-11,80,20\n"
     check = await site.form("/app/admin/16012/targets/file", {"mode": "check", "ky": "2026-11"},
                             ("t.csv", good))  # fmt: skip
     assert check.status == 200
