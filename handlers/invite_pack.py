@@ -1,6 +1,6 @@
 """Invite packs: the roster's cards as a printable A4 PDF (8 cards a page, to cut) and the
-same list as XLSX. The QR codes are drawn as vector squares (sharp at any printer's
-resolution); the font is DejaVu Sans, which covers Vietnamese, from the matplotlib package
+same list as XLSX. The QR codes are 1-bit pictures, one pixel a module, scaled without
+smoothing (sharp at any printer's resolution); the font is DejaVu Sans, which covers Vietnamese, from the matplotlib package
 the charts already need: nothing is fetched, nothing depends on the system's fonts."""
 
 from __future__ import annotations
@@ -51,19 +51,21 @@ def pack_pdf(cards: list[Card], title: str) -> bytes:
     pdf.add_font("DejaVu", "", str(_font_dir() / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(_font_dir() / "DejaVuSans-Bold.ttf"))
     per_page = COLUMNS * ROWS
+    how_to: list[str] = []
     for n, card in enumerate(cards):
         if n % per_page == 0:
             pdf.add_page()
+            how_to = how_to or _how_to_lines(pdf)
         place = n % per_page
         x = MARGIN + (place % COLUMNS) * CARD_W
         y = MARGIN + (place // COLUMNS) * CARD_H
-        _card(pdf, card, x, y)
+        _card(pdf, card, x, y, how_to)
     if not cards:
         pdf.add_page()
     return bytes(pdf.output())
 
 
-def _card(pdf: FPDF, card: Card, x: float, y: float) -> None:
+def _card(pdf: FPDF, card: Card, x: float, y: float, how_to: list[str]) -> None:
     pdf.set_draw_color(160, 160, 160)
     pdf.set_line_width(0.2)
     pdf.set_dash_pattern(dash=1.5, gap=1.5)  # a line to cut along
@@ -79,7 +81,7 @@ def _card(pdf: FPDF, card: Card, x: float, y: float) -> None:
     pdf.set_font("DejaVu", "", 8.5)
     unit = f"{card.unit_name} ({card.unit_code})"
     pdf.multi_cell(text_w, 4, unit, align="L", new_x="LEFT", new_y="NEXT")
-    pdf.multi_cell(text_w, 4, say.role_name(card.role), align="L", new_x="LEFT", new_y="NEXT")
+    pdf.cell(text_w, 4, say.role_name(card.role), new_x="LEFT", new_y="NEXT")
     pdf.set_xy(text_x, pdf.get_y() + 1.5)
     pdf.set_font("DejaVu", "", 7.5)
     pdf.cell(text_w, 4, say.CARD_CODE, new_x="LEFT", new_y="NEXT")
@@ -87,28 +89,28 @@ def _card(pdf: FPDF, card: Card, x: float, y: float) -> None:
     pdf.cell(text_w, 7, card.code, new_x="LEFT", new_y="NEXT")
     pdf.set_xy(x + pad, y + pad + QR_SIDE + 2)
     pdf.set_font("DejaVu", "", 7.5)
-    pdf.multi_cell(CARD_W - 2 * pad, 3.5, card.link, align="L", new_x="LEFT", new_y="NEXT")
+    pdf.cell(CARD_W - 2 * pad, 3.5, card.link, new_x="LEFT", new_y="NEXT")
     pdf.set_font("DejaVu", "", 8)
-    pdf.multi_cell(CARD_W - 2 * pad, 3.8, say.CARD_HOW_TO, align="L", new_x="LEFT", new_y="NEXT")
+    for line in how_to:  # the same words on every card: broken into lines once
+        pdf.cell(CARD_W - 2 * pad, 3.8, line, new_x="LEFT", new_y="NEXT")
+
+
+def _how_to_lines(pdf: FPDF) -> list[str]:
+    pdf.set_font("DejaVu", "", 8)
+    lines = pdf.multi_cell(CARD_W - 8, 3.8, say.CARD_HOW_TO, dry_run=True, output="LINES")
+    return [str(line) for line in lines]
 
 
 def _qr(pdf: FPDF, data: str, x: float, y: float, side: float) -> None:
-    """The QR code as black squares, with its quiet zone of 4 modules (white)."""
-    qr = segno.make(data, error="m")
-    rows = [list(row) for row in qr.matrix_iter(border=4)]
-    module = side / len(rows)
-    pdf.set_fill_color(0, 0, 0)
-    for r, row in enumerate(rows):
-        c = 0
-        while c < len(row):
-            if not row[c]:
-                c += 1
-                continue
-            start = c
-            while c < len(row) and row[c]:
-                c += 1
-            # One rectangle per run of dark modules: fewer PDF operators, no hairline gaps.
-            pdf.rect(x + start * module, y + r * module, (c - start) * module, module, style="F")
+    """The QR code as a 1-bit picture, one pixel a module with its quiet zone of 4 (PDF
+    viewers and printers scale it without smoothing: sharp edges). The mask is fixed: any
+    of the 8 is valid for every reader, and choosing the "best" one costs most of the time
+    of a card."""
+    qr = segno.make(data, error="m", mask=0)
+    buffer = io.BytesIO()
+    qr.save(buffer, kind="png", scale=1, border=4)
+    buffer.seek(0)
+    pdf.image(buffer, x, y, w=side, h=side)
 
 
 def pack_xlsx(cards: list[Card]) -> bytes:
