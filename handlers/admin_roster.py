@@ -46,14 +46,21 @@ class RosterPlan:
         return _line_errors(self.errors)
 
 
+PAGE_SIZE = 100
+STATUSES = ("joined", "waiting", "revoked")
+
+
 @dataclass(frozen=True)
 class RosterPage:
     scope: Unit
-    rows: list[RosterRow]
-    link: dict[int, str]  # entry id -> deep link
+    rows: list[RosterRow]  # this page's, of the status asked for
+    counts: dict[str, int]  # the whole subtree's, by status
+    status: str  # "" for all
+    page: int
+    pages: int
 
     def count(self, status: str) -> int:
-        return sum(1 for r in self.rows if status_of(r) == status)
+        return self.counts.get(status, 0)
 
 
 def status_of(row: RosterRow) -> str:
@@ -163,11 +170,22 @@ class RosterApp(AdminApp):
             await store.commit()
             return plan, ids
 
-    async def roster(self, viewer: Viewer, code: str) -> RosterPage:
+    async def roster(
+        self, viewer: Viewer, code: str, status: str = "", page: int = 1
+    ) -> RosterPage:
+        """Who joined and who has not, a page of 100 at a time, optionally of one status."""
         async with self.db.reading() as store:
             scope = await self._scope(self._ctx(store, viewer), code)
             rows = await store.rosters.in_subtree(scope)
-        return RosterPage(scope, rows, {r.entry.id or 0: self.link(r.invite.code) for r in rows})
+        counts = {s: 0 for s in STATUSES}
+        for row in rows:
+            counts[status_of(row)] += 1
+        if status in STATUSES:
+            rows = [r for r in rows if status_of(r) == status]
+        pages = max(1, -(-len(rows) // PAGE_SIZE))
+        page = min(max(page, 1), pages)
+        shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        return RosterPage(scope, shown, counts, status if status in STATUSES else "", page, pages)
 
     async def pack(self, viewer: Viewer, code: str, kind: str) -> tuple[str, bytes]:
         """The cards not yet used in a subtree: (file name, PDF or XLSX). Audited."""

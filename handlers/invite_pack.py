@@ -1,7 +1,8 @@
 """Invite packs: the roster's cards as a printable A4 PDF (8 cards a page, to cut) and the
 same list as XLSX. The QR codes are 1-bit pictures, one pixel a module, scaled without
-smoothing (sharp at any printer's resolution); the font is DejaVu Sans, which covers Vietnamese, from the matplotlib package
-the charts already need: nothing is fetched, nothing depends on the system's fonts."""
+smoothing (sharp at any printer's resolution); the font is DejaVu Sans, which covers
+Vietnamese, from the matplotlib package the charts already need: nothing is fetched,
+nothing depends on the system's fonts."""
 
 from __future__ import annotations
 
@@ -98,6 +99,7 @@ def _card(pdf: FPDF, card: Card, x: float, y: float, how_to: list[str]) -> None:
 def _how_to_lines(pdf: FPDF) -> list[str]:
     pdf.set_font("DejaVu", "", 8)
     lines = pdf.multi_cell(CARD_W - 8, 3.8, say.CARD_HOW_TO, dry_run=True, output="LINES")
+    assert isinstance(lines, list)
     return [str(line) for line in lines]
 
 

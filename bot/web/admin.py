@@ -171,7 +171,9 @@ def admin_routes(app: web.Application, admin: RosterApp) -> None:
 
     async def roster(request: web.Request, viewer: Viewer, _form: Form) -> web.StreamResponse:
         code = code_of(request, viewer)
-        data = await admin.roster(viewer, code)
+        number = request.query.get("trang", "1")
+        page_no = int(number) if number.isdigit() else 1
+        data = await admin.roster(viewer, code, request.query.get("tt", ""), page_no)
         done = request.query.get("xong", "")
         return page("admin/roster.html", viewer=viewer, r=data, code=code, tab="roster",
                     done=done, nonce=secrets.token_urlsafe(12))  # fmt: skip

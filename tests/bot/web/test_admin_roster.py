@@ -197,3 +197,33 @@ async def _member(site: AdminSite, member_id: int | None) -> Member:
 async def _audit(site: AdminSite) -> list[AuditLog]:
     async with site.db.reading() as store:
         return list((await store.session.exec(select(AuditLog))).all())
+
+
+async def test_an_unreadable_file_is_refused_in_vietnamese(admin_site: AdminSite) -> None:
+    site = admin_site
+    await site.sign_in("binh")
+    garbage = await site.form(
+        "/app/admin/16012/roster", {"mode": "apply"}, ("x.csv", b"\xff\xfe\x00")
+    )
+    assert garbage.status == 400 and "Không đọc được tệp" in await garbage.text()
+    broken_xlsx = await site.form(
+        "/app/admin/16012/roster", {"mode": "apply"}, ("x.xlsx", b"PK\x03")
+    )
+    assert broken_xlsx.status == 400 and "Không đọc được tệp" in await broken_xlsx.text()
+    missing = await site.form("/app/admin/16012/roster", {"mode": "check"})
+    assert missing.status == 400 and "Hãy chọn một tệp" in await missing.text()
+    assert await _entries(site) == []
+
+
+async def test_a_long_roster_is_shown_a_page_at_a_time(admin_site: AdminSite) -> None:
+    site = admin_site
+    await site.sign_in("binh")
+    lines = ["name,village_code"] + [f"Người {n:03},16012-T1" for n in range(230)]
+    await _upload(site, ("\n".join(lines) + "\n").encode())
+    first = await (await site.client.get("/app/admin/16012/roster")).text()
+    assert first.count("data-entry=") == 100 and "Trang 1/3" in first
+    assert 'data-status="waiting">230<' in first
+    last = await (await site.client.get("/app/admin/16012/roster?tt=waiting&trang=3")).text()
+    assert last.count("data-entry=") == 30 and "Người 229" in last
+    none = await (await site.client.get("/app/admin/16012/roster?tt=joined")).text()
+    assert none.count("data-entry=") == 0
