@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, MultipartReader, web
 
 from bot.compose import Runtime
 from bot.tables import read_upload
@@ -36,7 +36,16 @@ class BadUpload(Exception):
 async def _multipart(request: web.Request) -> Form:
     form: Form = {}
     size = 0
-    reader = await request.multipart()
+    # The application's limit (1 MB by default) is for webhooks; a roster of 10,000 people
+    # checked and sent back is about 1 MB of rows: these forms have their own limit.
+    reader = await request.clone(client_max_size=MAX_UPLOAD).multipart()
+    try:
+        return await _parts(reader, form, size)
+    except web.HTTPRequestEntityTooLarge as err:
+        raise BadUpload(texts_admin.FILE_TOO_BIG) from err
+
+
+async def _parts(reader: MultipartReader, form: Form, size: int) -> Form:
     while (part := await reader.next()) is not None:
         if not isinstance(part, BodyPartReader) or not part.name:
             continue
@@ -114,6 +123,8 @@ def admin_routes(app: web.Application, admin: RosterApp) -> None:
                 return await handler(request, viewer, form)
             except BadUpload as err:
                 return message(str(err), 400, viewer=viewer)
+            except web.HTTPRequestEntityTooLarge:
+                return message(texts_admin.FILE_TOO_BIG, 413, viewer=viewer)
             except Forbidden as err:
                 return message(texts_web.FORBIDDEN, 403, reason=err.html, viewer=viewer)
             except NotFound:

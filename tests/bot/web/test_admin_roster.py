@@ -227,3 +227,12 @@ async def test_a_long_roster_is_shown_a_page_at_a_time(admin_site: AdminSite) ->
     assert last.count("data-entry=") == 30 and "Người 229" in last
     none = await (await site.client.get("/app/admin/16012/roster?tt=joined")).text()
     assert none.count("data-entry=") == 0
+
+
+async def test_a_file_over_the_limit_is_refused_in_vietnamese(admin_site: AdminSite) -> None:
+    site = admin_site
+    await site.sign_in("binh")
+    huge = b"name,village_code\n" + b"Ng\xc6\xb0\xe1\xbb\x9di A,16012-T1\n" * 300_000  # ~6 MB
+    response = await site.form("/app/admin/16012/roster", {"mode": "apply"}, ("big.csv", huge))
+    assert response.status == 400 and "Tệp quá lớn" in await response.text()
+    assert await _entries(site) == []
