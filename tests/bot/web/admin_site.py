@@ -3,6 +3,7 @@ world plus a neighbouring commune with its own leader and a province admin above
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ class AdminSite(Site):
         for name, value in fields.items():
             data.add_field(name, value)
         if file is not None:
-            data.add_field("file", file[1], filename=file[0])
+            data.add_field("file", io.BytesIO(file[1]), filename=file[0])
         return await self.client.post(path, data=data, allow_redirects=False)
 
     async def csrf(self) -> str:
