@@ -202,10 +202,17 @@ class AdminApp(WebApp):
             return await _grid(ctx, scope, period, errors=_line_errors(plan.errors))
         if not commit:
             return await _grid(ctx, scope, period, message=say.targets_saved(0))
-        before = {f"{u}:{i}:{p}": (await store.targets.for_unit(u, p)).get(i)
-                  for u, i, p, _ in plan.ready}  # fmt: skip
+        codes = {
+            i: u.code for i, u in (await store.units.by_ids(u for u, *_ in plan.ready)).items()
+        }
+        before: dict[str, int | None] = {}
+        after: dict[str, int] = {}
+        for unit_id, indicator, key, value in plan.ready:  # only what changes is logged
+            was = (await store.targets.for_unit(unit_id, key)).get(indicator)
+            if was != value:
+                name = f"{codes[unit_id]} {indicator} {key}"
+                before[name], after[name] = was, value
         await apply_targets(store, plan)
-        after = {f"{u}:{i}:{p}": v for u, i, p, v in plan.ready}
         await store.audit(ctx.me()[0].id, "admin_targets", audit_detail(scope.code, before, after))
         grid = await _grid(ctx, scope, period, message=say.targets_saved(plan.changed))
         await store.commit()

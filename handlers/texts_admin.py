@@ -4,6 +4,8 @@ Messages here are plain text (templates and the CLI escape them where they are s
 
 from __future__ import annotations
 
+import json
+
 from handlers.texts import ROLE_NAMES
 
 LEVEL_NAMES = {"province": "tỉnh", "district": "huyện/cụm", "commune": "xã", "village": "thôn"}
@@ -177,3 +179,27 @@ ACTIONS = {
 
 def action_name(action: str) -> str:
     return ACTIONS.get(action, action)
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value if v) or "—"
+    return str(value)
+
+
+def audit_lines(detail: str) -> list[str]:
+    """An audit row's detail as lines a person reads: "what: before → after" for the admin
+    pages' JSON details, the text itself for the chat's older ones."""
+    try:
+        data = json.loads(detail)
+    except ValueError:
+        return [detail] if detail else []
+    if not isinstance(data, dict) or "after" not in data:
+        return [detail]
+    before, after = data.get("before"), data.get("after")
+    if isinstance(after, dict):
+        was = before if isinstance(before, dict) else {}
+        return [f"{key}: {_shown(was.get(key))} → {_shown(value)}" for key, value in after.items()]
+    return [f"{data.get('unit', '')}: {_shown(before)} → {_shown(after)}"]

@@ -23,6 +23,7 @@ from handlers.admin import Table
 from handlers.admin_roster import RosterApp
 from handlers.unit_import import Row
 from handlers.web import Forbidden, NotFound, Viewer
+from reminders.calendar import VN
 
 MAX_UPLOAD = 5 * 1024 * 1024
 Form = dict[str, Any]  # field -> text, or (file name, bytes) for a file
@@ -91,6 +92,7 @@ def admin_routes(app: web.Application, admin: RosterApp) -> None:
     env.filters["action"] = texts_admin.action_name
     env.filters["role"] = texts_admin.role_name
     env.filters["level"] = lambda level: texts_admin.LEVEL_NAMES.get(level, level)
+    env.filters["vn_time"] = lambda at: at.astimezone(VN).strftime("%d/%m/%Y %H:%M")
 
     def page(name: str, status: int = 200, **values: Any) -> web.Response:
         html = env.get_template(name).render(t=texts_web, a=texts_admin, **values)

@@ -68,6 +68,10 @@ async def test_a_target_is_edited_in_the_grid(admin_site: AdminSite, browser: ob
     async with site.db.reading() as store:
         got = await store.targets.for_unit(site.world.village_ids["T2"], "2026-11")
     assert got == {"vneid": 150}
+    await page.get_by_role("link", name="Nhật ký").click()
+    entry = page.locator('#audit li[data-action="admin_targets"]')
+    assert "Sửa chỉ tiêu" in await entry.inner_text() and "Lê Thị Bình" in await entry.inner_text()
+    await _shot(page, "admin-audit-phone")
 
 
 def _decode(png: Path) -> list[str]:
