@@ -185,8 +185,9 @@ class AdminApp(WebApp):
     async def upload_targets(
         self, viewer: Viewer, code: str, period_key: str, table: Table, *, apply: bool
     ) -> TargetGrid:
-        """A target file (either shape of `target_import`) for units of my subtree."""
-        async with self.db.transaction() as store:
+        """A target file (either shape of `target_import`) for units of my subtree: checked
+        (a dry run only reads), or applied."""
+        async with self.db.transaction() if apply else self.db.reading() as store:
             ctx = self._ctx(store, viewer)
             scope = await self._scope(ctx, code)
             period = _period(period_key, ctx)
@@ -201,7 +202,7 @@ class AdminApp(WebApp):
         if plan.errors:
             return await _grid(ctx, scope, period, errors=_line_errors(plan.errors))
         if not commit:
-            return await _grid(ctx, scope, period, message=say.targets_saved(0))
+            return await _grid(ctx, scope, period, message=say.targets_checked(plan.changed))
         codes = {
             i: u.code for i, u in (await store.units.by_ids(u for u, *_ in plan.ready)).items()
         }

@@ -141,6 +141,10 @@ def targets_saved(count: int) -> str:
     return f"Đã lưu {count} chỉ tiêu."
 
 
+def targets_checked(count: int) -> str:
+    return f"Tệp hợp lệ: {count} chỉ tiêu sẽ thay đổi khi bạn bấm Áp dụng. Chưa lưu gì."
+
+
 def roster_applied(count: int) -> str:
     return f"Đã tạo {count} thẻ mời. Tải gói thẻ để in."
 

@@ -158,7 +158,7 @@ async def test_a_target_file_is_checked_then_applied(admin_site: AdminSite) -> N
     good = b"unit,period,vneid,cks\n16012-T2,2026-11,80,20\n"
     check = await site.form("/app/admin/16012/targets/file", {"mode": "check", "ky": "2026-11"},
                             ("t.csv", good))  # fmt: skip
-    assert check.status == 200
+    assert check.status == 200 and "2 chỉ tiêu sẽ thay đổi" in await check.text()
     async with site.db.reading() as store:
         assert await store.targets.for_unit(site.world.village_ids["T2"], "2026-11") == {}
     await site.form("/app/admin/16012/targets/file", {"mode": "apply", "ky": "2026-11"},
