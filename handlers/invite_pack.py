@@ -78,10 +78,9 @@ def _card(pdf: FPDF, card: Card, x: float, y: float, how_to: list[str]) -> None:
     text_w = CARD_W - (text_x - x) - pad
     pdf.set_xy(text_x, y + pad)
     pdf.set_font("DejaVu", "B", 11)
-    pdf.multi_cell(text_w, 5, card.name, align="L", new_x="LEFT", new_y="NEXT")
+    _text(pdf, text_w, 5, card.name)
     pdf.set_font("DejaVu", "", 8.5)
-    unit = f"{card.unit_name} ({card.unit_code})"
-    pdf.multi_cell(text_w, 4, unit, align="L", new_x="LEFT", new_y="NEXT")
+    _text(pdf, text_w, 4, f"{card.unit_name} ({card.unit_code})")
     pdf.cell(text_w, 4, say.role_name(card.role), new_x="LEFT", new_y="NEXT")
     pdf.set_xy(text_x, pdf.get_y() + 1.5)
     pdf.set_font("DejaVu", "", 7.5)
@@ -94,6 +93,14 @@ def _card(pdf: FPDF, card: Card, x: float, y: float, how_to: list[str]) -> None:
     pdf.set_font("DejaVu", "", 8)
     for line in how_to:  # the same words on every card: broken into lines once
         pdf.cell(CARD_W - 2 * pad, 3.8, line, new_x="LEFT", new_y="NEXT")
+
+
+def _text(pdf: FPDF, width: float, height: float, text: str) -> None:
+    """One line when it fits (most names do), else wrapped: wrapping costs ~10 times more."""
+    if pdf.get_string_width(text) <= width - 2 * pdf.c_margin:
+        pdf.cell(width, height, text, new_x="LEFT", new_y="NEXT")
+    else:
+        pdf.multi_cell(width, height, text, align="L", new_x="LEFT", new_y="NEXT")
 
 
 def _how_to_lines(pdf: FPDF) -> list[str]:
