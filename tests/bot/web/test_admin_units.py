@@ -202,3 +202,16 @@ async def test_the_audit_is_seen_by_the_admin_above_not_by_a_neighbour(
     await site.sign_in("dung")
     neighbour = await (await site.client.get("/app/admin/16013/audit")).text()
     assert "admin_targets" not in neighbour
+
+
+async def test_the_province_admin_moves_a_village_between_communes(admin_site: AdminSite) -> None:
+    site = admin_site
+    await site.sign_in("hoa")
+    move = "code,name,level,parent_code\n16012-T2,Thôn <2>,thôn,16013\n".encode()
+    check = await site.form("/app/admin/38/units", {"mode": "check"}, ("m.csv", move))
+    page = await check.text()
+    assert 'data-kind="moved">1<' in page and "16012 → 16013" in page
+    await site.form("/app/admin/38/units", {"mode": "apply"}, ("m.csv", move))
+    async with site.db.reading() as store:
+        village, other = await store.units.by_code("16012-T2"), await store.units.by_code("16013")
+    assert village is not None and other is not None and village.parent_id == other.id
