@@ -20,7 +20,7 @@ from handlers.permissions import RANK, inside, require_may_give, require_role, r
 from handlers.qr import invite_link
 from handlers.web import Done, Forbidden, NotFound, Viewer
 from storage.cleaning import clean_name
-from storage.models import Level, Role, Unit
+from storage.models import Level, Member, Role, Unit
 from storage.roster import NewPerson, RosterRow
 from storage.store import Store
 
@@ -48,6 +48,7 @@ class RosterPlan:
 
 PAGE_SIZE = 100
 STATUSES = ("joined", "waiting", "revoked")
+OTHERS = "others"  # members who joined another way (/moi, the CLI): managed here too
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,16 @@ class RosterPage:
     status: str  # "" for all
     page: int
     pages: int
+    others: list[tuple[Member, Unit]] = field(default_factory=list)  # status "others" only
 
     def count(self, status: str) -> int:
         return self.counts.get(status, 0)
+
+
+def _pages(count: int, page: int) -> tuple[int, int]:
+    """(number of pages, the page asked for within them)."""
+    pages = max(1, -(-count // PAGE_SIZE))
+    return pages, min(max(page, 1), pages)
 
 
 def status_of(row: RosterRow) -> str:
@@ -177,13 +185,19 @@ class RosterApp(AdminApp):
         async with self.db.reading() as store:
             scope = await self._scope(self._ctx(store, viewer), code)
             rows = await store.rosters.in_subtree(scope)
-        counts = {s: 0 for s in STATUSES}
+            carded = {r.member.id for r in rows if r.member is not None}
+            others = [(m, u) for m, u in await store.members.in_subtree(scope)
+                      if m.id not in carded and m.id != viewer.member.id]  # fmt: skip
+        counts = {s: 0 for s in STATUSES} | {OTHERS: len(others)}
         for row in rows:
             counts[status_of(row)] += 1
+        if status == OTHERS:
+            pages, page = _pages(len(others), page)
+            shown_others = others[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+            return RosterPage(scope, [], counts, OTHERS, page, pages, shown_others)
         if status in STATUSES:
             rows = [r for r in rows if status_of(r) == status]
-        pages = max(1, -(-len(rows) // PAGE_SIZE))
-        page = min(max(page, 1), pages)
+        pages, page = _pages(len(rows), page)
         shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         return RosterPage(scope, shown, counts, status if status in STATUSES else "", page, pages)
 

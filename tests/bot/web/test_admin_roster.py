@@ -236,3 +236,14 @@ async def test_a_file_over_the_limit_is_refused_in_vietnamese(admin_site: AdminS
     response = await site.form("/app/admin/16012/roster", {"mode": "apply"}, ("big.csv", huge))
     assert response.status == 400 and "Tệp quá lớn" in await response.text()
     assert await _entries(site) == []
+
+
+async def test_members_who_joined_another_way_are_managed_too(admin_site: AdminSite) -> None:
+    site = admin_site
+    await site.sign_in("binh")
+    page = await (await site.client.get("/app/admin/16012/roster?tt=others")).text()
+    an = next(m for m in await _members(site) if m.name == "Nguyễn Văn An")
+    assert f'data-member="{an.id}"' in page and "Trần Thị Cúc" in page
+    assert "Lê Thị Bình" not in page.split('id="roster"')[1]  # not oneself
+    assert (await site.form(f"/app/admin/member/{an.id}/lock", {"nonce": "o1"})).status == 200
+    assert not (await _member(site, an.id)).active
