@@ -140,6 +140,10 @@ async def test_a_roster_of_200_becomes_a_printable_pack_whose_qr_codes_decode(
     assert await page.inner_text('[data-status="joined"]') == "1"
     status = await page.get_attribute(f'li[data-entry="{entry.id}"]', "data-status")
     assert status == "joined"
+    shots = Path(__file__).resolve().parents[3] / "build" / "screenshots"
+    await page.locator("#summary").screenshot(path=str(shots / "admin-roster-summary-phone.png"))
+    joined = page.locator(f'li[data-entry="{entry.id}"]')
+    await joined.screenshot(path=str(shots / "admin-roster-joined-phone.png"))
 
 
 async def test_a_commune_admin_is_refused_another_commune(
