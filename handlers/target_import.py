@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from handlers import texts_admin as say
 from handlers.lexer import phrase_key
 from reminders.calendar import parse_period
 from storage.cleaning import clean_name
@@ -83,22 +84,22 @@ async def plan_targets(store: Store, rows: list[TargetRow]) -> TargetPlan:
         indicator = names.get(_key(row.indicator))
         try:
             period = parse_period(row.period).key
-        except ValueError as err:
-            plan.errors.append((row.line, str(err)))
+        except ValueError:
+            plan.errors.append((row.line, say.target_bad_period(row.period)))
             continue
         value = row.value.replace(".", "").replace(",", "").strip()
         if unit is None:
-            plan.errors.append((row.line, f"no unit {row.unit!r}"))
+            plan.errors.append((row.line, say.target_no_unit(row.unit)))
         elif indicator is None:
             plan.errors.append(
-                (row.line, f"no indicator {row.indicator!r} ({', '.join(codes.values())})")
+                (row.line, say.target_no_indicator(row.indicator, ", ".join(codes.values())))
             )
         elif indicator in retired:
-            plan.errors.append((row.line, f"indicator {indicator!r} is retired"))
+            plan.errors.append((row.line, say.target_retired(indicator)))
         elif not value.isdigit():
-            plan.errors.append((row.line, f"value {row.value!r} is not a whole number"))
+            plan.errors.append((row.line, say.target_not_whole(row.value)))
         elif (key := (row.unit, indicator, period)) in seen:
-            plan.errors.append((row.line, f"repeats line {seen[key]}"))
+            plan.errors.append((row.line, say.target_repeats(seen[key])))
         else:
             seen[key] = row.line
             current = await store.targets.for_unit(pk(unit), period)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from handlers import texts_admin as say
 from handlers.folding import fold
 from storage.cleaning import clean_name
 from storage.models import Level, Unit
@@ -55,6 +56,16 @@ class Change:
     name: str
     level: Level
     parent: str
+    old_name: str = ""  # an update: what it was, for the diff (renamed, moved)
+    old_parent: str = ""
+
+    @property
+    def renamed(self) -> bool:
+        return self.action == "update" and self.old_name != self.name
+
+    @property
+    def moved(self) -> bool:
+        return self.action == "update" and self.old_parent != self.parent
 
 
 @dataclass
@@ -71,7 +82,7 @@ async def plan_units(store: Store, rows: list[Row]) -> Plan:
     in_file: dict[str, Row] = {}
     for row in rows:
         if row.code in in_file:
-            plan.errors.append((row.line, f"code {row.code} repeats line {in_file[row.code].line}"))
+            plan.errors.append((row.line, say.unit_code_repeats(row.code, in_file[row.code].line)))
         in_file[row.code] = row
     for row in rows:
         error = await _check(store, row, in_file)
@@ -80,32 +91,31 @@ async def plan_units(store: Store, rows: list[Row]) -> Plan:
             continue
         level = LEVEL_WORDS[fold(row.level).strip()]
         existing = await store.units.by_code(row.code)
-        action = "add"
+        action, old_name, old_parent = "add", "", ""
         if existing is not None:
             parent = await store.units.get(existing.parent_id) if existing.parent_id else None
-            same = (existing.name, existing.level, parent.code if parent else "") == (
-                row.name,
-                level,
-                row.parent,
-            )
+            old_name, old_parent = existing.name, parent.code if parent else ""
+            same = (old_name, existing.level, old_parent) == (row.name, level, row.parent)
             action = "same" if same else "update"
-        plan.changes.append(Change(row.line, action, row.code, row.name, level, row.parent))
+        plan.changes.append(
+            Change(row.line, action, row.code, row.name, level, row.parent, old_name, old_parent)
+        )
     return plan
 
 
 async def _check(store: Store, row: Row, in_file: dict[str, Row]) -> str | None:
     if not row.code or not row.name:
-        return "code and name are required"
+        return say.UNIT_CODE_NAME_NEEDED
     level = LEVEL_WORDS.get(fold(row.level).strip())
     if level is None:
-        return f"unknown level {row.level!r} (village/thôn, commune/xã, district/huyện/cụm)"
+        return say.unit_level_unknown(row.level)
     if not row.parent:
-        return None if level is Level.province else "parent code is required"
+        return None if level is Level.province else say.UNIT_PARENT_NEEDED
     parent_level = await _level_of(store, row.parent, in_file)
     if parent_level is None:
-        return f"parent {row.parent} is neither in the database nor in the file"
+        return say.unit_parent_missing(row.parent)
     if parent_level not in PARENT_LEVELS[level]:
-        return f"a {level} cannot be under a {parent_level} ({row.parent})"
+        return say.unit_parent_wrong(level, parent_level, row.parent)
     return None
 
 

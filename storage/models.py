@@ -311,6 +311,24 @@ class SignoffFigure(SQLModel, table=True):
     count: int
 
 
+class RosterEntry(SQLModel, table=True):
+    """A person an admin put on a roster (a file uploaded on the web): their personal
+    invite, and the member once they joined with it. Names and phones are the team's own
+    members, not residents."""
+
+    __tablename__ = "roster_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    phone: str = Field(default="", max_length=20)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    role: Role = Role.member
+    invite_id: int = Field(foreign_key="invite.id", unique=True)
+    member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    created_by: int | None = Field(default=None, foreign_key="member.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    revoked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
 class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_log"
     id: int | None = Field(default=None, primary_key=True)

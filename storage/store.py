@@ -15,6 +15,7 @@ from storage.nothing import Declarations
 from storage.nudges import Nudges
 from storage.outbox import Broadcasts, Outbox, PublicFiles
 from storage.people import Chats, Invites, Links, Members, OaTokens, Units
+from storage.roster import Rosters
 from storage.signoff import Signoffs
 from storage.web import WebAccess
 
@@ -54,6 +55,7 @@ class Store:
         self.nothing = Declarations(session)
         self.nudges = Nudges(session)
         self.signoffs = Signoffs(session)
+        self.rosters = Rosters(session)
 
     async def commit(self) -> None:
         """Keep what this unit of work wrote. Call it last in the `transaction()` block

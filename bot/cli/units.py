@@ -11,13 +11,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
-from vietnam_provinces import Province, Ward
 
 from bot.cli.words import counted, was_were
 from bot.compose import in_transaction
 from bot.settings import Settings
 from bot.tables import read_table
-from handlers.folding import fold
+from handlers.official_units import official_rows as official_list
 from handlers.unit_import import Plan, Row, apply_plan, plan_units
 from storage.models import Unit, pk
 from storage.store import Store
@@ -29,18 +28,9 @@ out = Console()
 
 def official_rows(province: str) -> list[Row]:
     """The province and its communes from `vietnam-provinces` (embedded, no network)."""
-    wanted = fold(province).removeprefix("tinh ").removeprefix("thanh pho ").strip()
-    found = [
-        p for p in Province.iter_all()
-        if str(int(p.code)) == wanted.lstrip("0") or fold(p.name) == wanted or p.codename == wanted
-    ]  # fmt: skip
-    if not found:
+    rows = official_list(province)
+    if rows is None:
         raise typer.BadParameter(f"no province {province!r} (give a name or a code, e.g. 38)")
-    p = found[0]
-    code = str(int(p.code))
-    rows = [Row(1, code, f"{p.division_type.value.capitalize()} {p.name}", "province", "")]
-    wards = sorted(Ward.iter_by_province(p.code), key=lambda w: int(w.code))
-    rows += [Row(n, str(int(w.code)), w.name, "commune", code) for n, w in enumerate(wards, 2)]
     return rows
 
 

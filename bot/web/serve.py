@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.compose import Runtime
+from bot.web.admin import mount_admin
 from bot.web.api import api_routes
 from bot.web.app import WebConfig, web_routes
 from bot.web.operations import operations_routes
@@ -31,6 +32,7 @@ def mount_web_app(app: web.Application, runtime: Runtime) -> None:
     operations_routes(app, webapp)
     limiter = RateLimiter(per_window=settings.api_rate_per_minute, window=60.0)
     api_routes(app, ApiService(runtime.db, runtime.clock, limiter))
+    mount_admin(app, runtime)  # the admin pages (bot/web/admin.py)
 
 
 async def start_site(app: web.Application, host: str, port: int) -> web.AppRunner:

@@ -130,8 +130,8 @@ async def test_targets_import_refuses_an_unknown_column_and_a_retired_indicator(
         plan = await plan_targets(store, rows)
         await store.commit()
     assert plan.errors == [
-        (2, "indicator 'sskdt' is retired"),
-        (3, "no indicator 'vssid' (vneid, cks, tt)"),
+        (2, "chỉ tiêu «sskdt» đã ngừng dùng"),
+        (3, "không có chỉ tiêu «vssid» (có: vneid, cks, tt)"),
     ]
 
 
