@@ -226,7 +226,9 @@ class DeliveryWorker:
 
     async def _idle(self, stop: asyncio.Event) -> None:
         self._wake.clear()
-        waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self._wake)]
+        waiters: list[asyncio.Future[object]] = [
+            asyncio.ensure_future(e.wait()) for e in (stop, self._wake)
+        ]
         waiters.append(asyncio.ensure_future(self.sleep(self.settings.poll_seconds)))
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
