@@ -15,7 +15,7 @@ from hypothesis import settings
 
 from handlers.app import Handlers
 from handlers.types import Incoming, Kind, Reply, Rules
-from storage.db import Database
+from storage.db import Database, strict_transaction_guard
 from storage.models import Level, Role
 from storage.seed import seed_indicators
 from tests import databases
@@ -39,6 +39,14 @@ class FixedClock:
 
     def advance(self, **kwargs: float) -> None:
         self.now += timedelta(**kwargs)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_platform_call_inside_a_transaction() -> Iterator[None]:
+    """A channel's send or edit inside an open transaction raises in every test."""
+    strict_transaction_guard(True)
+    yield
+    strict_transaction_guard(False)
 
 
 @pytest.fixture

@@ -145,7 +145,7 @@ async def test_a_reply_whose_send_failed_goes_once_when_the_update_comes_again(
         sent.append(json.loads(request.content)["text"])
         return httpx.Response(200, json={"ok": True, "result": {"message_id": "out"}})
 
-    settings = ClientSettings(base_url="http://127.0.0.1:9", retries=0)
+    settings = ClientSettings(base_url="http://127.0.0.1:9")
     zalo = ZaloBotClient("1:t", settings, httpx.MockTransport(api))
     unlimited = Limits(per_second=1000, per_chat_second=1000, per_group_minute=1000)
     delivery = DeliveryWorker(db, {"zalo": ZaloChannel(zalo, unlimited)})
