@@ -6,11 +6,18 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from bot.delivery.ratelimit import Limits
-from bot.delivery.worker import DeliverySettings, DeliveryWorker, RetryAfter, TransientError
+from bot.delivery.worker import (
+    SEND_RETRY,
+    DeliverySettings,
+    DeliveryWorker,
+    RetryAfter,
+    TransientError,
+)
 from storage.db import Database
 from storage.models import OutboxMessage
 
@@ -49,7 +56,7 @@ async def run(tmp: Path, count: int, limit: float) -> dict[str, Any]:
                                        chat_id=f"c{n}", html="Thông báo")  # fmt: skip
     channel = LimitedChannel(limit)
     worker = DeliveryWorker(
-        db, {"telegram": channel}, DeliverySettings(backoff_base=0.1, batch=100)
+        db, {"telegram": channel}, DeliverySettings(retry=replace(SEND_RETRY, base=0.1), batch=100)
     )
     began = time.perf_counter()
     await worker.drain(timeout=3600)

@@ -23,9 +23,12 @@ from bot.delivery.worker import (
 )
 from storage.db import Database
 from storage.models import OutboxMessage
+from storage.retry import RetryPolicy
 
 LIMITS = Limits(per_second=50, per_chat_second=5, per_group_minute=4, group_window=2.0)
-FAST = DeliverySettings(backoff_base=0.02, backoff_max=0.2, max_attempts=10, poll_seconds=0.05)
+FAST = DeliverySettings(
+    retry=RetryPolicy(attempts=10, base=0.02, factor=2.0, cap=0.2), poll_seconds=0.05
+)
 
 
 @dataclass
