@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -47,6 +48,22 @@ def no_platform_call_inside_a_transaction() -> Iterator[None]:
     strict_transaction_guard(True)
     yield
     strict_transaction_guard(False)
+
+
+@pytest.fixture(autouse=True)
+def fast_tests_start_no_process(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test that starts a process (the bot, the CLI, a benchmark) is marked slow: the
+    fast loop (`pytest -m "not slow"`) stays fast. (PostgreSQL runs everything, pg_dump
+    included.)"""
+    if request.node.get_closest_marker("slow") or databases.ON_POSTGRES:
+        return
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"{request.node.nodeid} starts a process: mark it slow")
+
+    monkeypatch.setattr(subprocess, "Popen", refused)
 
 
 @pytest.fixture
