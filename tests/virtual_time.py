@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from storage.models import utcnow
 
-SETTLE = 50  # loop turns given to the runnable tasks before time moves on
+SETTLE = 50  # at most this many loop turns for the runnable tasks before time moves on
 
 
 class VirtualTime:
@@ -41,8 +41,7 @@ class VirtualTime:
 
     async def _tick(self) -> None:
         while self._sleepers:
-            for _ in range(SETTLE):
-                await asyncio.sleep(0)
+            await self._settle()
             while self._sleepers and self._sleepers[0][2].done():
                 heapq.heappop(self._sleepers)
             if not self._sleepers:
@@ -50,3 +49,12 @@ class VirtualTime:
             due, _, woken = heapq.heappop(self._sleepers)
             self.elapsed = max(self.elapsed, due)
             woken.set_result(None)
+
+    async def _settle(self) -> None:
+        """Let every runnable task run until it waits (CPython's loop shows its ready
+        queue: stop as soon as it is empty; elsewhere take SETTLE turns)."""
+        ready = getattr(asyncio.get_running_loop(), "_ready", None)
+        for turn in range(SETTLE):
+            await asyncio.sleep(0)
+            if ready is not None and not ready and turn >= 2:
+                return
