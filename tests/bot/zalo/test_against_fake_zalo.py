@@ -69,13 +69,24 @@ async def test_idle_long_polls_are_quiet_and_follow_each_other_at_once(
     zalo: FakeZalo, client: ZaloBotClient, caplog: pytest.LogCaptureFixture, idle_status: int
 ) -> None:
     zalo.max_hold, zalo.idle_status = 0.1, idle_status
-    stop = asyncio.Event()
+    stop, waits = asyncio.Event(), []
+
+    async def sleep(seconds: float) -> None:  # the polling policy's wait, were there one
+        waits.append(seconds)
+
+    retry = RetryPolicy(base=2.0, sleep=sleep)
     with caplog.at_level(logging.DEBUG):
-        task = asyncio.create_task(poll(client, NoHandlers(), NoDelivery(), stop, timeout=30))  # type: ignore[arg-type]
-        await asyncio.sleep(1.5)
+        task = asyncio.create_task(
+            poll(client, NoHandlers(), NoDelivery(), stop, timeout=30, retry=retry)  # type: ignore[arg-type]
+        )
+        started = time.monotonic()
+        async with asyncio.timeout(10):
+            while zalo.count("getUpdates") < 5:  # each held 0.1 s by the fake
+                await asyncio.sleep(0.02)
+        took = time.monotonic() - started
         stop.set()
         await task
-    assert zalo.count("getUpdates") >= 8  # no pause after an idle poll
+    assert waits == [] and took < 2.0  # no pause after an idle poll (a failure waits 2 s)
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
