@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar, cast
 
+from bot.logjson import JsonLines
+from bot.metrics import MeteredHandlers
 from bot.settings import Settings
 from handlers.app import Handlers
 from handlers.types import Clock
@@ -76,14 +78,19 @@ async def build(settings: Settings, *, clock: Clock = system_clock, demo: bool =
             elif not await is_demo_database(store):
                 log.warning("this database holds data of its own: the demo is not seeded")
     policies = retries(settings)
-    handlers = Handlers(db, clock=clock, rules=settings.rules, retry=policies.database)
+    handlers = MeteredHandlers(db, clock=clock, rules=settings.rules, retry=policies.database)
     return Runtime(settings=settings, db=db, handlers=handlers, clock=clock, retries=policies)
 
 
-def setup_logging(level: str) -> None:
+def setup_logging(level: str, form: str = "text") -> None:
+    """Plain lines for a person, or one JSON object per line (`LOG_FORMAT=json`) for a
+    log shipper."""
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if form == "json":
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonLines())
     # The schedule ticks every minute: its "executed successfully" lines would bury the
     # console chat and the server's log. Its warnings and errors still show (all, on DEBUG).
     if logging.getLogger().level > logging.DEBUG:

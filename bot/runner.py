@@ -18,13 +18,14 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from bot import compose
+from bot import compose, metrics
 from bot.console import ConsoleChannel, ConsoleChat, repl
 from bot.delivery.progress_messages import BroadcastProgress, ProgressBoard
 from bot.delivery.ratelimit import Limits
 from bot.delivery.worker import Channel, DeliverySettings, DeliveryWorker
 from bot.logsafe import redact_logs
 from bot.settings import Settings
+from bot.web.health import health_routes
 from bot.web.public_files import files_route, publisher
 from handlers import texts, texts_web
 from reminders.schedule import DueJob, start_scheduler
@@ -62,6 +63,7 @@ async def background(runtime: compose.Runtime, worker: DeliveryWorker) -> AsyncI
     progress = asyncio.create_task(BroadcastProgress(runtime.db, boards).run(stop))
     job = _due_job(runtime, worker)
     scheduler = start_scheduler(job, timedelta(seconds=runtime.settings.scheduler_tick_seconds))
+    metrics.watch_scheduler(scheduler)
     try:
         yield
     finally:
@@ -122,6 +124,7 @@ async def run_channels(settings: Settings) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     served = Served(web.Application(), _worker(runtime))
+    health_routes(served.app, runtime.db)  # /healthz, /readyz, /metrics: always served
     try:
         if settings.telegram_bot_token:
             await _add_telegram(settings, runtime, served, stop)
@@ -159,8 +162,6 @@ class Served:
     web_app: bool = False
 
     async def start_web(self, settings: Settings) -> web.AppRunner | None:
-        if not self.webhooks and not self.web_app:
-            return None
         runner = web.AppRunner(self.app)
         await runner.setup()
         where = f"{settings.web_host}:{settings.web_port}"
@@ -169,11 +170,14 @@ class Served:
         except OSError as err:
             if self.webhooks:
                 raise  # updates arrive here: the bot cannot run without it
-            # Polling: only the web app is lost, not the bot (say so loudly).
-            log.error("web app not served: %s is not free (%s); set WEB_PORT", where, err)
+            # Polling: only the web app and the health checks are lost, not the bot.
+            log.error(
+                "web app and health checks not served: %s is not free (%s); set WEB_PORT",
+                where, err,
+            )  # fmt: skip
             await runner.cleanup()
             return None
-        log.info("webhooks and the web app served on %s", where)
+        log.info("webhooks, the web app and health checks served on %s", where)
         return runner
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -208,7 +212,7 @@ async def _add_telegram(
         settings.telegram_rate_per_chat_second,
         settings.telegram_rate_per_group_minute,
     )
-    served.worker.add(TelegramChannel(bot, limits))
+    served.worker.add(metrics.count_sends(TelegramChannel(bot, limits)))
     await set_commands(bot)
     served.loops.append(lambda: set_leader_menus(bot, runtime.db))  # in the background
     if settings.web_app and settings.public_base_url:
@@ -251,7 +255,7 @@ async def _add_zalo(
     if settings.public_base_url:
         lifetime = timedelta(hours=settings.file_link_hours)
         publish = publisher(runtime.db, settings.public_base_url, lifetime)
-    served.worker.add(zalo.ZaloChannel(client, limits, publish))
+    served.worker.add(metrics.count_sends(zalo.ZaloChannel(client, limits, publish)))
     if settings.zalo_mode == "polling":
         await client.delete_webhook()
         retry = runtime.retries.zalo_polling
@@ -284,7 +288,7 @@ def _add_zalo_oa(settings: Settings, runtime: compose.Runtime, served: Served) -
     )
     window = timedelta(hours=settings.zalo_oa_window_hours)
     limits = Limits(settings.zalo_rate_per_second, settings.zalo_rate_per_chat_second, 1)
-    served.worker.add(oa.OaChannel(client, limits, window))
+    served.worker.add(metrics.count_sends(oa.OaChannel(client, limits, window)))
     key = settings.zalo_oa_webhook_key
     max_age = timedelta(seconds=settings.zalo_oa_event_max_age_seconds)
     oa.webhook_route(

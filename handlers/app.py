@@ -71,20 +71,21 @@ class Handlers:
         async with self.db.transaction() as store:
             if not await store.claim_update(msg.key):
                 pending = await store.outbox.claim_replies(outgoing.key_prefix(msg.key), utcnow())
-                return Outcome(duplicate=True, queued=pending)
+                return Outcome(duplicate=True, queued=pending, kind=command.name)
             ctx = Ctx(
                 msg=msg, store=store, now=self.clock(), rules=self.rules, cache=self.indicators
             )
             menus: list[MenuChange] = []
+            refused = False
             try:
                 async with store.savepoint():
                     reply = await self._route(ctx, command)
                     menus = await _menu_changes(ctx)
             except UserError as refusal:
-                reply = Reply(refusal.html, notice=command.name == cmd.BUTTON)
+                reply, refused = Reply(refusal.html, notice=command.name == cmd.BUTTON), True
             replies = [reply] if reply else []
             queued = await outgoing.queue(store, msg, replies)
-        return Outcome(replies, queued=queued, menus=menus)
+        return Outcome(replies, queued=queued, menus=menus, kind=command.name, refused=refused)
 
     async def _route(self, ctx: Ctx, command: cmd.Command) -> Reply | None:
         name, args = command.name, command.args

@@ -100,6 +100,8 @@ class Outcome:
     # Private chats whose command menu should now be their member's role's (the channel
     # sets them after the commit: no platform call inside the transaction).
     menus: list[MenuChange] = field(default_factory=list)
+    kind: str = ""  # the command it was routed as (metrics); "" when it was no command
+    refused: bool = False  # answered with a refusal (UserError): nothing else was kept
 
 
 @dataclass(frozen=True)

@@ -142,8 +142,10 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        # Connections that only read: on SQLite a WAL snapshot, never the write lock.
+        self.read_engine = self.engine.execution_options(**{_READ_ONLY: True})
         self._read_sessions = async_sessionmaker(
-            self.engine.execution_options(**{_READ_ONLY: True}),
+            self.read_engine,
             class_=AsyncSession,
             expire_on_commit=False,
         )

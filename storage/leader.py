@@ -71,3 +71,18 @@ class Leadership:
         except Exception:
             await self._drop()
         self._conn = None  # (also when _drop ran)
+
+
+async def is_held(db: Database, key: int = SCHEDULER_LOCK) -> bool:
+    """Whether some process holds the schedule's lock (readiness: someone runs the schedule).
+    On SQLite the one bot process is the leader whenever it runs."""
+    if db.is_sqlite:
+        return True
+    query = text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        " AND classid = :high AND objid = :low AND objsubid = 1"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    async with db.engine.connect() as conn:
+        held = await conn.scalar(query, {"high": key >> 32, "low": key & 0xFFFF_FFFF})
+    return bool(held)

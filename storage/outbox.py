@@ -232,6 +232,32 @@ class Outbox:
             stmt = stmt.where(OutboxMessage.broadcast_id == broadcast_id)
         return {str(status): int(n) for status, n in (await self.s.exec(stmt)).all()}
 
+    async def depth(self, now: datetime) -> tuple[dict[str, int], float]:
+        """The queue a server team watches: how many wait, are being sent or were given up
+        on (only those statuses: the index answers, not a scan of everything ever sent),
+        and how long the oldest due message has waited, in seconds."""
+        waiting = [OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.dead]
+        stmt = (
+            select(OutboxMessage.status, func.count())
+            .where(col(OutboxMessage.status).in_(waiting))
+            .group_by(col(OutboxMessage.status))
+        )
+        counts = {str(status): 0 for status in waiting}
+        counts.update({str(s): int(n) for s, n in (await self.s.exec(stmt)).all()})
+        oldest = (
+            await self.s.exec(
+                select(func.min(OutboxMessage.not_before)).where(
+                    OutboxMessage.status == OutboxStatus.pending,
+                    col(OutboxMessage.not_before) <= now,
+                )
+            )
+        ).first()
+        if oldest is None:
+            return counts, 0.0
+        if oldest.tzinfo is None:  # SQLite hands back naive UTC
+            oldest = oldest.replace(tzinfo=now.tzinfo)
+        return counts, max(0.0, (now - oldest).total_seconds())
+
     async def with_status(self, status: OutboxStatus, limit: int = 100) -> Sequence[OutboxMessage]:
         stmt = (
             select(OutboxMessage)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import bindparam, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSessionTransaction
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,6 +18,7 @@ from storage.web import WebAccess
 
 # Built once: every update runs them (building a statement costs more than running it).
 # (Tables, not ORM entities: a plain Core insert, with its rowcount.)
+_SCHEMA_VERSION = text("SELECT version_num FROM alembic_version")
 _INSERT_AUDIT = insert(AuditLog.__table__)  # type: ignore[attr-defined]
 _CLAIM = {
     name: dialect.insert(ProcessedUpdate.__table__)  # type: ignore[attr-defined]
@@ -52,6 +54,17 @@ class Store:
     async def commit(self) -> None:
         """Keep what this unit of work wrote. Call it last in the `transaction()` block."""
         await self.session.commit()
+
+    async def schema_version(self) -> str | None:
+        """The migration the database is at (None: never migrated)."""
+        try:
+            async with self.session.begin_nested():
+                found = await self.session.scalar(_SCHEMA_VERSION)
+                return None if found is None else str(found)
+        except OperationalError:
+            return None  # SQLite: no such table
+        except ProgrammingError:
+            return None  # PostgreSQL: undefined table
 
     async def claim_update(self, key: str) -> bool:
         """Record an incoming update's key; False when it was already processed.

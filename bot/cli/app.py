@@ -13,6 +13,7 @@ import typer
 from pydantic import ValidationError
 
 from bot import compose, runner
+from bot.cli import copy as cli_copy
 from bot.cli import data as cli_data
 from bot.cli import indicators as cli_indicators
 from bot.cli import invites as cli_invites
@@ -41,6 +42,7 @@ app.add_typer(cli_invites.app, name="invite")
 app.add_typer(cli_members.app, name="members")
 app.add_typer(cli_data.targets_app, name="targets")
 app.add_typer(cli_data.db_app, name="db")
+cli_data.db_app.command("copy")(cli_copy.copy)
 app.add_typer(cli_outbox.app, name="outbox")
 app.add_typer(cli_indicators.app, name="indicators")
 app.command()(cli_data.export)
@@ -72,7 +74,7 @@ def settings_problems(err: ValidationError) -> str:
 def run() -> None:
     """Start the bot: Telegram and/or Zalo when tokens are set, else the console on demo data."""
     settings = Settings()
-    compose.setup_logging(settings.log_level)
+    compose.setup_logging(settings.log_level, settings.log_format)
     redact_logs(settings.secrets())  # from here on, through the first poll and to the end
     try:
         if not settings.has_channel:

@@ -199,5 +199,7 @@ async def test_killed_mid_broadcast_and_restarted_delivers_the_rest(
         f"sent twice {duplicated}, sent but unrecorded at the kill {unrecorded}"
     )
     assert len(sent) == total
-    assert duplicated == unrecorded <= 3, sent.most_common(3)
+    # Every repeat is a send that reached the platform but was not yet recorded at the kill
+    # (how many depends on the machine's load: at most the rows claimed then).
+    assert duplicated == unrecorded <= len(claimed), sent.most_common(3)
     assert TOKEN not in first.read_log() + second.read_log()
