@@ -14,7 +14,12 @@ from typing import Any
 
 from bench.stats import RUNS, Spread, ratios
 from bot.delivery.ratelimit import Limits
-from bot.delivery.worker import DeliverySettings, DeliveryWorker, RetryAfter, TransientError
+from bot.delivery.worker import (
+    DeliverySettings,
+    DeliveryWorker,
+    RetryAfter,
+    TransientError,
+)
 from storage.db import Database
 from storage.models import OutboxMessage
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -19,6 +19,7 @@ from reminders.calendar import WorkingDays, vn_today
 from reminders.due import Planner
 from storage import migrate
 from storage.db import Database
+from storage.retry import RetryPolicy
 from storage.seed import is_demo_database, seed_demo_if_pristine, seed_indicators
 from storage.store import Store
 
@@ -31,12 +32,37 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class Retries:
+    """The shipped retry policies, one per concern, each applied at one layer only."""
+
+    database: RetryPolicy  # an update's transaction on a busy database: the handlers
+    platform: RetryPolicy  # Telegram getUpdates and dispatching; Zalo one-off calls
+    zalo_polling: RetryPolicy  # the waits between failing Zalo getUpdates
+    delivery: RetryPolicy  # an outbox row whose send failed: the delivery worker
+
+
+def retries(settings: Settings) -> Retries:
+    """Busy database: about 0.1, 0.3, 0.9 s; a platform: 1, 2, 4 ... s up to 30 s; an outbox
+    row: 2, 4, 8 ... s up to 10 minutes. All jittered by up to 20 %."""
+    platform = RetryPolicy(attempts=settings.platform_attempts, base=1.0, factor=2.0, cap=30.0)
+    return Retries(
+        database=RetryPolicy(attempts=settings.database_attempts, base=0.1, factor=3.0, cap=2.0),
+        platform=platform,
+        zalo_polling=replace(platform, base=2.0),
+        delivery=RetryPolicy(
+            attempts=settings.delivery_max_attempts, base=2.0, factor=2.0, cap=600.0
+        ),
+    )
+
+
 @dataclass
 class Runtime:
     settings: Settings
     db: Database
     handlers: Handlers
     clock: Clock
+    retries: Retries
 
 
 async def build(settings: Settings, *, clock: Clock = system_clock, demo: bool = False) -> Runtime:
@@ -54,8 +80,9 @@ async def build(settings: Settings, *, clock: Clock = system_clock, demo: bool =
             elif not await is_demo_database(store):
                 log.warning("this database holds data of its own: the demo is not seeded")
         await store.commit()
-    handlers = MeteredHandlers(db, clock=clock, rules=settings.rules)
-    return Runtime(settings=settings, db=db, handlers=handlers, clock=clock)
+    policies = retries(settings)
+    handlers = MeteredHandlers(db, clock=clock, rules=settings.rules, retry=policies.database)
+    return Runtime(settings=settings, db=db, handlers=handlers, clock=clock, retries=policies)
 
 
 def setup_logging(level: str, form: str = "text") -> None:

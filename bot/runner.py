@@ -13,7 +13,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from aiohttp import web
@@ -48,7 +48,7 @@ def _worker(runtime: compose.Runtime, channels: list[Channel] | None = None) -> 
         runtime.db,
         {c.platform: c for c in channels or []},
         DeliverySettings(
-            max_attempts=settings.delivery_max_attempts,
+            retry=runtime.retries.delivery,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
         ),
     )
@@ -222,7 +222,10 @@ async def _add_telegram(
     updates = dispatcher.resolve_used_update_types()
     if polling:
         await bot.delete_webhook()
-        served.loops.append(lambda: poll(bot, dispatcher, stop, allowed_updates=updates))
+        retry = runtime.retries.platform
+        served.loops.append(
+            lambda: poll(bot, dispatcher, stop, allowed_updates=updates, retry=retry)
+        )
         return
     assert settings.webhook_secret is not None and settings.webhook_base_url
     secret = settings.webhook_secret.get_secret_value()
@@ -254,11 +257,8 @@ async def _add_zalo(
     assert settings.zalo_bot_token is not None
     client = ZaloBotClient(
         settings.zalo_bot_token.get_secret_value(),
-        ClientSettings(
-            base_url=settings.zalo_api_base,
-            timeout=settings.zalo_timeout_seconds,
-            retries=settings.zalo_retries,
-        ),
+        ClientSettings(base_url=settings.zalo_api_base, timeout=settings.zalo_timeout_seconds),
+        retry=replace(runtime.retries.platform, attempts=settings.zalo_retries + 1),
     )
     served.closers.append(client.aclose)
     limits = Limits(
@@ -273,7 +273,10 @@ async def _add_zalo(
     served.worker.add(metrics.count_sends(zalo.ZaloChannel(client, limits, publish)))
     if settings.zalo_mode == "polling":
         await client.delete_webhook()
-        served.loops.append(lambda: zalo.poll(client, runtime.handlers, served.worker, stop))
+        retry = runtime.retries.zalo_polling
+        served.loops.append(
+            lambda: zalo.poll(client, runtime.handlers, served.worker, stop, retry=retry)
+        )
         return
     assert settings.zalo_webhook_secret is not None and settings.webhook_base_url
     secret = settings.zalo_webhook_secret.get_secret_value()

@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     telegram_rate_per_chat_second: float = Field(1, gt=0)
     telegram_rate_per_group_minute: float = Field(20, gt=0)
     delivery_max_attempts: int = Field(6, ge=1)
+    database_attempts: int = Field(4, ge=1, le=20)  # an update meeting a busy database
+    platform_attempts: int = Field(3, ge=1, le=20)  # a Telegram update failing outside handlers
     delivery_lease_seconds: int = Field(120, ge=1)  # a claimed message whose worker died
 
     # Outbound webhook: months signed off or approved are POSTed here, HMAC-signed.

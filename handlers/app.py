@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
@@ -24,11 +23,13 @@ from handlers.context import Ctx, IndicatorCache, UserError
 from handlers.types import Clock, Incoming, MenuChange, Outcome, Reply, Rules
 from storage.db import Database, is_transient
 from storage.models import utcnow
+from storage.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 SEEN_PRECISION = timedelta(hours=1)
-DB_ATTEMPTS = 4  # a busy or locked database: tried again after 0.1, 0.3, 0.9 s
-DB_BACKOFF = 0.1
+# A busy or locked database: the update is tried again after about 0.1, 0.3, 0.9 s (the
+# composition root builds the shipped policy; this is the default for a bare Handlers).
+BUSY_DATABASE = RetryPolicy(attempts=4, base=0.1, factor=3.0, cap=2.0)
 
 
 async def _menu_changes(ctx: Ctx) -> list[MenuChange]:
@@ -41,10 +42,18 @@ async def _menu_changes(ctx: Ctx) -> list[MenuChange]:
 
 
 class Handlers:
-    def __init__(self, db: Database, *, clock: Clock, rules: Rules | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Clock,
+        rules: Rules | None = None,
+        retry: RetryPolicy = BUSY_DATABASE,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.rules = rules or Rules()
+        self.retry = retry  # the only layer that tries an update's transaction again
         self.indicators = IndicatorCache()
 
     async def handle(self, msg: Incoming) -> Outcome:
@@ -55,21 +64,20 @@ class Handlers:
         again; its replies that are still pending come back in `queued` (to be delivered,
         not repeated). A refusal (UserError) keeps the key and its reply but rolls back
         everything else.
+
+        A busy or locked database (`is_transient`) is tried again by `retry`: the
+        transaction rolled back whole, so trying again cannot count anything twice. This is
+        the one layer that retries an update; the channels above do not (they apologise).
         """
         command = cmd.parse_command(msg)
         if command is None:
             return Outcome()
-        for attempt in range(1, DB_ATTEMPTS + 1):
-            try:
-                return await self._handle_once(msg, command)
-            except Exception as err:
-                if attempt == DB_ATTEMPTS or not is_transient(err):
-                    raise
-                # Busy or locked: the transaction rolled back whole, so trying again
-                # cannot count anything twice.
-                log.warning("update %s met a busy database (attempt %d)", msg.key, attempt)
-                await asyncio.sleep(DB_BACKOFF * 3 ** (attempt - 1))
-        raise AssertionError("unreachable")
+        return await self.retry.run(
+            lambda: self._handle_once(msg, command),
+            retry_if=is_transient,
+            what=f"update {msg.key} met a busy database",
+            logger=log,
+        )
 
     async def _handle_once(self, msg: Incoming, command: cmd.Command) -> Outcome:
         async with self.db.transaction() as store:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from storage import models  # noqa: F401  (registers the tables)
 from storage.store import Store
 
 registry.register("sqlite.inline", "storage.sqlite_inline", "SQLiteDialect_inline")
+log = logging.getLogger(__name__)
 
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+inline",
@@ -54,6 +57,44 @@ def is_transient(error: BaseException) -> bool:
 
 
 _READ_ONLY = "cnsbot_read_only"
+
+# Set while this task has a transaction open: a platform call made then would hold the
+# transaction (on SQLite every writer of the process) for as long as the network takes.
+_open_transaction: ContextVar[bool] = ContextVar("cnsbot_open_transaction", default=False)
+_guard = {"strict": False}
+
+
+class CallInsideTransaction(RuntimeError):
+    """A platform call was attempted while a database transaction was open."""
+
+
+def in_transaction() -> bool:
+    return _open_transaction.get()
+
+
+def strict_transaction_guard(strict: bool = True) -> None:
+    """Make `outside_transaction` raise instead of logging (tests turn this on)."""
+    _guard["strict"] = strict
+
+
+def outside_transaction(call: str) -> None:
+    """Called by every channel before it sends or edits on a platform: inside an open
+    transaction that is a bug, raised under `strict_transaction_guard` (tests) and logged
+    as an ERROR, with the stack, otherwise (the send itself still goes)."""
+    if not _open_transaction.get():
+        return
+    if _guard["strict"]:
+        raise CallInsideTransaction(f"{call} inside an open database transaction")
+    log.error("%s inside an open database transaction", call, stack_info=True)
+
+
+@asynccontextmanager
+async def _guarded() -> AsyncIterator[None]:
+    token = _open_transaction.set(True)
+    try:
+        yield
+    finally:
+        _open_transaction.reset(token)
 
 
 def _sqlite_setup(engine: AsyncEngine, lock_wait_ms: int) -> None:
@@ -128,10 +169,10 @@ class Database:
         if self._one_at_a_time is None:
             # Closing the session rolls back whatever commit() did not keep (and, unlike
             # rollback(), leaves the objects read so far loaded for the caller).
-            async with self._sessions() as session:
+            async with _guarded(), self._sessions() as session:
                 yield Store(session)
             return
-        async with self._one_at_a_time, self._sessions() as session:
+        async with _guarded(), self._one_at_a_time, self._sessions() as session:
             yield Store(session)
 
     @asynccontextmanager
@@ -139,7 +180,7 @@ class Database:
         """A transaction that only reads, always rolled back. On SQLite it takes no write
         lock and does not queue behind the process's writing transactions: a WAL reader
         sees the last commit and never waits (serving a file must not stall updates)."""
-        async with self._read_sessions() as session:  # closed, never committed: rolled back
+        async with _guarded(), self._read_sessions() as session:  # never committed: rolled back
             yield Store(session)
 
     async def dispose(self) -> None:

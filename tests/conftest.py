@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
+import shutil
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -12,10 +15,11 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from sqlalchemy.engine import make_url
 
 from handlers.app import Handlers
 from handlers.types import Incoming, Kind, Reply, Rules
-from storage.db import Database
+from storage.db import Database, strict_transaction_guard
 from storage.models import Level, Role, pk
 from storage.seed import seed_indicators
 from tests import databases
@@ -41,6 +45,30 @@ class FixedClock:
         self.now += timedelta(**kwargs)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_platform_call_inside_a_transaction() -> Iterator[None]:
+    """A channel's send or edit inside an open transaction raises in every test."""
+    strict_transaction_guard(True)
+    yield
+    strict_transaction_guard(False)
+
+
+@pytest.fixture(autouse=True)
+def fast_tests_start_no_process(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test that starts a process (the bot, the CLI, a benchmark) is marked slow: the
+    fast loop (`pytest -m "not slow"`) stays fast. (PostgreSQL runs everything, pg_dump
+    included.)"""
+    if request.node.get_closest_marker("slow") or databases.ON_POSTGRES:
+        return
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"{request.node.nodeid} starts a process: mark it slow")
+
+    monkeypatch.setattr(subprocess, "Popen", refused)
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock()
@@ -62,14 +90,38 @@ async def database_url(tmp_path: Path) -> str:
     return await databases.new_database(tmp_path)
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """SQLite: one file with the schema and the seeded indicators, made once per session;
+    each test's `db` starts from a copy (a copy costs a millisecond, creating every table
+    and seeding them ~0.1 s a test)."""
+    if databases.ON_POSTGRES:
+        return None
+    path = tmp_path_factory.mktemp("template") / "template.db"
+
+    async def make() -> None:
+        template = Database(f"sqlite:///{path}")
+        await template.create_schema()
+        async with template.transaction() as store:
+            await seed_indicators(store)
+            await store.commit()
+        await template.dispose()  # the last connection closes: the WAL is folded in
+
+    asyncio.run(make())
+    return path
+
+
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    if not databases.ON_POSTGRES:  # PostgreSQL's was made by the migrations
-        await database.create_schema()
-    async with database.transaction() as store:
-        await seed_indicators(store)
-        await store.commit()
+async def db(database_url: str, sqlite_template: Path | None) -> AsyncIterator[Database]:
+    """This test's database with the schema and the default indicators."""
+    if sqlite_template is not None:
+        shutil.copyfile(sqlite_template, make_url(database_url).database or "")
+        database = Database(database_url)
+    else:  # PostgreSQL's was made by the migrations
+        database = Database(database_url)
+        async with database.transaction() as store:
+            await seed_indicators(store)
+            await store.commit()
     yield database
     await database.dispose()
 

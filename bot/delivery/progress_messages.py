@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from handlers import texts_notices
@@ -37,19 +38,50 @@ class BroadcastProgress:
                 await asyncio.wait_for(stop.wait(), every)
 
     async def update_once(self) -> None:
-        async with self.db.transaction() as store:
+        """Read what each notice being sent should show, show it with no transaction open
+        (a platform call must not hold the database), then record the message id and the
+        end in a short transaction of their own."""
+        shows: list[_Show] = []
+        async with self.db.reading() as store:
             for notice in await store.broadcasts.sending():
-                board = self.boards.get(notice.platform)
-                if board is None or notice.id is None:
+                if notice.platform not in self.boards or notice.id is None:
                     continue
                 counts = await store.outbox.counts(notice.id)
                 done = sum(counts.get(s, 0) for s in ("sent", "dead", "undeliverable", "cancelled"))
-                html = texts_notices.notice_progress(counts.get("sent", 0), notice.total)
-                if self._shown.get(notice.id) != html:
-                    notice.progress_message_id = await board.show(
-                        notice.chat_id, html, notice.progress_message_id
+                shows.append(
+                    _Show(
+                        notice.id, notice.platform, notice.chat_id, notice.progress_message_id,
+                        texts_notices.notice_progress(counts.get("sent", 0), notice.total),
+                        finished=done >= notice.total,
                     )
-                    self._shown[notice.id] = html
-                if done >= notice.total:
-                    notice.status = BroadcastStatus.done
+                )  # fmt: skip
+        changed: list[tuple[_Show, str]] = []
+        for show in shows:
+            message_id = show.message_id
+            if self._shown.get(show.notice_id) != show.html:
+                board = self.boards[show.platform]
+                message_id = await board.show(show.chat_id, show.html, message_id)
+                self._shown[show.notice_id] = show.html
+            if message_id != show.message_id or show.finished:
+                changed.append((show, message_id))
+        if not changed:
+            return
+        async with self.db.transaction() as store:
+            for show, message_id in changed:
+                stored = await store.broadcasts.get(show.notice_id)
+                if stored is None:
+                    continue
+                stored.progress_message_id = message_id
+                if show.finished and stored.status == BroadcastStatus.sending:
+                    stored.status = BroadcastStatus.done
             await store.commit()
+
+
+@dataclass(frozen=True)
+class _Show:
+    notice_id: int
+    platform: str
+    chat_id: str
+    message_id: str
+    html: str
+    finished: bool

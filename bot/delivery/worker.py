@@ -12,13 +12,16 @@ Replies take a fast path through the same limits: the handlers queue them alread
 in the update's transaction, and once it has committed `after_commit` sends them at once
 when their chat has a slot now; otherwise (and when the send fails) they wait, pending, for
 `run`. Sending never happens inside a transaction or an HTTP request's answer.
+
+Time comes in injected: `clock` (UTC, stored) and `monotonic` with `sleep` (the booked
+moments and the waits); a failed send is retried later by `DeliverySettings.retry`, a sent
+row whose record failed by `recording`. Tests run it on virtual time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -29,6 +32,8 @@ from bot.delivery.ratelimit import Booker, Limits
 from bot.logsafe import scrub
 from storage.db import Database
 from storage.models import OutboxMessage, OutboxStatus, utcnow
+from storage.outbox import REPLY
+from storage.retry import RetryPolicy, Sleep
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -72,12 +77,18 @@ class Channel(Protocol):
     async def send(self, message: OutboxMessage) -> None: ...
 
 
+# A send that failed (5xx, a timeout): the row is tried again 2, 4, 8 ... s later (at most
+# 10 minutes), six attempts in all, then it is dead.
+SEND_RETRY = RetryPolicy(attempts=6, base=2.0, factor=2.0, cap=600.0, jitter=0.2)
+# Recording finished sends when the database refused: a few quick tries, then the lease
+# returns the rows (they may go out twice, never lost).
+RECORD_RETRY = RetryPolicy(attempts=6, base=0.2, factor=1.5, cap=2.0)
+
+
 @dataclass(frozen=True)
 class DeliverySettings:
     batch: int = 50
-    max_attempts: int = 6
-    backoff_base: float = 2.0  # seconds; doubles with each attempt
-    backoff_max: float = 600.0
+    retry: RetryPolicy = SEND_RETRY  # attempts and backoff of a row whose send failed
     max_retry_afters: int = 20  # 429s one message may get before they count as failures
     lease: timedelta = timedelta(minutes=2)
     poll_seconds: float = 1.0
@@ -93,8 +104,13 @@ class DeliveryWorker:
         channels: Mapping[str, Channel],
         settings: DeliverySettings | None = None,
         clock: Callable[[], datetime] = utcnow,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        recording: RetryPolicy = RECORD_RETRY,
     ) -> None:
         self.db, self.channels, self.clock = db, dict(channels), clock
+        self.monotonic, self.sleep, self.recording = monotonic, sleep, recording
         settings = settings or DeliverySettings()
         # A live batch must end well inside its lease, or another worker re-sends its rows.
         quarter = settings.lease.total_seconds() / 4
@@ -131,6 +147,20 @@ class DeliveryWorker:
         task = asyncio.create_task(self._after_commit(list(rows), first))
         self._after.add(task)
         task.add_done_callback(self._after.discard)
+
+    def apologise(self, platform: str, chat_id: str, is_group: bool, html: str) -> None:
+        """An update that failed and stored nothing gets `html` (the apology) in the
+        background through its platform's channel, like a reply but not stored (when the
+        database failed there is nowhere to keep it): sent once, or lost and logged."""
+        channel = self.channels.get(platform)
+        if channel is None:
+            log.warning("no %s channel here: the apology for a failed update is not sent", platform)
+            return
+        row = OutboxMessage(
+            key=f"apology:{platform}:{chat_id}", kind=REPLY, platform=platform,
+            chat_id=chat_id, is_group=is_group, html=html,
+        )  # fmt: skip
+        self.after_commit([], lambda: channel.send(row))
 
     async def _after_commit(
         self, rows: list[OutboxMessage], first: Callable[[], Awaitable[object]] | None
@@ -196,12 +226,14 @@ class DeliveryWorker:
 
     async def _idle(self, stop: asyncio.Event) -> None:
         self._wake.clear()
-        waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self._wake)]
-        await asyncio.wait(
-            waiters, timeout=self.settings.poll_seconds, return_when=asyncio.FIRST_COMPLETED
-        )
+        waiters: list[asyncio.Future[object]] = [
+            asyncio.ensure_future(e.wait()) for e in (stop, self._wake)
+        ]
+        waiters.append(asyncio.ensure_future(self.sleep(self.settings.poll_seconds)))
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
 
     async def drain(self, timeout: float = 60.0) -> None:
         """Deliver until nothing is pending or sending (tests, CLI), waiting out retries."""
@@ -213,7 +245,7 @@ class DeliveryWorker:
                     async with self.db.reading() as store:
                         if not await store.outbox.has_work(list(self.channels)):
                             return
-                    await asyncio.sleep(0.1)
+                    await self.sleep(0.1)
         finally:
             stop.set()
             self._wake.set()
@@ -257,7 +289,7 @@ class DeliveryWorker:
         """Book a moment for each row, the chat that can go soonest first. A row whose
         chat's limits keep it more than `hold`, or (when given) the overall limit more
         than `overall`, is not booked: it goes back to the queue."""
-        now = time.monotonic()
+        now = self.monotonic()
         pending, planned = list(rows), []
         while pending:
             booker = lambda r: self.bookers[r.platform]  # noqa: E731
@@ -277,17 +309,17 @@ class DeliveryWorker:
     async def _deliver(self, row: OutboxMessage, delay: float, outcomes: Outcomes) -> None:
         if delay < 0:
             return self._later(outcomes, row, self._ready_time(row), row.attempts, "waiting")
-        await asyncio.sleep(delay)
+        await self.sleep(delay)
         booker = self.bookers[row.platform]
-        if time.monotonic() < booker.paused_until:  # a 429 arrived while this one waited
+        if self.monotonic() < booker.paused_until:  # a 429 arrived while this one waited
             return self._later(outcomes, row, self._ready_time(row), row.attempts, "paused")
-        while (wait := booker.wait_before_send(row.chat_id, row.is_group, time.monotonic())) > 0:
-            await asyncio.sleep(wait)  # woke late: no burst beyond what the limits allow
-        booker.sent(row.chat_id, row.is_group, time.monotonic())
+        while (wait := booker.wait_before_send(row.chat_id, row.is_group, self.monotonic())) > 0:
+            await self.sleep(wait)  # woke late: no burst beyond what the limits allow
+        booker.sent(row.chat_id, row.is_group, self.monotonic())
         try:
             await self.channels[row.platform].send(row)
         except RetryAfter as err:
-            booker.pause(time.monotonic() + err.seconds)
+            booker.pause(self.monotonic() + err.seconds)
             self._throttle(outcomes, row, err.seconds)
         except PermanentError as err:
             self._fail(outcomes, row, OutboxStatus.dead, row.attempts + 1, stored_error(err))
@@ -318,15 +350,15 @@ class DeliveryWorker:
                 failures = 0
             except Exception:
                 failures += 1
-                if failures > 5:
+                if failures >= self.recording.attempts:
                     log.exception("could not record %d sends; their lease re-sends them", len(ids))
                     return
                 log.warning("recording %d sends failed; trying again", len(ids))
                 self._unrecorded = ids + self._unrecorded
-                await asyncio.sleep(0.2 * failures)
+                await self.recording.wait(failures)
 
     def _ready_time(self, row: OutboxMessage) -> datetime:
-        booker, now = self.bookers[row.platform], time.monotonic()
+        booker, now = self.bookers[row.platform], self.monotonic()
         wait = booker.ready_at(row.chat_id, row.is_group, now) - now
         return self.clock() + timedelta(seconds=max(0.0, wait))
 
@@ -339,11 +371,10 @@ class DeliveryWorker:
 
     def _retry(self, outcomes: Outcomes, row: OutboxMessage, error: str) -> None:
         attempts = row.attempts + 1
-        if attempts >= self.settings.max_attempts:
+        if attempts >= self.settings.retry.attempts:
             log.warning("outbox %s is dead after %d attempts: %s", row.key, attempts, error)
             return self._fail(outcomes, row, OutboxStatus.dead, attempts, error)
-        backoff = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** (attempts - 1))
-        backoff *= random.uniform(0.8, 1.2)  # jitter: retries of many rows do not line up
+        backoff = self.settings.retry.delay(attempts)  # jittered: retries do not line up
         at = self.clock() + timedelta(seconds=backoff)
         return self._later(outcomes, row, at, attempts, error)
 

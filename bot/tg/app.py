@@ -8,8 +8,11 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from aiogram.types import (
     MenuButtonWebApp,
     WebAppInfo,
@@ -22,15 +25,31 @@ from bot.tg import routers
 from bot.web.webhooks import json_webhook
 from handlers import texts_web
 from handlers.app import Handlers
+from storage.db import outside_transaction
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
+class OutsideTransaction(BaseRequestMiddleware):
+    """Every Bot API call passes `storage.db.outside_transaction`: none may be made while
+    a database transaction is open."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        outside_transaction(f"Telegram {type(method).__name__}")
+        return await make_request(bot, method)
+
+
 def make_bot(settings: Settings) -> Bot:
     assert settings.telegram_bot_token is not None
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    session.middleware(OutsideTransaction())
     return Bot(
         token=settings.telegram_bot_token.get_secret_value(),
         session=session,

@@ -18,6 +18,7 @@ from bot.delivery.ratelimit import Limits
 from bot.delivery.worker import PermanentError, RetryAfter, TransientError
 from bot.tg.convert import PLATFORM, send_reply
 from handlers.outgoing import reply_of
+from storage.db import outside_transaction
 from storage.models import OutboxMessage
 
 
@@ -29,6 +30,7 @@ class TelegramChannel:
 
     async def send(self, message: OutboxMessage) -> None:
         """A reply (with its buttons and file) or a notification (with its chart)."""
+        outside_transaction("Telegram send")
         try:
             await send_reply(self.bot, message.chat_id, reply_of(message))
         except TelegramRetryAfter as err:
@@ -40,6 +42,7 @@ class TelegramChannel:
 
     async def show(self, chat_id: str, html: str, message_id: str) -> str:
         """A notice's progress: sent once, then edited in place."""
+        outside_transaction("Telegram progress edit")
         if message_id:
             # "message is not modified" and the like are no reason to stop.
             with contextlib.suppress(TelegramBadRequest):

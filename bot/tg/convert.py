@@ -22,6 +22,7 @@ from bot.render import html_to_plain, split_text
 from handlers.commands import parse_command
 from handlers.notices import ADMIN_COMMANDS
 from handlers.types import Incoming, Kind, Reply
+from storage.db import outside_transaction
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,7 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 async def send_reply(bot: Bot, chat_id: int | str, reply: Reply) -> None:
     """Text split at line boundaries under 4,096 characters; buttons on the last part.
     (A reply's second file is queued alone, without text.)"""
+    outside_transaction("Telegram send_reply")
     chat_id = int(chat_id) if str(chat_id).lstrip("-").isdigit() else chat_id
     chunks = split_text(reply.html, TEXT_LIMIT) if reply.html else []
     for number, chunk in enumerate(chunks, start=1):

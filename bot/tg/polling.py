@@ -8,6 +8,11 @@ the next getUpdates call, with the offset past the handled ones, confirms them. 
 can then only make Telegram send again updates already stored, and their keys make them
 count once.
 
+Failures wait by the injected platform retry policy: a failing getUpdates (tried again
+for as long as polling runs, the waits growing to the policy's cap), and an update whose
+dispatching failed outside the handlers (the network, say: the handlers retry a busy
+database themselves and apologise for the rest) is tried again up to its attempts.
+
 On stop: no new getUpdates (one in flight is cancelled: it confirms nothing new), the
 update in hand is finished, the handled ones are confirmed, the rest stay with Telegram.
 """
@@ -23,11 +28,14 @@ from typing import TypeVar
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 
+from storage.retry import RetryPolicy
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 POLL_SECONDS = 30
 BATCH = 100
-FEED_ATTEMPTS = 3
+# The shipped policy comes from the composition root; this is the default for a bare poll.
+PLATFORM_RETRY = RetryPolicy(attempts=3, base=1.0, factor=2.0, cap=30.0)
 
 
 async def poll(
@@ -37,6 +45,7 @@ async def poll(
     *,
     allowed_updates: list[str] | None = None,
     timeout: int = POLL_SECONDS,
+    retry: RetryPolicy = PLATFORM_RETRY,
 ) -> None:
     offset: int | None = None  # past the last update handled
     confirmed: int | None = None  # the offset Telegram was last told
@@ -52,13 +61,13 @@ async def poll(
         except Exception as err:
             failures += 1
             log.warning("Telegram getUpdates failed (%s: %s)", type(err).__name__, err)
-            await _sleep(min(30.0, 0.5 * 2**failures), stop)
+            await retry.wait(failures, stop)
             continue
         if updates is None:
             break
         failures, confirmed = 0, offset
         for update in updates:
-            if stop.is_set() or not await _feed(bot, dispatcher, update, stop):
+            if stop.is_set() or not await _feed(bot, dispatcher, update, stop, retry):
                 break  # not handled: stays unconfirmed, so Telegram sends it again
             offset = update.update_id + 1
     if offset is not None and offset != confirmed:
@@ -66,18 +75,23 @@ async def poll(
             await bot.get_updates(offset=offset, limit=1, timeout=0, request_timeout=5)
 
 
-async def _feed(bot: Bot, dispatcher: Dispatcher, update: Update, stop: asyncio.Event) -> bool:
-    """Through the dispatcher (which retries the handlers itself); an error outside them
-    (the network, say) is tried again, then the update is skipped (logged)."""
-    for attempt in range(1, FEED_ATTEMPTS + 1):
+async def _feed(
+    bot: Bot, dispatcher: Dispatcher, update: Update, stop: asyncio.Event, retry: RetryPolicy
+) -> bool:
+    """Through the dispatcher (whose handlers retry a busy database and apologise for
+    anything else); an error outside them (the network, say) is tried again, then the
+    update is skipped (logged)."""
+    for attempt in range(1, retry.attempts + 1):
         try:
             await dispatcher.feed_update(bot, update)
             return True
         except Exception:
-            log.exception("update %s failed (attempt %d)", update.update_id, attempt)
+            tries = f"{attempt}/{retry.attempts}"
+            log.exception("update %s failed (attempt %s)", update.update_id, tries)
             if stop.is_set():
                 return False
-            await _sleep(0.5 * 2**attempt, stop)
+            if attempt < retry.attempts:
+                await retry.wait(attempt, stop)
     return True  # given up on: moving on is better than stalling every later update
 
 
@@ -94,8 +108,3 @@ async def _unless_stopped(work: Awaitable[T], stop: asyncio.Event) -> T | None:
             await task
         return None
     return task.result()
-
-
-async def _sleep(seconds: float, stop: asyncio.Event) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)

@@ -7,14 +7,15 @@ background, by the delivery worker's fast path (so a webhook answers as soon as 
 is stored, and polling confirms nothing that is not). A toast for a button press is not
 stored: it goes out directly, after the commit.
 
-In polling mode a failing update is retried here, then the person gets an apology; in
-webhook mode the failure propagates so the HTTP answer is 5xx and Telegram sends the
-update again (the handlers' key then makes it count once).
+The handlers already try an update again when the database is busy (their retry policy,
+the one layer that retries it): here a failing update is not tried again. In polling mode
+the person gets an apology and polling moves on; in webhook mode the failure propagates so
+the HTTP answer is 5xx and Telegram sends the update again (the handlers' key then makes
+it count once).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from aiogram import Bot, Router
@@ -26,7 +27,6 @@ from bot.tg.convert import (
     from_member_update,
     from_message,
     notice_text,
-    send_reply,
     with_admin_status,
 )
 from bot.tg.menus import apply_menu_changes
@@ -35,19 +35,17 @@ from handlers.app import Handlers
 from handlers.types import Incoming, Outcome, Reply
 
 log = logging.getLogger(__name__)
-ATTEMPTS = 3
 
 
 async def _handle(handlers: Handlers, incoming: Incoming, retry_failures: bool) -> Outcome | None:
-    """The outcome, or None when every attempt failed (polling: nothing was stored)."""
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            return await handlers.handle(incoming)
-        except Exception:
-            if not retry_failures:
-                raise
-            log.exception("update %s failed (attempt %d/%d)", incoming.key, attempt, ATTEMPTS)
-            await asyncio.sleep(0.2 * 2**attempt)
+    """The outcome, or None when the update failed (polling: nothing was stored).
+    `retry_failures` (polling) keeps the failure here; the handlers have retried it."""
+    try:
+        return await handlers.handle(incoming)
+    except Exception:
+        if not retry_failures:
+            raise
+        log.exception("update %s failed; the person gets an apology", incoming.key)
     return None
 
 
@@ -133,7 +131,7 @@ async def _answer(
 ) -> None:
     outcome = await _handle(handlers, incoming, retry_failures)
     if outcome is None:  # nothing stored: an apology, sent directly (or not at all)
-        delivery.after_commit([], lambda: send_reply(bot, incoming.chat_id, Reply(texts.ERROR)))
+        delivery.apologise(incoming.platform, incoming.chat_id, incoming.is_group, texts.ERROR)
         return
     menus = outcome.menus  # a role changed: that person's menu follows, after the commit
     first = (lambda: apply_menu_changes(bot, menus)) if menus else None

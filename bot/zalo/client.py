@@ -4,16 +4,16 @@ Every answer is an envelope `{ok, result, error_code, description}` (on HTTP 200
 results come back as plain dicts, failures as one `ZaloError` carrying the code and
 description, classified by Zalo's error table: 408 "Request timeout" is what an idle
 `getUpdates` answers (no updates, not a failure); 403 "Internal server error", 408 on other
-methods, 5xx and network errors are transient and retried here with backoff; 429 (and the
-OA's -32) is a rate limit, raised at once for the caller's backoff. The token never appears
-in an error or a log line.
+methods, 5xx and network errors are transient. Each call is retried at one layer: sends
+by the delivery worker (its outbox backoff), `getUpdates` by the polling loop, the others
+(getMe, webhooks) here, by the injected platform retry policy. 429 (and the OA's -32) is a
+rate limit, raised at once for the caller's backoff. The token never appears in an error
+or a log line.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import random
 from dataclasses import dataclass
 from typing import Any, TypedDict, cast
 
@@ -21,6 +21,8 @@ import httpx
 
 from bot.delivery.worker import PermanentError, RetryAfter, TransientError
 from bot.render import split_text
+from storage.db import outside_transaction
+from storage.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 2000
@@ -47,6 +49,8 @@ IDLE = 408  # "Request timeout": the long poll ended without an update
 RATE_LIMITS = frozenset({429, -32})  # Bot API "Quota exceeded"; OA "exceeded the rate limit"
 TRANSIENT = frozenset({0, 403, 408})  # 0: network; 403 is Zalo's "Internal server error"
 DEFAULT_RETRY_AFTER = 5.0  # seconds, when a rate limit does not say
+# The shipped policy comes from the composition root; this is the default for a bare client.
+CALL_RETRY = RetryPolicy(attempts=4, base=0.5, factor=2.0, cap=8.0)
 
 
 class ZaloError(Exception):
@@ -68,8 +72,6 @@ class ZaloError(Exception):
 class ClientSettings:
     base_url: str = "https://bot-api.zaloplatforms.com"
     timeout: float = 10.0  # seconds, per request (long polls add their own wait)
-    retries: int = 3
-    backoff: float = 0.5  # seconds; doubles with each retry
 
 
 class ZaloBotClient:
@@ -78,8 +80,10 @@ class ZaloBotClient:
         token: str,
         settings: ClientSettings | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy = CALL_RETRY,
     ) -> None:
         self.settings = settings or ClientSettings()
+        self.retry = retry
         self._token = token
         self._http = httpx.AsyncClient(transport=transport, timeout=self.settings.timeout)
 
@@ -87,25 +91,33 @@ class ZaloBotClient:
         await self._http.aclose()
 
     async def call(
-        self, method: str, payload: dict[str, Any] | None = None, *, wait: float = 0
+        self,
+        method: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        wait: float = 0,
+        retry: bool = True,
     ) -> Any:
+        """`retry`: transient failures are tried again here (False: the caller's layer
+        retries, and gets the first failure)."""
+        outside_transaction(f"Zalo {method}")
         url = f"{self.settings.base_url.rstrip('/')}/bot{self._token}/{method}"
-        for attempt in range(self.settings.retries + 1):
+
+        async def once() -> Any:
             try:
                 response = await self._http.post(
                     url, json=payload or {}, timeout=self.settings.timeout + wait
                 )
-                return self._unwrap(response)
-            except (httpx.TransportError, ZaloError) as err:
-                final = isinstance(err, ZaloError) and (not err.transient or err.rate_limited)
-                if final or attempt == self.settings.retries or _idle(method, err):
-                    raise self._scrub(err) from None
-                delay = self.settings.backoff * 2**attempt * random.uniform(0.8, 1.2)
-                log.warning(
-                    "Zalo %s failed (%s); retry in %.1fs", method, type(err).__name__, delay
-                )
-                await asyncio.sleep(delay)
-        raise AssertionError("unreachable")
+            except httpx.TransportError as err:
+                raise self._scrub(err) from None
+            return self._unwrap(response)
+
+        def worth_retrying(err: BaseException) -> bool:
+            return retry and isinstance(err, ZaloError) and _retryable(err)
+
+        return await self.retry.run(
+            once, retry_if=worth_retrying, what=f"Zalo {method} failed", logger=log
+        )
 
     def _unwrap(self, response: httpx.Response) -> Any:
         try:
@@ -134,9 +146,12 @@ class ZaloBotClient:
 
     async def get_updates(self, timeout: int = 30) -> list[dict[str, Any]]:
         """Long poll. The documented result is one update; a list is accepted too. An idle
-        poll (408 "Request timeout") is no update, and is not retried."""
+        poll (408 "Request timeout") is no update. Not retried here: the polling loop is
+        its retry."""
         try:
-            result = await self.call("getUpdates", {"timeout": str(timeout)}, wait=timeout)
+            result = await self.call(
+                "getUpdates", {"timeout": str(timeout)}, wait=timeout, retry=False
+            )
         except ZaloError as err:
             if err.code == IDLE:
                 return []
@@ -157,9 +172,10 @@ class ZaloBotClient:
         return cast(WebhookInfo, dict(await self.call("getWebhookInfo") or {}))
 
     async def send_message(self, chat_id: str, text: str) -> list[SentMessage]:
-        """Texts over 2,000 characters go as several messages, split on line boundaries."""
+        """Texts over 2,000 characters go as several messages, split on line boundaries.
+        Not retried here: the delivery worker retries a failed send."""
         return [
-            await self.call("sendMessage", {"chat_id": chat_id, "text": part})
+            await self.call("sendMessage", {"chat_id": chat_id, "text": part}, retry=False)
             for part in split_text(text, TEXT_LIMIT)
         ]
 
@@ -167,14 +183,15 @@ class ZaloBotClient:
         payload = {"chat_id": chat_id, "photo": photo_url}
         if caption:
             payload["caption"] = caption[:TEXT_LIMIT]
-        return cast(SentMessage, await self.call("sendPhoto", payload) or {})
+        return cast(SentMessage, await self.call("sendPhoto", payload, retry=False) or {})
 
     async def send_chat_action(self, chat_id: str, action: str = "typing") -> Any:
         return await self.call("sendChatAction", {"chat_id": chat_id, "action": action})
 
 
-def _idle(method: str, err: Exception) -> bool:
-    return method == "getUpdates" and isinstance(err, ZaloError) and err.code == IDLE
+def _retryable(err: ZaloError) -> bool:
+    """Transient, and not a rate limit (raised at once: its wait is the caller's)."""
+    return err.transient and not err.rate_limited
 
 
 def _int(value: object) -> int:

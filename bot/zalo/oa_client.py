@@ -24,7 +24,7 @@ import httpx
 from bot.render import split_text
 from bot.zalo import texts
 from bot.zalo.client import TEXT_LIMIT, ZaloError
-from storage.db import Database
+from storage.db import Database, outside_transaction
 from storage.models import OaToken, OutboxKind, Role, pk, utcnow
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,7 @@ class OaClient:
 
     async def refresh(self, refresh_token: str) -> str:
         """Spend the refresh token; the new pair is committed before it is returned."""
+        outside_transaction("Zalo OA token refresh")
         try:
             response = await self.http.post(
                 f"{self.settings.oauth.rstrip('/')}/v4/oa/access_token",
@@ -172,6 +173,7 @@ class OaClient:
         self, method: str, path: str, token: str,
         payload: dict[str, Any] | None, params: dict[str, str] | None,
     ) -> dict[str, Any]:  # fmt: skip
+        outside_transaction(f"Zalo OA {path}")
         url = f"{self.settings.api.rstrip('/')}{path}"
         try:
             response = await self.http.request(

@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests import databases
+
+pytestmark = pytest.mark.slow  # runs the benchmarks in a subprocess
 
 ROOT = Path(__file__).parent.parent.parent
 

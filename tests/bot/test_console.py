@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs `python -m bot` in a subprocess
+
 Run = Callable[[list[str], str], str]
 
 

@@ -25,6 +25,8 @@ from tests.bot.test_workers import until
 from tests.bot.tg import fakes
 from tests.bot.tg.fake_api import FakeBotAPI
 
+pytestmark = pytest.mark.slow  # starts and kills bot processes
+
 TOKEN = "123456:CRASH-TEST-TOKEN"
 PEOPLE = 120
 FIRST_ID = 7_100_000

@@ -89,6 +89,7 @@ async def test_not_ready_when_the_database_is_unreachable() -> None:
     await gone.dispose()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not databases.ON_POSTGRES, reason="the schedule's lock is PostgreSQL's")
 async def test_ready_only_while_some_process_holds_the_schedule(
     client: TestClient, db: Database

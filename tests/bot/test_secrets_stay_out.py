@@ -77,6 +77,7 @@ async def last_error(db: Database) -> str:
         return (await store.session.exec(query)).one().last_error
 
 
+@pytest.mark.slow
 async def test_a_failed_send_stores_and_logs_its_error_without_the_token(
     tmp_path: Path, database_url: str, api_redirecting_sends: RedirectingBotAPI
 ) -> None:
@@ -99,6 +100,7 @@ async def test_a_failed_send_stores_and_logs_its_error_without_the_token(
     assert TOKEN.split(":")[1] not in bot.output, bot.output
 
 
+@pytest.mark.slow
 async def test_a_start_up_failure_is_logged_without_the_token_and_exits_non_zero(
     tmp_path: Path, database_url: str
 ) -> None:

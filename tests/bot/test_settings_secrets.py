@@ -134,6 +134,7 @@ async def unit_codes(url: str) -> tuple[list[str], bool]:
         await db.dispose()
 
 
+@pytest.mark.slow
 def test_a_placeholder_token_stops_the_real_bot_with_a_clean_message(
     tmp_path: Path, database_url: str
 ) -> None:
@@ -146,6 +147,7 @@ def test_a_placeholder_token_stops_the_real_bot_with_a_clean_message(
     assert asyncio.run(unit_codes(database_url)) == (["C1", "V1"], False)
 
 
+@pytest.mark.slow
 def test_production_secrets_are_refused_by_the_real_entry_point(
     tmp_path: Path, database_url: str
 ) -> None:

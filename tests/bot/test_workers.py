@@ -99,6 +99,7 @@ def webhook_env(url: str, api: FakeBotAPI) -> dict[str, str]:
     }  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not databases.ON_POSTGRES, reason="several workers share PostgreSQL")
 async def test_two_workers_share_the_outbox_and_one_takes_over_the_schedule(
     tmp_path: Path, database_url: str
@@ -167,6 +168,7 @@ async def _all_sent(url: str, total: int) -> bool:
     return sent == total
 
 
+@pytest.mark.slow
 async def test_killed_mid_broadcast_and_restarted_delivers_the_rest(
     tmp_path: Path, database_url: str
 ) -> None:

@@ -18,6 +18,7 @@ async def test_sqlite_has_one_process_and_it_leads(db: Database) -> None:
     assert await Leadership(db).ensure() and await Leadership(db).ensure()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not databases.ON_POSTGRES, reason="an advisory lock of PostgreSQL")
 async def test_one_leader_at_a_time_and_the_lock_passes_on(database_url: str) -> None:
     first_db, second_db = Database(database_url), Database(database_url)

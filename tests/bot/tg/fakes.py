@@ -19,6 +19,8 @@ from aiogram.types import (
     User,
 )
 
+from bot.tg.app import OutsideTransaction
+
 BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "CNS", "username": "CnsBot"}
 _ids = itertools.count(1000)
 
@@ -28,6 +30,7 @@ class RecordingSession(BaseSession):
 
     def __init__(self) -> None:
         super().__init__()
+        self.middleware(OutsideTransaction())  # as make_bot's session: no call in a transaction
         self.calls: list[TelegramMethod[Any]] = []
         self.fail_next: Exception | None = None
         self.fail_only: str | None = None  # fail_next waits for this method (e.g. "SendMessage")

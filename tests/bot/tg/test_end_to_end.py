@@ -7,9 +7,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from storage.db import Database
 from tests.bot.processes import make_invite, running_bot, stopped_cleanly
 from tests.bot.tg.fake_api import FakeBotAPI
+
+pytestmark = pytest.mark.slow  # starts a bot process
 
 NEWCOMER = {"id": 6660001, "is_bot": False, "first_name": "Hoa", "language_code": "vi"}
 CHAT = {"id": 6660001, "first_name": "Hoa", "type": "private"}

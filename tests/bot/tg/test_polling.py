@@ -18,6 +18,7 @@ from bot.tg.polling import poll
 from handlers.app import Handlers
 from handlers.types import Incoming, Outcome
 from storage.db import Database
+from storage.retry import RetryPolicy
 from tests.bot.test_workers import until
 from tests.bot.tg import fakes
 from tests.bot.tg.fake_api import FakeBotAPI
@@ -98,10 +99,18 @@ async def test_a_failing_fetch_is_tried_again(
     api.push(fakes.private_text("vneid 4"))
     api.updates[0]["message"] = "not a message"  # Telegram answering garbage, once
     stop = asyncio.Event()
-    polling = asyncio.create_task(poll(bot, dispatcher, stop, timeout=1))
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # the policy's wait, short in real time
+        waits.append(seconds)
+        await asyncio.sleep(0.01)
+
+    retry = RetryPolicy(attempts=3, base=1.0, factor=2.0, cap=30.0, jitter=0.0, sleep=sleep)
+    polling = asyncio.create_task(poll(bot, dispatcher, stop, timeout=1, retry=retry))
     try:
-        await asyncio.sleep(0.3)
+        await until(lambda: _true(len(waits) >= 3), 30, "three failed fetches")
         assert await vneid(db) == 0
+        assert waits[:3] == [1.0, 2.0, 4.0]  # the waits grow by the policy
         api.updates[0] = {**fakes.private_text("vneid 4"), "update_id": api.updates[0]["update_id"]}
         await until(lambda: _equals(vneid(db), 4), 30, "the report after the fetch failed")
     finally:
@@ -110,6 +119,10 @@ async def test_a_failing_fetch_is_tried_again(
         await delivery.flush()
         await bot.session.close()
         await api.server.close()
+
+
+async def _true(value: bool) -> bool:
+    return value
 
 
 async def _equals(value: object, expected: int) -> bool:

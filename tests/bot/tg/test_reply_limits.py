@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import time
 from typing import Any
 
 from aiogram import Bot
@@ -20,6 +19,7 @@ from handlers.types import Rules
 from storage.db import Database
 from tests.bot.tg import fakes
 from tests.conftest import FixedClock, World
+from tests.virtual_time import VirtualTime
 
 PER_CHAT = 4.0  # sends per second to one chat (Telegram: 1; faster here to keep it short)
 REPORTS = 12
@@ -28,15 +28,16 @@ REPORTS = 12
 class TimedSession(fakes.RecordingSession):
     """Records when each receipt reached "Telegram"."""
 
-    def __init__(self) -> None:
+    def __init__(self, vt: VirtualTime) -> None:
         super().__init__()
+        self.vt = vt
         self.receipts: list[tuple[float, int]] = []
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
     ) -> Any:
         if type(method).__name__ == "SendMessage" and "Đã ghi nhận" in method.text:
-            self.receipts.append((time.monotonic(), int(method.chat_id)))
+            self.receipts.append((self.vt.monotonic(), int(method.chat_id)))
         return await super().make_request(bot, method, timeout)
 
 
@@ -48,12 +49,14 @@ async def test_a_flood_of_reports_from_one_chat_is_receipted_within_its_limit(
         assert an is not None
         await store.members.link(an, "telegram", str(fakes.PERSON["id"]), "An")
         await store.commit()
-    session = TimedSession()
+    vt = VirtualTime()  # the worker's and the session's clock: no real waiting
+    session = TimedSession(vt)
     bot = Bot("123456:TEST-TOKEN", session=session)
     limits = Limits(per_second=30, per_chat_second=PER_CHAT, per_group_minute=20)
     delivery = DeliveryWorker(
-        db, {"telegram": TelegramChannel(bot, limits)}, DeliverySettings(poll_seconds=0.05)
-    )
+        db, {"telegram": TelegramChannel(bot, limits)}, DeliverySettings(),
+        vt.utcnow, monotonic=vt.monotonic, sleep=vt.sleep,
+    )  # fmt: skip
     rules = Rules(reports_per_minute=100)  # the flood of replies is what is measured here
     dispatcher = make_dispatcher(
         Handlers(db, clock=clock, rules=rules), delivery, retry_failures=True

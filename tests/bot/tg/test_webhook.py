@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -23,6 +22,7 @@ from handlers.types import Rules
 from storage.db import Database
 from tests.bot.tg import fakes
 from tests.conftest import FixedClock, World
+from tests.virtual_time import VirtualTime
 
 SECRET = "s3cret-webhook-token-123"
 SESSION = web.AppKey("session", fakes.RecordingSession)
@@ -42,7 +42,11 @@ async def client(db: Database, clock: FixedClock, world: World) -> AsyncIterator
     bot = Bot("123456:TEST-TOKEN", session=session)
     app = web.Application()
     handlers = Handlers(db, clock=clock, rules=Rules())
-    delivery = DeliveryWorker(db, {"telegram": TelegramChannel(bot, UNLIMITED)})
+    vt = VirtualTime()  # the worker's waits (a failed send's backoff) take no real time
+    delivery = DeliveryWorker(
+        db, {"telegram": TelegramChannel(bot, UNLIMITED)}, None, vt.utcnow,
+        monotonic=vt.monotonic, sleep=vt.sleep,
+    )  # fmt: skip
     webhook_route(app, bot, make_dispatcher(handlers, delivery, retry_failures=False), SECRET)
     app[SESSION], app[HANDLERS], app[DELIVERY] = session, handlers, delivery
     async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
@@ -149,9 +153,7 @@ async def test_a_receipt_whose_send_failed_is_delivered_by_the_worker(
     failure(session, "5xx")
     assert await post(client, fakes.private_text("vneid 6")) == 200
     assert len(session.sent("SendMessage")) == 1  # failed: waiting for its retry
-    delivery = client.app[DELIVERY]
-    delivery.settings = replace(delivery.settings, poll_seconds=0.05)
-    await delivery.drain(timeout=30)
+    await client.app[DELIVERY].drain(timeout=30)  # on virtual time: no real backoff
     assert await vneid(db) == 6 and len(session.sent("SendMessage")) == 2
     async with db.reading() as store:
         assert await store.outbox.counts() == {"sent": 1}

@@ -16,9 +16,10 @@ from bot.delivery.worker import RetryAfter, TransientError
 from bot.zalo.channel import ZaloChannel, poll
 from bot.zalo.client import ClientSettings, ZaloBotClient
 from storage.models import OutboxMessage
+from storage.retry import RetryPolicy
 from tests.bot.zalo.fake_zalo import FakeZalo
 
-FAST = ClientSettings(timeout=2.0, retries=2, backoff=0.01)
+FAST = ClientSettings(timeout=2.0)
 
 
 class NoDelivery:
@@ -53,7 +54,8 @@ async def zalo() -> AsyncIterator[FakeZalo]:
 async def client(zalo: FakeZalo) -> AsyncIterator[ZaloBotClient]:
     from dataclasses import replace
 
-    bot = ZaloBotClient("42:fake-token", replace(FAST, base_url=zalo.base_url))
+    retry = RetryPolicy(attempts=3).instant()
+    bot = ZaloBotClient("42:fake-token", replace(FAST, base_url=zalo.base_url), retry=retry)
     yield bot
     await bot.aclose()
 
@@ -67,13 +69,24 @@ async def test_idle_long_polls_are_quiet_and_follow_each_other_at_once(
     zalo: FakeZalo, client: ZaloBotClient, caplog: pytest.LogCaptureFixture, idle_status: int
 ) -> None:
     zalo.max_hold, zalo.idle_status = 0.1, idle_status
-    stop = asyncio.Event()
+    stop, waits = asyncio.Event(), []
+
+    async def sleep(seconds: float) -> None:  # the polling policy's wait, were there one
+        waits.append(seconds)
+
+    retry = RetryPolicy(base=2.0, sleep=sleep)
     with caplog.at_level(logging.DEBUG):
-        task = asyncio.create_task(poll(client, NoHandlers(), NoDelivery(), stop, timeout=30))  # type: ignore[arg-type]
-        await asyncio.sleep(1.5)
+        task = asyncio.create_task(
+            poll(client, NoHandlers(), NoDelivery(), stop, timeout=30, retry=retry)  # type: ignore[arg-type]
+        )
+        started = time.monotonic()
+        async with asyncio.timeout(10):
+            while zalo.count("getUpdates") < 5:  # each held 0.1 s by the fake
+                await asyncio.sleep(0.02)
+        took = time.monotonic() - started
         stop.set()
         await task
-    assert zalo.count("getUpdates") >= 8  # no pause after an idle poll
+    assert waits == [] and took < 2.0  # no pause after an idle poll (a failure waits 2 s)
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
@@ -106,11 +119,15 @@ async def test_stop_ends_a_long_poll_within_two_seconds(
     assert time.monotonic() - started < 2.0
 
 
-async def test_a_403_internal_server_error_is_retried_and_the_message_goes(
+async def test_a_403_internal_server_error_goes_back_to_the_worker_and_its_retry_goes(
     zalo: FakeZalo, client: ZaloBotClient
 ) -> None:
     zalo.fail("sendMessage", 403)
-    await ZaloChannel(client, Limits()).send(notice())
+    channel = ZaloChannel(client, Limits())
+    with pytest.raises(TransientError):  # not retried in the client: the worker retries sends
+        await channel.send(notice())
+    assert zalo.count("sendMessage") == 1
+    await channel.send(notice())
     assert zalo.texts("zu-1") == ["Nhắc báo cáo"] and zalo.count("sendMessage") == 2
 
 

@@ -11,9 +11,11 @@ import pytest
 
 from bot.delivery.worker import RetryAfter, TransientError
 from bot.zalo.client import ClientSettings, ZaloBotClient, ZaloError, delivery_error
+from storage.retry import RetryPolicy
 
 TOKEN = "1234567890:zalo-secret-token"
-FAST = ClientSettings(base_url="http://127.0.0.1:9", timeout=1.0, retries=2, backoff=0.001)
+FAST = ClientSettings(base_url="http://127.0.0.1:9", timeout=1.0)
+RETRY = RetryPolicy(attempts=3).instant()
 MESSAGE = {
     "event_name": "message.text.received",
     "message": {
@@ -33,7 +35,7 @@ def client(
         seen.append(request)
         return handler(request)
 
-    return ZaloBotClient(TOKEN, FAST, transport=httpx.MockTransport(record)), seen
+    return ZaloBotClient(TOKEN, FAST, transport=httpx.MockTransport(record), retry=RETRY), seen
 
 
 def ok(result: object) -> httpx.Response:
@@ -119,20 +121,37 @@ async def test_an_idle_long_poll_is_no_updates_quietly_and_at_once(
 async def test_documented_transient_errors_are_retried_then_succeed(
     code: int, description: str, status: int
 ) -> None:
-    answers = iter([failure(code, description, status), ok({"message_id": "m"})])
+    answers = iter([failure(code, description, status), ok({"id": "bot1"})])
     zalo, seen = client(lambda r: next(answers))
-    assert await zalo.send_message("u1", "xin chào") == [{"message_id": "m"}]
+    assert await zalo.get_me() == {"id": "bot1"}
     assert len(seen) == 2
     await zalo.aclose()
 
 
-async def test_a_documented_transient_error_that_lasts_is_transient_for_the_worker() -> None:
+async def test_a_failed_send_is_not_retried_here_but_is_transient_for_the_worker() -> None:
+    """Sends are retried at one layer: the delivery worker's (no nested retries)."""
     zalo, seen = client(lambda r: failure(403, "Internal server error"))
     with pytest.raises(ZaloError) as err:
         await zalo.send_message("u1", "xin chào")
     assert err.value.transient and not err.value.rate_limited
     assert isinstance(delivery_error(err.value), TransientError)
-    assert len(seen) == FAST.retries + 1
+    assert len(seen) == 1
+    await zalo.aclose()
+
+
+async def test_retries_wait_by_the_injected_policy() -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    policy = RetryPolicy(attempts=4, base=0.5, factor=2.0, cap=1.5, jitter=0.0, sleep=sleep)
+    zalo = ZaloBotClient(
+        TOKEN, FAST, transport=httpx.MockTransport(lambda r: failure(403, "x")), retry=policy
+    )
+    with pytest.raises(ZaloError):
+        await zalo.get_me()
+    assert waits == [0.5, 1.0, 1.5]  # then the fourth attempt failed: no wait after it
     await zalo.aclose()
 
 
@@ -174,6 +193,6 @@ async def test_retries_give_up_and_never_show_the_token() -> None:
     zalo, seen = client(timeout)
     with pytest.raises(ZaloError) as err:
         await zalo.get_me()
-    assert len(seen) == FAST.retries + 1
+    assert len(seen) == RETRY.attempts
     assert TOKEN not in str(err.value) and err.value.transient
     await zalo.aclose()

@@ -11,8 +11,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.bot.processes import make_invite, running_bot, stopped_cleanly
 from tests.bot.zalo.fake_zalo import FakeZalo
+
+pytestmark = pytest.mark.slow  # starts a bot process
 
 
 async def test_join_report_undo_and_a_reminder_over_zalo(tmp_path: Path, database_url: str) -> None:

@@ -11,12 +11,15 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bot.zalo.oa_events import SIGNATURE_HEADER, signature
 from storage.db import Database
 from storage.models import utcnow
 from tests.bot.processes import make_invite, running_bot, stopped_cleanly
 from tests.bot.zalo.fake_oa import FakeOA
+
+pytestmark = pytest.mark.slow  # starts bot processes
 
 APP, APP_SECRET, OA_KEY = "4321000", "app-secret-key-0123", "oa-secret-key-0123"
 

@@ -22,6 +22,7 @@ from handlers.app import Handlers
 from handlers.types import Kind, Rules
 from storage.db import Database
 from tests.conftest import FixedClock, World
+from tests.virtual_time import VirtualTime
 
 SECRET = "zalo-webhook-secret-0123"
 DELIVERY = web.AppKey("delivery", DeliveryWorker)
@@ -81,7 +82,11 @@ async def client(db: Database, clock: FixedClock, world: World) -> AsyncIterator
         "1:t", ClientSettings(base_url="http://127.0.0.1:9"), httpx.MockTransport(api)
     )
     unlimited = Limits(per_second=1000, per_chat_second=1000, per_group_minute=1000)
-    delivery = DeliveryWorker(db, {"zalo": ZaloChannel(zalo, unlimited)})
+    vt = VirtualTime()  # the worker's waits take no real time
+    delivery = DeliveryWorker(
+        db, {"zalo": ZaloChannel(zalo, unlimited)}, None, vt.utcnow,
+        monotonic=vt.monotonic, sleep=vt.sleep,
+    )  # fmt: skip
     app = web.Application()
     app[DELIVERY] = delivery
     webhook_route(app, Handlers(db, clock=clock, rules=Rules()), delivery, SECRET)
@@ -147,10 +152,14 @@ async def test_a_reply_whose_send_failed_goes_once_when_the_update_comes_again(
         sent.append(json.loads(request.content)["text"])
         return httpx.Response(200, json={"ok": True, "result": {"message_id": "out"}})
 
-    settings = ClientSettings(base_url="http://127.0.0.1:9", retries=0)
+    settings = ClientSettings(base_url="http://127.0.0.1:9")
     zalo = ZaloBotClient("1:t", settings, httpx.MockTransport(api))
     unlimited = Limits(per_second=1000, per_chat_second=1000, per_group_minute=1000)
-    delivery = DeliveryWorker(db, {"zalo": ZaloChannel(zalo, unlimited)})
+    vt = VirtualTime()  # the failed send's backoff takes no real time
+    delivery = DeliveryWorker(
+        db, {"zalo": ZaloChannel(zalo, unlimited)}, None, vt.utcnow,
+        monotonic=vt.monotonic, sleep=vt.sleep,
+    )  # fmt: skip
     app = web.Application()
     app[DELIVERY] = delivery
     webhook_route(app, Handlers(db, clock=clock, rules=Rules()), delivery, SECRET)
