@@ -177,6 +177,19 @@ class Entry(SQLModel, table=True):
     replaces: str | None = Field(default=None, max_length=12)
 
 
+class EntryDaily(SQLModel, table=True):
+    """Roll-up: the active count of one unit (a village), indicator and day, kept in the
+    same transaction as every entry, cancellation and correction (storage/rollups.py), so a
+    tally reads a row per unit and day, never the entries. A row whose entries were all
+    cancelled stays with n = 0."""
+
+    __tablename__ = "entry_daily"
+    day: date = Field(primary_key=True)
+    unit_id: int = Field(primary_key=True, foreign_key="unit.id")
+    indicator: str = Field(primary_key=True, foreign_key="indicator.code", max_length=16)
+    n: int = 0
+
+
 class Target(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("unit_id", "indicator", "period"),)
     id: int | None = Field(default=None, primary_key=True)

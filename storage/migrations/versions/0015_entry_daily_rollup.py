@@ -1,0 +1,39 @@
+"""Roll-ups: active counts per unit, indicator and day, filled from the entries.
+
+Revision ID: 0015
+Revises: 0009
+Create Date: 2026-11-27
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0015"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "entry_daily",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("indicator", sa.String(length=16), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["indicator"], ["indicator.code"]),
+        sa.ForeignKeyConstraint(["unit_id"], ["unit.id"]),
+        sa.PrimaryKeyConstraint("day", "unit_id", "indicator"),
+    )
+    # Backfill in one statement: the roll-up is what the active entries sum to.
+    op.execute(
+        "INSERT INTO entry_daily (day, unit_id, indicator, n) "
+        "SELECT day, unit_id, indicator, SUM(count) FROM entry "
+        "WHERE cancelled_at IS NULL GROUP BY day, unit_id, indicator"
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("entry_daily")
