@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, func, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -38,6 +38,8 @@ def _upsert(dialect: object) -> object:
 
 # Built once: every report runs one.
 _UPSERT = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
+
+_HOLD_WRITERS = text("LOCK TABLE entry, entry_daily IN SHARE ROW EXCLUSIVE MODE")
 
 # What the roll-up should hold, from the raw entries.
 _FROM_ENTRIES = (
@@ -98,3 +100,11 @@ async def repair(session: AsyncSession, wrong: Iterable[tuple[Key, int, int]]) -
 
 def _day(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+async def hold_writers(session: AsyncSession) -> None:
+    """PostgreSQL: hold off writers of entries and roll-ups until the transaction ends
+    (reads go on), so a comparison and its repair see no report half-counted. (SQLite:
+    a transaction that writes already excludes every other writer.)"""
+    if _dialect(session) == "postgresql":
+        await session.exec(_HOLD_WRITERS)  # type: ignore[call-overload]
