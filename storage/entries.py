@@ -311,7 +311,7 @@ class Entries:
         stmt = _in_subtree(
             sa_select(_R.indicator, func.sum(_R.n)).where(_R.day.between(start, end)), unit
         ).group_by(_R.indicator)
-        rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select
+        rows = (await self.s.exec(stmt)).all()  # a Core select
         return {indicator: int(total) for indicator, total in rows if total}
 
     async def totals_by_unit(
@@ -324,7 +324,7 @@ class Entries:
             scope,
         ).group_by(_R.unit_id, _R.indicator)
         result: dict[int, dict[str, int]] = {}
-        for unit_id, indicator, total in (await self.s.exec(stmt)).all():  # type: ignore[call-overload]
+        for unit_id, indicator, total in (await self.s.exec(stmt)).all():
             if total:
                 result.setdefault(unit_id, {})[indicator] = int(total)
         return result
@@ -350,7 +350,7 @@ class Entries:
         outer: dict[int, dict[str, int]] = {}
         week: dict[int, dict[str, int]] = {}
         latest: dict[int, date] = {}
-        rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select
+        rows = (await self.s.exec(stmt)).all()  # a Core select
         for unit_id, indicator, total, inner_total, last in rows:
             if total:
                 outer.setdefault(unit_id, {})[indicator] = int(total)
@@ -372,7 +372,7 @@ class Entries:
             root_is_all=True,
         ).group_by(_R.day, _R.indicator)
         result: dict[date, dict[str, int]] = {}
-        rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select
+        rows = (await self.s.exec(stmt)).all()  # a Core select
         for day, indicator, total in rows:
             if total:
                 result.setdefault(_as_date(day), {})[indicator] = int(total)

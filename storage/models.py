@@ -190,6 +190,22 @@ class EntryDaily(SQLModel, table=True):
     n: int = 0
 
 
+class SendSlot(SQLModel, table=True):
+    """A send booked by some delivery worker (PostgreSQL: the limits shared by every
+    process, bot/delivery/ratelimit.py). `at`: seconds since the epoch on the database's
+    clock, the one clock all workers share; chat "" marks a pause after a 429."""
+
+    __tablename__ = "send_slot"
+    __table_args__ = (
+        Index("ix_send_slot_platform_at", "platform", "at"),
+        Index("ix_send_slot_chat_at", "platform", "chat_id", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    at: float
+
+
 class Target(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("unit_id", "indicator", "period"),)
     id: int | None = Field(default=None, primary_key=True)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.delivery.ratelimit import Booker, Limits
+from bot.delivery.ratelimit import Booker, Limits, SharedSlots
 from bot.logsafe import scrub
 from storage.db import Database
 from storage.models import OutboxMessage, OutboxStatus, utcnow
@@ -104,6 +104,8 @@ class DeliveryWorker:
             reply_hold=min(settings.reply_hold, quarter),
         )
         self.bookers = {name: Booker(c.limits) for name, c in self.channels.items()}
+        # PostgreSQL: the limits hold across every worker process (None on SQLite).
+        self.shared = SharedSlots.of(db, self.settings.hold_at_most)
         self._throttled: dict[int, int] = {}
         self._wake = asyncio.Event()
         self._unrecorded: list[int] = []  # sent, not yet committed as sent
@@ -280,11 +282,20 @@ class DeliveryWorker:
             return self._later(outcomes, row, self._ready_time(row), row.attempts, "paused")
         while (wait := booker.wait_before_send(row.chat_id, row.is_group, time.monotonic())) > 0:
             await asyncio.sleep(wait)  # woke late: no burst beyond what the limits allow
+        if self.shared is not None:  # the slot among all workers' sends
+            later = await self.shared.wait_turn(
+                row.platform, row.chat_id, row.is_group, booker.limits
+            )
+            if later:
+                at = self.clock() + timedelta(seconds=later)
+                return self._later(outcomes, row, at, row.attempts, "waiting")
         booker.sent(row.chat_id, row.is_group, time.monotonic())
         try:
             await self.channels[row.platform].send(row)
         except RetryAfter as err:
             booker.pause(time.monotonic() + err.seconds)
+            if self.shared is not None:
+                await self.shared.pause(row.platform, err.seconds)
             self._throttle(outcomes, row, err.seconds)
         except PermanentError as err:
             self._fail(outcomes, row, OutboxStatus.dead, row.attempts + 1, stored_error(err))

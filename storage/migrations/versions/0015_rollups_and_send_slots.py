@@ -1,4 +1,5 @@
-"""Roll-ups: active counts per unit, indicator and day, filled from the entries.
+"""Roll-ups: active counts per unit, indicator and day, filled from the entries; and the
+send slots booked by every delivery worker (limits shared across processes).
 
 Revision ID: 0015
 Revises: 0009
@@ -33,7 +34,22 @@ def upgrade() -> None:
         "SELECT day, unit_id, indicator, SUM(count) FROM entry "
         "WHERE cancelled_at IS NULL GROUP BY day, unit_id, indicator"
     )
+    op.create_table(
+        "send_slot",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("chat_id", sa.String(length=64), nullable=False),
+        sa.Column("at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("send_slot", schema=None) as batch_op:
+        batch_op.create_index("ix_send_slot_platform_at", ["platform", "at"], unique=False)
+        batch_op.create_index("ix_send_slot_chat_at", ["platform", "chat_id", "at"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("send_slot", schema=None) as batch_op:
+        batch_op.drop_index("ix_send_slot_chat_at")
+        batch_op.drop_index("ix_send_slot_platform_at")
+    op.drop_table("send_slot")
     op.drop_table("entry_daily")
