@@ -278,17 +278,17 @@ class DeliveryWorker:
             return self._later(outcomes, row, self._ready_time(row), row.attempts, "waiting")
         await asyncio.sleep(delay)
         booker = self.bookers[row.platform]
-        if time.monotonic() < booker.paused_until:  # a 429 arrived while this one waited
-            return self._later(outcomes, row, self._ready_time(row), row.attempts, "paused")
-        while (wait := booker.wait_before_send(row.chat_id, row.is_group, time.monotonic())) > 0:
-            await asyncio.sleep(wait)  # woke late: no burst beyond what the limits allow
-        if self.shared is not None:  # the slot among all workers' sends
+        if self.shared is not None:  # PostgreSQL: the slot among all workers' sends
             later = await self.shared.wait_turn(
                 row.platform, row.chat_id, row.is_group, booker.limits
             )
             if later:
                 at = self.clock() + timedelta(seconds=later)
                 return self._later(outcomes, row, at, row.attempts, "waiting")
+        if time.monotonic() < booker.paused_until:  # a 429 arrived while this one waited
+            return self._later(outcomes, row, self._ready_time(row), row.attempts, "paused")
+        while (wait := booker.wait_before_send(row.chat_id, row.is_group, time.monotonic())) > 0:
+            await asyncio.sleep(wait)  # woke late: no burst beyond what the limits allow
         booker.sent(row.chat_id, row.is_group, time.monotonic())
         try:
             await self.channels[row.platform].send(row)
