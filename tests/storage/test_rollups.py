@@ -85,9 +85,7 @@ async def _assert_rollups_match(db: Database, province: Unit) -> None:
     async with db.reading() as store:
         assert await rollups.differences(store.session) == []
         start, end = DAY - timedelta(days=30), DAY
-        assert await store.entries.totals_by_unit(province, start, end) == await _raw_by_unit(
-            store
-        )
+        assert await store.entries.totals_by_unit(province, start, end) == await _raw_by_unit(store)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
