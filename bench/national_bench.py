@@ -40,6 +40,7 @@ from storage.seed import seed_indicators
 
 PROVINCES, COMMUNES, VILLAGES, MEMBERS = 34, 3_321, 100_000, 340_000
 CHUNK = 1_000_000  # entries per INSERT ... SELECT
+REPEAT = 9
 
 
 def _units_sql() -> list[str]:
@@ -244,7 +245,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", default=os.environ.get("CNSBOT_BENCH_POSTGRES", ""))
     parser.add_argument("--steps", default="5,10,20", help="millions of entries, growing")
-    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--repeat", type=int, default=REPEAT)
     args = parser.parse_args()
     if not args.url:
         raise SystemExit("a PostgreSQL admin URL: --url or CNSBOT_BENCH_POSTGRES")
