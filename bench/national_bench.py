@@ -186,8 +186,9 @@ async def run(admin_url: str, steps: list[int], repeat: int) -> list[dict[str, A
                 # Bulk load: the entry table's secondary indexes are dropped and built
                 # again after (one sort each instead of 20M random index insertions).
                 indexes = await conn.fetch(
-                    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'entry'"
-                    " AND indexname <> 'entry_pkey'"
+                    "SELECT i.indexname, i.indexdef FROM pg_indexes i"
+                    " JOIN pg_class c ON c.relname = i.indexname JOIN pg_index x"
+                    " ON x.indexrelid = c.oid WHERE i.tablename = 'entry' AND NOT x.indisprimary"
                 )
                 for index in indexes:
                     await conn.execute(f'DROP INDEX "{index["indexname"]}"')
