@@ -184,6 +184,9 @@ class EntryDaily(SQLModel, table=True):
     cancelled stays with n = 0."""
 
     __tablename__ = "entry_daily"
+    # SQLite: rows stored in the primary key's order (day first), so a month's tally is one
+    # range read of the key with the counts in it (a rowid table would look each one up).
+    __table_args__ = {"sqlite_with_rowid": False}
     day: date = Field(primary_key=True)
     unit_id: int = Field(primary_key=True, foreign_key="unit.id")
     indicator: str = Field(primary_key=True, foreign_key="indicator.code", max_length=16)

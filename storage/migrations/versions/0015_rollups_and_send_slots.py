@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["indicator"], ["indicator.code"]),
         sa.ForeignKeyConstraint(["unit_id"], ["unit.id"]),
         sa.PrimaryKeyConstraint("day", "unit_id", "indicator"),
+        sqlite_with_rowid=False,
     )
     # Backfill in one statement: the roll-up is what the active entries sum to.
     op.execute(
