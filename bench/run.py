@@ -2,6 +2,8 @@
 
 python -m bench.run [--smoke] [--runs N]   (writes bench/README.md unless --smoke; N runs
                                             per cell, 5 by default)
+python -m bench.run --national     (also the national benchmark on PostgreSQL: tens of
+                                    minutes, so only when asked; bench/national_bench.py)
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bench import dashboard_bench, delivery_bench, intake_bench, tally_bench
+from bench import dashboard_bench, delivery_bench, intake_bench, national_bench, tally_bench
 from bench.province import build
 from bench.stats import RUNS, Spread
 
@@ -137,6 +139,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, no README (CI)")
     parser.add_argument("--runs", type=int, default=RUNS, help=f"runs per cell ({RUNS})")
+    parser.add_argument(
+        "--national", action="store_true", help="also the national benchmark (PostgreSQL, slow)"
+    )
     args = parser.parse_args()
     runs = args.runs
     size = SIZES["smoke" if args.smoke else "full"]
@@ -166,6 +171,12 @@ def main() -> None:
             "",
         ]
         lines += dashboard_bench.report(dashboard)
+    postgres = os.environ.get("CNSBOT_BENCH_POSTGRES")
+    if args.national and postgres:
+        steps = [1] if args.smoke else [5, 10, 20]
+        national = asyncio.run(national_bench.run(postgres, steps, national_bench.REPEAT))
+        lines += ["## 6. The whole country (PostgreSQL)", ""]
+        lines += [*national_bench.report(national, national_bench.REPEAT), ""]
     lines += LIMITS.splitlines()
     text = "\n".join(lines)
     print(text)

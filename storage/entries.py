@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import bindparam, case, func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import rollups
 from storage.codes import random_code
 from storage.models import (
     Entry,
+    EntryDaily,
     Indicator,
     IndicatorAlias,
     Member,
@@ -175,6 +178,7 @@ class Entries:
         ]  # fmt: skip
         # Core, not ORM objects: a report is written, never read back in this transaction.
         await self.s.exec(_INSERT_ENTRIES, params=rows)
+        await rollups.add(self.s, (((day, unit_id, i), n) for i, n in counts.items()))
         return receipt
 
     async def by_receipt(self, receipt: str) -> Sequence[Entry]:
@@ -216,9 +220,16 @@ class Entries:
             update(Entry)
             .where(col(Entry.receipt) == receipt, col(Entry.cancelled_at).is_(None))
             .values(cancelled_at=at, cancelled_by=by, replaced_by=replaced_by)
+            .returning(_E.day, _E.unit_id, _E.indicator, _E.count)
         )
-        result = await self.s.exec(stmt)
-        return int(result.rowcount)
+        return await self._cancelled(stmt)
+
+    async def _cancelled(self, stmt: Any) -> int:
+        """Run an UPDATE that cancels entries (RETURNING what it cancelled: only the rows
+        this transaction changed) and take them out of the roll-up; returns how many."""
+        rows = (await self.s.exec(stmt)).all()
+        await rollups.add(self.s, (((_as_date(d), u, i), -n) for d, u, i, n in rows))
+        return len(rows)
 
     async def lock_member(self, member_id: int) -> None:
         """Serialize one member's reports until this transaction ends: limits read totals,
@@ -268,8 +279,9 @@ class Entries:
                 .where(col(Entry.id).in_(ids[start : start + 500]))
                 .where(col(Entry.cancelled_at).is_(None))
                 .values(cancelled_at=at, cancelled_by=by)
+                .returning(_E.day, _E.unit_id, _E.indicator, _E.count)
             )
-            cancelled += int((await self.s.exec(stmt)).rowcount)
+            cancelled += await self._cancelled(stmt)
         return cancelled
 
     async def totals(
@@ -280,14 +292,16 @@ class Entries:
         member_id: int | None = None,
         unit: Unit | None = None,
     ) -> dict[str, int]:
-        """Active counts per indicator for days in [start, end], for a member or a subtree."""
+        """Active counts per indicator for days in [start, end], for a member (from the
+        entries) or a subtree (from the roll-up)."""
+        if member_id is None:
+            return await self._subtree_totals(start, end, unit)
         stmt = (
             select(Entry.indicator, func.sum(Entry.count))
             .where(col(Entry.cancelled_at).is_(None), Entry.day >= start, Entry.day <= end)
+            .where(Entry.member_id == member_id)
             .group_by(Entry.indicator)
         )
-        if member_id is not None:
-            stmt = stmt.where(Entry.member_id == member_id)
         if unit is not None:
             stmt = stmt.join(Unit, col(Unit.id) == col(Entry.unit_id)).where(
                 col(Unit.path).startswith(unit.path)
@@ -295,54 +309,50 @@ class Entries:
         rows = (await self.s.exec(stmt)).all()
         return {indicator: int(total) for indicator, total in rows}
 
+    async def _subtree_totals(self, start: date, end: date, unit: Unit | None) -> dict[str, int]:
+        stmt = _in_subtree(
+            sa_select(_R.indicator, func.sum(_R.n)).where(_R.day.between(start, end)), unit
+        ).group_by(_R.indicator)
+        rows = (await self.s.exec(stmt)).all()  # a Core select
+        return {indicator: int(total) for indicator, total in rows if total}
+
     async def totals_by_unit(
         self, scope: Unit, start: date, end: date
     ) -> dict[int, dict[str, int]]:
-        """Active counts per unit (its own entries) and indicator, for a whole subtree."""
-        stmt = (
-            select(Entry.unit_id, Entry.indicator, func.sum(Entry.count))
-            .join(Unit, col(Unit.id) == col(Entry.unit_id))
-            .where(col(Unit.path).startswith(scope.path))
-            .where(col(Entry.cancelled_at).is_(None), Entry.day >= start, Entry.day <= end)
-            .group_by(col(Entry.unit_id), col(Entry.indicator))
-        )
+        """Active counts per unit (its own entries) and indicator, for a whole subtree,
+        from the roll-up."""
+        stmt = _in_subtree(
+            sa_select(_R.unit_id, _R.indicator, func.sum(_R.n)).where(_R.day.between(start, end)),
+            scope,
+        ).group_by(_R.unit_id, _R.indicator)
         result: dict[int, dict[str, int]] = {}
         for unit_id, indicator, total in (await self.s.exec(stmt)).all():
-            result.setdefault(unit_id, {})[indicator] = int(total)
+            if total:
+                result.setdefault(unit_id, {})[indicator] = int(total)
         return result
 
     async def totals_by_unit_two(
         self, scope: Unit, span: tuple[date, date], inner: tuple[date, date]
     ) -> tuple[dict[int, dict[str, int]], dict[int, dict[str, int]], dict[int, date]]:
         """Like totals_by_unit for two ranges (a month and a week), in one pass over the
-        rows of both, with each unit's latest day reported in the first range; read from
-        the covering index ix_entry_tally alone."""
+        roll-up rows of both, with each unit's latest day reported in the first range."""
         low, high = min(span[0], inner[0]), max(span[1], inner[1])
-        # Table columns, not the ORM's: thousands of plain rows, no ORM row loading.
-        entry, unit = Entry.__table__.c, Unit.__table__.c  # type: ignore[attr-defined]
-        in_span = case((entry.day.between(span[0], span[1]), entry.count), else_=0)
-        in_inner = case((entry.day.between(inner[0], inner[1]), entry.count), else_=0)
-        day_in_span = case((entry.day.between(span[0], span[1]), entry.day), else_=None)
-        stmt = (
+        in_span = case((_R.day.between(span[0], span[1]), _R.n), else_=0)
+        in_inner = case((_R.day.between(inner[0], inner[1]), _R.n), else_=0)
+        # A row emptied by cancellations (n = 0) is no report that day.
+        day_in_span = case(((_R.day.between(span[0], span[1])) & (_R.n > 0), _R.day), else_=None)
+        stmt = _in_subtree(
             sa_select(
-                entry.unit_id,
-                entry.indicator,
-                func.sum(in_span),
-                func.sum(in_inner),
+                _R.unit_id, _R.indicator, func.sum(in_span), func.sum(in_inner),
                 func.max(day_in_span),
-            )
-            .where(entry.cancelled_at.is_(None), entry.day >= low, entry.day <= high)
-            .group_by(entry.unit_id, entry.indicator)
-        )
-        if scope.parent_id is not None:  # a root's subtree is every unit under it: no join
-            table = Unit.__table__  # type: ignore[attr-defined]
-            stmt = stmt.join(table, unit.id == entry.unit_id).where(
-                unit.path.startswith(scope.path)
-            )
+            ).where(_R.day.between(low, high)),
+            scope,
+            root_is_all=True,
+        ).group_by(_R.unit_id, _R.indicator)  # fmt: skip
         outer: dict[int, dict[str, int]] = {}
         week: dict[int, dict[str, int]] = {}
         latest: dict[int, date] = {}
-        rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select
+        rows = (await self.s.exec(stmt)).all()  # a Core select
         for unit_id, indicator, total, inner_total, last in rows:
             if total:
                 outer.setdefault(unit_id, {})[indicator] = int(total)
@@ -356,23 +366,18 @@ class Entries:
     async def totals_by_day(
         self, scope: Unit, start: date, end: date
     ) -> dict[date, dict[str, int]]:
-        """Active counts of a subtree per day and indicator (for charts over weeks), in one
-        aggregate read from the covering index ix_entry_tally."""
-        entry, unit = Entry.__table__.c, Unit.__table__.c  # type: ignore[attr-defined]
-        stmt = (
-            sa_select(entry.day, entry.indicator, func.sum(entry.count))
-            .where(entry.cancelled_at.is_(None), entry.day >= start, entry.day <= end)
-            .group_by(entry.day, entry.indicator)
-        )
-        if scope.parent_id is not None:  # a root's subtree is every unit under it: no join
-            table = Unit.__table__  # type: ignore[attr-defined]
-            stmt = stmt.join(table, unit.id == entry.unit_id).where(
-                unit.path.startswith(scope.path)
-            )
+        """Active counts of a subtree per day and indicator (for charts over weeks), from
+        the roll-up."""
+        stmt = _in_subtree(
+            sa_select(_R.day, _R.indicator, func.sum(_R.n)).where(_R.day.between(start, end)),
+            scope,
+            root_is_all=True,
+        ).group_by(_R.day, _R.indicator)
         result: dict[date, dict[str, int]] = {}
-        rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select
+        rows = (await self.s.exec(stmt)).all()  # a Core select
         for day, indicator, total in rows:
-            result.setdefault(day, {})[indicator] = int(total)
+            if total:
+                result.setdefault(_as_date(day), {})[indicator] = int(total)
         return result
 
     async def by_member(
@@ -435,6 +440,18 @@ class Targets:
     async def for_unit(self, unit_id: int, period: str) -> dict[str, int]:
         stmt = select(Target).where(Target.unit_id == unit_id, Target.period == period)
         return {t.indicator: t.value for t in (await self.s.exec(stmt)).all()}
+
+
+_R = EntryDaily.__table__.c  # type: ignore[attr-defined]
+_U = Unit.__table__  # type: ignore[attr-defined]
+
+
+def _in_subtree(stmt: Any, scope: Unit | None, *, root_is_all: bool = False) -> Any:
+    """Restrict a select over the roll-up to a subtree. `root_is_all`: the caller drops
+    other roots' units itself, so a root needs no join."""
+    if scope is None or (root_is_all and scope.parent_id is None):
+        return stmt
+    return stmt.join(_U, _U.c.id == _R.unit_id).where(_U.c.path.startswith(scope.path))
 
 
 def _as_date(value: date | str) -> date:

@@ -217,6 +217,38 @@ class Entry(SQLModel, table=True):
     replaces: str | None = Field(default=None, max_length=12)
 
 
+class EntryDaily(SQLModel, table=True):
+    """Roll-up: the active count of one unit (a village), indicator and day, kept in the
+    same transaction as every entry, cancellation and correction (storage/rollups.py), so a
+    tally reads a row per unit and day, never the entries. A row whose entries were all
+    cancelled stays with n = 0."""
+
+    __tablename__ = "entry_daily"
+    # SQLite: rows stored in the primary key's order (day first), so a month's tally is one
+    # range read of the key with the counts in it (a rowid table would look each one up).
+    __table_args__ = {"sqlite_with_rowid": False}
+    day: date = Field(primary_key=True)
+    unit_id: int = Field(primary_key=True, foreign_key="unit.id")
+    indicator: str = Field(primary_key=True, foreign_key="indicator.code", max_length=16)
+    n: int = 0
+
+
+class SendSlot(SQLModel, table=True):
+    """A send booked by some delivery worker (PostgreSQL: the limits shared by every
+    process, bot/delivery/ratelimit.py). `at`: seconds since the epoch on the database's
+    clock, the one clock all workers share; chat "" marks a pause after a 429."""
+
+    __tablename__ = "send_slot"
+    __table_args__ = (
+        Index("ix_send_slot_platform_at", "platform", "at"),
+        Index("ix_send_slot_chat_at", "platform", "chat_id", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    at: float
+
+
 class Target(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("unit_id", "indicator", "period"),)
     id: int | None = Field(default=None, primary_key=True)

@@ -14,6 +14,7 @@ from typing import Annotated, TypeVar
 import typer
 from sqlalchemy.engine import URL, make_url
 
+from bot.cli.rollups import verify_rollups
 from bot.cli.words import counted
 from bot.compose import in_transaction
 from bot.compose import upgrade as upgrade_database
@@ -29,6 +30,7 @@ from storage.store import Store
 
 targets_app = typer.Typer(help="Targets (chỉ tiêu) per unit, indicator and period.")
 db_app = typer.Typer(help="Database maintenance: migrations and backups.")
+db_app.command("verify-rollups")(verify_rollups)
 T = TypeVar("T")
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.delivery.ratelimit import Booker, Limits
+from bot.delivery.ratelimit import Booker, Limits, SharedSlots
 from bot.logsafe import scrub
 from storage.db import Database
 from storage.models import OutboxMessage, OutboxStatus, utcnow
@@ -120,6 +120,8 @@ class DeliveryWorker:
             reply_hold=min(settings.reply_hold, quarter),
         )
         self.bookers = {name: Booker(c.limits) for name, c in self.channels.items()}
+        # PostgreSQL: the limits hold across every worker process (None on SQLite).
+        self.shared = SharedSlots.of(db, self.settings.hold_at_most)
         self._throttled: dict[int, int] = {}
         self._wake = asyncio.Event()
         self._unrecorded: list[int] = []  # sent, not yet committed as sent
@@ -311,6 +313,13 @@ class DeliveryWorker:
             return self._later(outcomes, row, self._ready_time(row), row.attempts, "waiting")
         await self.sleep(delay)
         booker = self.bookers[row.platform]
+        if self.shared is not None:  # PostgreSQL: the slot among all workers' sends
+            later = await self.shared.wait_turn(
+                row.platform, row.chat_id, row.is_group, booker.limits
+            )
+            if later:
+                at = self.clock() + timedelta(seconds=later)
+                return self._later(outcomes, row, at, row.attempts, "waiting")
         if self.monotonic() < booker.paused_until:  # a 429 arrived while this one waited
             return self._later(outcomes, row, self._ready_time(row), row.attempts, "paused")
         while (wait := booker.wait_before_send(row.chat_id, row.is_group, self.monotonic())) > 0:
@@ -320,6 +329,8 @@ class DeliveryWorker:
             await self.channels[row.platform].send(row)
         except RetryAfter as err:
             booker.pause(self.monotonic() + err.seconds)
+            if self.shared is not None:
+                await self.shared.pause(row.platform, err.seconds)
             self._throttle(outcomes, row, err.seconds)
         except PermanentError as err:
             self._fail(outcomes, row, OutboxStatus.dead, row.attempts + 1, stored_error(err))

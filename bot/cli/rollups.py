@@ -1,0 +1,49 @@
+"""`cnsbot db verify-rollups [--repair]`: the roll-ups against the raw entries."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from bot.compose import in_transaction
+from bot.settings import Settings
+from storage import rollups
+from storage.store import Store
+
+Wrong = list[tuple[rollups.Key, int, int]]
+SHOWN = 20  # differences listed; the rest are counted
+
+
+def verify_rollups(
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Set the wrong rows to what the entries say")
+    ] = False,
+) -> None:
+    """Recompute the daily roll-ups from the raw entries and list every difference (exit 1
+    if any; with --repair they are fixed in the same transaction, and the check repeated)."""
+
+    async def work(store: Store) -> tuple[Wrong, Wrong]:
+        await rollups.hold_writers(store.session)
+        wrong = await rollups.differences(store.session)
+        left: Wrong = wrong
+        if repair and wrong:
+            await rollups.repair(store.session, wrong)
+            left = await rollups.differences(store.session)
+            await store.commit()
+        return wrong, left
+
+    wrong, left = asyncio.run(in_transaction(Settings(), work, commit=repair))
+    for (day, unit_id, indicator), have, want in wrong[:SHOWN]:
+        typer.echo(f"{day} unit {unit_id} {indicator}: roll-up {have}, entries {want}")
+    if len(wrong) > SHOWN:
+        typer.echo(f"... and {len(wrong) - SHOWN} more")
+    if not wrong:
+        typer.echo("Roll-ups match the entries.")
+        return
+    if repair and not left:
+        typer.echo(f"{len(wrong)} roll-up rows repaired; they now match the entries.")
+        return
+    typer.echo(f"{len(wrong)} roll-up rows differ from the entries.", err=True)
+    raise typer.Exit(1)
