@@ -104,7 +104,8 @@ def report(r: dict[str, Any]) -> list[str]:
         "",
         f"{r['count']:,} notifications to distinct chats through the delivery worker with the "
         f"shipped settings (batches of {s.batch}, {s.concurrent_batches} in flight, backoff "
-        f"{s.backoff_base:g} s doubling, {s.max_attempts} attempts), a fake channel enforcing "
+        f"{s.retry.base:g} s ×{s.retry.factor:g}, {s.retry.attempts} attempts), a fake channel "
+        "enforcing "
         f"{r['limit']:.0f}/s overall and answering 1 % 429 (retry_after 0.2 s) and 3 % 5xx; "
         f"{runs} runs, each figure the median and min–max: **{r['rate'].show(unit='/s')}**, "
         f"ratio to the limit **{ratio.show(2)}** (target ≥ 0.9: "
@@ -116,7 +117,7 @@ def report(r: dict[str, Any]) -> list[str]:
         f"runs of {r['elapsed'].show(1, ' s')} (a limit of zero: {share.scaled(100).show()} % "
         f"of the time). Over the time the channel allowed sends: "
         f"**{r['unpaused_rate'].show(unit='/s')}**, ratio **{unpaused.show(2)}** to the limit. "
-        f"A 5xx is retried after the shipped backoff ({s.backoff_base:g} s), so the last "
+        f"A 5xx is retried after the shipped backoff ({s.retry.base:g} s), so the last "
         "retries set the end of a run: the rate is that of the whole broadcast, tail included.",
         "",
     ]

@@ -158,8 +158,9 @@ class WebApp:
             if found is None or found[1] is None:
                 await store.commit()
                 return None
+            opened = await self._open(store, pk(found[1]))
             await store.commit()
-            return await self._open(store, pk(found[1]))
+            return opened
 
     async def _open(self, store: Store, member_id: int) -> tuple[str, str] | None:
         member = await store.members.get(member_id)

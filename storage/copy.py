@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, Table, func, insert, select, text, update
+from sqlalchemy import Integer, Table, func, insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
@@ -106,26 +106,27 @@ async def copy_database(
 
 async def _copy_table(src: AsyncConnection, dst: AsyncConnection, table: Table) -> int:
     later = _self_references(table)
-    (key,) = table.primary_key.columns  # every table has a one-column key
-    pending_links: list[tuple[object, dict[str, object]]] = []
+    keys = list(table.primary_key.columns)  # one column, or several (the daily roll-ups)
+    pending_links: list[tuple[tuple[object, ...], dict[str, object]]] = []
     copied, last = 0, None
     while True:  # pages by key: each one an index range, within the one snapshot
-        query = select(table).order_by(key).limit(BATCH)
+        query = select(table).order_by(*keys).limit(BATCH)
         if last is not None:
-            query = query.where(key > last)
+            query = query.where(tuple_(*keys) > tuple_(*last))
         batch = [dict(row._mapping) for row in (await src.execute(query)).all()]
         if not batch:
             break
-        last = batch[-1][key.name]
+        last = [batch[-1][k.name] for k in keys]
         for row in batch:
             links = {name: row[name] for name in later if row[name] is not None}
             if links:
-                pending_links.append((row[key.name], links))
+                pending_links.append((tuple(row[k.name] for k in keys), links))
                 row.update(dict.fromkeys(links))
         await dst.execute(insert(table), batch)
         copied += len(batch)
     for row_key, links in pending_links:  # the rows all exist now: point them at each other
-        await dst.execute(update(table).where(key == row_key).values(**links))
+        where = [k == v for k, v in zip(keys, row_key, strict=True)]
+        await dst.execute(update(table).where(*where).values(**links))
     return copied
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import httpx
 import pytest
@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.delivery.webhook import EVENT_ID, SIGNATURE, TIMESTAMP, WebhookChannel, verify
-from bot.delivery.worker import DeliverySettings, DeliveryWorker
+from bot.delivery.worker import SEND_RETRY, DeliverySettings, DeliveryWorker
 from handlers.outbound import MonthEvent, notify_signoff
 from handlers.types import Rules
 from storage.db import Database
@@ -59,7 +59,8 @@ async def _notify(db: Database, world: World, clock: FixedClock, rules: Rules = 
 async def _deliver(db: Database, url: str) -> list[OutboxMessage]:
     async with httpx.AsyncClient() as client:
         channel = WebhookChannel(url, SECRET, client, utcnow)
-        fast = DeliverySettings(backoff_base=0.01, backoff_max=0.02, poll_seconds=0.02)
+        quick = replace(SEND_RETRY, base=0.01, cap=0.02)
+        fast = DeliverySettings(retry=quick, poll_seconds=0.02)
         await DeliveryWorker(db, {"webhook": channel}, fast).drain(timeout=20)
     async with db.reading() as store:
         return list(await store.outbox.with_status(OutboxStatus.sent)) + list(

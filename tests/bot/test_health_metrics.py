@@ -156,7 +156,7 @@ async def test_outbox_depth_age_and_dead_letters_come_from_the_database(
             store.session.add(
                 OutboxMessage(
                     key=f"m:{n}",
-                    kind="notice",
+                    kind="broadcast",
                     platform="test",
                     chat_id="c",
                     html="x",

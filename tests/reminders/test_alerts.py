@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlmodel import col, select
 
-from handlers.texts_reminders import WORDING
+from handlers.texts_signoff import WORDING
 from reminders.alerts import AlertRules, far_above
 from reminders.calendar import VN
 from reminders.due import Event, Planner, alert_leaders, run_due
