@@ -120,8 +120,11 @@ class DeliveryWorker:
             reply_hold=min(settings.reply_hold, quarter),
         )
         self.bookers = {name: Booker(c.limits) for name, c in self.channels.items()}
-        # PostgreSQL: the limits hold across every worker process (None on SQLite).
-        self.shared = SharedSlots.of(db, self.settings.hold_at_most)
+        # PostgreSQL: the limits hold across every worker process (None on SQLite). The
+        # shared slots are booked on the database's clock, in real time: a worker on an
+        # injected clock (tests on virtual time) keeps only its own limits.
+        real_time = monotonic is time.monotonic and sleep is asyncio.sleep
+        self.shared = SharedSlots.of(db, self.settings.hold_at_most) if real_time else None
         self._throttled: dict[int, int] = {}
         self._wake = asyncio.Event()
         self._unrecorded: list[int] = []  # sent, not yet committed as sent

@@ -12,7 +12,7 @@ import pytest
 from bot.delivery.ratelimit import Limits
 from bot.delivery.worker import DeliverySettings, DeliveryWorker, RetryAfter
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.models import OutboxKind, OutboxMessage
 from tests import databases
 
 pytestmark = pytest.mark.skipif(
@@ -48,13 +48,13 @@ async def _enqueue(db: Database) -> set[str]:
         for i in range(40):  # 20 private chats, two notices each
             key = f"private:{i}"
             await store.outbox.enqueue(
-                key, kind="notice", platform="telegram", chat_id=f"p{i % 20}", html=key
+                key, kind=OutboxKind.broadcast, platform="telegram", chat_id=f"p{i % 20}", html=key
             )
             keys.add(key)
         for i in range(12):  # two groups, six notices each
             key = f"group:{i}"
             await store.outbox.enqueue(
-                key, kind="notice", platform="telegram", chat_id=f"g{i % 2}", html=key,
+                key, kind=OutboxKind.broadcast, platform="telegram", chat_id=f"g{i % 2}", html=key,
                 is_group=True,
             )  # fmt: skip
             keys.add(key)
