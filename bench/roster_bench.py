@@ -33,7 +33,7 @@ from handlers.types import Rules
 from handlers.web import Viewer
 from storage.codes import random_code
 from storage.db import Database
-from storage.models import Invite, Level, Role, RosterEntry
+from storage.models import Invite, Level, Role, RosterEntry, pk
 from storage.seed import seed_indicators
 
 VILLAGES = 100
@@ -82,9 +82,7 @@ async def http_once(path: Path, data: bytes) -> float:
     """Upload and check, then apply (the checked rows sent back), as the page does."""
     db, viewer = await _world(path)
     async with db.transaction() as store:
-        token, csrf = await store.web.open_session(
-            viewer.member.id or 0, _now() + timedelta(hours=1)
-        )
+        token, csrf = await store.web.open_session(pk(viewer.member), _now() + timedelta(hours=1))
         await store.commit()
     app = web.Application()
     admin = RosterApp(db, clock=_now, rules=Rules(), cache=IndicatorCache(), bot_username="Bot")

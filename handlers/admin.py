@@ -22,7 +22,7 @@ from handlers.web import Forbidden, NotFound, Viewer, WebApp
 from reminders.calendar import Period, month_of, parse_period
 from reminders.progress import UnitProgress, tally_view
 from storage.collation import vn_key
-from storage.models import Level, Role, Unit
+from storage.models import Level, Role, Unit, pk
 from storage.roster import AuditRow, audit_in_subtree
 from storage.store import Store
 
@@ -107,7 +107,7 @@ class AdminApp(WebApp):
             units = await store.units.subtree(scope)
             counts = await store.members.active_counts()
         base = scope.path.count("/")
-        nodes = [TreeNode(u, u.path.count("/") - base, counts.get(u.id or 0, 0)) for u in units]
+        nodes = [TreeNode(u, u.path.count("/") - base, counts.get(pk(u), 0)) for u in units]
         wanted = fold(search).split()
         if wanted:
             nodes = [n for n in nodes if all(w in fold(f"{n.unit.name} {n.unit.code}")
@@ -285,14 +285,14 @@ async def _grid(
     targets = await store.targets.in_subtree(scope, period.key)
     rows = await store.units.subtree_rows(scope)
     shown = [top, *sorted(children, key=lambda p: vn_key(p.unit.name))]
-    below: dict[int, dict[str, int]] = {p.unit.id or 0: {} for p in shown}
+    below: dict[int, dict[str, int]] = {pk(p.unit): {} for p in shown}
     for row in rows:
         for p in shown:
             if row.id != p.unit.id and row.path.startswith(p.unit.path):
-                sums = below[p.unit.id or 0]
+                sums = below[pk(p.unit)]
                 for indicator, value in targets.get(row.id, {}).items():
                     sums[indicator] = sums.get(indicator, 0) + value
     labels = await ctx.labels()
-    grid = [GridRow(p.unit, targets.get(p.unit.id or 0, {}), below[p.unit.id or 0], p)
+    grid = [GridRow(p.unit, targets.get(pk(p.unit), {}), below[pk(p.unit)], p)
             for p in shown]  # fmt: skip
     return TargetGrid(scope, period, labels, grid, errors or [], message)

@@ -20,7 +20,7 @@ from handlers.permissions import RANK, inside, require_may_give, require_role, r
 from handlers.qr import invite_link
 from handlers.web import Done, Forbidden, NotFound, Viewer
 from storage.cleaning import clean_name
-from storage.models import Level, Member, Role, Unit
+from storage.models import Level, Member, Role, Unit, pk
 from storage.roster import NewPerson, RosterRow
 from storage.store import Store
 
@@ -136,12 +136,12 @@ async def plan_roster(store: Store, scope: Unit, my_role: Role, table: Table) ->
             plan.errors.append((line, say.roster_bad_role(role_text)))
         elif RANK[role] > RANK[my_role]:
             plan.errors.append((line, say.roster_role_too_high(role)))
-        elif (key := (fold(name), unit.id or 0, phone)) in seen:
+        elif (key := (fold(name), pk(unit), phone)) in seen:
             plan.errors.append((line, say.roster_repeats(seen[key])))
         else:
             seen[key] = line
-            plan.units[unit.id or 0] = unit
-            plan.people.append(NewPerson(name, phone, unit.id or 0, role))
+            plan.units[pk(unit)] = unit
+            plan.people.append(NewPerson(name, phone, pk(unit), role))
     return plan
 
 
@@ -248,7 +248,7 @@ class RosterApp(AdminApp):
                 done, after = say.revoked(row.entry.name), None
             elif action == "reissue":
                 invite = await store.invites.create(
-                    row.unit.id or 0, row.entry.role, max_uses=1, created_by=viewer.member.id,
+                    pk(row.unit), row.entry.role, max_uses=1, created_by=viewer.member.id,
                     expires_at=ctx.now + timedelta(days=ROSTER_INVITE_DAYS),
                 )  # fmt: skip
                 await store.rosters.reissue(row, invite, ctx.now)

@@ -100,7 +100,7 @@ async def create_token(store: Store, unit: Unit, name: str, by: int | None, now:
     name = " ".join(name.split())
     if not name or len(name) > 80:
         raise ValueError(texts_api.TOKEN_NAME_NEEDED)
-    token, row = await ApiTokens(store.session).create(unit.id or 0, name, by, now)
+    token, row = await ApiTokens(store.session).create(pk(unit), name, by, now)
     await store.audit(by, "api_token", f"create {row.id} {unit.code} {row.prefix}…")
     return token
 
@@ -147,9 +147,9 @@ class ApiService:
             unit = await store.units.get(found.unit_id) if found else None
         if found is None or unit is None:
             raise ApiError(401, "bad_token", texts_api.BAD_TOKEN)
-        if wait := self.limiter.wait(found.id or 0):
+        if wait := self.limiter.wait(pk(found)):
             raise ApiError(429, "rate_limited", texts_api.too_many(wait), retry_after=wait)
-        return Client(found.id or 0, found.name, unit)
+        return Client(pk(found), found.name, unit)
 
     async def _scope(self, store: Store, client: Client, code: str) -> Unit:
         """The unit named by `code` (default: the token's own), inside the token's subtree."""

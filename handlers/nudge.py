@@ -15,7 +15,7 @@ from handlers.progress import NUDGE_ACTION, unit_arg
 from handlers.types import Reply
 from reminders.calendar import month_of
 from reminders.progress import villages_missing
-from storage.models import Member, OutboxKind, Role, Unit
+from storage.models import Member, OutboxKind, Role, Unit, pk
 
 ACTION = NUDGE_ACTION  # the button under `/chuabaocao`: `nudge:UNIT_ID`
 VILLAGE_ROLES = (Role.member, Role.village_lead)
@@ -61,12 +61,12 @@ async def _nudge(ctx: Ctx, scope: Unit) -> Reply:
         if u.id in villages and m.active and m.role in VILLAGE_ROLES and m.id != leader.id
     ]
     staffed = {u.id for _, u in people}
-    ids = [m.id or 0 for m, _ in people]
+    ids = [pk(m) for m, _ in people]
     already = await ctx.store.nudges.nudged_on(ids, ctx.today) | await _reminded_today(ctx, ids)
     chats = await ctx.store.members.private_chats(ids)
     done = Outcome()
     for member, village in people:
-        await _one(ctx, done, member, village, period.key, already, chats.get(member.id or 0))
+        await _one(ctx, done, member, village, period.key, already, chats.get(pk(member)))
     empty = [v.name for v in missing if v.id not in staffed]
     await ctx.store.audit(leader.id, "nudge", f"{scope.code} {period.key} {len(done.reached)}")
     html = texts_nudge.nudge_done(
@@ -95,7 +95,7 @@ async def _one(
     chat: tuple[str, str] | None,
 ) -> None:
     leader, _ = ctx.me()
-    member_id = member.id or 0
+    member_id = pk(member)
     if member_id in already:
         done.nudged_today.append(member.name)
     elif member.absent_until is not None and member.absent_until >= ctx.today:
@@ -103,7 +103,7 @@ async def _one(
     elif chat is None:
         done.no_chat.append(member.name)
     elif not await ctx.store.nudges.record(
-        member_id=member_id, unit_id=village.id or 0, day=ctx.today, by=leader.id or 0,
+        member_id=member_id, unit_id=pk(village), day=ctx.today, by=pk(leader),
         at=ctx.now,
     ):  # fmt: skip
         done.nudged_today.append(member.name)  # another leader's nudge at the same moment

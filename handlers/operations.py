@@ -19,7 +19,7 @@ from handlers.web import Forbidden, NotFound, Viewer, WebApp
 from storage import operations as ops
 from storage.api import ApiTokens
 from storage.collation import vn_key
-from storage.models import ApiToken, Broadcast, Chat, OutboxMessage, Role, Unit
+from storage.models import ApiToken, Broadcast, Chat, OutboxMessage, Role, Unit, pk
 from storage.store import Store
 
 ADMIN = BY_NAME["thongbao"].min_role  # who runs a subtree: the role that may send notices
@@ -106,7 +106,7 @@ class Operations:
         """The chats of a subtree: its members' private chats and its bound groups (and the
         outbound webhook, for a province's admin)."""
         people = await store.members.in_subtree(scope)
-        chats = set((await store.members.private_chats([m.id or 0 for m, _ in people])).values())
+        chats = set((await store.members.private_chats([pk(m) for m, _ in people])).values())
         chats |= {(c.platform, c.chat_id) for c, _ in await store.chats.bound(scope)}
         if at_least(member, Role.province_admin):
             chats.add((WEBHOOK, "signoff"))
@@ -141,7 +141,7 @@ class Operations:
         async with self.web.db.transaction() as store:
             ctx = self._admin(store, viewer)
             reply = await notices.notice(ctx, text)  # refusals (empty, too long) raise
-            draft = await ops.latest_draft(store.session, viewer.member.id or 0)
+            draft = await ops.latest_draft(store.session, pk(viewer.member))
             assert draft is not None
             per_unit, people, groups = await _per_unit(store, viewer.unit)
             await store.commit()
@@ -168,7 +168,7 @@ class Operations:
         async with self.web.db.reading() as store:
             self._admin(store, viewer)
             found = await self._notice_inside(store, viewer, broadcast_id)
-            latest = await store.broadcasts.latest_sending(viewer.member.id or 0)
+            latest = await store.broadcasts.latest_sending(pk(viewer.member))
             counts = await store.outbox.counts(broadcast_id)
             return Progress(found, counts, latest is not None and latest.id == found.id)
 
@@ -176,7 +176,7 @@ class Operations:
         """`/huythongbao`, which stops the author's latest notice: this page's, or none."""
         async with self.web.db.transaction() as store:
             ctx = self._admin(store, viewer)
-            latest = await store.broadcasts.latest_sending(viewer.member.id or 0)
+            latest = await store.broadcasts.latest_sending(pk(viewer.member))
             if latest is None or latest.id != broadcast_id:
                 raise Forbidden(texts_ops.NOT_STOPPABLE)
             reply = await notices.stop_notice(ctx, "")
@@ -186,7 +186,7 @@ class Operations:
     async def mine(self, viewer: Viewer) -> list[Progress]:
         async with self.web.db.reading() as store:
             self._admin(store, viewer)
-            found = await store.broadcasts.by_author(viewer.member.id or 0)
+            found = await store.broadcasts.by_author(pk(viewer.member))
             return [Progress(b, await store.outbox.counts(b.id)) for b in found]
 
     # --- API tokens -----------------------------------------------------------------
@@ -239,21 +239,21 @@ async def _per_unit(store: Store, scope: Unit) -> tuple[list[tuple[Unit, int, in
     """Recipients per direct child of the scope (the scope itself for its own members):
     people with a private chat, and bound groups; and the totals without duplicates."""
     people = [(m, u) for m, u in await store.members.in_subtree(scope) if m.active]
-    chats = await store.members.private_chats([m.id or 0 for m, _ in people])
+    chats = await store.members.private_chats([pk(m) for m, _ in people])
     groups = await store.chats.bound(scope)
     children = {u.id: u for u in await store.units.children(scope)} if scope.id else {}
     counts: dict[int, list[int]] = {}
 
     def child_of(unit: Unit) -> int:
         below = [int(p) for p in unit.path[len(scope.path) :].split("/") if p]
-        return below[0] if below and below[0] in children else scope.id or 0
+        return below[0] if below and below[0] in children else pk(scope)
 
     for member, unit in people:
         if member.id in chats:
             counts.setdefault(child_of(unit), [0, 0])[0] += 1
     for _, unit in groups:
         counts.setdefault(child_of(unit), [0, 0])[1] += 1
-    units = {scope.id or 0: scope, **{k or 0: v for k, v in children.items()}}
+    units = {pk(scope): scope, **{k or 0: v for k, v in children.items()}}
     rows = [(units[k], n[0], n[1]) for k, n in counts.items()]
     rows.sort(key=lambda r: (r[0].id != scope.id, vn_key(r[0].name)))
     total_people = len(set(chats.values()))

@@ -7,7 +7,7 @@ from handlers import texts_join, texts_members
 from handlers.context import Ctx, UserError
 from handlers.permissions import RANK, inside
 from handlers.types import Reply
-from storage.models import Invite, Unit
+from storage.models import Invite, Unit, pk
 
 
 async def apply_invite(ctx: Ctx, invite: Invite, code: str) -> Reply:
@@ -26,7 +26,7 @@ async def apply_invite(ctx: Ctx, invite: Invite, code: str) -> Reply:
     was_role, was_locked = member.role, not member.active
     await ctx.store.members.place(member, unit, invite.role)
     ctx.role_changed.append(member)
-    await ctx.store.rosters.joined(invite.id or 0, member.id or 0)  # a roster card: joined
+    await ctx.store.rosters.joined(pk(invite), pk(member))  # a roster card: joined
     state = " locked" if was_locked else ""
     await ctx.store.audit(
         member.id,

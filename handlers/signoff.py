@@ -26,7 +26,7 @@ from handlers.permissions import require_inside
 from handlers.types import Reply
 from reminders.calendar import Period, WorkingDays, deadline_of, month_of
 from reminders.progress import villages_missing
-from storage.models import Level, MonthSignoff, MonthStatus, OutboxKind, Role, Unit
+from storage.models import Level, MonthSignoff, MonthStatus, OutboxKind, Role, Unit, pk
 from storage.signoff import path_ids
 
 ADMINS = (Role.district_admin, Role.province_admin)
@@ -90,12 +90,12 @@ async def _above(ctx: Ctx, commune: Unit) -> list[tuple[int, str]]:
     """The admins of the units above a commune (district, province)."""
     above = set(path_ids(commune)) - {commune.id}
     admins = await ctx.store.members.with_roles(ADMINS)
-    return [(m.id or 0, m.name) for m, u in admins if u.id in above]
+    return [(pk(m), m.name) for m, u in admins if u.id in above]
 
 
 async def _leaders(ctx: Ctx, commune: Unit) -> list[tuple[int, str]]:
     leaders = await ctx.store.members.with_roles([Role.commune_leader], commune)
-    return [(m.id or 0, m.name) for m, u in leaders if u.id == commune.id]
+    return [(pk(m), m.name) for m, u in leaders if u.id == commune.id]
 
 
 # --- /chot ---------------------------------------------------------------------------------
@@ -109,8 +109,8 @@ async def sign_off(ctx: Ctx, args: str) -> Reply:
     month = parse_month(args, ctx.today) or default_month(ctx)
     if month.start > ctx.today:
         raise UserError(texts_signoff.future(month.key))
-    await ctx.store.signoffs.lock_unit(commune.id or 0)  # before the figures are read
-    row = await ctx.store.signoffs.get(commune.id or 0, month.key)
+    await ctx.store.signoffs.lock_unit(pk(commune))  # before the figures are read
+    row = await ctx.store.signoffs.get(pk(commune), month.key)
     if row is not None and row.status is MonthStatus.signed:
         who = await month_lock.member_name(ctx, row.signed_by)
         raise UserError(
@@ -124,7 +124,7 @@ async def sign_off(ctx: Ctx, args: str) -> Reply:
     before = row.status if row else MonthStatus.open
     figures = await ctx.store.entries.totals_by_unit(commune, month.start, month.end)
     row = await ctx.store.signoffs.sign(
-        commune.id or 0, month.key, by=member.id or 0, at=ctx.now, figures=figures
+        pk(commune), month.key, by=pk(member), at=ctx.now, figures=figures
     )
     await ctx.store.audit(
         member.id, "signoff", f"{commune.code} {month.key} {before}->signed round {row.round}"
@@ -181,11 +181,11 @@ async def _decision(
     commune, month, reason = await _parts(ctx, args)
     if not reasoned and reason:
         month = parse_month(reason, ctx.today)
-    await ctx.store.signoffs.lock_unit(commune.id or 0)
+    await ctx.store.signoffs.lock_unit(pk(commune))
     if month is not None:
-        row = await ctx.store.signoffs.get(commune.id or 0, month.key)
+        row = await ctx.store.signoffs.get(pk(commune), month.key)
     else:
-        row = await ctx.store.signoffs.latest(commune.id or 0, status)
+        row = await ctx.store.signoffs.latest(pk(commune), status)
     if row is None or row.status is not status:
         key = month.key if month else None
         if status is MonthStatus.approved:
@@ -203,7 +203,7 @@ async def approve(ctx: Ctx, args: str) -> Reply:
     """`/duyet XÃ [KỲ]`: the month signed off is approved and locked."""
     member, _ = ctx.me()
     commune, row, _ = await _decision(ctx, args, MonthStatus.signed, reasoned=False)
-    await ctx.store.signoffs.decide(row, MonthStatus.approved, by=member.id or 0, at=ctx.now)
+    await ctx.store.signoffs.decide(row, MonthStatus.approved, by=pk(member), at=ctx.now)
     await ctx.store.audit(
         member.id, "signoff-approve", f"{commune.code} {row.month} signed->approved"
     )
@@ -223,7 +223,7 @@ async def send_back(ctx: Ctx, args: str) -> Reply:
     if not reason:
         raise UserError(texts_signoff.reason_missing("tralai", commune.code))
     await ctx.store.signoffs.decide(
-        row, MonthStatus.returned, by=member.id or 0, at=ctx.now, reason=reason
+        row, MonthStatus.returned, by=pk(member), at=ctx.now, reason=reason
     )
     await ctx.store.audit(
         member.id, "signoff-return", f"{commune.code} {row.month} signed->returned: {reason}"
@@ -244,9 +244,7 @@ async def reopen(ctx: Ctx, args: str) -> Reply:
     if not reason:
         raise UserError(texts_signoff.reason_missing("mochot", commune.code))
     approver = await month_lock.member_name(ctx, row.decided_by)
-    await ctx.store.signoffs.decide(
-        row, MonthStatus.open, by=member.id or 0, at=ctx.now, reason=reason
-    )
+    await ctx.store.signoffs.decide(row, MonthStatus.open, by=pk(member), at=ctx.now, reason=reason)
     await ctx.store.audit(
         member.id, "signoff-reopen",
         f"{commune.code} {row.month} approved (by {approver})->open: {reason}",

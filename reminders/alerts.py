@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from reminders.calendar import Period, month_of
 from reminders.progress import months_in, tally_view
 from storage.collation import vn_key
-from storage.models import Level, Unit
+from storage.models import Level, Unit, pk
 from storage.store import Store
 
 
@@ -93,7 +93,7 @@ async def quiet_villages(store: Store, scope: Unit, upto: date, weeks: int) -> l
     villages = [
         u
         for u in await store.units.subtree(scope)
-        if u.level is Level.village and not counts.get(u.id or 0) and u.id not in declared
+        if u.level is Level.village and not counts.get(pk(u)) and u.id not in declared
     ]
     return sorted(villages, key=lambda v: vn_key(v.name))
 

@@ -376,12 +376,12 @@ async def alert_leaders(store: Store, event: Event, rules: AlertRules, wording: 
     found: dict[int, Alerts] = {}
     queued = 0
     for leader, unit in leaders:
-        chat = chats.get(leader.id or 0)
+        chat = chats.get(pk(leader))
         if chat is None:
             continue
-        if (unit.id or 0) not in found:
-            found[unit.id or 0] = await commune_alerts(store, unit, week, rules)
-        if alerts := found[unit.id or 0]:
+        if (pk(unit)) not in found:
+            found[pk(unit)] = await commune_alerts(store, unit, week, rules)
+        if alerts := found[pk(unit)]:
             html = wording.alerts(unit.name, alerts, labels)
             key = f"alerts:{week.key}:{leader.id}"
             queued += await _queue(store, key, OutboxKind.alert, chat, html, recipient=leader)

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from reminders.calendar import Period, Schedule, WorkingDays, at_vn, deadline_of
 from reminders.progress import months_in
 from storage.collation import vn_key
-from storage.models import Level, MonthSignoff, MonthStatus, Unit
+from storage.models import Level, MonthSignoff, MonthStatus, Unit, pk
 from storage.people import UnitRow
 from storage.store import Store
 
@@ -61,7 +61,7 @@ async def on_time_rates(
         scope, month.start, month.end, months_in(month), cutoff
     )
     view = OnTimeView(deadline, due=now >= cutoff_of(deadline))
-    scope_id = scope.id or 0
+    scope_id = pk(scope)
     for row in rows:
         if row.level is not Level.village:
             continue
@@ -118,7 +118,7 @@ async def month_state(
         chain = await store.units.ancestors(scope)
         commune = next((u for u in chain if u.level is Level.commune), None)
         if commune is not None:
-            row = await store.signoffs.get(commune.id or 0, month.key)
+            row = await store.signoffs.get(pk(commune), month.key)
             state.commune = await _signed(store, row)
         return state
     rows = await store.signoffs.in_subtree(scope, month.key)

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.codes import random_code
-from storage.models import AuditLog, Invite, Member, Role, RosterEntry, Unit, utcnow
+from storage.models import AuditLog, Invite, Member, Role, RosterEntry, Unit, pk, utcnow
 from storage.people import INVITE_LENGTH
 
 _CHUNK = 500  # ids and codes per IN (...): well under SQLite's parameter limit
@@ -120,7 +120,7 @@ class Rosters:
     async def reissue(self, row: RosterRow, invite: Invite, now: datetime) -> None:
         """A new card: the old invite expires, the entry points at the new one."""
         row.invite.expires_at = now
-        row.entry.invite_id = invite.id or 0
+        row.entry.invite_id = pk(invite)
         row.entry.revoked_at = None
         await self.s.flush()
 

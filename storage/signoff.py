@@ -25,6 +25,7 @@ from storage.models import (
     NothingToReport,
     SignoffFigure,
     Unit,
+    pk,
 )
 
 LOCKED = (MonthStatus.signed, MonthStatus.approved)
@@ -97,7 +98,7 @@ class Signoffs:
         await self.s.flush()
         self.s.add_all(
             SignoffFigure(
-                signoff_id=row.id or 0, round=row.round, unit_id=unit, indicator=code, count=n
+                signoff_id=pk(row), round=row.round, unit_id=unit, indicator=code, count=n
             )
             for unit, counts in figures.items()
             for code, n in counts.items()

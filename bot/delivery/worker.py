@@ -31,7 +31,7 @@ from typing import Protocol
 from bot.delivery.ratelimit import Booker, Limits, SharedSlots
 from bot.logsafe import scrub
 from storage.db import Database
-from storage.models import OutboxMessage, OutboxStatus, utcnow
+from storage.models import OutboxMessage, OutboxStatus, pk, utcnow
 from storage.outbox import REPLY
 from storage.retry import RetryPolicy, Sleep
 from storage.store import Store
@@ -299,7 +299,7 @@ class DeliveryWorker:
         while pending:
             booker = lambda r: self.bookers[r.platform]  # noqa: E731
             row = min(
-                pending, key=lambda r: (booker(r).ready_at(r.chat_id, r.is_group, now), r.id or 0)
+                pending, key=lambda r: (booker(r).ready_at(r.chat_id, r.is_group, now), pk(r))
             )
             pending.remove(row)
             late = booker(row).ready_at(row.chat_id, row.is_group, now) - now > hold
@@ -348,8 +348,8 @@ class DeliveryWorker:
         return None
 
     def _sent(self, row: OutboxMessage) -> None:
-        self._throttled.pop(row.id or 0, None)
-        self._unrecorded.append(row.id or 0)
+        self._throttled.pop(pk(row), None)
+        self._unrecorded.append(pk(row))
         if self._recorder is None or self._recorder.done():
             self._recorder = asyncio.create_task(self._record_sent())
 
@@ -377,7 +377,7 @@ class DeliveryWorker:
         return self.clock() + timedelta(seconds=max(0.0, wait))
 
     def _throttle(self, outcomes: Outcomes, row: OutboxMessage, seconds: float) -> None:
-        count = self._throttled[row.id or 0] = self._throttled.get(row.id or 0, 0) + 1
+        count = self._throttled[pk(row)] = self._throttled.get(pk(row), 0) + 1
         if count > self.settings.max_retry_afters:
             return self._retry(outcomes, row, "too many 429s")
         at = self.clock() + timedelta(seconds=seconds)
@@ -397,13 +397,11 @@ class DeliveryWorker:
         outcomes: Outcomes, row: OutboxMessage, at: datetime, attempts: int, why: str
     ) -> None:
         why = scrub(why)  # an error's text may quote a request URL, token and all
-        outcomes.append(lambda store: store.outbox.mark_retry(row.id or 0, attempts, at, why))
+        outcomes.append(lambda store: store.outbox.mark_retry(pk(row), attempts, at, why))
 
     @staticmethod
     def _fail(
         outcomes: Outcomes, row: OutboxMessage, status: OutboxStatus, attempts: int, error: str
     ) -> None:
         error = scrub(error)  # an error's text may quote a request URL, token and all
-        outcomes.append(
-            lambda store: store.outbox.mark_failed(row.id or 0, status, attempts, error)
-        )
+        outcomes.append(lambda store: store.outbox.mark_failed(pk(row), status, attempts, error))
