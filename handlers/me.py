@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers import texts_progress
 from handlers.context import Ctx
 from handlers.types import Reply
-from reminders.calendar import month_of, quarter_of, week_of, year_of
+from reminders.calendar import Span, month_of, quarter_of, week_of, year_of
 from storage.models import pk
 
 
@@ -13,10 +13,11 @@ async def my_totals(ctx: Ctx, _args: str) -> Reply:
     member, unit = ctx.me()
     today, entries = ctx.today, ctx.store.entries
     rows = []
-    for kind, period in (("today", None), ("week", week_of(today)), ("month", month_of(today))):
+    spans = ((Span.today, None), (Span.week, week_of(today)), (Span.month, month_of(today)))
+    for span, period in spans:
         start, end = (today, today) if period is None else (period.start, period.end)
         counts = await entries.totals(start, end, member_id=member.id)
-        rows.append((texts_progress.period_label(kind, today), counts))
+        rows.append((texts_progress.period_label(span, today), counts))
     # The unit's progress against the nearest target that is set: month, quarter, year.
     shown: tuple[str, dict[str, int], dict[str, int]] = (month_of(today).key, {}, {})
     for period in (month_of(today), quarter_of(today), year_of(today)):

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import assert_never
 
 from handlers.texts import counts_inline, esc, got_of_goal, ordered, period_name, share
-from reminders.calendar import month_of
+from reminders.calendar import Span, month_of
 from reminders.progress import UnitProgress
 from storage.models import Unit
 
@@ -41,12 +42,16 @@ def unit_progress(
     return f"Tiến độ {esc(unit)} {period_name(period)}:\n" + "\n".join(parts)
 
 
-def period_label(kind: str, day: date) -> str:
-    return {
-        "today": f"Hôm nay ({day:%d/%m})",
-        "week": "Tuần này",
-        "month": period_name(month_of(day), capital=True),
-    }[kind]
+def period_label(span: Span, day: date) -> str:
+    match span:
+        case Span.today:
+            return f"Hôm nay ({day:%d/%m})"
+        case Span.week:
+            return "Tuần này"
+        case Span.month:
+            return period_name(month_of(day), capital=True)
+        case unreachable:
+            assert_never(unreachable)
 
 
 def progress_line(p: UnitProgress, labels: Mapping[str, str]) -> str:

@@ -77,6 +77,14 @@ def parse_period(text: str) -> Period:
     raise ValueError(f"not a period: {text!r} (2026-11, 2026-Q4 or 2026)")
 
 
+class Span(StrEnum):
+    """The stretches of time a member's own totals are shown for (`/toi`)."""
+
+    today = "today"
+    week = "week"
+    month = "month"
+
+
 class DayOffRule(StrEnum):
     """What a deadline that falls on a day off becomes."""
 

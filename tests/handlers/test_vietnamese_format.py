@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.tg import menus
-from handlers import texts, texts_reminders
-from reminders.calendar import month_of, quarter_of, week_of, year_of
+from handlers import texts, texts_progress, texts_reminders
+from reminders.calendar import Span, month_of, quarter_of, week_of, year_of
 from reminders.due import Outreach
 from reminders.progress import UnitProgress
 from storage.db import Database
@@ -173,3 +173,13 @@ def test_the_deadline_summary_and_escalation_name_the_month() -> None:
     assert "hạn báo cáo tháng 11/2026 là hôm nay" in summary
     assert summary.index("Thôn Đông") < summary.index("Thôn Tây")
     assert week_of(date(2026, 11, 21)).key == "2026-W47"
+
+
+def test_each_span_of_the_members_totals_has_its_label() -> None:
+    day = date(2026, 11, 21)
+    labels = {span: texts_progress.period_label(span, day) for span in Span}
+    assert labels == {
+        Span.today: "Hôm nay (21/11)",
+        Span.week: "Tuần này",
+        Span.month: "Tháng 11/2026",
+    }
