@@ -51,6 +51,7 @@ def _worker(runtime: compose.Runtime, channels: list[Channel] | None = None) -> 
             retry=runtime.retries.delivery,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
         ),
+        share_limits=True,  # several workers on PostgreSQL keep one set of platform limits
     )
 
 

@@ -108,7 +108,12 @@ class DeliveryWorker:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         recording: RetryPolicy = RECORD_RETRY,
+        share_limits: bool = False,
     ) -> None:
+        """`share_limits`: book every send in the limits shared by all workers on the
+        database (PostgreSQL; on SQLite the one process keeps them alone). The shared slots
+        are booked on the database's clock, in real time: the bot's workers share them,
+        a worker on an injected clock (tests on virtual time) keeps its own."""
         self.db, self.channels, self.clock = db, dict(channels), clock
         self.monotonic, self.sleep, self.recording = monotonic, sleep, recording
         settings = settings or DeliverySettings()
@@ -120,11 +125,8 @@ class DeliveryWorker:
             reply_hold=min(settings.reply_hold, quarter),
         )
         self.bookers = {name: Booker(c.limits) for name, c in self.channels.items()}
-        # PostgreSQL: the limits hold across every worker process (None on SQLite). The
-        # shared slots are booked on the database's clock, in real time: a worker on an
-        # injected clock (tests on virtual time) keeps only its own limits.
-        real_time = monotonic is time.monotonic and sleep is asyncio.sleep
-        self.shared = SharedSlots.of(db, self.settings.hold_at_most) if real_time else None
+        hold = self.settings.hold_at_most
+        self.shared = SharedSlots.of(db, hold) if share_limits else None  # None on SQLite
         self._throttled: dict[int, int] = {}
         self._wake = asyncio.Event()
         self._unrecorded: list[int] = []  # sent, not yet committed as sent

@@ -76,7 +76,9 @@ async def test_two_workers_together_keep_every_limit(database_url: str) -> None:
         keys = await _enqueue(first)
         _BY.clear()
         workers = [
-            DeliveryWorker(db, {"telegram": FakeTelegram(sends, name)}, SMALL_BATCHES)
+            DeliveryWorker(
+                db, {"telegram": FakeTelegram(sends, name)}, SMALL_BATCHES, share_limits=True
+            )
             for db, name in ((first, "first"), (second, "second"))
         ]
         assert all(w.shared is not None for w in workers)
@@ -122,8 +124,13 @@ async def test_a_429_seen_by_one_worker_pauses_the_other(database_url: str) -> N
     try:
         keys = await _enqueue(first)
         workers = [
-            DeliveryWorker(first, {"telegram": throttled}, SMALL_BATCHES),
-            DeliveryWorker(second, {"telegram": FakeTelegram(sends, "second")}, SMALL_BATCHES),
+            DeliveryWorker(first, {"telegram": throttled}, SMALL_BATCHES, share_limits=True),
+            DeliveryWorker(
+                second,
+                {"telegram": FakeTelegram(sends, "second")},
+                SMALL_BATCHES,
+                share_limits=True,
+            ),
         ]
         await asyncio.gather(*(w.drain(timeout=60) for w in workers))
     finally:
