@@ -30,6 +30,10 @@ class VirtualTime:
     def utcnow(self) -> datetime:
         return self.start + timedelta(seconds=self.elapsed)
 
+    def advance(self, seconds: float) -> None:
+        """Time passes with nobody awake (e.g. while a crashed process is down)."""
+        self.elapsed += seconds
+
     async def sleep(self, seconds: float) -> None:
         loop = asyncio.get_running_loop()
         woken: asyncio.Future[None] = loop.create_future()
