@@ -175,18 +175,17 @@ def _savepoint_started(session: Session, transaction: SessionTransaction) -> Non
 
 @event.listens_for(Session, "after_soft_rollback")
 def _rolled_back(session: Session, previous: SessionTransaction) -> None:
-    snapshot = session.info.get(_SNAPSHOTS, {}).get(id(previous))
+    # (Fires after `after_transaction_end` of the same savepoint.)
+    snapshot = session.info.get(_SNAPSHOTS, {}).pop(id(previous), None)
     if previous.nested and snapshot is not None:
-        session.info[_PENDING] = dict(snapshot)
+        session.info[_PENDING] = snapshot
     elif not previous.nested and previous.parent is None:
         session.info.pop(_PENDING, None)
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _transaction_ended(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.nested:
-        session.info.get(_SNAPSHOTS, {}).pop(id(transaction), None)
-    elif transaction.parent is None:
+    if not transaction.nested and transaction.parent is None:
         session.info.pop(_PENDING, None)  # committed (written) or rolled back (dropped)
         session.info.pop(_SNAPSHOTS, None)
 

@@ -14,6 +14,8 @@ from storage.rollup_check import Difference
 from storage.store import Store
 
 SHOWN = 20  # differences listed; the rest are counted
+# A difference reads "subtree_daily UNIT DAY INDICATOR: roll-up N, entries N" or
+# "unit_period UNIT PERIOD: roll-up TOTAL VILLAGES_REPORTED, entries TOTAL VILLAGES_REPORTED".
 
 
 def verify_rollups(
@@ -38,7 +40,8 @@ def verify_rollups(
 
     wrong, left = asyncio.run(in_transaction(Settings(), work, commit=repair))
     for d in wrong[:SHOWN]:
-        typer.echo(f"{d.table} {' '.join(map(str, d.key))}: roll-up {d.have}, entries {d.want}")
+        key, have, want = (" ".join(map(str, v)) for v in (d.key, d.have, d.want))
+        typer.echo(f"{d.table} {key}: roll-up {have}, entries {want}")
     if len(wrong) > SHOWN:
         typer.echo(f"... and {len(wrong) - SHOWN} more")
     if not wrong:
