@@ -25,10 +25,11 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, event
+from sqlalchemy import bindparam, event, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm.util import identity_key
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Level, SubtreeDaily, Unit, UnitPeriod
@@ -42,6 +43,7 @@ _P = UnitPeriod.__table__  # type: ignore[attr-defined]
 _U = Unit.__table__.c  # type: ignore[attr-defined]
 _PENDING = "rollup_deltas"
 _SNAPSHOTS = "rollup_snapshots"
+_MOVED = "rollup_units_moved"
 
 
 def period_keys(day: date) -> tuple[str, str, str]:
@@ -82,6 +84,8 @@ def _upserts(dialect: Any) -> tuple[Any, Any, Any]:
 
 # Built once: every report runs them.
 _UPSERT = {"postgresql": _upserts(postgresql), "sqlite": _upserts(sqlite)}
+_JOIN_WRITERS = text("LOCK TABLE subtree_daily IN ROW EXCLUSIVE MODE")
+_EXCLUDE_WRITERS = text("LOCK TABLE subtree_daily IN EXCLUSIVE MODE")
 _UNITS = sa_select(_U.id, _U.path, _U.level).where(_U.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -117,8 +121,7 @@ def _flush(session: Session) -> None:
     deltas = {key: n for key, n in deltas.items() if n}
     if not deltas:
         return
-    ids = sorted({unit_id for unit_id, _, _ in deltas})
-    units = {u: (p, Level(lv)) for u, p, lv in session.execute(_UNITS, {"ids": ids}).all()}
+    units = _places(session, sorted({unit_id for unit_id, _, _ in deltas}))
     daily: dict[Key, int] = {}
     own: dict[PeriodKey, int] = {}
     for (unit_id, day, indicator), n in deltas.items():
@@ -143,6 +146,31 @@ def _flush(session: Session) -> None:
     _write_reported(session, reported_stmt, reported)
 
 
+def _places(session: Session, ids: list[int]) -> dict[int, tuple[str, Level]]:
+    """Path and level of these units, read after the moves of other transactions.
+
+    PostgreSQL: this transaction first joins the writers of the roll-ups (a lock that
+    only a move excludes), then reads the paths: a move waits for the reports already
+    writing, and the reports after it read the new paths. SQLite (one writing
+    transaction at a time): from the session when loaded (a report's unit is, with its
+    member), else one query; not after a move in this transaction (its Core UPDATE
+    leaves loaded descendants with their old paths)."""
+    found: dict[int, tuple[str, Level]] = {}
+    postgres = _dialect(session) == "postgresql"
+    if postgres:
+        session.execute(_JOIN_WRITERS)
+    elif not session.info.get(_MOVED):
+        for unit_id in ids:
+            unit = session.identity_map.get(identity_key(Unit, unit_id))
+            if unit is not None and {"path", "level"} <= unit.__dict__.keys():
+                found[unit_id] = (unit.path, Level(unit.level))
+    rest = [unit_id for unit_id in ids if unit_id not in found]
+    if rest:
+        rows = session.execute(_UNITS, {"ids": rest}).all()
+        found.update((u, (p, Level(lv))) for u, p, lv in rows)
+    return found
+
+
 def _write_daily(session: Session, stmt: Any, daily: dict[Key, int]) -> None:
     rows = [
         {"unit_id": u, "day": d, "indicator": i, "n": n}
@@ -163,6 +191,8 @@ def _write_reported(session: Session, stmt: Any, reported: dict[PeriodKey, int])
 # rollback drops them: the whole transaction's, or a savepoint's own.
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released (it fires for those too): keep collecting
     _flush(session)
 
 
@@ -188,6 +218,7 @@ def _transaction_ended(session: Session, transaction: SessionTransaction) -> Non
     if not transaction.nested and transaction.parent is None:
         session.info.pop(_PENDING, None)  # committed (written) or rolled back (dropped)
         session.info.pop(_SNAPSHOTS, None)
+        session.info.pop(_MOVED, None)
 
 
 # -- unit moves and level changes -------------------------------------------------------
@@ -201,12 +232,15 @@ _PERIOD_ROWS = sa_select(_P.c.period, _P.c.n, _P.c.villages_reported).where(
 
 
 async def moved(session: AsyncSession, unit_id: int, old_path: str, new_path: str) -> None:
-    """A unit (with its subtree) moved: its rows leave the old ancestors, join the new."""
+    """A unit (with its subtree) moved: its rows leave the old ancestors, join the new.
+    PostgreSQL: no report writes roll-ups until this transaction ends (see `_places`)."""
+    await _exclude_writers(session)
     await flush(session)
     await session.run_sync(_moved, unit_id, old_path, new_path)
 
 
 def _moved(session: Session, unit_id: int, old_path: str, new_path: str) -> None:
+    session.info[_MOVED] = True
     old, new = set(ancestors(old_path)) - {unit_id}, set(ancestors(new_path)) - {unit_id}
     signs = {u: -1 for u in old - new} | {u: 1 for u in new - old}
     if not signs:
@@ -227,6 +261,7 @@ def _moved(session: Session, unit_id: int, old_path: str, new_path: str) -> None
 async def relevelled(session: AsyncSession, unit_id: int, path: str, village: bool) -> None:
     """A unit became a village (`village`) or stopped being one: its periods with reports
     count (or no longer count) as a reported village, for it and every ancestor."""
+    await _exclude_writers(session)
     await flush(session)
     await session.run_sync(_relevelled, unit_id, path, village)
 
@@ -239,6 +274,11 @@ def _relevelled(session: Session, unit_id: int, path: str, village: bool) -> Non
             for upper in ancestors(path):
                 reported[(upper, period)] = sign
     _write_reported(session, _UPSERT[_dialect(session)][2], reported)
+
+
+async def _exclude_writers(session: AsyncSession) -> None:
+    if _dialect(session) == "postgresql":
+        await session.exec(_EXCLUDE_WRITERS)  # type: ignore[call-overload]
 
 
 def _day(value: date | str) -> date:

@@ -3,6 +3,7 @@ rolled-back savepoint, following unit moves and level changes, and read per unit
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import UTC, date, datetime
 
@@ -268,3 +269,33 @@ async def test_a_part_of_a_period_counts_only_the_villages_reporting_in_it(db: D
         part, _, missing = await tally_view(store, units["C1"], to_march)
         assert part.villages_reported == 1 and [v.code for v in missing] == ["V10"]
         assert part.counts == {"cks": 1}
+
+
+async def test_unit_moves_during_concurrent_reports_keep_every_level_equal_to_entries(
+    db: Database,
+) -> None:
+    """On PostgreSQL the moves really overlap the reports: a move waits for the reports
+    writing roll-ups, and the reports after it read the new paths."""
+    _, people = await _country(db)
+
+    async def reporter(seed: int) -> None:
+        rng = random.Random(seed)
+        for _ in range(8):
+            async with db.transaction() as store:
+                await _random_step(store, rng, people)
+                await store.commit()
+
+    async def mover() -> None:
+        for n in range(6):
+            async with db.transaction() as store:
+                units = await _units(store)
+                village = units[f"V{n % 2}{n % 2}"]
+                target = units["C1"] if village.path.startswith(units["C0"].path) else units["C0"]
+                await store.units.update(
+                    village, name=village.name, level=Level.village, parent=target
+                )
+                await store.commit()
+
+    await asyncio.gather(mover(), *(reporter(seed) for seed in range(6)))
+    async with db.reading() as store:
+        assert await rollup_check.differences(store.session) == []
