@@ -63,13 +63,15 @@ class Units:
         roll-ups leave the old ancestors for the new ones (same transaction)."""
         if parent is not None and parent.path.startswith(unit.path):
             raise ValueError(f"{unit.code} cannot move under its own subtree ({parent.code})")
-        if (unit.level is Level.village) != (level is Level.village):
-            await rollups.relevelled(self.s, pk(unit), unit.path, level is Level.village)
+        await rollups.flush(self.s)  # this transaction's reports roll up along the old tree
+        relevel = (unit.level is Level.village) != (level is Level.village)
         unit.name, unit.level = name, level
+        if relevel:
+            await self.s.flush()  # the new level first: see rollups.moved
+            await rollups.relevelled(self.s, pk(unit), unit.path, level is Level.village)
         new_path = f"{parent.path if parent else '/'}{unit.id}/"
         if new_path != unit.path:
             old_path = unit.path
-            await rollups.moved(self.s, pk(unit), old_path, new_path)
             stmt = (
                 update(Unit)
                 .where(col(Unit.path).startswith(old_path))
@@ -77,6 +79,7 @@ class Units:
                 .execution_options(synchronize_session=False)
             )
             await self.s.exec(stmt)
+            await rollups.moved(self.s, pk(unit), old_path, new_path)
             unit.parent_id = parent.id if parent else None
             unit.path = new_path
         await self.s.flush()

@@ -21,7 +21,7 @@ moves its ancestors' `villages_reported` by one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -84,9 +84,27 @@ def _upserts(dialect: Any) -> tuple[Any, Any, Any]:
 
 # Built once: every report runs them.
 _UPSERT = {"postgresql": _upserts(postgresql), "sqlite": _upserts(sqlite)}
-_JOIN_WRITERS = text("LOCK TABLE subtree_daily IN ROW EXCLUSIVE MODE")
-_EXCLUDE_WRITERS = text("LOCK TABLE subtree_daily IN EXCLUSIVE MODE")
 _UNITS = sa_select(_U.id, _U.path, _U.level).where(_U.id.in_(bindparam("ids", expanding=True)))
+# PostgreSQL: the units' rows locked FOR SHARE until the commit, read in id order: a move
+# (an UPDATE of their paths) waits for the reports already writing roll-ups, and a report
+# after it waits for the move and reads the new path.
+_UNITS_LOCKED = _UNITS.order_by(_U.id).with_for_update(read=True)
+# PostgreSQL: both tables in one round trip, rows in key order; the subtree rows first
+# (the scalar subquery is evaluated before the first period row is inserted), as on SQLite.
+_BOTH = text(
+    "WITH d AS (INSERT INTO subtree_daily (unit_id, day, indicator, n)"
+    " SELECT u, d, i, n FROM unnest(CAST(:du AS integer[]), CAST(:dd AS date[]),"
+    " CAST(:di AS varchar[]), CAST(:dn AS integer[])) WITH ORDINALITY AS t(u, d, i, n, o)"
+    " ORDER BY o"
+    " ON CONFLICT (unit_id, day, indicator) DO UPDATE SET n = subtree_daily.n + excluded.n"
+    " RETURNING 1) "
+    "INSERT INTO unit_period (unit_id, period, n, villages_reported)"
+    " SELECT u, p, n, 0 FROM unnest(CAST(:pu AS integer[]), CAST(:pp AS varchar[]),"
+    " CAST(:pn AS integer[])) WITH ORDINALITY AS t(u, p, n, o)"
+    " WHERE (SELECT count(*) FROM d) >= 0 ORDER BY o"
+    " ON CONFLICT (unit_id, period) DO UPDATE SET n = unit_period.n + excluded.n"
+    " RETURNING unit_id, period, n"
+)
 
 
 def _dialect(session: Session | AsyncSession) -> str:
@@ -130,13 +148,9 @@ def _flush(session: Session) -> None:
             daily[key] = daily.get(key, 0) + n
         for period in period_keys(day):
             own[(unit_id, period)] = own.get((unit_id, period), 0) + n
-    daily_stmt, own_stmt, reported_stmt = _UPSERT[_dialect(session)]
-    _write_daily(session, daily_stmt, daily)
-    own_rows = [{"unit_id": u, "period": p, "n": n} for (u, p), n in sorted(own.items()) if n]
-    if not own_rows:
-        return
+    reported_stmt = _UPSERT[_dialect(session)][2]
     reported: dict[PeriodKey, int] = {}
-    for unit_id, period, after in session.execute(own_stmt, own_rows).all():
+    for unit_id, period, after in _write_both(session, daily, own):
         path, level = units[unit_id]
         before = after - own[(unit_id, period)]
         change = (after > 0) - (before > 0)
@@ -149,26 +163,44 @@ def _flush(session: Session) -> None:
 def _places(session: Session, ids: list[int]) -> dict[int, tuple[str, Level]]:
     """Path and level of these units, read after the moves of other transactions.
 
-    PostgreSQL: this transaction first joins the writers of the roll-ups (a lock that
-    only a move excludes), then reads the paths: a move waits for the reports already
-    writing, and the reports after it read the new paths. SQLite (one writing
+    PostgreSQL: read with a share lock on the units' rows (see `_UNITS_LOCKED`; a move
+    updates the paths before it moves the roll-ups). SQLite (one writing
     transaction at a time): from the session when loaded (a report's unit is, with its
     member), else one query; not after a move in this transaction (its Core UPDATE
     leaves loaded descendants with their old paths)."""
     found: dict[int, tuple[str, Level]] = {}
     postgres = _dialect(session) == "postgresql"
-    if postgres:
-        session.execute(_JOIN_WRITERS)
-    elif not session.info.get(_MOVED):
+    if not postgres and not session.info.get(_MOVED):
         for unit_id in ids:
             unit = session.identity_map.get(identity_key(Unit, unit_id))
             if unit is not None and {"path", "level"} <= unit.__dict__.keys():
                 found[unit_id] = (unit.path, Level(unit.level))
     rest = [unit_id for unit_id in ids if unit_id not in found]
     if rest:
-        rows = session.execute(_UNITS, {"ids": rest}).all()
+        rows = session.execute(_UNITS_LOCKED if postgres else _UNITS, {"ids": rest}).all()
         found.update((u, (p, Level(lv))) for u, p, lv in rows)
     return found
+
+
+def _write_both(
+    session: Session, daily: dict[Key, int], own: dict[PeriodKey, int]
+) -> Sequence[Any]:
+    """Add the subtree rows, then the units' own period rows; returns (unit id, period,
+    new n) of each period row."""
+    daily_stmt, own_stmt, _ = _UPSERT[_dialect(session)]
+    days = [(key, n) for key, n in sorted(daily.items()) if n]
+    periods = [(key, n) for key, n in sorted(own.items()) if n]
+    if _dialect(session) == "postgresql" and days and periods:
+        params = {
+            "du": [u for (u, _, _), _ in days], "dd": [d for (_, d, _), _ in days],
+            "di": [i for (_, _, i), _ in days], "dn": [n for _, n in days],
+            "pu": [u for (u, _), _ in periods], "pp": [p for (_, p), _ in periods],
+            "pn": [n for _, n in periods],
+        }  # fmt: skip
+        return session.execute(_BOTH, params).all()
+    _write_daily(session, daily_stmt, daily)
+    rows = [{"unit_id": u, "period": p, "n": n} for (u, p), n in periods]
+    return session.execute(own_stmt, rows).all() if rows else []
 
 
 def _write_daily(session: Session, stmt: Any, daily: dict[Key, int]) -> None:
@@ -233,8 +265,9 @@ _PERIOD_ROWS = sa_select(_P.c.period, _P.c.n, _P.c.villages_reported).where(
 
 async def moved(session: AsyncSession, unit_id: int, old_path: str, new_path: str) -> None:
     """A unit (with its subtree) moved: its rows leave the old ancestors, join the new.
-    PostgreSQL: no report writes roll-ups until this transaction ends (see `_places`)."""
-    await _exclude_writers(session)
+    Call it after the paths were updated (a report writing roll-ups under the unit holds
+    a share lock on its unit's row: the update waits for it, and later reports for the
+    update, see `_places`)."""
     await flush(session)
     await session.run_sync(_moved, unit_id, old_path, new_path)
 
@@ -260,8 +293,8 @@ def _moved(session: Session, unit_id: int, old_path: str, new_path: str) -> None
 
 async def relevelled(session: AsyncSession, unit_id: int, path: str, village: bool) -> None:
     """A unit became a village (`village`) or stopped being one: its periods with reports
-    count (or no longer count) as a reported village, for it and every ancestor."""
-    await _exclude_writers(session)
+    count (or no longer count) as a reported village, for it and every ancestor. Call it
+    after the unit's new level was written (as `moved`)."""
     await flush(session)
     await session.run_sync(_relevelled, unit_id, path, village)
 
@@ -274,11 +307,6 @@ def _relevelled(session: Session, unit_id: int, path: str, village: bool) -> Non
             for upper in ancestors(path):
                 reported[(upper, period)] = sign
     _write_reported(session, _UPSERT[_dialect(session)][2], reported)
-
-
-async def _exclude_writers(session: AsyncSession) -> None:
-    if _dialect(session) == "postgresql":
-        await session.exec(_EXCLUDE_WRITERS)  # type: ignore[call-overload]
 
 
 def _day(value: date | str) -> date:

@@ -299,3 +299,27 @@ async def test_unit_moves_during_concurrent_reports_keep_every_level_equal_to_en
     await asyncio.gather(mover(), *(reporter(seed) for seed in range(6)))
     async with db.reading() as store:
         assert await rollup_check.differences(store.session) == []
+
+
+async def test_a_report_and_a_move_in_one_transaction_roll_up_along_the_new_tree(
+    db: Database,
+) -> None:
+    _, people = await _country(db)
+    member, village = people[0]
+    async with db.transaction() as store:
+        units = await _units(store)
+        await store.entries.add_report(
+            member_id=member, unit_id=village, counts={"vneid": 5}, day=DAY, source="t"
+        )
+        await store.units.update(
+            units["V00"], name="Thôn 0", level=Level.village, parent=units["C1"]
+        )
+        await store.entries.add_report(
+            member_id=member, unit_id=village, counts={"cks": 2}, day=DAY, source="t"
+        )
+        await store.commit()
+    async with db.reading() as store:
+        units = await _units(store)
+        assert await _daily(store, units["C1"].id or 0) == {(DAY, "vneid"): 5, (DAY, "cks"): 2}
+        assert await _daily(store, units["C0"].id or 0) == {}
+        assert await rollup_check.differences(store.session) == []
