@@ -52,7 +52,9 @@ async def run(path: Path) -> dict[str, Any]:
         await store.commit()
     await db.dispose()
     return {"ours": Spread.of(times), "bare": _bare_runs(path, month.start, month.end),
-            "children": len(rows), "missing": len(missing), "total": top.counts}  # fmt: skip
+            "children": len(rows), "total": top.counts, "listed": top.missing_listed,
+            "missing": len(missing) if top.missing_listed else top.villages - top.villages_reported,
+            }  # fmt: skip
 
 
 def report(r: dict[str, Any], size: dict[str, Any], built: float) -> list[str]:
@@ -63,12 +65,14 @@ def report(r: dict[str, Any], size: dict[str, Any], built: float) -> list[str]:
         "",
         f"Synthetic province: {size['communes']} communes, {size['villages']} villages, "
         f"{size['members']} members, {size['entries']:,} entries (built in {built:.0f} s). The "
-        f"weekly tally of the province (per commune: week and month to date, targets) plus the "
-        f"list of villages without a report this month: **{r['ours'].scaled(1000).show(0, ' ms')}**"
+        f"weekly tally of the province (per commune: week and month to date, targets, villages "
+        f"reported; the villages without a report named only from the commune down): "
+        f"**{r['ours'].scaled(1000).show(0, ' ms')}**"
         f" (median, min–max); the bare SQL aggregate over the same month: "
         f"{r['bare'].scaled(1000).show(0, ' ms')}. Ratio of the medians "
         f"**{ratio:.2f}** (target ≤ 2 and under 200 ms: "
         f"{'met' if ratio <= 2 and ms < 200 else 'missed'}). {r['children']} communes ranked, "
-        f"{r['missing']} villages without a report.",
+        f"{r['missing']} villages without a report"
+        f"{' (listed)' if r['listed'] else ' (counted per commune)'}.",
         "",
     ]

@@ -130,6 +130,16 @@ class Tallies:
         rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]
         return {u: p for u, p in rows}
 
+    async def villages_with_reports(self, period: str) -> set[int]:
+        """Every village with a count in the period (a month, quarter or year key): one
+        row per reporting village, from the period counters."""
+        stmt = (
+            sa_select(_P.unit_id)
+            .join(Unit.__table__, _U.id == _P.unit_id)  # type: ignore[attr-defined]
+            .where(_P.period == period, _P.n > 0, _U.level == Level.village)
+        )
+        return {u for (u,) in await self._rows(stmt)}
+
     async def villages(self, scope: Unit) -> list[int]:
         """The villages of a (small) subtree: ids only."""
         stmt = sa_select(_U.id).where(_U.path.startswith(scope.path), _U.level == Level.village)
