@@ -26,6 +26,7 @@ from storage.models import (
     pk,
     utcnow,
 )
+from storage.tally import under
 
 RECEIPT_LENGTH = 6
 
@@ -334,7 +335,7 @@ class Entries:
         stmt = (
             sa_select(_R.unit_id, _U.c.parent_id, _R.indicator, func.sum(_R.n))
             .join(_U, _U.c.id == _R.unit_id)
-            .where(_U.c.path.startswith(scope.path), _R.day.between(start, end))
+            .where(under(scope), _R.day.between(start, end))
             .group_by(_R.unit_id, _U.c.parent_id, _R.indicator)
         )
         own: dict[int, dict[str, int]] = {}

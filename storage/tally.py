@@ -34,6 +34,13 @@ _ANY_OUTSIDE = (
 )
 
 
+def under(scope: Unit) -> Any:
+    """`unit.path LIKE 'prefix%'` with the prefix written into the SQL: a prepared
+    statement's generic plan cannot use the path index for a parameter pattern
+    (PostgreSQL switches to it after five runs: a seq scan of every unit)."""
+    return _U.path.startswith(literal(scope.path, literal_execute=True))
+
+
 class Tallies:
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
@@ -85,7 +92,7 @@ class Tallies:
             child = func.substr(rest, 1, func.instr(rest, literal("/")) - 1)
         stmt = (
             sa_select(cast(child, String), func.count())
-            .where(_U.path.startswith(scope.path), _U.path != scope.path)
+            .where(under(scope), _U.path != scope.path)
             .where(_U.level == Level.village)
             .group_by(child)
         )
@@ -111,7 +118,7 @@ class Tallies:
         stmt = (
             sa_select(_D.unit_id, _U.path)
             .join(Unit.__table__, _U.id == _D.unit_id)  # type: ignore[attr-defined]
-            .where(_U.path.startswith(scope.path), _U.level == Level.village)
+            .where(under(scope), _U.level == Level.village)
             .where(_D.day.between(start, end))
             .group_by(_D.unit_id, _U.path)
             .having(func.sum(_D.n) > 0)
@@ -124,7 +131,7 @@ class Tallies:
         stmt = (
             sa_select(_N.unit_id, _U.path)
             .join(Unit.__table__, _U.id == _N.unit_id)  # type: ignore[attr-defined]
-            .where(_U.path.startswith(scope.path), _U.level == Level.village)
+            .where(under(scope), _U.level == Level.village)
             .where(_N.month.in_(list(months)), _N.cancelled_at.is_(None))
         )
         rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]
@@ -142,7 +149,7 @@ class Tallies:
 
     async def villages(self, scope: Unit) -> list[int]:
         """The villages of a (small) subtree: ids only."""
-        stmt = sa_select(_U.id).where(_U.path.startswith(scope.path), _U.level == Level.village)
+        stmt = sa_select(_U.id).where(under(scope), _U.level == Level.village)
         return [u for (u,) in (await self.s.exec(stmt)).all()]  # type: ignore[call-overload]
 
     async def paths(self, ids: Sequence[int]) -> dict[int, str]:
