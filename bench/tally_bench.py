@@ -1,14 +1,20 @@
-"""Tally: the weekly tally and the "not reported" list for a whole province, against the
-bare SQL aggregate over the same rows."""
+"""Tally: the weekly tally of a whole province (villages reported per commune), against the
+bare SQL aggregate over the same rows.
+
+python -m bench.tally_bench [--entries N]   (a smaller province for a quick look)"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import sqlite3
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bench.province import build
 from bench.stats import RUNS, Spread
 from reminders.calendar import month_of, week_of
 from reminders.progress import tally_view
@@ -76,3 +82,20 @@ def report(r: dict[str, Any], size: dict[str, Any], built: float) -> list[str]:
         f"{' (listed)' if r['listed'] else ' (counted per commune)'}.",
         "",
     ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    args = parser.parse_args()
+    size = {"communes": 166, "villages": 4500, "members": 20000, "entries": args.entries}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "province.db"
+        began = time.perf_counter()
+        build(path, size["communes"], size["villages"], size["members"], size["entries"])
+        built = time.perf_counter() - began
+        print("\n".join(report(asyncio.run(run(path)), size, built)))
+
+
+if __name__ == "__main__":
+    main()
