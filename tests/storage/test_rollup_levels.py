@@ -323,3 +323,20 @@ async def test_a_report_and_a_move_in_one_transaction_roll_up_along_the_new_tree
         assert await _daily(store, units["C1"].id or 0) == {(DAY, "vneid"): 5, (DAY, "cks"): 2}
         assert await _daily(store, units["C0"].id or 0) == {}
         assert await rollup_check.differences(store.session) == []
+
+
+async def test_the_bulk_fill_rebuilds_every_level_from_the_entries(db: Database) -> None:
+    """The SQL of migration 0016 and the benchmarks' generators (both dialects)."""
+    _, people = await _country(db)
+    rng = random.Random(11)
+    async with db.transaction() as store:
+        for _ in range(30):
+            await _random_step(store, rng, people)
+        await store.commit()
+    async with db.transaction() as store:
+        await store.session.exec(text("UPDATE subtree_daily SET n = n + 1"))  # type: ignore[call-overload]
+        await store.session.exec(text("DELETE FROM unit_period"))  # type: ignore[call-overload]
+        assert await rollup_check.differences(store.session) != []
+        await rollup_check.fill(store.session)
+        assert await rollup_check.differences(store.session) == []
+        assert await rollup_check.periods_stored(store.session)
