@@ -333,7 +333,7 @@ async def test_the_bulk_fill_rebuilds_every_level_from_the_entries(db: Database)
         for _ in range(30):
             await _random_step(store, rng, people)
         await store.commit()
-    async with db.transaction() as store:
+    async with db.transaction() as store:  # rolled back: checked inside it
         await store.session.exec(text("UPDATE subtree_daily SET n = n + 1"))  # type: ignore[call-overload]
         await store.session.exec(text("DELETE FROM unit_period"))  # type: ignore[call-overload]
         assert await rollup_check.differences(store.session) != []
