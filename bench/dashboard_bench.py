@@ -77,7 +77,7 @@ def report(r: dict[str, Any]) -> list[str]:
         "## 5. Web dashboard",
         "",
         f"The province dashboard (`GET /app/unit` as a province admin, over HTTP on 127.0.0.1: "
-        f"tally of the communes, villages without a report, the last 12 weeks, the page "
+        f"tally of the communes, villages reported per commune, the last 12 weeks, the page "
         f"rendered on the server): **{ms:.0f} ms** median, p95 {1000 * r['p95']:.0f} ms, "
         f"{low:.0f}–{high:.0f} ms over {REPEAT} requests; the bare SQL aggregate of the month: "
         f"{1000 * r['bare']:.0f} ms. Ratio **{r['median'] / r['bare']:.2f}**. "

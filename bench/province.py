@@ -9,6 +9,7 @@ import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from storage import rollup_check
 from storage.db import Database
 from storage.seed import seed_indicators
 
@@ -74,11 +75,9 @@ def build(
             _entries(conn, batch)
             batch = []
     _entries(conn, batch)
-    # The roll-ups the bot keeps with every entry, filled at once (as migration 0015 does).
-    conn.execute(
-        "INSERT INTO entry_daily (day, unit_id, indicator, n) SELECT day, unit_id, indicator,"
-        " SUM(count) FROM entry WHERE cancelled_at IS NULL GROUP BY day, unit_id, indicator"
-    )
+    # The roll-ups the bot keeps with every entry, filled at once (as migration 0016 does).
+    for sql in rollup_check.FILL:
+        conn.execute(sql)
     conn.commit()
     conn.close()
 

@@ -79,9 +79,17 @@ def progress_report(
     for rank, child in enumerate(children, start=1):
         lines.append(f"{rank}. <b>{esc(child.unit.name)}</b> <code>{esc(child.unit.code)}</code>")
         lines.append(f"    {progress_line(child, labels)}")
+        if not top.missing_listed and (left := villages_left(child)):
+            lines.append(f"    {left}")
     if missing:
         lines.append(missing_list(missing))
     return "\n".join(lines)
+
+
+def villages_left(p: UnitProgress) -> str:
+    """Above the commune the villages are not named: how many of a child's are missing."""
+    left = p.villages - p.villages_reported
+    return f"⏳ Chưa báo cáo: {left}/{p.villages} thôn" if left > 0 else ""
 
 
 def missing_list(missing: list[Unit]) -> str:

@@ -18,7 +18,7 @@ from handlers.texts import (
     period_name,
     share,
 )
-from handlers.texts_progress import missing_list
+from handlers.texts_progress import missing_list, villages_left
 from handlers.texts_team import away_example
 from reminders.alerts import Alerts
 from reminders.calendar import Period
@@ -105,6 +105,8 @@ class Wording:
         ]
         for rank, row in enumerate(rows, start=1):
             lines.append(f"{rank}. {esc(row.unit.name)}: {_tally_line(row, labels)}")
+            if not top.missing_listed and (left := villages_left(row)):
+                lines.append(f"    {left}")
         if missing:
             lines.append(missing_list(missing))
         return "\n".join(lines)

@@ -251,11 +251,7 @@ async def members_to_remind(
         (m, u) for m, u in await store.members.with_roles(VILLAGE_ROLES) if u.level is Level.village
     ]
     run = ReminderRun(staffed={pk(u) for _, u in people})
-    reported = {
-        unit_id
-        for unit_id, counts in (await _village_counts(store, month)).items()
-        if any(counts.values())
-    }
+    reported = await store.tallies.villages_with_reports(month.key)
     for root in await store.units.roots():  # "không phát sinh": reported, with zeros
         reported |= await store.nothing.in_subtree(root, [month.key])
     due = []
@@ -267,13 +263,6 @@ async def members_to_remind(
         else:
             due.append((member, unit))
     return run, due
-
-
-async def _village_counts(store: Store, month: Period) -> dict[int, dict[str, int]]:
-    counts: dict[int, dict[str, int]] = {}
-    for root in await store.units.roots():
-        counts |= await store.entries.totals_by_unit(root, month.start, month.end)
-    return counts
 
 
 async def _escalate(

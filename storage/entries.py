@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, or_, update
+from sqlalchemy import bindparam, func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,17 +15,18 @@ from storage import rollups
 from storage.codes import random_code
 from storage.models import (
     Entry,
-    EntryDaily,
     Indicator,
     IndicatorAlias,
     Member,
     ReportWord,
     ReportWordKind,
+    SubtreeDaily,
     Target,
     Unit,
     pk,
     utcnow,
 )
+from storage.tally import under
 
 RECEIPT_LENGTH = 6
 
@@ -178,7 +179,7 @@ class Entries:
         ]  # fmt: skip
         # Core, not ORM objects: a report is written, never read back in this transaction.
         await self.s.exec(_INSERT_ENTRIES, params=rows)
-        await rollups.add(self.s, (((day, unit_id, i), n) for i, n in counts.items()))
+        rollups.add(self.s, (((unit_id, day, i), n) for i, n in counts.items()))
         return receipt
 
     async def by_receipt(self, receipt: str) -> Sequence[Entry]:
@@ -228,7 +229,7 @@ class Entries:
         """Run an UPDATE that cancels entries (RETURNING what it cancelled: only the rows
         this transaction changed) and take them out of the roll-up; returns how many."""
         rows = (await self.s.exec(stmt)).all()
-        await rollups.add(self.s, (((_as_date(d), u, i), -n) for d, u, i, n in rows))
+        rollups.add(self.s, (((u, _as_date(d), i), -n) for d, u, i, n in rows))
         return len(rows)
 
     async def lock_member(self, member_id: int) -> None:
@@ -310,71 +311,62 @@ class Entries:
         return {indicator: int(total) for indicator, total in rows}
 
     async def _subtree_totals(self, start: date, end: date, unit: Unit | None) -> dict[str, int]:
-        stmt = _in_subtree(
-            sa_select(_R.indicator, func.sum(_R.n)).where(_R.day.between(start, end)), unit
-        ).group_by(_R.indicator)
-        rows = (await self.s.exec(stmt)).all()  # a Core select
+        """A subtree's counts: its own roll-up rows (all roots' without a unit)."""
+        await rollups.flush(self.s)
+        if unit is None:
+            roots = sa_select(_U.c.id).where(_U.c.parent_id.is_(None)).scalar_subquery()
+            which = _R.unit_id.in_(roots)
+        else:
+            which = _R.unit_id == pk(unit)
+        stmt = (
+            sa_select(_R.indicator, func.sum(_R.n))
+            .where(which, _R.day.between(start, end))
+            .group_by(_R.indicator)
+        )
+        rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select
         return {indicator: int(total) for indicator, total in rows if total}
 
     async def totals_by_unit(
         self, scope: Unit, start: date, end: date
     ) -> dict[int, dict[str, int]]:
         """Active counts per unit (its own entries) and indicator, for a whole subtree,
-        from the roll-up."""
-        stmt = _in_subtree(
-            sa_select(_R.unit_id, _R.indicator, func.sum(_R.n)).where(_R.day.between(start, end)),
-            scope,
-        ).group_by(_R.unit_id, _R.indicator)
-        result: dict[int, dict[str, int]] = {}
-        for unit_id, indicator, total in (await self.s.exec(stmt)).all():
-            if total:
-                result.setdefault(unit_id, {})[indicator] = int(total)
-        return result
-
-    async def totals_by_unit_two(
-        self, scope: Unit, span: tuple[date, date], inner: tuple[date, date]
-    ) -> tuple[dict[int, dict[str, int]], dict[int, dict[str, int]], dict[int, date]]:
-        """Like totals_by_unit for two ranges (a month and a week), in one pass over the
-        roll-up rows of both, with each unit's latest day reported in the first range."""
-        low, high = min(span[0], inner[0]), max(span[1], inner[1])
-        in_span = case((_R.day.between(span[0], span[1]), _R.n), else_=0)
-        in_inner = case((_R.day.between(inner[0], inner[1]), _R.n), else_=0)
-        # A row emptied by cancellations (n = 0) is no report that day.
-        day_in_span = case(((_R.day.between(span[0], span[1])) & (_R.n > 0), _R.day), else_=None)
-        stmt = _in_subtree(
-            sa_select(
-                _R.unit_id, _R.indicator, func.sum(in_span), func.sum(in_inner),
-                func.max(day_in_span),
-            ).where(_R.day.between(low, high)),
-            scope,
-            root_is_all=True,
-        ).group_by(_R.unit_id, _R.indicator)  # fmt: skip
-        outer: dict[int, dict[str, int]] = {}
-        week: dict[int, dict[str, int]] = {}
-        latest: dict[int, date] = {}
-        rows = (await self.s.exec(stmt)).all()  # a Core select
-        for unit_id, indicator, total, inner_total, last in rows:
-            if total:
-                outer.setdefault(unit_id, {})[indicator] = int(total)
-            if inner_total:
-                week.setdefault(unit_id, {})[indicator] = int(inner_total)
-            if last is not None:
-                day = _as_date(last)
-                latest[unit_id] = max(latest.get(unit_id, day), day)
-        return outer, week, latest
+        from the roll-up: a unit's own count is its subtree's less its children's."""
+        await rollups.flush(self.s)
+        stmt = (
+            sa_select(_R.unit_id, _U.c.parent_id, _R.indicator, func.sum(_R.n))
+            .join(_U, _U.c.id == _R.unit_id)
+            .where(under(scope), _R.day.between(start, end))
+            .group_by(_R.unit_id, _U.c.parent_id, _R.indicator)
+        )
+        own: dict[int, dict[str, int]] = {}
+        below: list[tuple[int, str, int]] = []
+        for unit_id, parent_id, indicator, total in (await self.s.exec(stmt)).all():  # type: ignore[call-overload]
+            mine = own.setdefault(unit_id, {})
+            mine[indicator] = mine.get(indicator, 0) + int(total)
+            if unit_id != pk(scope) and parent_id is not None:
+                below.append((parent_id, indicator, int(total)))
+        for parent_id, indicator, total in below:
+            if parent_id in own:
+                own[parent_id][indicator] = own[parent_id].get(indicator, 0) - total
+        return {
+            unit_id: kept
+            for unit_id, counts in own.items()
+            if (kept := {i: n for i, n in counts.items() if n})
+        }
 
     async def totals_by_day(
         self, scope: Unit, start: date, end: date
     ) -> dict[date, dict[str, int]]:
         """Active counts of a subtree per day and indicator (for charts over weeks), from
-        the roll-up."""
-        stmt = _in_subtree(
-            sa_select(_R.day, _R.indicator, func.sum(_R.n)).where(_R.day.between(start, end)),
-            scope,
-            root_is_all=True,
-        ).group_by(_R.day, _R.indicator)
+        the scope's own roll-up rows."""
+        await rollups.flush(self.s)
+        stmt = (
+            sa_select(_R.day, _R.indicator, func.sum(_R.n))
+            .where(_R.unit_id == pk(scope), _R.day.between(start, end))
+            .group_by(_R.day, _R.indicator)
+        )
         result: dict[date, dict[str, int]] = {}
-        rows = (await self.s.exec(stmt)).all()  # a Core select
+        rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select
         for day, indicator, total in rows:
             if total:
                 result.setdefault(_as_date(day), {})[indicator] = int(total)
@@ -442,16 +434,8 @@ class Targets:
         return {t.indicator: t.value for t in (await self.s.exec(stmt)).all()}
 
 
-_R = EntryDaily.__table__.c  # type: ignore[attr-defined]
+_R = SubtreeDaily.__table__.c  # type: ignore[attr-defined]
 _U = Unit.__table__  # type: ignore[attr-defined]
-
-
-def _in_subtree(stmt: Any, scope: Unit | None, *, root_is_all: bool = False) -> Any:
-    """Restrict a select over the roll-up to a subtree. `root_is_all`: the caller drops
-    other roots' units itself, so a root needs no join."""
-    if scope is None or (root_is_all and scope.parent_id is None):
-        return stmt
-    return stmt.join(_U, _U.c.id == _R.unit_id).where(_U.c.path.startswith(scope.path))
 
 
 def _as_date(value: date | str) -> date:

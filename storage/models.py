@@ -107,13 +107,16 @@ class Role(enum.StrEnum):
 
 
 class Unit(SQLModel, table=True):
+    # PostgreSQL: text_pattern_ops, so `path LIKE 'prefix%'` (a subtree) uses the index
+    # whatever the database's collation (SQLite: a plain index, as before).
+    __table_args__ = (Index("ix_unit_path", "path", postgresql_ops={"path": "text_pattern_ops"}),)
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
     name: str
     level: Level
     parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     # Materialized path "/1/5/23/": a subtree is one indexed LIKE 'prefix%'.
-    path: str = Field(default="", index=True)
+    path: str = Field(default="")
 
 
 class Member(SQLModel, table=True):
@@ -217,20 +220,36 @@ class Entry(SQLModel, table=True):
     replaces: str | None = Field(default=None, max_length=12)
 
 
-class EntryDaily(SQLModel, table=True):
-    """Roll-up: the active count of one unit (a village), indicator and day, kept in the
-    same transaction as every entry, cancellation and correction (storage/rollups.py), so a
-    tally reads a row per unit and day, never the entries. A row whose entries were all
-    cancelled stays with n = 0."""
+class SubtreeDaily(SQLModel, table=True):
+    """Roll-up: the active count of a unit's whole subtree (its own entries and every unit
+    below it), per indicator and day; a row for the entry's unit and for every ancestor.
+    Kept in the same transaction as every entry, cancellation, correction and unit move
+    (storage/rollups.py), so a tally reads one row per unit shown and day, never the
+    entries. A village's row is its own count. A row whose entries were all cancelled
+    stays with n = 0."""
 
-    __tablename__ = "entry_daily"
-    # SQLite: rows stored in the primary key's order (day first), so a month's tally is one
-    # range read of the key with the counts in it (a rowid table would look each one up).
+    __tablename__ = "subtree_daily"
+    # Key ordered for reads per unit: a unit's month is one range of the key (SQLite:
+    # rows stored in that order, the counts in the key's pages).
     __table_args__ = {"sqlite_with_rowid": False}
-    day: date = Field(primary_key=True)
     unit_id: int = Field(primary_key=True, foreign_key="unit.id")
+    day: date = Field(primary_key=True)
     indicator: str = Field(primary_key=True, foreign_key="indicator.code", max_length=16)
     n: int = 0
+
+
+class UnitPeriod(SQLModel, table=True):
+    """Per unit and period ("2026-11", "2026-Q4", "2026"): `n`, the active count of the
+    unit's own entries (all indicators), and `villages_reported`, how many villages of its
+    subtree (itself, when a village) have n > 0. Kept with the roll-ups: "x/y thôn đã báo
+    cáo" of a child is one row, not its villages."""
+
+    __tablename__ = "unit_period"
+    __table_args__ = {"sqlite_with_rowid": False}
+    unit_id: int = Field(primary_key=True, foreign_key="unit.id")
+    period: str = Field(primary_key=True, max_length=8)
+    n: int = 0
+    villages_reported: int = 0
 
 
 class SendSlot(SQLModel, table=True):

@@ -11,6 +11,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import rollups
 from storage.codes import random_code
 from storage.models import (
     Chat,
@@ -58,10 +59,16 @@ class Units:
         return unit
 
     async def update(self, unit: Unit, *, name: str, level: Level, parent: Unit | None) -> Unit:
-        """Rename, relevel or move a unit; a move carries its whole subtree along."""
-        unit.name, unit.level = name, level
+        """Rename, relevel or move a unit; a move carries its whole subtree along, and its
+        roll-ups leave the old ancestors for the new ones (same transaction)."""
         if parent is not None and parent.path.startswith(unit.path):
             raise ValueError(f"{unit.code} cannot move under its own subtree ({parent.code})")
+        await rollups.flush(self.s)  # this transaction's reports roll up along the old tree
+        relevel = (unit.level is Level.village) != (level is Level.village)
+        unit.name, unit.level = name, level
+        if relevel:
+            await self.s.flush()  # the new level first: see rollups.moved
+            await rollups.relevelled(self.s, pk(unit), unit.path, level is Level.village)
         new_path = f"{parent.path if parent else '/'}{unit.id}/"
         if new_path != unit.path:
             old_path = unit.path
@@ -72,6 +79,7 @@ class Units:
                 .execution_options(synchronize_session=False)
             )
             await self.s.exec(stmt)
+            await rollups.moved(self.s, pk(unit), old_path, new_path)
             unit.parent_id = parent.id if parent else None
             unit.path = new_path
         await self.s.flush()

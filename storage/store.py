@@ -8,6 +8,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSessionTransaction
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import rollups
 from storage.entries import Entries, Indicators, Targets
 from storage.limits import Pendings, Throttles
 from storage.models import AuditAction, AuditLog, ProcessedUpdate, utcnow
@@ -17,6 +18,7 @@ from storage.outbox import Broadcasts, Outbox, PublicFiles
 from storage.people import Chats, Invites, Links, Members, OaTokens, Units
 from storage.roster import Rosters
 from storage.signoff import Signoffs
+from storage.tally import Tallies
 from storage.web import WebAccess
 
 # Built once: every update runs them (building a statement costs more than running it).
@@ -56,11 +58,14 @@ class Store:
         self.nudges = Nudges(session)
         self.signoffs = Signoffs(session)
         self.rosters = Rosters(session)
+        self.tallies = Tallies(session)
 
     async def commit(self) -> None:
         """Keep what this unit of work wrote. Call it last in the `transaction()` block
         (before a `return` inside it): a block left without it is rolled back. A commit is
-        final: if the block raises afterwards, only what it wrote after the commit is lost."""
+        final: if the block raises afterwards, only what it wrote after the commit is lost.
+        The roll-up deltas collected by the unit of work are written last, just before."""
+        await rollups.flush(self.session)
         await self.session.commit()
 
     async def schema_version(self) -> str | None:

@@ -9,11 +9,13 @@ import typer
 
 from bot.compose import in_transaction
 from bot.settings import Settings
-from storage import rollups
+from storage import rollup_check
+from storage.rollup_check import Difference
 from storage.store import Store
 
-Wrong = list[tuple[rollups.Key, int, int]]
 SHOWN = 20  # differences listed; the rest are counted
+# A difference reads "subtree_daily UNIT DAY INDICATOR: roll-up N, entries N" or
+# "unit_period UNIT PERIOD: roll-up TOTAL VILLAGES_REPORTED, entries TOTAL VILLAGES_REPORTED".
 
 
 def verify_rollups(
@@ -21,22 +23,25 @@ def verify_rollups(
         bool, typer.Option("--repair", help="Set the wrong rows to what the entries say")
     ] = False,
 ) -> None:
-    """Recompute the daily roll-ups from the raw entries and list every difference (exit 1
-    if any; with --repair they are fixed in the same transaction, and the check repeated)."""
+    """Recompute the roll-ups of every level (daily counts of each unit's subtree, and per
+    period each unit's total and reporting villages) from the raw entries and list every
+    difference (exit 1 if any; with --repair they are fixed in the same transaction, and
+    the check repeated)."""
 
-    async def work(store: Store) -> tuple[Wrong, Wrong]:
-        await rollups.hold_writers(store.session)
-        wrong = await rollups.differences(store.session)
-        left: Wrong = wrong
+    async def work(store: Store) -> tuple[list[Difference], list[Difference]]:
+        await rollup_check.hold_writers(store.session)
+        wrong = await rollup_check.differences(store.session)
+        left = wrong
         if repair and wrong:
-            await rollups.repair(store.session, wrong)
-            left = await rollups.differences(store.session)
+            await rollup_check.repair(store.session, wrong)
+            left = await rollup_check.differences(store.session)
             await store.commit()
         return wrong, left
 
     wrong, left = asyncio.run(in_transaction(Settings(), work, commit=repair))
-    for (day, unit_id, indicator), have, want in wrong[:SHOWN]:
-        typer.echo(f"{day} unit {unit_id} {indicator}: roll-up {have}, entries {want}")
+    for d in wrong[:SHOWN]:
+        key, have, want = (" ".join(map(str, v)) for v in (d.key, d.have, d.want))
+        typer.echo(f"{d.table} {key}: roll-up {have}, entries {want}")
     if len(wrong) > SHOWN:
         typer.echo(f"... and {len(wrong) - SHOWN} more")
     if not wrong:

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from bot.cli.app import app
-from storage import rollups
+from storage import rollup_check
 from storage.db import Database
 from storage.models import Level
 from storage.seed import seed_indicators
@@ -26,7 +26,8 @@ async def seed(url: str) -> None:
         await db.create_schema()
     async with db.transaction() as store:
         await seed_indicators(store)
-        village = await store.units.add("V1", "Thôn 1", Level.village)
+        commune = await store.units.add("C1", "Xã 1", Level.commune)
+        village = await store.units.add("V1", "Thôn 1", Level.village, commune)
         member = await store.members.add("An", village)
         for counts in ({"vneid": 3, "cks": 1}, {"vneid": 4}):
             await store.entries.add_report(
@@ -44,10 +45,12 @@ async def tamper(url: str, sql: str) -> None:
     await db.dispose()
 
 
-async def stored(url: str) -> dict[rollups.Key, int]:
+async def stored(url: str) -> dict[tuple[object, ...], object]:
     db = Database(url)
     async with db.reading() as store:
-        result = await rollups.stored(store.session)
+        result: dict[tuple[object, ...], object] = {}
+        result |= await rollup_check.daily_stored(store.session)
+        result |= await rollup_check.periods_stored(store.session)
     await db.dispose()
     return result
 
@@ -60,14 +63,22 @@ def test_verify_reports_a_drifted_rollup_and_repair_mends_it(
     clean = runner.invoke(app, ["db", "verify-rollups"])
     assert clean.exit_code == 0, clean.output
     assert "match" in clean.output
-    asyncio.run(tamper(database_url, "UPDATE entry_daily SET n = n + 5 WHERE indicator = 'vneid'"))
-    asyncio.run(tamper(database_url, "DELETE FROM entry_daily WHERE indicator = 'cks'"))
+    before = asyncio.run(stored(database_url))
+    commune_vneid = "UPDATE subtree_daily SET n = n + 5 WHERE indicator = 'vneid' AND unit_id = 1"
+    asyncio.run(tamper(database_url, commune_vneid))
+    asyncio.run(tamper(database_url, "DELETE FROM subtree_daily WHERE indicator = 'cks'"))
+    no_village = "UPDATE unit_period SET villages_reported = 0 WHERE unit_id = 1"
+    asyncio.run(tamper(database_url, no_village + " AND period = '2026-11'"))
     drifted = runner.invoke(app, ["db", "verify-rollups"])
     assert drifted.exit_code == 1
-    assert "roll-up 12, entries 7" in drifted.output and "roll-up 0, entries 1" in drifted.output
-    assert asyncio.run(stored(database_url))[(DAY, 1, "vneid")] == 12  # verify changes nothing
+    lines = drifted.output.splitlines()
+    assert "subtree_daily 1 2026-11-19 vneid: roll-up 12, entries 7" in lines
+    assert "subtree_daily 2 2026-11-19 cks: roll-up 0, entries 1" in lines
+    assert "unit_period 1 2026-11: roll-up 0 0, entries 0 1" in lines
+    assert asyncio.run(stored(database_url))[(1, DAY, "vneid")] == 12  # verify changes nothing
     repaired = runner.invoke(app, ["db", "verify-rollups", "--repair"])
     assert repaired.exit_code == 0, repaired.output
-    assert "2 roll-up rows repaired" in repaired.output
-    assert asyncio.run(stored(database_url)) == {(DAY, 1, "vneid"): 7, (DAY, 1, "cks"): 1}
+    assert "4 roll-up rows repaired" in repaired.output
+    assert asyncio.run(stored(database_url)) == before
+    assert before[(1, DAY, "vneid")] == 7 and before[(2, "2026-Q4")] == (8, 1)
     assert runner.invoke(app, ["db", "verify-rollups"]).exit_code == 0

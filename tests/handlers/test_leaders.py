@@ -8,6 +8,7 @@ import re
 from openpyxl import load_workbook
 
 from storage.db import Database
+from storage.models import Role
 from tests.conftest import Chat, World
 
 
@@ -103,3 +104,19 @@ async def test_a_leader_undoes_and_corrects_inside_the_commune(chat: Chat, db: D
         assert fixed.receipt_code and f"Phiếu mới <code>{fixed.receipt_code}</code>" in corrected
         (entry,) = await store.entries.by_receipt(fixed.receipt_code)
         assert cuc is not None and entry.member_id == cuc.id  # still Cúc's report
+
+
+async def test_a_province_tally_counts_missing_villages_per_commune_without_naming_them(
+    chat: Chat, db: Database, world: World
+) -> None:
+    async with db.transaction() as store:
+        province = await store.units.by_code("38")
+        assert province is not None
+        admin = await store.members.add("Phạm Văn Dũng", province, Role.province_admin)
+        await store.members.link(admin, "test", "dung", "Dũng")
+        await store.commit()
+    await chat.say("vneid 30")
+    reply = await chat.say("/tiendo", user="dung")
+    assert "Tiến độ Thanh Hóa</b>" in reply and "Đã báo cáo: 1/2 thôn" in reply
+    assert "⏳ Chưa báo cáo: 1/2 thôn" in reply  # under the commune's line
+    assert "Thôn &lt;2&gt;" not in reply and "Chưa báo cáo (" not in reply

@@ -1,5 +1,6 @@
-"""Roll-ups (entry_daily) against the raw entries: random reports, undos, undo-days and
-corrections, one after another and concurrently (real concurrency on PostgreSQL)."""
+"""Roll-ups (subtree_daily at every level, unit_period) against the raw entries: random
+reports, undos, undo-days, corrections and unit moves, one after another and concurrently
+(real concurrency on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from storage import rollups
+from storage import rollup_check
 from storage.db import Database
 from storage.models import Level, Unit
 from storage.store import Store
@@ -83,7 +84,7 @@ async def _raw_by_unit(store: Store) -> dict[int, dict[str, int]]:
 
 async def _assert_rollups_match(db: Database, province: Unit) -> None:
     async with db.reading() as store:
-        assert await rollups.differences(store.session) == []
+        assert await rollup_check.differences(store.session) == []
         start, end = DAY - timedelta(days=30), DAY
         assert await store.entries.totals_by_unit(province, start, end) == await _raw_by_unit(store)
 
@@ -100,7 +101,7 @@ async def test_random_reports_undos_and_corrections_keep_rollups_equal_to_entrie
                 await _random_step(store, rng, people)
             await store.commit()
     async with db.reading() as store:
-        assert await rollups.stored(store.session)  # something was counted
+        assert await rollup_check.daily_stored(store.session)  # something was counted
     await _assert_rollups_match(db, province)
 
 
@@ -114,7 +115,8 @@ async def test_a_rolled_back_transaction_leaves_the_rollups_as_they_were(db: Dat
             )
             raise RuntimeError("refused after writing")
     async with db.reading() as store:
-        assert await rollups.stored(store.session) == {}
+        assert await rollup_check.daily_stored(store.session) == {}
+        assert await rollup_check.periods_stored(store.session) == {}
     await _assert_rollups_match(db, province)
 
 
@@ -155,9 +157,10 @@ async def test_latest_day_ignores_a_day_whose_reports_were_all_undone(db: Databa
         await store.commit()
     async with db.reading() as store:
         span = (DAY - timedelta(days=9), DAY)
-        counts, _, latest = await store.entries.totals_by_unit_two(province, span, span)
-    assert counts == {village: {"cks": 2}}
-    assert latest == {village: DAY - timedelta(days=2)}
+        ids = [village, province.id or 0]
+        counts, _, latest = await store.tallies.counts(ids, span, span)
+    assert counts == {village: {"cks": 2}, province.id: {"cks": 2}}
+    assert latest == {village: DAY - timedelta(days=2), province.id: DAY - timedelta(days=2)}
 
 
 @pytest.mark.skipif(databases.ON_POSTGRES, reason="a SQLite file at an older revision")
@@ -191,6 +194,13 @@ async def test_migration_fills_the_rollups_from_the_entries(tmp_path: object) ->
         await migrate.upgrade(db)
         assert await migrate.differences(db) == []
         async with db.reading() as store:
-            assert await rollups.stored(store.session) == {(date(2026, 11, 19), 1, "vneid"): 7}
+            assert await rollup_check.daily_stored(store.session) == {
+                (1, date(2026, 11, 19), "vneid"): 7
+            }
+            assert await rollup_check.periods_stored(store.session) == {
+                (1, "2026-11"): (7, 1),
+                (1, "2026-Q4"): (7, 1),
+                (1, "2026"): (7, 1),
+            }
     finally:
         await db.dispose()
