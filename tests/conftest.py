@@ -7,7 +7,9 @@ import asyncio
 import itertools
 import os
 import shutil
+import sqlite3
 import subprocess
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from sqlalchemy.engine import make_url
 
 from handlers.app import Handlers
 from handlers.types import Incoming, Kind, Reply, Rules
@@ -85,16 +86,21 @@ def postgres_template() -> Iterator[None]:
 
 
 @pytest.fixture
-async def database_url(tmp_path: Path) -> str:
-    """An empty database of this test's own, on the engine the suite runs on."""
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, shared_sqlite: SharedSQLite | None
+) -> str:
+    """An empty database of this test's own, on the engine the suite runs on; for a test
+    that also has `db`, that same database (SQLite: the session's file, see `db`)."""
+    if shared_sqlite is not None and "db" in request.fixturenames:
+        return shared_sqlite.url
     return await databases.new_database(tmp_path)
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
     """SQLite: one file with the schema and the seeded indicators, made once per session;
-    each test's `db` starts from a copy (a copy costs a millisecond, creating every table
-    and seeding them ~0.1 s a test)."""
+    each test's `db` starts from a copy of it (creating every table and seeding them costs
+    ~0.1 s a test)."""
     if databases.ON_POSTGRES:
         return None
     path = tmp_path_factory.mktemp("template") / "template.db"
@@ -111,17 +117,89 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
     return path
 
 
+@dataclass
+class SharedSQLite:
+    """SQLite: the one `Database` (one file, one engine) every test's `db` is, its content
+    made anew from a template before each test. A new engine per test would compile every
+    statement again (SQLAlchemy caches compiled SQL per engine) and connect anew: ~20 ms a
+    test, more than most tests take."""
+
+    database: Database
+    path: Path
+
+    @property
+    def url(self) -> str:
+        return f"sqlite:///{self.path}"
+
+
+@pytest.fixture(scope="session")
+def shared_sqlite(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path | None
+) -> Iterator[SharedSQLite | None]:
+    if sqlite_template is None:
+        yield None
+        return
+    # In memory where the system has a tmpfs: closing the last connection checkpoints the
+    # WAL, and on a disk its fsync alone costs more than many tests.
+    in_memory = Path("/dev/shm")
+    if in_memory.is_dir() and os.access(in_memory, os.W_OK):
+        folder = Path(tempfile.mkdtemp(prefix="cnsbot-test-", dir=in_memory))
+    else:
+        folder = tmp_path_factory.mktemp("db")
+    path = folder / "test.db"
+    shutil.copyfile(sqlite_template, path)
+    shared = SharedSQLite(Database(f"sqlite:///{path}"), path)
+    try:
+        yield shared
+    finally:
+        asyncio.run(shared.database.dispose())
+        if folder.parent == in_memory:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+async def load_sqlite_copy(db: Database, source: Path) -> None:
+    """Make the content of `db` (SQLite) an exact copy of the file `source`: schema, rows,
+    ids to come (SQLite's backup API, page by page, through one of `db`'s own connections;
+    its other connections see the new content at their next transaction). Refused, rather
+    than waiting for ever, while a connection a test left open holds the write lock."""
+    async with db.engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        (wait,) = raw.execute("PRAGMA busy_timeout").fetchone()
+        raw.execute("PRAGMA busy_timeout = 1000")
+        try:
+            raw.execute("BEGIN IMMEDIATE")  # the backup would retry a held lock endlessly
+            raw.execute("ROLLBACK")
+        except sqlite3.OperationalError as error:
+            raise RuntimeError(f"{db.url}: a connection left open holds it: {error}") from error
+        finally:
+            raw.execute(f"PRAGMA busy_timeout = {int(wait)}")
+        source_conn = sqlite3.connect(source)
+        try:
+            source_conn.backup(raw)
+        finally:
+            source_conn.close()
+
+
 @pytest.fixture
-async def db(database_url: str, sqlite_template: Path | None) -> AsyncIterator[Database]:
+async def db(
+    database_url: str, sqlite_template: Path | None, shared_sqlite: SharedSQLite | None
+) -> AsyncIterator[Database]:
     """This test's database with the schema and the default indicators."""
-    if sqlite_template is not None:
-        shutil.copyfile(sqlite_template, make_url(database_url).database or "")
-        database = Database(database_url)
-    else:  # PostgreSQL's was made by the migrations
-        database = Database(database_url)
-        async with database.transaction() as store:
-            await seed_indicators(store)
-            await store.commit()
+    if shared_sqlite is not None and sqlite_template is not None:
+        database = shared_sqlite.database
+        await load_sqlite_copy(database, sqlite_template)
+        yield database
+        # Nothing of this test's connections carries over: the pool is made anew, and so
+        # is the lock that serialises SQLite transactions (each test runs its own event
+        # loop; an asyncio queue or lock is bound to the loop it first waited in).
+        await database.dispose()
+        if database._one_at_a_time is not None:
+            database._one_at_a_time = asyncio.Lock()
+        return
+    database = Database(database_url)  # PostgreSQL's was made by the migrations
+    async with database.transaction() as store:
+        await seed_indicators(store)
+        await store.commit()
     yield database
     await database.dispose()
 
