@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import os
 import shutil
-import sqlite3
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -24,6 +24,7 @@ from storage.db import Database, strict_transaction_guard
 from storage.models import Level, Role, pk
 from storage.seed import seed_indicators
 from tests import databases
+from tests.shared_sqlite import SharedSQLite
 
 # CI runs the property tests on a fixed sequence of examples (a landed run can be re-run
 # exactly); a developer's `make test` explores new ones each time.
@@ -117,67 +118,28 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
     return path
 
 
-@dataclass
-class SharedSQLite:
-    """SQLite: the one `Database` (one file, one engine) every test's `db` is, its content
-    made anew from a template before each test. A new engine per test would compile every
-    statement again (SQLAlchemy caches compiled SQL per engine) and connect anew: ~20 ms a
-    test, more than most tests take."""
-
-    database: Database
-    path: Path
-
-    @property
-    def url(self) -> str:
-        return f"sqlite:///{self.path}"
-
-
 @pytest.fixture(scope="session")
 def shared_sqlite(
     tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path | None
 ) -> Iterator[SharedSQLite | None]:
+    """SQLite: the one database every test's `db` is, made anew for each (see
+    tests/shared_sqlite.py)."""
     if sqlite_template is None:
         yield None
         return
-    # In memory where the system has a tmpfs: closing the last connection checkpoints the
-    # WAL, and on a disk its fsync alone costs more than many tests.
+    # On a tmpfs where the system has one: a WAL checkpoint on a disk waits for an fsync.
     in_memory = Path("/dev/shm")
     if in_memory.is_dir() and os.access(in_memory, os.W_OK):
         folder = Path(tempfile.mkdtemp(prefix="cnsbot-test-", dir=in_memory))
     else:
         folder = tmp_path_factory.mktemp("db")
-    path = folder / "test.db"
-    shutil.copyfile(sqlite_template, path)
-    shared = SharedSQLite(Database(f"sqlite:///{path}"), path)
+    shared = SharedSQLite(folder, sqlite_template)
     try:
         yield shared
     finally:
-        asyncio.run(shared.database.dispose())
+        asyncio.run(shared.close())
         if folder.parent == in_memory:
             shutil.rmtree(folder, ignore_errors=True)
-
-
-async def load_sqlite_copy(db: Database, source: Path) -> None:
-    """Make the content of `db` (SQLite) an exact copy of the file `source`: schema, rows,
-    ids to come (SQLite's backup API, page by page, through one of `db`'s own connections;
-    its other connections see the new content at their next transaction). Refused, rather
-    than waiting for ever, while a connection a test left open holds the write lock."""
-    async with db.engine.connect() as conn:
-        raw = (await conn.get_raw_connection()).driver_connection
-        (wait,) = raw.execute("PRAGMA busy_timeout").fetchone()
-        raw.execute("PRAGMA busy_timeout = 1000")
-        try:
-            raw.execute("BEGIN IMMEDIATE")  # the backup would retry a held lock endlessly
-            raw.execute("ROLLBACK")
-        except sqlite3.OperationalError as error:
-            raise RuntimeError(f"{db.url}: a connection left open holds it: {error}") from error
-        finally:
-            raw.execute(f"PRAGMA busy_timeout = {int(wait)}")
-        source_conn = sqlite3.connect(source)
-        try:
-            source_conn.backup(raw)
-        finally:
-            source_conn.close()
 
 
 @pytest.fixture
@@ -186,15 +148,8 @@ async def db(
 ) -> AsyncIterator[Database]:
     """This test's database with the schema and the default indicators."""
     if shared_sqlite is not None and sqlite_template is not None:
-        database = shared_sqlite.database
-        await load_sqlite_copy(database, sqlite_template)
-        yield database
-        # Nothing of this test's connections carries over: the pool is made anew, and so
-        # is the lock that serialises SQLite transactions (each test runs its own event
-        # loop; an asyncio queue or lock is bound to the loop it first waited in).
-        await database.dispose()
-        if database._one_at_a_time is not None:
-            database._one_at_a_time = asyncio.Lock()
+        yield await shared_sqlite.load(sqlite_template)
+        await shared_sqlite.release()
         return
     database = Database(database_url)  # PostgreSQL's was made by the migrations
     async with database.transaction() as store:
@@ -213,8 +168,7 @@ class World:
     invites: dict[str, str] = field(default_factory=dict)
 
 
-@pytest.fixture
-async def world(db: Database, clock: FixedClock) -> World:
+async def build_world(db: Database, clock: FixedClock) -> World:
     async with db.transaction() as store:
         province = await store.units.add("38", "Thanh Hóa", Level.province)
         commune = await store.units.add("16012", "Xã Hoằng Kim", Level.commune, province)
@@ -237,6 +191,50 @@ async def world(db: Database, clock: FixedClock) -> World:
             village_ids={"T1": pk(t1), "T2": pk(t2)},
             invites={"T1": invite.code},
         )
+
+
+@pytest.fixture(scope="session")
+def world_file(
+    sqlite_template: Path | None, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, World] | None:
+    """SQLite: the world built once, in a copy of the template, for `world` to copy."""
+    if sqlite_template is None:
+        return None
+    path = tmp_path_factory.mktemp("world") / "world.db"
+    shutil.copyfile(sqlite_template, path)
+
+    async def build() -> World:
+        db = Database(f"sqlite:///{path}")
+        try:
+            return await build_world(db, FixedClock())
+        finally:
+            await db.dispose()
+
+    return path, asyncio.run(build())
+
+
+@pytest.fixture
+async def world(
+    db: Database,
+    clock: FixedClock,
+    sqlite_template: Path | None,
+    shared_sqlite: SharedSQLite | None,
+    world_file: tuple[Path, World] | None,
+) -> World:
+    """The world in this test's `db`. On SQLite a copy of the one built for the session
+    when nothing was written to `db` before and the clock is the usual one (building it
+    costs ~6 ms a test); otherwise built here."""
+    if (
+        shared_sqlite is not None
+        and sqlite_template is not None
+        and world_file is not None
+        and clock.now == NOW
+        and shared_sqlite.holds(sqlite_template)
+    ):
+        path, built = world_file
+        await shared_sqlite.load(path)
+        return copy.deepcopy(built)
+    return await build_world(db, clock)
 
 
 _update_ids = itertools.count(1)
