@@ -7,6 +7,7 @@ import asyncio
 import copy
 import itertools
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -23,14 +24,23 @@ from handlers.types import Incoming, Kind, Reply, Rules
 from storage.db import Database, strict_transaction_guard
 from storage.models import Level, Role, pk
 from storage.seed import seed_indicators
-from tests import databases
+from tests import databases, properties
 from tests.shared_sqlite import SharedSQLite
 
 # CI runs the property tests on a fixed sequence of examples (a landed run can be re-run
-# exactly); a developer's `make test` explores new ones each time.
+# exactly); a developer's `make test` explores new ones each time, and the fast loop fewer
+# of them (tests/properties.py).
 settings.register_profile("ci", derandomize=True, print_blob=True)
-if os.environ.get("CI") == "true":
-    settings.load_profile("ci")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("hypothesis_profile", None):  # `--hypothesis-profile NAME` decides
+        return
+    if os.environ.get("CI") == "true":
+        settings.load_profile("ci")
+    elif re.search(r"\bnot\s+slow\b", config.getoption("markexpr", "") or ""):
+        settings.load_profile(properties.FAST)
+
 
 # 2026-11-21 10:00 in Vietnam (UTC+7).
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
