@@ -15,8 +15,11 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
+import typer.testing
 from hypothesis import settings
 
 from handlers.app import Handlers
@@ -79,6 +82,23 @@ def fast_tests_start_no_process(
         raise AssertionError(f"{request.node.nodeid} starts a process: mark it slow")
 
     monkeypatch.setattr(subprocess, "Popen", refused)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cli_commands_built_once() -> Iterator[None]:
+    """typer's test runner builds the click command tree from every command's signature at
+    each `invoke` (~20 ms for cnsbot's); the app does not change during a run: built once."""
+    build = typer.testing._get_command
+    built: dict[int, tuple[typer.Typer, Any]] = {}
+
+    def once(app: typer.Typer) -> Any:
+        if id(app) not in built:
+            built[id(app)] = (app, build(app))  # the app kept: its id is never reused
+        return built[id(app)][1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(typer.testing, "_get_command", once)
+        yield
 
 
 @pytest.fixture
