@@ -18,15 +18,19 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from storage.db import Database
 
 
-async def load_copy(db: Database, source: Path) -> None:
-    """Make the content of `db` (SQLite) an exact copy of the SQLite file `source`. Refused,
-    rather than waiting for ever (the backup retries a held lock endlessly), while a
-    connection a test left open holds the write lock."""
+async def load_copy(
+    db: Database, source: Path, *, unless: Callable[[], bool] = lambda: False
+) -> None:
+    """Make the content of `db` (SQLite) an exact copy of the SQLite file `source` (not if
+    `unless()` says it is one already). Refused, rather than waiting for ever (the backup
+    retries a held lock endlessly), while a connection a test left open holds the write
+    lock."""
     async with db.engine.connect() as conn:
         raw = (await conn.get_raw_connection()).driver_connection
         (wait,) = raw.execute("PRAGMA busy_timeout").fetchone()
@@ -38,6 +42,8 @@ async def load_copy(db: Database, source: Path) -> None:
             raise RuntimeError(f"{db.url}: a connection left open holds it: {error}") from error
         finally:
             raw.execute(f"PRAGMA busy_timeout = {int(wait)}")
+        if unless():
+            return
         source_conn = sqlite3.connect(source)
         try:
             source_conn.backup(raw)
@@ -69,9 +75,8 @@ class SharedSQLite:
 
     async def load(self, source: Path) -> Database:
         """The database, its content now a copy of `source` (at once if it is one already)."""
-        if not self.holds(source):
-            await load_copy(self.database, source)
-            self._loaded = (source, self._version())
+        await load_copy(self.database, source, unless=lambda: self.holds(source))
+        self._loaded = (source, self._version())
         return self.database
 
     async def release(self) -> None:
