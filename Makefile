@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run console test test-pg lint format bench clean
+.PHONY: install run console test test-fast test-pg lint format bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -23,6 +23,11 @@ console: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# The developer's loop: everything but the slow tests (processes, servers, a browser, a
+# province's full size), fewer property examples, on two processes (pytest-xdist).
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not slow" -n 2
 
 # The same suite on a real PostgreSQL server (installed and started by .ci/postgres.sh).
 test-pg: $(STAMP)

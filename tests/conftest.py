@@ -4,31 +4,46 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import os
+import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
+import typer.testing
 from hypothesis import settings
-from sqlalchemy.engine import make_url
 
 from handlers.app import Handlers
 from handlers.types import Incoming, Kind, Reply, Rules
 from storage.db import Database, strict_transaction_guard
 from storage.models import Level, Role, pk
 from storage.seed import seed_indicators
-from tests import databases
+from tests import databases, properties
+from tests.shared_sqlite import SharedSQLite
 
 # CI runs the property tests on a fixed sequence of examples (a landed run can be re-run
-# exactly); a developer's `make test` explores new ones each time.
+# exactly); a developer's `make test` explores new ones each time, and the fast loop fewer
+# of them (tests/properties.py).
 settings.register_profile("ci", derandomize=True, print_blob=True)
-if os.environ.get("CI") == "true":
-    settings.load_profile("ci")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("hypothesis_profile", None):  # `--hypothesis-profile NAME` decides
+        return
+    if os.environ.get("CI") == "true":
+        settings.load_profile("ci")
+    elif re.search(r"\bnot\s+slow\b", config.getoption("markexpr", "") or ""):
+        settings.load_profile(properties.FAST)
+
 
 # 2026-11-21 10:00 in Vietnam (UTC+7).
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
@@ -69,6 +84,23 @@ def fast_tests_start_no_process(
     monkeypatch.setattr(subprocess, "Popen", refused)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cli_commands_built_once() -> Iterator[None]:
+    """typer's test runner builds the click command tree from every command's signature at
+    each `invoke` (~20 ms for cnsbot's); the app does not change during a run: built once."""
+    build = typer.testing._get_command
+    built: dict[int, tuple[typer.Typer, Any]] = {}
+
+    def once(app: typer.Typer) -> Any:
+        if id(app) not in built:
+            built[id(app)] = (app, build(app))  # the app kept: its id is never reused
+        return built[id(app)][1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(typer.testing, "_get_command", once)
+        yield
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock()
@@ -85,16 +117,21 @@ def postgres_template() -> Iterator[None]:
 
 
 @pytest.fixture
-async def database_url(tmp_path: Path) -> str:
-    """An empty database of this test's own, on the engine the suite runs on."""
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, shared_sqlite: SharedSQLite | None
+) -> str:
+    """An empty database of this test's own, on the engine the suite runs on; for a test
+    that also has `db`, that same database (SQLite: the session's file, see `db`)."""
+    if shared_sqlite is not None and "db" in request.fixturenames:
+        return shared_sqlite.url
     return await databases.new_database(tmp_path)
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
     """SQLite: one file with the schema and the seeded indicators, made once per session;
-    each test's `db` starts from a copy (a copy costs a millisecond, creating every table
-    and seeding them ~0.1 s a test)."""
+    each test's `db` starts from a copy of it (creating every table and seeding them costs
+    ~0.1 s a test)."""
     if databases.ON_POSTGRES:
         return None
     path = tmp_path_factory.mktemp("template") / "template.db"
@@ -111,17 +148,43 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
     return path
 
 
+@pytest.fixture(scope="session")
+def shared_sqlite(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path | None
+) -> Iterator[SharedSQLite | None]:
+    """SQLite: the one database every test's `db` is, made anew for each (see
+    tests/shared_sqlite.py)."""
+    if sqlite_template is None:
+        yield None
+        return
+    # On a tmpfs where the system has one: a WAL checkpoint on a disk waits for an fsync.
+    in_memory = Path("/dev/shm")
+    if in_memory.is_dir() and os.access(in_memory, os.W_OK):
+        folder = Path(tempfile.mkdtemp(prefix="cnsbot-test-", dir=in_memory))
+    else:
+        folder = tmp_path_factory.mktemp("db")
+    shared = SharedSQLite(folder, sqlite_template)
+    try:
+        yield shared
+    finally:
+        asyncio.run(shared.close())
+        if folder.parent == in_memory:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture
-async def db(database_url: str, sqlite_template: Path | None) -> AsyncIterator[Database]:
+async def db(
+    database_url: str, sqlite_template: Path | None, shared_sqlite: SharedSQLite | None
+) -> AsyncIterator[Database]:
     """This test's database with the schema and the default indicators."""
-    if sqlite_template is not None:
-        shutil.copyfile(sqlite_template, make_url(database_url).database or "")
-        database = Database(database_url)
-    else:  # PostgreSQL's was made by the migrations
-        database = Database(database_url)
-        async with database.transaction() as store:
-            await seed_indicators(store)
-            await store.commit()
+    if shared_sqlite is not None and sqlite_template is not None:
+        yield await shared_sqlite.load(sqlite_template)
+        await shared_sqlite.release()
+        return
+    database = Database(database_url)  # PostgreSQL's was made by the migrations
+    async with database.transaction() as store:
+        await seed_indicators(store)
+        await store.commit()
     yield database
     await database.dispose()
 
@@ -135,8 +198,7 @@ class World:
     invites: dict[str, str] = field(default_factory=dict)
 
 
-@pytest.fixture
-async def world(db: Database, clock: FixedClock) -> World:
+async def build_world(db: Database, clock: FixedClock) -> World:
     async with db.transaction() as store:
         province = await store.units.add("38", "Thanh Hóa", Level.province)
         commune = await store.units.add("16012", "Xã Hoằng Kim", Level.commune, province)
@@ -159,6 +221,50 @@ async def world(db: Database, clock: FixedClock) -> World:
             village_ids={"T1": pk(t1), "T2": pk(t2)},
             invites={"T1": invite.code},
         )
+
+
+@pytest.fixture(scope="session")
+def world_file(
+    sqlite_template: Path | None, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, World] | None:
+    """SQLite: the world built once, in a copy of the template, for `world` to copy."""
+    if sqlite_template is None:
+        return None
+    path = tmp_path_factory.mktemp("world") / "world.db"
+    shutil.copyfile(sqlite_template, path)
+
+    async def build() -> World:
+        db = Database(f"sqlite:///{path}")
+        try:
+            return await build_world(db, FixedClock())
+        finally:
+            await db.dispose()
+
+    return path, asyncio.run(build())
+
+
+@pytest.fixture
+async def world(
+    db: Database,
+    clock: FixedClock,
+    sqlite_template: Path | None,
+    shared_sqlite: SharedSQLite | None,
+    world_file: tuple[Path, World] | None,
+) -> World:
+    """The world in this test's `db`. On SQLite a copy of the one built for the session
+    when nothing was written to `db` before and the clock is the usual one (building it
+    costs ~6 ms a test); otherwise built here."""
+    if (
+        shared_sqlite is not None
+        and sqlite_template is not None
+        and world_file is not None
+        and clock.now == NOW
+        and shared_sqlite.holds(sqlite_template)
+    ):
+        path, built = world_file
+        await shared_sqlite.load(path)
+        return copy.deepcopy(built)
+    return await build_world(db, clock)
 
 
 _update_ids = itertools.count(1)

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from handlers.app import Handlers
 from handlers.permissions import RANK
@@ -19,6 +18,7 @@ from handlers.types import Kind, Rules
 from storage.db import Database
 from storage.models import Level, MonthStatus, Role, pk
 from tests.conftest import Chat, FixedClock
+from tests.shared_sqlite import load_copy
 
 # P1 > D1 > C1 > V1, V2 ; D1 > C2 > V3 ; P1 > D2 > C3 > V4 ; P2 > C4 > V5
 TREE = [
@@ -123,8 +123,7 @@ async def matrix(
     if matrix_file is None:  # PostgreSQL: built in this test's database
         return await build_matrix(db, clock)
     path, built = matrix_file
-    await db.engine.dispose()  # nothing is open yet; the file is replaced under it
-    shutil.copyfile(path, make_url(db.url).database or "")
+    await load_copy(db, path)
     chat = Chat(Handlers(db, clock=clock, rules=Rules()))
     return Matrix(chat, built.receipts, built.member_ids, built.locked_ids)
 

@@ -13,12 +13,15 @@ from hypothesis import strategies as st
 from handlers.folding import fold
 from handlers.grammar import ReportError, parse_report
 from tests.handlers.test_report_grammar import OPEN, TODAY, VOCABULARY
+from tests.properties import examples
 
 ALIASES = {
     code: [alias for alias, owner in VOCABULARY.aliases.items() if owner == code]
     for code in VOCABULARY.codes
 }
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 hostile_text = st.lists(
     st.one_of(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from matplotlib.image import imread
 
 from reminders.chart import ChartLabels, ChartRow, missing_glyphs, render_progress_chart
@@ -39,6 +40,7 @@ def test_the_same_input_gives_the_same_bytes() -> None:
     assert render_progress_chart(ROWS, LABELS) == render_progress_chart(ROWS, LABELS)
 
 
+@pytest.mark.slow  # a province's 166 communes: ~2 s of rendering
 def test_a_province_of_166_communes_renders() -> None:
     rows = [
         ChartRow(f"Xã Thử Nghiệm {n}", {"vneid": n, "cks": n // 2}, {"vneid": 200, "cks": 80})

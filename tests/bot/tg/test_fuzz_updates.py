@@ -35,6 +35,7 @@ from storage.db import Database
 from storage.models import Role
 from tests.bot.tg import fakes
 from tests.conftest import NOW, FixedClock, World
+from tests.properties import examples
 
 # Telegram's HTML: these tags, entities, and no other "<", ">" or "&".
 ALLOWED_TAG = re.compile(
@@ -63,7 +64,7 @@ names = st.text(
     min_size=1, max_size=40,
 ).filter(lambda n: n.strip() != "")  # fmt: skip
 FUZZ = settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
