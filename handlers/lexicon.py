@@ -7,6 +7,7 @@ in `storage.seed.DEFAULT_WORDS`), so a province can extend them; these are not.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 # Built-in day words. Weekdays: Monday is 0 (date.weekday()).
@@ -49,8 +50,11 @@ COURTESY_SYMBOLS = set("👍👌🙏❤♥😊🙂😀😁🥰👏💪🌹🤝�
 MAX_NAME_WORDS = 3
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def distance(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance (a swap of two letters counts once), capped."""
+    """Optimal string alignment distance (a swap of two letters counts once), capped.
+    Cached: building a lexicon compares every word with every alias, again at each
+    catalog load, and a report compares its few words with the same aliases."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
     previous_row: list[int] | None = None

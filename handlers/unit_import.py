@@ -130,18 +130,20 @@ async def apply_plan(store: Store, plan: Plan) -> None:
     """Apply a plan without errors. Parents are created before children, whatever the order."""
     assert not plan.errors
     pending = [c for c in plan.changes if c.action != "same"]
+    # One read of every unit named (a province's file has thousands of rows).
+    known = await store.units.by_codes([c.code for c in pending] + [c.parent for c in pending])
     while pending:
-        ready = [c for c in pending if not c.parent or await store.units.by_code(c.parent)]
+        ready = [c for c in pending if not c.parent or c.parent in known]
         if not ready:
             raise ValueError("cycle in parent codes")
         for change in ready:
-            await _apply(store, change)
+            known[change.code] = await _apply(store, change, known)
         pending = [c for c in pending if c not in ready]
 
 
-async def _apply(store: Store, change: Change) -> Unit:
-    parent = await store.units.by_code(change.parent) if change.parent else None
-    unit = await store.units.by_code(change.code)
+async def _apply(store: Store, change: Change, known: dict[str, Unit]) -> Unit:
+    parent = known[change.parent] if change.parent else None
+    unit = known.get(change.code)
     if unit is None:
         return await store.units.add(change.code, change.name, change.level, parent)
     return await store.units.update(unit, name=change.name, level=change.level, parent=parent)

@@ -50,6 +50,14 @@ class Units:
     async def by_code(self, code: str) -> Unit | None:
         return (await self.s.exec(select(Unit).where(Unit.code == code))).first()
 
+    async def by_codes(self, codes: Iterable[str]) -> dict[str, Unit]:
+        """The units of these codes that exist, by code (one query per 500 codes)."""
+        wanted, found = sorted(set(codes)), dict[str, Unit]()
+        for start in range(0, len(wanted), 500):
+            stmt = select(Unit).where(col(Unit.code).in_(wanted[start : start + 500]))
+            found.update((u.code, u) for u in (await self.s.exec(stmt)).all())
+        return found
+
     async def add(self, code: str, name: str, level: Level, parent: Unit | None = None) -> Unit:
         unit = Unit(code=code, name=name, level=level, parent_id=parent.id if parent else None)
         self.s.add(unit)
