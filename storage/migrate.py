@@ -7,6 +7,7 @@ matches the models, else the first), not re-created.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -40,8 +41,15 @@ def config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    """The revision files, read once per process (they do not change while it runs; every
+    command's schema check and every /readyz asks for the head)."""
+    return ScriptDirectory.from_config(config())
+
+
 def head() -> str:
-    revision = ScriptDirectory.from_config(config()).get_current_head()
+    revision = _scripts().get_current_head()
     assert revision is not None
     return revision
 
@@ -49,7 +57,7 @@ def head() -> str:
 def is_known(revision: str) -> bool:
     """A revision of this code's migrations (not one made by a newer version)."""
     try:
-        return ScriptDirectory.from_config(config()).get_revision(revision) is not None
+        return _scripts().get_revision(revision) is not None
     except Exception:  # alembic's CommandError/ResolutionError for an unknown id
         return False
 

@@ -13,7 +13,9 @@ or a log line.
 
 from __future__ import annotations
 
+import functools
 import logging
+import ssl
 from dataclasses import dataclass
 from typing import Any, TypedDict, cast
 
@@ -68,6 +70,13 @@ class ZaloError(Exception):
         return self.code >= 500 or self.code in TRANSIENT or self.rate_limited
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """httpx's own TLS settings, built once per process (each build reads the CA bundle:
+    ~30 ms; the bot makes a client per channel, the tests one per fake)."""
+    return httpx.create_ssl_context()
+
+
 @dataclass(frozen=True)
 class ClientSettings:
     base_url: str = "https://bot-api.zaloplatforms.com"
@@ -85,7 +94,9 @@ class ZaloBotClient:
         self.settings = settings or ClientSettings()
         self.retry = retry
         self._token = token
-        self._http = httpx.AsyncClient(transport=transport, timeout=self.settings.timeout)
+        self._http = httpx.AsyncClient(
+            transport=transport, timeout=self.settings.timeout, verify=_tls()
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()
