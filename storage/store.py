@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSessionTransaction
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.entries import Entries, Indicators, Targets
+from storage.intake import ReportReads
 from storage.limits import Pendings, Throttles
 from storage.models import AuditLog, ProcessedUpdate, utcnow
 from storage.nothing import Declarations
@@ -56,6 +57,7 @@ class Store:
         self.nudges = Nudges(session)
         self.signoffs = Signoffs(session)
         self.rosters = Rosters(session)
+        self.intake = ReportReads(session)
 
     async def commit(self) -> None:
         """Keep what this unit of work wrote. Call it last in the `transaction()` block
