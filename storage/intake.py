@@ -23,8 +23,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, func, literal_column, null, or_, text, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    func,
+    literal_column,
+    null,
+    or_,
+    text,
+    union_all,
+)
 from sqlalchemy import select as sa_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,11 +53,11 @@ _N = NothingToReport.__table__.c  # type: ignore[attr-defined]
 _RECENT, _WAITING, _LOCKED, _DECLARED, _TAKEN = range(5)
 
 
-def _tag(n: int) -> object:
+def _tag(n: int) -> ColumnElement[int]:
     return literal_column(str(n))
 
 
-def _one_row(tag: int, found: object) -> object:
+def _one_row(tag: int, found: ColumnElement[Any]) -> Select[Any]:
     """A branch that always gives one row: (tag, found, NULL...)."""
     return sa_select(_tag(tag), null(), null(), found, null(), null(), null())
 
@@ -71,7 +82,7 @@ _READ = union_all(
     _one_row(_LOCKED, func.count()).where(
         _S.unit_id.in_(bindparam("above", expanding=True)),
         _S.month == _month,
-        _S.status.in_(list(LOCKED)),
+        or_(*(_S.status == status for status in LOCKED)),  # no IN list: built per call
     ),
     # The village's declaration of nothing to report, in force (storage.nothing.active).
     _one_row(_DECLARED, func.count()).where(

@@ -194,7 +194,7 @@ class Outbox:
     async def mark_sent_many(self, message_ids: Sequence[int], at: datetime) -> None:
         """One statement for every send that went through since the last record."""
         params = {"ids": list(message_ids), "at": at}
-        await self.s.exec(_MARK_SENT, params=params)  # type: ignore[call-overload]
+        await self.s.exec(_MARK_SENT, params=params)
 
     async def mark_retry(
         self, message_id: int, attempts: int, not_before: datetime, error: str

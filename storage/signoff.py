@@ -45,7 +45,8 @@ _HOLD_UNITS = (
 _LOCKING_ROW = (
     select(MonthSignoff)
     .where(col(MonthSignoff.unit_id).in_(bindparam("ids", expanding=True)))
-    .where(col(MonthSignoff.month) == bindparam("month"), col(MonthSignoff.status).in_(LOCKED))
+    .where(col(MonthSignoff.month) == bindparam("month"))
+    .where(or_(*(col(MonthSignoff.status) == status for status in LOCKED)))
     .limit(1)
 )
 
