@@ -5,8 +5,11 @@ Concurrency: a sign-off takes the commune's unit row FOR UPDATE before it reads 
 figures; a change to a month's figures (a report, a correction, a "không phát sinh") takes
 the rows of the units above its village FOR SHARE before it checks the status. So on
 PostgreSQL a report either commits before the sign-off reads (and is in its snapshot) or
-waits for the sign-off to commit and then sees the lock. SQLite writes one transaction at
-a time (BEGIN IMMEDIATE), which gives the same order without row locks.
+waits for the sign-off to commit and then sees the lock. A "không phát sinh" takes its
+village's row FOR UPDATE before it looks for counts, so it and a report of the village
+(which holds that row FOR SHARE before it reads the declaration) also go one after the
+other. SQLite writes one transaction at a time (BEGIN IMMEDIATE), which gives the same
+order without row locks.
 """
 
 from __future__ import annotations
