@@ -22,7 +22,7 @@ from handlers.web import Forbidden, NotFound, Viewer, WebApp
 from reminders.calendar import Period, month_of, parse_period
 from reminders.progress import UnitProgress, tally_view
 from storage.collation import vn_key
-from storage.models import Level, Role, Unit, pk
+from storage.models import AuditAction, Level, Role, Unit, pk
 from storage.roster import AuditRow, audit_in_subtree
 from storage.store import Store
 
@@ -129,7 +129,9 @@ class AdminApp(WebApp):
             before = {c.code: [c.old_name, c.old_parent] for c in changed if c.action == "update"}
             after = {c.code: [c.name, c.parent] for c in changed}
             await store.audit(
-                viewer.member.id, "admin_units", audit_detail(viewer.unit.code, before, after)
+                viewer.member.id,
+                AuditAction.admin_units,
+                audit_detail(viewer.unit.code, before, after),
             )
             await store.commit()
             return UnitDiff(plan, [], applied=True)
@@ -219,7 +221,9 @@ class AdminApp(WebApp):
                 name = f"{codes[unit_id]} {indicator} {key}"
                 before[name], after[name] = was, value
         await apply_targets(store, plan)
-        await store.audit(ctx.me()[0].id, "admin_targets", audit_detail(scope.code, before, after))
+        await store.audit(
+            ctx.me()[0].id, AuditAction.admin_targets, audit_detail(scope.code, before, after)
+        )
         return await _grid(ctx, scope, period, message=say.targets_saved(plan.changed))
 
     # --- audit ----------------------------------------------------------------------

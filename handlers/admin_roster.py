@@ -20,7 +20,7 @@ from handlers.permissions import RANK, inside, require_may_give, require_role, r
 from handlers.qr import invite_link
 from handlers.web import Done, Forbidden, NotFound, Viewer
 from storage.cleaning import clean_name
-from storage.models import Level, Member, Role, Unit, pk
+from storage.models import AuditAction, Level, Member, Role, Unit, pk
 from storage.roster import NewPerson, RosterRow
 from storage.store import Store
 
@@ -33,6 +33,9 @@ HEADERS = {  # folded header -> column
     "thon": "village", "role": "role", "vai tro": "role",
 }  # fmt: skip
 _PHONE = re.compile(r"^0\d{9}$")
+
+# The card actions of the roster page and what the audit calls them.
+_AUDITED = {"revoke": AuditAction.admin_revoke, "reissue": AuditAction.admin_reissue}
 
 
 @dataclass
@@ -174,7 +177,7 @@ class RosterApp(AdminApp):
             )
             after = {"entries": len(ids), "first": ids[0], "last": ids[-1]}
             detail = audit_detail(scope.code, None, after)
-            await store.audit(viewer.member.id, "admin_roster", detail)
+            await store.audit(viewer.member.id, AuditAction.admin_roster, detail)
             await store.commit()
             return plan, ids
 
@@ -207,7 +210,7 @@ class RosterApp(AdminApp):
             scope = await self._scope(self._ctx(store, viewer), code)
             rows = [r for r in await store.rosters.in_subtree(scope) if status_of(r) == "waiting"]
             await store.audit(
-                viewer.member.id, "admin_pack", audit_detail(scope.code, None, len(rows))
+                viewer.member.id, AuditAction.admin_pack, audit_detail(scope.code, None, len(rows))
             )
             await store.commit()
         cards = [
@@ -256,7 +259,7 @@ class RosterApp(AdminApp):
             else:
                 raise NotFound(action)
             detail = audit_detail(row.unit.code, before, after)
-            await store.audit(viewer.member.id, f"admin_{action}", detail)
+            await store.audit(viewer.member.id, _AUDITED[action], detail)
             await store.commit()
             return done
 

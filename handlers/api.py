@@ -22,7 +22,7 @@ from reminders.progress import UnitProgress, tally_view
 from storage.api import ApiTokens, entries_page
 from storage.collation import vn_key
 from storage.db import Database
-from storage.models import ApiToken, Level, MonthSignoff, MonthStatus, Unit, pk
+from storage.models import ApiToken, AuditAction, Level, MonthSignoff, MonthStatus, Unit, pk
 from storage.store import Store
 
 Row = dict[str, Any]
@@ -101,7 +101,7 @@ async def create_token(store: Store, unit: Unit, name: str, by: int | None, now:
     if not name or len(name) > 80:
         raise ValueError(texts_api.TOKEN_NAME_NEEDED)
     token, row = await ApiTokens(store.session).create(pk(unit), name, by, now)
-    await store.audit(by, "api_token", f"create {row.id} {unit.code} {row.prefix}…")
+    await store.audit(by, AuditAction.api_token, f"create {row.id} {unit.code} {row.prefix}…")
     return token
 
 
@@ -114,7 +114,7 @@ async def revoke_token(store: Store, scope: Unit, number: int, by: int | None, n
         raise ValueError(texts_api.token_unknown(number))
     if not await tokens.revoke(number, by, now):
         raise ValueError(texts_api.token_already_revoked(number))
-    await store.audit(by, "api_token", f"revoke {number} {unit.code}")
+    await store.audit(by, AuditAction.api_token, f"revoke {number} {unit.code}")
 
 
 def encode_cursor(last_id: int) -> str:

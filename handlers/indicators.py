@@ -18,7 +18,7 @@ from handlers.folding import fold
 from handlers.lexer import TokenKind, phrase_key, tokenize
 from handlers.registry import BY_NAME
 from handlers.types import Problem, ProblemKind
-from storage.models import Indicator
+from storage.models import AuditAction, Indicator
 from storage.seed import DEFAULT_WORDS, INDICATOR_PRESETS
 from storage.store import Store
 
@@ -224,7 +224,7 @@ async def add_indicator(
     order = catalog.order()
     last = len(order)
     await store.indicators.add(code, name, [code, *new], short=label, position=last)
-    await store.audit(actor_id, "indicator_add", f"{code} {name!r} {label!r} {new}")
+    await store.audit(actor_id, AuditAction.indicator_add, f"{code} {name!r} {label!r} {new}")
     changes = [Change("add", code, f"{label} — {name}")]
     changes += [Change("alias", code, alias) for alias in new]
     order.insert(last if position is None else max(0, position), code)
@@ -250,7 +250,7 @@ async def change_aliases(
     _raise(problems)
     if new:
         await store.indicators.add_aliases(code, new)
-        await store.audit(actor_id, "indicator_alias", f"{code} +{new}")
+        await store.audit(actor_id, AuditAction.indicator_alias, f"{code} +{new}")
     return [Change("alias", code, alias) for alias in new]
 
 
@@ -272,7 +272,7 @@ async def _remove_aliases(
     _raise(problems)
     if gone:
         await store.indicators.remove_aliases(gone)
-        await store.audit(actor_id, "indicator_unalias", f"{code} -{gone}")
+        await store.audit(actor_id, AuditAction.indicator_unalias, f"{code} -{gone}")
     return [Change("unalias", code, alias) for alias in gone]
 
 
@@ -289,7 +289,9 @@ async def rename(
     before = f"{indicator.short} — {indicator.name}"
     await store.indicators.update(indicator.code, name=name, short=short)
     after = f"{short or indicator.short} — {name}"
-    await store.audit(actor_id, "indicator_rename", f"{indicator.code} {before!r} -> {after!r}")
+    await store.audit(
+        actor_id, AuditAction.indicator_rename, f"{indicator.code} {before!r} -> {after!r}"
+    )
     return [Change("rename", indicator.code, f"{before} → {after}")]
 
 
@@ -303,7 +305,8 @@ async def set_active(
         return []
     action = "restore" if active else "retire"
     await store.indicators.update(indicator.code, active=active)
-    await store.audit(actor_id, f"indicator_{action}", indicator.code)
+    done = AuditAction.indicator_restore if active else AuditAction.indicator_retire
+    await store.audit(actor_id, done, indicator.code)
     return [Change(action, indicator.code, indicator.short or indicator.code)]
 
 
@@ -335,7 +338,7 @@ async def _renumber(
             await store.indicators.update(code, position=position)
             changes.append(Change("move", code, f"{was} → {position}"))
     if changes:
-        await store.audit(actor_id, "indicator_order", " ".join(order))
+        await store.audit(actor_id, AuditAction.indicator_order, " ".join(order))
     return changes
 
 

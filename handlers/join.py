@@ -6,7 +6,7 @@ from handlers import rejoin, texts_join, throttle
 from handlers.context import Ctx, UserError
 from handlers.throttle import Guarded
 from handlers.types import Reply
-from storage.models import pk
+from storage.models import AuditAction, pk
 
 
 async def join(ctx: Ctx, args: str) -> Reply:
@@ -36,6 +36,6 @@ async def join(ctx: Ctx, args: str) -> Reply:
         identity.private_chat_id = ctx.msg.chat_id
     ctx.role_changed.append(member)
     await ctx.store.rosters.joined(pk(invite), pk(member))  # a roster card: joined
-    await ctx.store.audit(member.id, "join", f"{code} {joined_unit.code} {invite.role}")
+    await ctx.store.audit(member.id, AuditAction.joined, f"{code} {joined_unit.code} {invite.role}")
     labels = await ctx.labels()
     return Reply(texts_join.joined(member.name, joined_unit.name, invite.role, labels))

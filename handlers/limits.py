@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from handlers import texts_safety
 from handlers.context import Ctx, UserError
 from handlers.types import Button, Reply
-from storage.models import PendingKind, pk
+from storage.models import AuditAction, PendingKind, pk
 
 MINUTE = timedelta(minutes=1)
 PENDING_LIFETIME = timedelta(hours=24)
@@ -41,7 +41,7 @@ async def ask_to_confirm(
     code = await ctx.store.pending.create(
         PendingKind.report, pk(member), payload, now=ctx.now, lifetime=PENDING_LIFETIME
     )
-    await ctx.store.audit(member.id, "report_held", f"{code} {day} {counts}")
+    await ctx.store.audit(member.id, AuditAction.report_held, f"{code} {day} {counts}")
     html = texts_safety.report_needs_confirm(
         counts, await ctx.labels(), day, over, ctx.rules.daily_limit, code, HOURS
     )

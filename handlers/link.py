@@ -9,7 +9,7 @@ from handlers import texts_join, texts_link, throttle
 from handlers.context import Ctx, UserError
 from handlers.throttle import Guarded
 from handlers.types import Reply
-from storage.models import pk
+from storage.models import AuditAction, pk
 
 LIFETIME = timedelta(minutes=15)
 
@@ -44,5 +44,5 @@ async def link(ctx: Ctx, args: str) -> Reply:
         raise UserError(texts_link.LINK_OTHER_UNIT)
     else:
         await ctx.store.links.merge(owner, ctx.member)
-    await ctx.store.audit(owner.id, "link", f"{ctx.msg.platform}:{ctx.msg.user_id}")
+    await ctx.store.audit(owner.id, AuditAction.link, f"{ctx.msg.platform}:{ctx.msg.user_id}")
     return Reply(texts_link.linked(owner.name))

@@ -12,7 +12,7 @@ from handlers.folding import fold
 from handlers.permissions import at_least, inside
 from handlers.types import Button, Reply
 from reminders.calendar import Period, month_of
-from storage.models import Level, NothingToReport, Role, pk
+from storage.models import AuditAction, Level, NothingToReport, Role, pk
 
 PHRASE = "khong phat sinh"
 SHORT = "kps"  # accepted alone (a whole message), never inside a longer one
@@ -98,7 +98,7 @@ async def declare(ctx: Ctx, args: str) -> Reply:
     receipt = await ctx.store.nothing.declare(
         unit_id=unit_id, month=month.key, member_id=pk(member), at=ctx.now
     )
-    await ctx.store.audit(member.id, "nothing", f"{receipt} {unit_id} {month.key}")
+    await ctx.store.audit(member.id, AuditAction.nothing, f"{receipt} {unit_id} {month.key}")
     html = texts_nothing.declared(unit.name, month.key, receipt)
     undo = Button(texts_nothing.UNDO_BUTTON, f"undo:{receipt}")
     return Reply(html, buttons=(undo,), receipt_code=receipt)
@@ -120,5 +120,5 @@ async def undo(ctx: Ctx, row: NothingToReport) -> Reply:
         raise UserError(texts_report.receipt_closed(row.receipt, month.start))
     await month_lock.ensure_open(ctx, unit, row.month)
     await ctx.store.nothing.cancel(row, by=pk(member), at=ctx.now)
-    await ctx.store.audit(member.id, "nothing-undo", row.receipt)
+    await ctx.store.audit(member.id, AuditAction.nothing_undo, row.receipt)
     return Reply(texts_nothing.undone(unit.name, row.month, row.receipt))

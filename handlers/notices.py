@@ -14,7 +14,7 @@ from handlers.types import Button, File, Reply
 from reminders.calendar import month_of, week_of
 from reminders.cumulative import year_to_date
 from reminders.progress import tally_view
-from storage.models import BroadcastStatus, OutboxKind, pk
+from storage.models import AuditAction, BroadcastStatus, OutboxKind, pk
 
 MAX_ABSENCE = timedelta(days=180)
 MAX_NOTICE = 1500  # leaves room for the header within Zalo's 2,000 characters
@@ -44,7 +44,9 @@ async def bind_group(ctx: Ctx, args: str) -> Reply:
     await ctx.store.chats.bind(
         ctx.msg.platform, ctx.msg.chat_id, unit, title=ctx.msg.chat_title, by=member.id
     )
-    await ctx.store.audit(member.id, "bind", f"{ctx.msg.platform}:{ctx.msg.chat_id} {unit.code}")
+    await ctx.store.audit(
+        member.id, AuditAction.bind, f"{ctx.msg.platform}:{ctx.msg.chat_id} {unit.code}"
+    )
     return Reply(texts_team.group_bound(unit.name))
 
 
@@ -147,7 +149,7 @@ async def confirm(ctx: Ctx, action: str) -> Reply:
             broadcast_id=draft.id, not_before=ctx.now,
         )  # fmt: skip
     draft.status, draft.total = BroadcastStatus.sending, len(dict.fromkeys(targets))
-    await ctx.store.audit(member.id, "broadcast", f"{draft.id} to {draft.total}")
+    await ctx.store.audit(member.id, AuditAction.broadcast, f"{draft.id} to {draft.total}")
     return Reply(texts_notices.notice_sending(draft.total), clear_buttons=True)
 
 
@@ -159,5 +161,5 @@ async def stop_notice(ctx: Ctx, _args: str) -> Reply:
         raise UserError(texts_notices.NOTICE_NONE)
     stopped = await ctx.store.outbox.cancel_broadcast(pk(draft))
     draft.status = BroadcastStatus.cancelled
-    await ctx.store.audit(member.id, "broadcast_stop", f"{draft.id} stopped {stopped}")
+    await ctx.store.audit(member.id, AuditAction.broadcast_stop, f"{draft.id} stopped {stopped}")
     return Reply(texts_notices.notice_stopped(stopped, draft.total))

@@ -15,7 +15,7 @@ from handlers.progress import NUDGE_ACTION, unit_arg
 from handlers.types import Reply
 from reminders.calendar import month_of
 from reminders.progress import villages_missing
-from storage.models import Member, OutboxKind, Role, Unit, pk
+from storage.models import AuditAction, Member, OutboxKind, Role, Unit, pk
 
 ACTION = NUDGE_ACTION  # the button under `/chuabaocao`: `nudge:UNIT_ID`
 VILLAGE_ROLES = (Role.member, Role.village_lead)
@@ -68,7 +68,9 @@ async def _nudge(ctx: Ctx, scope: Unit) -> Reply:
     for member, village in people:
         await _one(ctx, done, member, village, period.key, already, chats.get(pk(member)))
     empty = [v.name for v in missing if v.id not in staffed]
-    await ctx.store.audit(leader.id, "nudge", f"{scope.code} {period.key} {len(done.reached)}")
+    await ctx.store.audit(
+        leader.id, AuditAction.nudge, f"{scope.code} {period.key} {len(done.reached)}"
+    )
     html = texts_nudge.nudge_done(
         scope.name, period.key, len(missing), done.reached, done.nudged_today, done.away,
         done.no_chat, empty,

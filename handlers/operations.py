@@ -19,7 +19,7 @@ from handlers.web import Forbidden, NotFound, Viewer, WebApp
 from storage import operations as ops
 from storage.api import ApiTokens
 from storage.collation import vn_key
-from storage.models import ApiToken, Broadcast, Chat, OutboxMessage, Role, Unit, pk
+from storage.models import ApiToken, AuditAction, Broadcast, Chat, OutboxMessage, Role, Unit, pk
 from storage.store import Store
 
 ADMIN = BY_NAME["thongbao"].min_role  # who runs a subtree: the role that may send notices
@@ -96,7 +96,7 @@ class Operations:
             await _may_unbind(store, viewer, chat, unit)
             await ops.unbind(store.session, chat)
             detail = f"{chat.platform}:{chat.chat_id} was {unit.code}"
-            await store.audit(viewer.member.id, "unbind", detail)
+            await store.audit(viewer.member.id, AuditAction.unbind, detail)
             await store.commit()
             return texts_ops.unbound(chat.title, unit.name)
 
@@ -130,7 +130,7 @@ class Operations:
                 raise Forbidden(texts_ops.MESSAGE_OUTSIDE)
             if not await ops.retry_one(store.session, message_id, self.web.clock()):
                 return texts_ops.NOT_DEAD
-            await store.audit(viewer.member.id, "outbox_retry", f"{message_id} {row.key}")
+            await store.audit(viewer.member.id, AuditAction.outbox_retry, f"{message_id} {row.key}")
             await store.commit()
             return texts_ops.RETRIED
 

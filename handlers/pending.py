@@ -11,7 +11,7 @@ from typing import Any, assert_never
 from handlers import report, texts_help, texts_safety, undo_day
 from handlers.context import Ctx, UserError
 from handlers.types import Reply
-from storage.models import PendingAction, PendingKind, pk
+from storage.models import AuditAction, PendingAction, PendingKind, pk
 
 
 async def _open(ctx: Ctx, code: str) -> PendingAction:
@@ -68,7 +68,7 @@ async def drop(ctx: Ctx, code: str) -> Reply:
     pending = await _open(ctx, code)
     if not await ctx.store.pending.take(pending.code, pk(member), ctx.now, "dropped"):
         raise UserError(texts_safety.pending_done(pending.code))
-    await ctx.store.audit(member.id, "pending_drop", f"{pending.code} {pending.kind}")
+    await ctx.store.audit(member.id, AuditAction.pending_drop, f"{pending.code} {pending.kind}")
     return Reply(texts_safety.PENDING_DROPPED, notice=True, clear_buttons=True)
 
 

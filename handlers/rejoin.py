@@ -7,7 +7,7 @@ from handlers import texts_join, texts_members
 from handlers.context import Ctx, UserError
 from handlers.permissions import RANK, inside
 from handlers.types import Reply
-from storage.models import Invite, Unit, pk
+from storage.models import AuditAction, Invite, Unit, pk
 
 
 async def apply_invite(ctx: Ctx, invite: Invite, code: str) -> Reply:
@@ -30,7 +30,7 @@ async def apply_invite(ctx: Ctx, invite: Invite, code: str) -> Reply:
     state = " locked" if was_locked else ""
     await ctx.store.audit(
         member.id,
-        "rejoin",
+        AuditAction.rejoin,
         f"{code} {unit.code} {invite.role} (was {was_unit.code} {was_role}{state})",
     )
     return Reply(

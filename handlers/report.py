@@ -26,7 +26,7 @@ from handlers.permissions import at_least, inside
 from handlers.types import Button, Reply
 from reminders.calendar import month_of
 from storage.intake import ReportChecks
-from storage.models import Entry, Role, pk
+from storage.models import AuditAction, Entry, Role, pk
 
 
 async def _parse(ctx: Ctx, text: str) -> ParsedReport:
@@ -99,7 +99,7 @@ async def record(
         member_id=member_id, unit_id=unit_id, counts=counts, day=day, source=source, at=ctx.now,
         receipt=checked.receipt if checked else None,
     )  # fmt: skip
-    await ctx.store.audit(member_id, "report", f"{receipt} {day} {counts}")
+    await ctx.store.audit(member_id, AuditAction.report, f"{receipt} {day} {counts}")
     html = texts_report.report_saved(counts, await ctx.labels(), day, receipt)
     html += texts_language.set_aside(set_aside)
     month = month_of(day).key  # a count ends the village's "không phát sinh" of that month
@@ -107,7 +107,7 @@ async def record(
     if declared and (
         cleared := await ctx.store.nothing.clear(unit_id, month, by=member_id, at=ctx.now)
     ):
-        await ctx.store.audit(member_id, "nothing-cleared", f"{cleared} by {receipt}")
+        await ctx.store.audit(member_id, AuditAction.nothing_cleared, f"{cleared} by {receipt}")
         html += texts_nothing.cleared(cleared)
     undo = Button(texts_report.UNDO_BUTTON, f"undo:{receipt}")
     return Reply(html, buttons=(undo,), receipt_code=receipt)
@@ -170,7 +170,7 @@ async def undo(ctx: Ctx, args: str) -> Reply:
     entries = await _changeable(ctx, code)
     receipt = entries[0].receipt
     await ctx.store.entries.cancel(receipt, by=pk(member), at=ctx.now)
-    await ctx.store.audit(member.id, "undo", receipt)
+    await ctx.store.audit(member.id, AuditAction.undo, receipt)
     counts = {e.indicator: e.count for e in entries}
     return Reply(texts_report.undone(receipt, counts, await ctx.labels(), entries[0].day))
 
@@ -208,7 +208,7 @@ async def correct(ctx: Ctx, args: str) -> Reply:
     )
     await ctx.store.entries.cancel(old[0].receipt, by=pk(member), at=ctx.now, replaced_by=receipt)
     await ctx.store.audit(
-        member.id, "correct", f"{old[0].receipt} -> {receipt} {day} {before} -> {after}"
+        member.id, AuditAction.correct, f"{old[0].receipt} -> {receipt} {day} {before} -> {after}"
     )
     labels = await ctx.labels()
     html = texts_members.corrected(

@@ -26,7 +26,7 @@ from handlers.permissions import require_inside
 from handlers.types import Reply
 from reminders.calendar import Period, WorkingDays, deadline_of, month_of
 from reminders.progress import villages_missing
-from storage.models import Level, MonthSignoff, MonthStatus, OutboxKind, Role, Unit, pk
+from storage.models import AuditAction, Level, MonthSignoff, MonthStatus, OutboxKind, Role, Unit, pk
 from storage.signoff import path_ids
 
 ADMINS = (Role.district_admin, Role.province_admin)
@@ -127,7 +127,9 @@ async def sign_off(ctx: Ctx, args: str) -> Reply:
         pk(commune), month.key, by=pk(member), at=ctx.now, figures=figures
     )
     await ctx.store.audit(
-        member.id, "signoff", f"{commune.code} {month.key} {before}->signed round {row.round}"
+        member.id,
+        AuditAction.signoff,
+        f"{commune.code} {month.key} {before}->signed round {row.round}",
     )
     totals: dict[str, int] = {}
     for counts in figures.values():
@@ -205,7 +207,7 @@ async def approve(ctx: Ctx, args: str) -> Reply:
     commune, row, _ = await _decision(ctx, args, MonthStatus.signed, reasoned=False)
     await ctx.store.signoffs.decide(row, MonthStatus.approved, by=pk(member), at=ctx.now)
     await ctx.store.audit(
-        member.id, "signoff-approve", f"{commune.code} {row.month} signed->approved"
+        member.id, AuditAction.signoff_approve, f"{commune.code} {row.month} signed->approved"
     )
     html = texts_signoff.approved_notice(commune.name, row.month, member.name, ctx.now)
     await outbound.notify_signoff(
@@ -226,7 +228,9 @@ async def send_back(ctx: Ctx, args: str) -> Reply:
         row, MonthStatus.returned, by=pk(member), at=ctx.now, reason=reason
     )
     await ctx.store.audit(
-        member.id, "signoff-return", f"{commune.code} {row.month} signed->returned: {reason}"
+        member.id,
+        AuditAction.signoff_return,
+        f"{commune.code} {row.month} signed->returned: {reason}",
     )
     html = texts_signoff.returned_notice(commune.name, row.month, member.name, ctx.now, reason)
     await outbound.notify_signoff(
@@ -246,7 +250,7 @@ async def reopen(ctx: Ctx, args: str) -> Reply:
     approver = await month_lock.member_name(ctx, row.decided_by)
     await ctx.store.signoffs.decide(row, MonthStatus.open, by=pk(member), at=ctx.now, reason=reason)
     await ctx.store.audit(
-        member.id, "signoff-reopen",
+        member.id, AuditAction.signoff_reopen,
         f"{commune.code} {row.month} approved (by {approver})->open: {reason}",
     )  # fmt: skip
     html = texts_signoff.reopened_notice(commune.name, row.month, member.name, ctx.now, reason)

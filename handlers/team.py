@@ -11,7 +11,7 @@ from handlers.permissions import managed_member, require_may_give, require_role,
 from handlers.progress import unit_arg
 from handlers.qr import invite_link, qr_png
 from handlers.types import Button, File, Reply
-from storage.models import Role, pk
+from storage.models import AuditAction, Role, pk
 
 INVITE_DAYS = 30
 LOCK_ACTION = "lock"  # buttons "lock:ok:12" / "lock:no:12"; typed twin "/xacnhan khoa 12"
@@ -35,7 +35,7 @@ async def invite(ctx: Ctx, args: str) -> Reply:
         expires_at=ctx.now + timedelta(days=INVITE_DAYS),
         created_by=member.id,
     )
-    await ctx.store.audit(member.id, "invite", f"{created.code} {unit.code} {role}")
+    await ctx.store.audit(member.id, AuditAction.invite, f"{created.code} {unit.code} {role}")
     link = invite_link(ctx.msg.bot_username or None, created.code)
     picture = File(f"moi-{created.code}.png", qr_png(link), photo=True)
     html = texts_join.invite_created(created.code, link, unit.name, role, INVITE_DAYS)
@@ -74,7 +74,7 @@ async def confirm_lock(ctx: Ctx, action: str) -> Reply:
     if not target.active:
         return Reply(texts_team.already_inactive(target.name), clear_buttons=True)
     await ctx.store.members.set_active(target, False)
-    await ctx.store.audit(me.id, "deactivate", f"{target.id} {target.name}")
+    await ctx.store.audit(me.id, AuditAction.deactivate, f"{target.id} {target.name}")
     return Reply(texts_members.locked(target.name, unit.name, pk(target)), clear_buttons=True)
 
 
@@ -85,7 +85,7 @@ async def reactivate(ctx: Ctx, args: str) -> Reply:
     if target.active:
         return Reply(texts_members.already_active(target.name))
     await ctx.store.members.set_active(target, True)
-    await ctx.store.audit(me.id, "reactivate", f"{target.id} {target.name}")
+    await ctx.store.audit(me.id, AuditAction.reactivate, f"{target.id} {target.name}")
     return Reply(texts_members.unlocked(target.name, unit.name))
 
 
@@ -105,5 +105,5 @@ async def change_role(ctx: Ctx, args: str) -> Reply:
     old = target.role
     await ctx.store.members.set_role(target, role)
     ctx.role_changed.append(target)
-    await ctx.store.audit(me.id, "role", f"{target.id} {old} -> {role}")
+    await ctx.store.audit(me.id, AuditAction.role, f"{target.id} {old} -> {role}")
     return Reply(texts_members.role_changed(target.name, old, role))

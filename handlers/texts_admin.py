@@ -5,8 +5,10 @@ Messages here are plain text (templates and the CLI escape them where they are s
 from __future__ import annotations
 
 import json
+from typing import assert_never
 
 from handlers.texts import ROLE_NAMES
+from storage.models import AuditAction
 
 LEVEL_NAMES = {"province": "tỉnh", "district": "huyện/cụm", "commune": "xã", "village": "thôn"}
 
@@ -163,26 +165,98 @@ BAD_VALUE = "Chỉ tiêu phải là số nguyên không âm."
 
 # --- audit --------------------------------------------------------------------------
 
-ACTIONS = {
-    "admin_units": "Cập nhật cây đơn vị",
-    "admin_official": "Nạp danh sách xã chính thức",
-    "admin_targets": "Sửa chỉ tiêu",
-    "admin_roster": "Tạo thẻ mời theo danh sách",
-    "admin_revoke": "Thu hồi thẻ mời",
-    "admin_reissue": "Cấp lại thẻ mời",
-    "admin_pack": "Tải gói thẻ mời",
-    "deactivate": "Khóa thành viên",
-    "reactivate": "Mở khóa thành viên",
-    "role": "Đổi vai trò",
-    "invite": "Tạo mã mời",
-    "join": "Tham gia",
-    "web_login": "Đăng nhập trang web",
-    "web_link": "Nhận link trang web",
-}
 
-
-def action_name(action: str) -> str:
-    return ACTIONS.get(action, action)
+def action_name(action: AuditAction) -> str:
+    """What an audit row's action is called on the admin pages."""
+    match action:
+        case AuditAction.report:
+            return "Báo cáo"
+        case AuditAction.report_held:
+            return "Báo cáo chờ xác nhận"
+        case AuditAction.correct:
+            return "Sửa báo cáo"
+        case AuditAction.undo:
+            return "Hủy báo cáo"
+        case AuditAction.undo_day:
+            return "Hủy báo cáo cả ngày"
+        case AuditAction.pending_drop:
+            return "Bỏ báo cáo chờ"
+        case AuditAction.nothing:
+            return "Báo không phát sinh"
+        case AuditAction.nothing_undo:
+            return "Hủy báo không phát sinh"
+        case AuditAction.nothing_cleared:
+            return "Bỏ không phát sinh (đã có báo cáo)"
+        case AuditAction.signoff:
+            return "Chốt số liệu tháng"
+        case AuditAction.signoff_approve:
+            return "Duyệt số liệu tháng"
+        case AuditAction.signoff_return:
+            return "Trả lại số liệu tháng"
+        case AuditAction.signoff_reopen:
+            return "Mở lại số liệu tháng"
+        case AuditAction.nudge:
+            return "Nhắc thôn chưa báo cáo"
+        case AuditAction.invite:
+            return "Tạo mã mời"
+        case AuditAction.joined:
+            return "Tham gia"
+        case AuditAction.rejoin:
+            return "Tham gia lại"
+        case AuditAction.link:
+            return "Liên kết tài khoản"
+        case AuditAction.deactivate:
+            return "Khóa thành viên"
+        case AuditAction.reactivate:
+            return "Mở khóa thành viên"
+        case AuditAction.role:
+            return "Đổi vai trò"
+        case AuditAction.web_link:
+            return "Nhận link trang web"
+        case AuditAction.web_login:
+            return "Đăng nhập trang web"
+        case AuditAction.bind:
+            return "Gắn nhóm chat"
+        case AuditAction.unbind:
+            return "Gỡ nhóm chat"
+        case AuditAction.broadcast:
+            return "Gửi thông báo"
+        case AuditAction.broadcast_stop:
+            return "Dừng thông báo"
+        case AuditAction.outbox_retry:
+            return "Gửi lại tin lỗi"
+        case AuditAction.indicator_add:
+            return "Thêm chỉ tiêu"
+        case AuditAction.indicator_alias:
+            return "Thêm tên gọi khác của chỉ tiêu"
+        case AuditAction.indicator_unalias:
+            return "Bỏ tên gọi khác của chỉ tiêu"
+        case AuditAction.indicator_rename:
+            return "Đổi tên chỉ tiêu"
+        case AuditAction.indicator_retire:
+            return "Ngừng chỉ tiêu"
+        case AuditAction.indicator_restore:
+            return "Dùng lại chỉ tiêu"
+        case AuditAction.indicator_order:
+            return "Đổi thứ tự chỉ tiêu"
+        case AuditAction.admin_units:
+            return "Cập nhật cây đơn vị"
+        case AuditAction.admin_targets:
+            return "Sửa chỉ tiêu giao"
+        case AuditAction.admin_roster:
+            return "Tạo thẻ mời theo danh sách"
+        case AuditAction.admin_revoke:
+            return "Thu hồi thẻ mời"
+        case AuditAction.admin_reissue:
+            return "Cấp lại thẻ mời"
+        case AuditAction.admin_pack:
+            return "Tải gói thẻ mời"
+        case AuditAction.api_token:
+            return "Khóa API"
+        case AuditAction.demo_database:
+            return "Tạo dữ liệu mẫu"
+        case _:
+            assert_never(action)
 
 
 def _shown(value: object) -> str:

@@ -17,7 +17,7 @@ from handlers.limits import HOURS, PENDING_LIFETIME
 from handlers.permissions import RANK, at_least, inside
 from handlers.types import Button, Reply
 from storage.entries import RECEIPT_LENGTH
-from storage.models import Entry, Member, PendingKind, Role, pk
+from storage.models import AuditAction, Entry, Member, PendingKind, Role, pk
 
 _MEMBER_THEN_DAY = re.compile(r"#?(\d{1,9})\s+(\S.*)$", re.S)
 
@@ -109,7 +109,7 @@ async def confirmed(ctx: Ctx, payload: dict[str, Any]) -> tuple[Reply, str]:
     )
     receipts, counts = _sums(entries)
     detail = f"member {target.id} day {day} receipts {receipts} entries {cancelled} {counts}"
-    await ctx.store.audit(me.id, "undo_day", detail)
+    await ctx.store.audit(me.id, AuditAction.undo_day, detail)
     labels = await ctx.labels()
     html = texts_safety.undo_day_done(target.name, day, receipts, cancelled, counts, labels)
     return Reply(html), f"{receipts} receipts"

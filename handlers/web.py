@@ -20,7 +20,7 @@ from handlers.types import Clock, Incoming, Reply, Rules
 from reminders.calendar import Period, month_of, parse_period, week_of
 from reminders.progress import UnitProgress, tally_view
 from storage.db import Database
-from storage.models import Broadcast, Entry, Level, Member, Role, Unit, pk
+from storage.models import AuditAction, Broadcast, Entry, Level, Member, Role, Unit, pk
 from storage.store import Store
 
 PLATFORM = "web"
@@ -121,7 +121,7 @@ async def web_link(ctx: Ctx, _args: str) -> Reply:
     minutes = ctx.rules.web_link_minutes
     token = await ctx.store.web.issue_ticket(pk(member), ctx.now + timedelta(minutes=minutes))
     url = f"{ctx.rules.web_base_url.rstrip('/')}/web/login/{token}"
-    await ctx.store.audit(member.id, "web_link")
+    await ctx.store.audit(member.id, AuditAction.web_link)
     return Reply(texts_web.login_link(url, minutes))
 
 
@@ -167,7 +167,7 @@ class WebApp:
         if member is None or not member.active:
             return None
         expires = self.clock() + timedelta(hours=self.session_hours)
-        await store.audit(member_id, "web_login")
+        await store.audit(member_id, AuditAction.web_login)
         return await store.web.open_session(member_id, expires)
 
     async def viewer(self, session_token: str) -> Viewer | None:

@@ -361,12 +361,67 @@ class RosterEntry(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
+class AuditAction(enum.StrEnum):
+    """What an audit row records (the stored strings; the admin pages name each one)."""
+
+    # reports
+    report = "report"
+    report_held = "report_held"
+    correct = "correct"
+    undo = "undo"
+    undo_day = "undo_day"
+    pending_drop = "pending_drop"
+    nothing = "nothing"
+    nothing_undo = "nothing-undo"
+    nothing_cleared = "nothing-cleared"
+    # the month's sign-off
+    signoff = "signoff"
+    signoff_approve = "signoff-approve"
+    signoff_return = "signoff-return"
+    signoff_reopen = "signoff-reopen"
+    nudge = "nudge"
+    # people
+    invite = "invite"
+    joined = "join"  # (not `join`: a str method)
+    rejoin = "rejoin"
+    link = "link"
+    deactivate = "deactivate"
+    reactivate = "reactivate"
+    role = "role"
+    web_link = "web_link"
+    web_login = "web_login"
+    # groups and notices
+    bind = "bind"
+    unbind = "unbind"
+    broadcast = "broadcast"
+    broadcast_stop = "broadcast_stop"
+    outbox_retry = "outbox_retry"
+    # indicators
+    indicator_add = "indicator_add"
+    indicator_alias = "indicator_alias"
+    indicator_unalias = "indicator_unalias"
+    indicator_rename = "indicator_rename"
+    indicator_retire = "indicator_retire"
+    indicator_restore = "indicator_restore"
+    indicator_order = "indicator_order"
+    # the admin pages
+    admin_units = "admin_units"
+    admin_targets = "admin_targets"
+    admin_roster = "admin_roster"
+    admin_revoke = "admin_revoke"
+    admin_reissue = "admin_reissue"
+    admin_pack = "admin_pack"
+    api_token = "api_token"
+    # the database itself
+    demo_database = "demo_database"  # the demo seeded this database (storage/seed.py)
+
+
 class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_log"
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     actor_id: int | None = Field(default=None, foreign_key="member.id")
-    action: str = Field(max_length=32)
+    action: AuditAction = Field(sa_column=_enum(AuditAction, 32))
     detail: str = ""
 
 

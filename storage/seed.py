@@ -7,10 +7,21 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import SQLModel, col, select
 
-from storage.models import AuditLog, Chat, Level, Member, OaToken, OutboxMessage, Role, Unit, pk
+from storage.models import (
+    AuditAction,
+    AuditLog,
+    Chat,
+    Level,
+    Member,
+    OaToken,
+    OutboxMessage,
+    Role,
+    Unit,
+    pk,
+)
 from storage.store import Store
 
-DEMO_MARKER = "demo_database"  # the audit action that marks a database the demo created
+DEMO_MARKER = AuditAction.demo_database  # marks a database the demo created
 
 # (code, short label, full name, aliases)
 DEFAULT_INDICATORS: list[tuple[str, str, str, list[str]]] = [

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.entries import Entries, Indicators, Targets
 from storage.intake import ReportReads
 from storage.limits import Pendings, Throttles
-from storage.models import AuditLog, ProcessedUpdate, utcnow
+from storage.models import AuditAction, AuditLog, ProcessedUpdate, utcnow
 from storage.nothing import Declarations
 from storage.nudges import Nudges
 from storage.outbox import Broadcasts, Outbox, PublicFiles
@@ -91,6 +91,6 @@ class Store:
         """A nested transaction: what is written inside can be rolled back alone."""
         return self.session.begin_nested()
 
-    async def audit(self, actor_id: int | None, action: str, detail: str = "") -> None:
+    async def audit(self, actor_id: int | None, action: AuditAction, detail: str = "") -> None:
         row = {"at": utcnow(), "actor_id": actor_id, "action": action, "detail": detail}
         await self.session.exec(_INSERT_AUDIT, params=row)

@@ -14,7 +14,7 @@ from rich.table import Table
 from bot.compose import in_transaction
 from bot.settings import Settings
 from handlers.permissions import role_named
-from storage.models import Member, Role, Unit
+from storage.models import AuditAction, Member, Role, Unit
 from storage.store import Store
 
 app = typer.Typer(help="Members: list them, lock, unlock, change a role.")
@@ -82,7 +82,7 @@ def _set_active(member_id: int, active: bool, dry_run: bool) -> None:
         if member.active == active:
             return f"{member.name} ({unit.code}) is already {'active' if active else 'locked'}."
         await store.members.set_active(member, active)
-        action = "reactivate" if active else "deactivate"
+        action = AuditAction.reactivate if active else AuditAction.deactivate
         await store.audit(None, action, f"{member.id} {member.name} (cli)")
         return f"{'Unlocked' if active else 'Locked'} #{member.id} {member.name} ({unit.code})."
 
@@ -109,7 +109,7 @@ def role(
             return f"{member.name} ({unit.code}) is already {wanted.value}."
         old = member.role
         await store.members.set_role(member, wanted)
-        await store.audit(None, "role", f"{member.id} {old} -> {wanted} (cli)")
+        await store.audit(None, AuditAction.role, f"{member.id} {old} -> {wanted} (cli)")
         return f"#{member.id} {member.name} ({unit.code}): {old.value} -> {wanted.value}."
 
     _done(asyncio.run(in_transaction(Settings(), work, commit=not dry_run)), dry_run)
