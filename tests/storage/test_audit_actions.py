@@ -30,7 +30,7 @@ async def test_an_action_is_stored_as_its_string_and_read_back_as_a_member(db: D
 
 async def test_an_action_outside_the_set_is_refused_when_written(db: Database) -> None:
     with pytest.raises(StatementError, match="made_up"):
-        async with db.transaction() as store:
+        async with db.transaction() as store:  # rolled back: the write is refused
             await store.audit(None, "made_up", "")  # type: ignore[arg-type]
 
 
