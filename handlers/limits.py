@@ -15,13 +15,11 @@ PENDING_LIFETIME = timedelta(hours=24)
 HOURS = int(PENDING_LIFETIME.total_seconds() // 3600)
 
 
-async def check(ctx: Ctx, member_id: int, counts: dict[str, int], day: date) -> dict[str, int]:
-    """Refuse a report past the person's reports of the last minute (recorded, cancelled
-    or waiting for confirmation: all of them took the bot's time). Else the indicators this
-    report takes past the daily limit -> what the member already has that day."""
-    since = ctx.now - MINUTE
-    made, have = await ctx.store.entries.member_recent(member_id, day, since)
-    made += await ctx.store.pending.count_since(member_id, PendingKind.report, since)
+def check(ctx: Ctx, made: int, have: dict[str, int], counts: dict[str, int]) -> dict[str, int]:
+    """Refuse a report past the person's reports of the last minute (`made`: recorded,
+    cancelled or waiting for confirmation, all of them took the bot's time). Else the
+    indicators this report takes past the daily limit -> what the member already has that
+    day (`have`). Both read by `storage.intake.ReportReads.read` (since `ctx.now - MINUTE`)."""
     if made >= ctx.rules.reports_per_minute:
         raise UserError(texts_safety.too_many_reports(ctx.rules.reports_per_minute))
     limit = ctx.rules.daily_limit

@@ -2,7 +2,9 @@
 approved, reports, corrections and "không phát sinh" for it are refused, naming who did it
 and how to get it reopened (see handlers.signoff). Every path that changes a month's
 figures calls `ensure_open` before it writes; `storage.signoff.Signoffs.guard` holds the
-rows above the village so that a sign-off cannot read the figures in between."""
+rows above the village so that a sign-off cannot read the figures in between. (A report
+holds them with `storage.intake.ReportReads.hold` and reads the month's status with its
+other checks; it calls `ensure_open` only to be refused.)"""
 
 from __future__ import annotations
 

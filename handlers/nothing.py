@@ -86,6 +86,9 @@ async def declare(ctx: Ctx, args: str) -> Reply:
     if month.start > ctx.today:
         raise UserError(texts_nothing.future(month.key))
     unit_id = pk(unit)
+    # The village's row first (PostgreSQL): a report holds it FOR SHARE until it commits
+    # and reads the declaration only once it has it, so one of the two sees the other.
+    await ctx.store.signoffs.lock_unit(unit_id)
     await month_lock.ensure_open(ctx, unit, month.key)
     if (existing := await ctx.store.nothing.active(unit_id, month.key)) is not None:
         return Reply(texts_nothing.already_declared(unit.name, month.key, existing.receipt))

@@ -25,6 +25,7 @@ from handlers.grammar import ParsedReport, ReportError, parse_report
 from handlers.permissions import at_least, inside
 from handlers.types import Button, Reply
 from reminders.calendar import month_of
+from storage.intake import ReportChecks
 from storage.models import AuditAction, Entry, Role, pk
 
 
@@ -58,17 +59,23 @@ async def submit_report(ctx: Ctx, text: str) -> Reply:
         return await nothing.declare(ctx, text)
     parsed = await _parse(ctx, text)
     member_id, unit_id = pk(member), pk(unit)
-    await ctx.store.entries.lock_member(member_id)  # the limits read, then this writes
-    over = await limits.check(ctx, member_id, parsed.counts, parsed.day)
+    # The locks first (PostgreSQL), then one statement for every check (storage.intake).
+    await ctx.store.intake.hold(member_id, unit)
+    checked = await ctx.store.intake.read(
+        member_id=member_id, unit=unit, day=parsed.day, month=month_of(parsed.day).key,
+        since=ctx.now - limits.MINUTE,
+    )  # fmt: skip
+    over = limits.check(ctx, checked.made, checked.day_totals, parsed.counts)
+    if checked.locked:  # refused, naming who signed the month off
+        await month_lock.ensure_open(ctx, unit, parsed.day)
     if over:
-        await month_lock.ensure_open(ctx, unit, parsed.day)  # not held for a locked month
         return await limits.ask_to_confirm(
             ctx, unit_id=unit_id, counts=parsed.counts, day=parsed.day, over=over,
             source=_source(ctx),
         )  # fmt: skip
     return await record(
         ctx, member_id=member_id, unit_id=unit_id, counts=parsed.counts, day=parsed.day,
-        source=_source(ctx), set_aside=parsed.set_aside,
+        source=_source(ctx), set_aside=parsed.set_aside, checked=checked,
     )  # fmt: skip
 
 
@@ -81,18 +88,25 @@ async def record(
     day: date,
     source: str,
     set_aside: Sequence[str] = (),
+    checked: ReportChecks | None = None,
 ) -> Reply:
     """Store a report as it is and answer with its receipt (and an undo button); words set
-    aside as carrying no count are shown back on the receipt."""
-    await month_lock.ensure_open(ctx, unit_id, day)  # a signed-off or approved month stays still
+    aside as carrying no count are shown back on the receipt. `checked`: what the caller
+    read for this report in this transaction (the month found open, a free receipt)."""
+    if checked is None:  # a signed-off or approved month stays still
+        await month_lock.ensure_open(ctx, unit_id, day)
     receipt = await ctx.store.entries.add_report(
-        member_id=member_id, unit_id=unit_id, counts=counts, day=day, source=source, at=ctx.now
-    )
+        member_id=member_id, unit_id=unit_id, counts=counts, day=day, source=source, at=ctx.now,
+        receipt=checked.receipt if checked else None,
+    )  # fmt: skip
     await ctx.store.audit(member_id, AuditAction.report, f"{receipt} {day} {counts}")
     html = texts_report.report_saved(counts, await ctx.labels(), day, receipt)
     html += texts_language.set_aside(set_aside)
     month = month_of(day).key  # a count ends the village's "không phát sinh" of that month
-    if cleared := await ctx.store.nothing.clear(unit_id, month, by=member_id, at=ctx.now):
+    declared = checked is None or checked.declared
+    if declared and (
+        cleared := await ctx.store.nothing.clear(unit_id, month, by=member_id, at=ctx.now)
+    ):
         await ctx.store.audit(member_id, AuditAction.nothing_cleared, f"{cleared} by {receipt}")
         html += texts_nothing.cleared(cleared)
     undo = Button(texts_report.UNDO_BUTTON, f"undo:{receipt}")

@@ -164,10 +164,12 @@ class Entries:
         source: str,
         replaces: str | None = None,
         at: datetime | None = None,
+        receipt: str | None = None,
     ) -> str:
         """Store one report (one entry per indicator, one receipt); return the receipt.
-        `at`: when it was made (the handler's clock; the per-minute limit counts by it)."""
-        receipt = await self.new_receipt()
+        `at`: when it was made (the handler's clock; the per-minute limit counts by it).
+        `receipt`: a code the caller found free in this transaction (else one is drawn)."""
+        receipt = receipt or await self.new_receipt()
         now = at or utcnow()
         rows = [
             {

@@ -5,12 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.codes import random_code
 from storage.entries import RECEIPT_LENGTH
 from storage.models import Entry, NothingToReport, Unit
+
+# Built once: every declaration and every report that ends one runs it.
+_ACTIVE = (
+    select(NothingToReport)
+    .where(col(NothingToReport.unit_id) == bindparam("unit"))
+    .where(col(NothingToReport.month) == bindparam("month"))
+    .where(col(NothingToReport.cancelled_at).is_(None))
+    .limit(1)
+)
 
 
 class Declarations:
@@ -39,12 +49,8 @@ class Declarations:
         return receipt
 
     async def active(self, unit_id: int, month: str) -> NothingToReport | None:
-        stmt = select(NothingToReport).where(
-            NothingToReport.unit_id == unit_id,
-            NothingToReport.month == month,
-            col(NothingToReport.cancelled_at).is_(None),
-        )
-        return (await self.s.exec(stmt.limit(1))).first()
+        params = {"unit": unit_id, "month": month}
+        return (await self.s.exec(_ACTIVE, params=params)).first()
 
     async def by_receipt(self, receipt: str) -> NothingToReport | None:
         stmt = select(NothingToReport).where(NothingToReport.receipt == receipt)

@@ -41,6 +41,13 @@ _INSERT_REPLY = {
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 
+# Built once (every reply sent runs it); a Core update: no ORM session to keep in step.
+_MARK_SENT = (
+    update(_TABLE)
+    .where(_TABLE.c.id.in_(bindparam("ids", expanding=True)))
+    .values(status=_S.sent, sent_at=bindparam("at", type_=_TABLE.c.sent_at.type), claimed_at=None)
+)
+
 
 class Outbox:
     def __init__(self, session: AsyncSession) -> None:
@@ -186,12 +193,8 @@ class Outbox:
 
     async def mark_sent_many(self, message_ids: Sequence[int], at: datetime) -> None:
         """One statement for every send that went through since the last record."""
-        stmt = (
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(list(message_ids)))
-            .values(status=_S.sent, sent_at=at, claimed_at=None)
-        )
-        await self.s.exec(stmt)
+        params = {"ids": list(message_ids), "at": at}
+        await self.s.exec(_MARK_SENT, params=params)
 
     async def mark_retry(
         self, message_id: int, attempts: int, not_before: datetime, error: str

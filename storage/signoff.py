@@ -5,8 +5,11 @@ Concurrency: a sign-off takes the commune's unit row FOR UPDATE before it reads 
 figures; a change to a month's figures (a report, a correction, a "không phát sinh") takes
 the rows of the units above its village FOR SHARE before it checks the status. So on
 PostgreSQL a report either commits before the sign-off reads (and is in its snapshot) or
-waits for the sign-off to commit and then sees the lock. SQLite writes one transaction at
-a time (BEGIN IMMEDIATE), which gives the same order without row locks.
+waits for the sign-off to commit and then sees the lock. A "không phát sinh" takes its
+village's row FOR UPDATE before it looks for counts, so it and a report of the village
+(which holds that row FOR SHARE before it reads the declaration) also go one after the
+other. SQLite writes one transaction at a time (BEGIN IMMEDIATE), which gives the same
+order without row locks.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -35,6 +39,21 @@ def path_ids(unit: Unit) -> list[int]:
     return [int(part) for part in unit.path.split("/") if part]
 
 
+_U = Unit.__table__.c  # type: ignore[attr-defined]
+# Built once: every report, correction and declaration runs them.
+_LOCK_UNIT = sa_select(_U.id).where(_U.id == bindparam("id")).with_for_update()
+_HOLD_UNITS = (
+    sa_select(_U.id).where(_U.id.in_(bindparam("ids", expanding=True))).with_for_update(read=True)
+)
+_LOCKING_ROW = (
+    select(MonthSignoff)
+    .where(col(MonthSignoff.unit_id).in_(bindparam("ids", expanding=True)))
+    .where(col(MonthSignoff.month) == bindparam("month"))
+    .where(or_(*(col(MonthSignoff.status) == status for status in LOCKED)))
+    .limit(1)
+)
+
+
 class Signoffs:
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
@@ -44,25 +63,19 @@ class Signoffs:
         return self.s.bind is not None and self.s.bind.dialect.name == "postgresql"
 
     async def lock_unit(self, unit_id: int) -> None:
-        """Hold a commune's row until this transaction ends (a sign-off step)."""
+        """Hold a unit's row until this transaction ends: a commune's before a sign-off
+        reads its figures, a village's before it declares nothing to report."""
         if self._on_postgres:
-            stmt = select(Unit.id).where(Unit.id == unit_id).with_for_update()
-            await self.s.exec(stmt)
+            await self.s.exec(_LOCK_UNIT, params={"id": unit_id})  # type: ignore[call-overload]
 
     async def guard(self, unit: Unit, month: str) -> MonthSignoff | None:
         """The locking status row (signed off or approved) of the month for a unit or one
         above it; the units above are held FOR SHARE until this transaction ends, so no
         sign-off can read the month's figures in between."""
-        ids = path_ids(unit)
+        params = {"ids": path_ids(unit), "month": month}
         if self._on_postgres:
-            held = select(Unit.id).where(col(Unit.id).in_(ids)).with_for_update(read=True)
-            await self.s.exec(held)
-        stmt = (
-            select(MonthSignoff)
-            .where(col(MonthSignoff.unit_id).in_(ids), MonthSignoff.month == month)
-            .where(col(MonthSignoff.status).in_(LOCKED))
-        )
-        return (await self.s.exec(stmt.limit(1))).first()
+            await self.s.exec(_HOLD_UNITS, params=params)  # type: ignore[call-overload]
+        return (await self.s.exec(_LOCKING_ROW, params=params)).first()
 
     async def get(self, unit_id: int, month: str) -> MonthSignoff | None:
         stmt = select(MonthSignoff).where(

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import rollups
 from storage.entries import Entries, Indicators, Targets
+from storage.intake import ReportReads
 from storage.limits import Pendings, Throttles
 from storage.models import AuditAction, AuditLog, ProcessedUpdate, utcnow
 from storage.nothing import Declarations
@@ -59,6 +60,7 @@ class Store:
         self.signoffs = Signoffs(session)
         self.rosters = Rosters(session)
         self.tallies = Tallies(session)
+        self.intake = ReportReads(session)
 
     async def commit(self) -> None:
         """Keep what this unit of work wrote. Call it last in the `transaction()` block
