@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy import select as sa_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import rollups
 from storage.codes import random_code
 from storage.entries import RECEIPT_LENGTH
 from storage.models import Entry, MonthSignoff, NothingToReport, PendingAction, PendingKind, Unit
@@ -95,7 +96,8 @@ _READ = union_all(
 
 # PostgreSQL only; table names as SQLAlchemy writes them unquoted in the other statements.
 _HOLD = text(
-    "SELECT member.id FROM member, unit WHERE member.id = :member AND unit.id IN :above "
+    "SELECT unit.id, unit.path, unit.level FROM member, unit"
+    " WHERE member.id = :member AND unit.id IN :above "
     "FOR NO KEY UPDATE OF member FOR SHARE OF unit"
 ).bindparams(bindparam("above", expanding=True))
 
@@ -120,7 +122,8 @@ class ReportReads:
         until this transaction ends (see the module's docstring); before `read`."""
         if self.s.bind is not None and self.s.bind.dialect.name == "postgresql":
             params = {"member": member_id, "above": path_ids(unit)}
-            await self.s.exec(_HOLD, params=params)  # type: ignore[call-overload]
+            rows = (await self.s.exec(_HOLD, params=params)).all()  # type: ignore[call-overload]
+            rollups.held(self.s, rows)  # the roll-ups need not read them again
 
     async def read(
         self, *, member_id: int, unit: Unit, day: date, month: str, since: datetime

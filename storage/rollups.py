@@ -44,6 +44,7 @@ _U = Unit.__table__.c  # type: ignore[attr-defined]
 _PENDING = "rollup_deltas"
 _SNAPSHOTS = "rollup_snapshots"
 _MOVED = "rollup_units_moved"
+_HELD = "rollup_units_held"
 
 
 def period_keys(day: date) -> tuple[str, str, str]:
@@ -123,6 +124,15 @@ def add(session: AsyncSession, deltas: Iterable[tuple[OwnKey, int]]) -> None:
         pending[key] = pending.get(key, 0) + delta
 
 
+def held(session: AsyncSession, places: Iterable[tuple[int, str, str]]) -> None:
+    """Units this transaction read under a share lock (PostgreSQL: a report's `hold` in
+    storage/intake.py), as (id, path, level): no move can change their paths before it
+    ends, so the flush takes them as read instead of locking and reading them again."""
+    found: dict[int, tuple[str, Level]] = session.info.setdefault(_HELD, {})
+    for unit_id, path, level in places:
+        found[unit_id] = (path, Level(level))
+
+
 def pending(session: AsyncSession) -> dict[OwnKey, int]:
     """The deltas not yet written (tests)."""
     return dict(session.info.get(_PENDING, {}))
@@ -164,12 +174,16 @@ def _places(session: Session, ids: list[int]) -> dict[int, tuple[str, Level]]:
     """Path and level of these units, read after the moves of other transactions.
 
     PostgreSQL: read with a share lock on the units' rows (see `_UNITS_LOCKED`; a move
-    updates the paths before it moves the roll-ups). SQLite (one writing
+    updates the paths before it moves the roll-ups), unless already read under one
+    (`held`). SQLite (one writing
     transaction at a time): from the session when loaded (a report's unit is, with its
     member), else one query; not after a move in this transaction (its Core UPDATE
     leaves loaded descendants with their old paths)."""
     found: dict[int, tuple[str, Level]] = {}
     postgres = _dialect(session) == "postgresql"
+    if postgres and not session.info.get(_MOVED):
+        locked = session.info.get(_HELD, {})
+        found.update((unit_id, locked[unit_id]) for unit_id in ids if unit_id in locked)
     if not postgres and not session.info.get(_MOVED):
         for unit_id in ids:
             unit = session.identity_map.get(identity_key(Unit, unit_id))
@@ -239,6 +253,7 @@ def _savepoint_started(session: Session, transaction: SessionTransaction) -> Non
 def _rolled_back(session: Session, previous: SessionTransaction) -> None:
     # (Fires after `after_transaction_end` of the same savepoint.)
     snapshot = session.info.get(_SNAPSHOTS, {}).pop(id(previous), None)
+    session.info.pop(_HELD, None)  # locks taken inside a rolled-back savepoint may be gone
     if previous.nested and snapshot is not None:
         session.info[_PENDING] = snapshot
     elif not previous.nested and previous.parent is None:
@@ -251,6 +266,7 @@ def _transaction_ended(session: Session, transaction: SessionTransaction) -> Non
         session.info.pop(_PENDING, None)  # committed (written) or rolled back (dropped)
         session.info.pop(_SNAPSHOTS, None)
         session.info.pop(_MOVED, None)
+        session.info.pop(_HELD, None)
 
 
 # -- unit moves and level changes -------------------------------------------------------

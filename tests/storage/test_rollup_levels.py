@@ -285,18 +285,46 @@ async def test_unit_moves_during_concurrent_reports_keep_every_level_equal_to_en
                 await _random_step(store, rng, people)
                 await store.commit()
 
-    async def mover() -> None:
-        for n in range(6):
+    await asyncio.gather(_mover(db), *(reporter(seed) for seed in range(6)))
+    async with db.reading() as store:
+        assert await rollup_check.differences(store.session) == []
+
+
+async def _mover(db: Database) -> None:
+    """Six moves of villages V00 and V11 between the two communes, one per transaction."""
+    for n in range(6):
+        async with db.transaction() as store:
+            units = await _units(store)
+            village = units[f"V{n % 2}{n % 2}"]
+            target = units["C1"] if village.path.startswith(units["C0"].path) else units["C0"]
+            await store.units.update(village, name=village.name, level=Level.village, parent=target)
+            await store.commit()
+
+
+async def test_reports_holding_their_units_and_moves_at_once_keep_every_level_equal_to_entries(
+    db: Database,
+) -> None:
+    """As the chat's reports go on PostgreSQL: the report holds its units' rows FOR SHARE
+    (storage/intake.py) with a unit loaded before, and the roll-ups take the paths read
+    under that lock instead of reading them again."""
+    _, people = await _country(db)
+
+    async def reporter(seed: int) -> None:
+        rng = random.Random(seed)
+        for _ in range(8):
+            member, village = rng.choice(people)
             async with db.transaction() as store:
-                units = await _units(store)
-                village = units[f"V{n % 2}{n % 2}"]
-                target = units["C1"] if village.path.startswith(units["C0"].path) else units["C0"]
-                await store.units.update(
-                    village, name=village.name, level=Level.village, parent=target
-                )
+                unit = await store.units.get(village)
+                assert unit is not None
+                await asyncio.sleep(0)  # a move may commit between the load and the hold
+                await store.intake.hold(member, unit)
+                await store.entries.add_report(
+                    member_id=member, unit_id=village, counts={"vneid": rng.randint(1, 9)},
+                    day=DAY, source="t",
+                )  # fmt: skip
                 await store.commit()
 
-    await asyncio.gather(mover(), *(reporter(seed) for seed in range(6)))
+    await asyncio.gather(_mover(db), *(reporter(seed) for seed in range(6)))
     async with db.reading() as store:
         assert await rollup_check.differences(store.session) == []
 
