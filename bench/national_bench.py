@@ -208,7 +208,7 @@ async def run(admin_url: str, steps: list[float], repeat: int) -> list[dict[str,
                     "SELECT pg_database_size(current_database()) / 1048576"
                 )
                 results.append(step)
-                print(report([step], repeat)[-1], flush=True)
+                print("\n".join(report([step], repeat)[2:-1]), flush=True)  # its rows
         finally:
             await conn.close()
     finally:
