@@ -31,36 +31,35 @@ SIZES = {
 }  # fmt: skip
 
 
-LIMITS = """## What limits these figures (profiled 2026-11-26; re-check after changes)
+LIMITS = """## What limits these figures (profiled 2026-11-27; re-check after changes)
 
-- **Intake.** Profiles: `python -m bench.profile_intake [URL] [--cprofile]`, and
-  pyinstrument and py-spy over the same loop. On 2026-11-23 a report cost ~12 ms, two thirds
-  of it the event loop idle while ~65 calls per report went to aiosqlite's thread and back.
-  Two changes since: SQLite is now driven on the loop itself (`storage/sqlite_inline.py`;
-  transactions are serialised in-process, SQLite allows one writer anyway), and the
-  statements every report runs (the update key, the account lookup, the receipt check, the
-  entries, the audit row) are built once and written with Core instead of ORM objects
-  (building a SQLModel object validated it with pydantic, ~0.7 ms each under pyinstrument).
-  A report is now ~4–5 ms on SQLite: about half is SQLAlchemy executing 8 statements (BEGIN
-  IMMEDIATE, the key, SAVEPOINT, the lookup, the receipt check, the insert of the entries,
-  the audit row, RELEASE; ~0.3 ms each in SQLAlchemy's Python, microseconds in SQLite), ~0.5
-  ms the grammar (lexing and folding Vietnamese), ~0.5 ms aiogram building and sending the
-  receipt with its button, the rest the session and transaction bookkeeping. The echo
-  baseline does no I/O and no parsing at all, ~0.2 ms an update. 0.25 of it would mean ~0.8
-  ms a report: out of reach with SQLAlchemy's ORM session per update; what remains is
-  per-statement Python, so the next steps would be fewer statements (no savepoint when a
-  report cannot be refused after writing) or the driver called directly on the hot path. On
-  PostgreSQL each statement is also a round trip to the server (same machine here); 32
-  updates in flight do not raise the rate because one Python process is CPU-bound: that is
-  what several webhook workers are for (README, "Running at scale").
-- **Tally.** The aggregate is read from a covering index (`ix_entry_tally`, migration 0002)
-  that the bare baseline uses too. What remains above the bare GROUP BY: the same pass sums
-  the month and the week (two CASE sums over the union of both ranges), the 4,667 units are
-  read as plain rows (as ORM objects they took 50–180 ms in my timings), every count is
-  added into the child of the scope it belongs to (found from the unit's path) in Python,
-  and the units shown (166 communes and the villages without a report) are loaded as ORM
-  objects. About half of the time over the baseline is that Python (dict updates over
-  ~18,000 aggregate rows); the next step would be grouping by the child of the scope in SQL.
+- **Intake.** Profiles: `python -m bench.profile_intake [URL] [--cprofile]`. On 2026-11-23 a
+  report cost ~12 ms, two thirds of it the event loop idle while ~65 calls per report went
+  to aiosqlite's thread and back; SQLite is now driven on the loop itself
+  (`storage/sqlite_inline.py`). On 2026-11-27 the month lock, the declarations and the
+  roll-ups had brought a report to 16.4 statements and ~5 ms; it now runs 10.4 statements on
+  SQLite and 9.4 on PostgreSQL: the update key, the account lookup, one prebuilt UNION ALL
+  for every check (limits, month lock, declaration, the receipt code drawn;
+  `storage/intake.py`), on PostgreSQL one statement holding the member's row and the rows of
+  the units above, the entries, the audit row, the roll-ups written last (one upsert per
+  table, or one statement for both on PostgreSQL; `storage/rollups.py`), the reply in the
+  outbox. There is no savepoint per update: a refusal rolls the whole transaction back and
+  keeps the key and its answer in a second one. What remains is per-statement Python
+  (~100 µs a statement on SQLite: the ORM session, the async hop, Core), ~0.5 ms the grammar
+  and ~0.5 ms aiogram building the receipt. The echo baseline does no I/O and no parsing,
+  ~0.2 ms an update: 0.25 of it is out of reach through an ORM session per update. On
+  PostgreSQL each statement is also a round trip to the server (same machine here), and one
+  Python process is CPU-bound: that is what several webhook workers are for (README,
+  "Running at scale").
+- **Tally.** Read from the roll-ups at every level (`subtree_daily` per unit and day,
+  `unit_period` per unit and month, quarter, year; `storage/tally.py`): the province's tally
+  reads the rows of the province and its 166 communes for the month and the week in one
+  aggregate, counts the villages per commune in SQL from the unit table and the villages
+  reported from the period counters, and names the villages without a report only from the
+  commune down. Its cost grows with the units shown, not with the entries; the bare
+  baseline still scans the month's entries. On the national benchmark (`bench/NATIONAL.md`,
+  PostgreSQL, 5M to 20M entries) the country's tally stays at 40–46 ms, most of it counting
+  100,000 villages per province in the unit table.
 - **Delivery.** Sends are booked at spaced moments per platform, chat and group; batches (50
   rows shipped) overlap (three in flight), so a batch whose last row waits for its chat's limit no
   longer stalls the next; a send that went through is committed at once (group commit); a
