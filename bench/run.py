@@ -74,12 +74,14 @@ LIMITS = """## What limits these figures (profiled 2026-11-27; re-check after ch
   the claim of each batch (~15 ms on the loop for 100 rows), and with the shipped backoff
   (2 s, doubling) the retries of the last 5xx, which end a run seconds after the first
   attempts have all gone out.
-- **Web dashboard.** The province page is the `/tiendo` tally (the same `tally_view`, ~0.1
-  s here, which also gives each unit's latest report day from the same aggregate), plus one
-  aggregate per day over the last 12 weeks for the chart (~0.09 s: every entry of those
-  weeks, read from the covering index), plus rendering 166 rows. Until 2026-11-27 the
-  latest-report column ran its own GROUP BY over three months (2.0 s on this province);
-  roll-ups (issue 18) are what would bring both aggregates down to the units shown.
+- **Web dashboard.** The province page is the `/tiendo` tally (the same `tally_view`, ~25
+  ms here, from the roll-ups), the chart of the last 12 weeks (the province's own daily
+  rows: ~1 ms) and rendering 166 rows. Most of what remains (~0.12 s of ~0.2 s under
+  cProfile) is the on-time rate of the sign-off badge (`reminders/ontime.py`,
+  `Signoffs.reported_by`): which villages had an entry or a declaration in force at the end
+  of the deadline day, read from the raw entries of the month. After the deadline that set
+  no longer changes, so it could be kept once per month; before it, it is the villages
+  reporting now, which the period counters already hold.
 - **Memory.** The bot's own peak (VmHWM) is mostly imports: ~90–110 MB for SQLAlchemy,
   SQLModel and pydantic, Alembic, aiohttp, openpyxl and the official unit list (aiogram only
   on the Telegram path, matplotlib only when a chart is drawn), plus what the first answer
