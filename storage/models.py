@@ -83,6 +83,11 @@ def _enum(members: type[enum.StrEnum], length: int | None = None) -> Column:
     return Column(EnumText(members, length), nullable=False)
 
 
+def ids_on_path(path: str) -> list[int]:
+    """The unit ids on a materialized path, root first, the unit itself last ("/1/5/23/")."""
+    return [int(part) for part in path.split("/") if part]
+
+
 def pk(row: SQLModel) -> int:
     """The id of a row that has been stored (flushed): a row without one is a bug, never 0."""
     found = getattr(row, "id", None)

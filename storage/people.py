@@ -24,6 +24,7 @@ from storage.models import (
     OaToken,
     Role,
     Unit,
+    ids_on_path,
     pk,
 )
 
@@ -127,7 +128,7 @@ class Units:
 
     async def ancestors(self, unit: Unit) -> list[Unit]:
         """From the root down to the unit itself."""
-        ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+        ids = ids_on_path(unit.path)
         rows = (await self.s.exec(select(Unit).where(col(Unit.id).in_(ids)))).all()
         by_id = {u.id: u for u in rows}
         return [by_id[i] for i in ids if i in by_id]

@@ -12,8 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Level, SubtreeDaily, Unit, UnitPeriod
-from storage.rollups import Key, PeriodKey, _dialect, ancestors, period_keys
+from storage.models import Level, SubtreeDaily, Unit, UnitPeriod, ids_on_path
+from storage.rollups import Key, PeriodKey, _dialect, period_keys
 
 _D = SubtreeDaily.__table__  # type: ignore[attr-defined]
 _P = UnitPeriod.__table__  # type: ignore[attr-defined]
@@ -102,7 +102,7 @@ async def periods_from_entries(session: AsyncSession) -> dict[PeriodKey, tuple[i
     for (unit_id, period), n in own.items():
         path, level = tree[unit_id]
         if level is Level.village and n > 0:
-            for upper in ancestors(path):
+            for upper in ids_on_path(path):
                 reported[(upper, period)] = reported.get((upper, period), 0) + 1
     keys = set(own) | set(reported)
     wanted = {k: (own.get(k, 0), reported.get(k, 0)) for k in keys}

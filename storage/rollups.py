@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.util import identity_key
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Level, SubtreeDaily, Unit, UnitPeriod
+from storage.models import Level, SubtreeDaily, Unit, UnitPeriod, ids_on_path
 
 OwnKey = tuple[int, date, str]  # the entry's unit id, day, indicator
 Key = tuple[int, date, str]  # subtree_daily: unit id, day, indicator
@@ -50,11 +50,6 @@ _HELD = "rollup_units_held"
 def period_keys(day: date) -> tuple[str, str, str]:
     """The month, quarter and year a day belongs to, as reminders.calendar keys them."""
     return f"{day:%Y-%m}", f"{day.year}-Q{(day.month - 1) // 3 + 1}", str(day.year)
-
-
-def ancestors(path: str) -> list[int]:
-    """The ids on a unit's path, root first, the unit itself last ("/1/5/23/")."""
-    return [int(part) for part in path.split("/") if part]
 
 
 def _upserts(dialect: Any) -> tuple[Any, Any, Any]:
@@ -153,7 +148,7 @@ def _flush(session: Session) -> None:
     daily: dict[Key, int] = {}
     own: dict[PeriodKey, int] = {}
     for (unit_id, day, indicator), n in deltas.items():
-        for upper in ancestors(units[unit_id][0]):
+        for upper in ids_on_path(units[unit_id][0]):
             key = (upper, day, indicator)
             daily[key] = daily.get(key, 0) + n
         for period in period_keys(day):
@@ -165,7 +160,7 @@ def _flush(session: Session) -> None:
         before = after - own[(unit_id, period)]
         change = (after > 0) - (before > 0)
         if level is Level.village and change:
-            for upper in ancestors(path):
+            for upper in ids_on_path(path):
                 reported[(upper, period)] = reported.get((upper, period), 0) + change
     _write_reported(session, reported_stmt, reported)
 
@@ -290,7 +285,7 @@ async def moved(session: AsyncSession, unit_id: int, old_path: str, new_path: st
 
 def _moved(session: Session, unit_id: int, old_path: str, new_path: str) -> None:
     session.info[_MOVED] = True
-    old, new = set(ancestors(old_path)) - {unit_id}, set(ancestors(new_path)) - {unit_id}
+    old, new = set(ids_on_path(old_path)) - {unit_id}, set(ids_on_path(new_path)) - {unit_id}
     signs = {u: -1 for u in old - new} | {u: 1 for u in new - old}
     if not signs:
         return
@@ -320,7 +315,7 @@ def _relevelled(session: Session, unit_id: int, path: str, village: bool) -> Non
     reported: dict[PeriodKey, int] = {}
     for period, n, _ in session.execute(_PERIOD_ROWS, {"u": unit_id}).all():
         if n > 0:
-            for upper in ancestors(path):
+            for upper in ids_on_path(path):
                 reported[(upper, period)] = sign
     _write_reported(session, _UPSERT[_dialect(session)][2], reported)
 

@@ -29,6 +29,7 @@ from storage.models import (
     NothingToReport,
     SignoffFigure,
     Unit,
+    ids_on_path,
     pk,
 )
 
@@ -36,7 +37,7 @@ LOCKED = (MonthStatus.signed, MonthStatus.approved)
 
 
 def path_ids(unit: Unit) -> list[int]:
-    return [int(part) for part in unit.path.split("/") if part]
+    return ids_on_path(unit.path)
 
 
 _U = Unit.__table__.c  # type: ignore[attr-defined]

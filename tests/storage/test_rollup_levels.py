@@ -368,3 +368,13 @@ async def test_the_bulk_fill_rebuilds_every_level_from_the_entries(db: Database)
         await rollup_check.fill(store.session)
         assert await rollup_check.differences(store.session) == []
         assert await rollup_check.periods_stored(store.session)
+
+
+def test_the_roll_ups_key_periods_as_the_calendar_does() -> None:
+    """storage cannot import reminders: its period keys are written twice, kept equal here."""
+    for day in (date(2026, 1, 1), date(2026, 3, 31), date(2026, 4, 1), date(2026, 12, 31)):
+        month, quarter, year = rollups.period_keys(day)
+        for key in (month, quarter, year):
+            period = parse_period(key)
+            assert period.start <= day <= period.end and period.key == key
+    assert rollups.period_keys(date(2026, 11, 27)) == ("2026-11", "2026-Q4", "2026")
