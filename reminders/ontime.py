@@ -11,12 +11,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from reminders.calendar import Period, Schedule, WorkingDays, at_vn, deadline_of
+from reminders.calendar import (
+    Period,
+    Schedule,
+    WorkingDays,
+    at_vn,
+    deadline_of,
+    month_of,
+    vn_today,
+)
 from reminders.progress import months_in
 from storage.collation import vn_key
-from storage.models import Level, MonthSignoff, MonthStatus, Unit, pk
-from storage.people import UnitRow
+from storage.db import Database
+from storage.models import Level, MonthSignoff, MonthStatus, Unit, ids_on_path, pk
 from storage.store import Store
+
+SETTLE = timedelta(minutes=15)  # longer than any unit of work (the database waits less)
 
 
 @dataclass
@@ -49,31 +59,88 @@ async def on_time_rates(
     now: datetime,
     schedule: Schedule | None = None,
     days: WorkingDays | None = None,
-    rows: list[UnitRow] | None = None,
 ) -> OnTimeView:
     """The scope's rate and each direct child's; before the deadline is over, the rate so
-    far (`due` False). `rows`: the subtree, when the caller has it already."""
+    far (`due` False)."""
     deadline = deadline_of(month, schedule or Schedule(), days or WorkingDays())
     cutoff = min(cutoff_of(deadline), now)
-    if rows is None:
-        rows = await store.units.subtree_rows(scope)
-    reported = await store.signoffs.reported_by(
-        scope, month.start, month.end, months_in(month), cutoff
-    )
     view = OnTimeView(deadline, due=now >= cutoff_of(deadline))
-    scope_id = pk(scope)
-    for row in rows:
-        if row.level is not Level.village:
-            continue
-        below = [int(p) for p in row.path[len(scope.path) :].split("/") if p]
-        nodes = [view.top]
-        if below:
-            nodes.append(view.children.setdefault(below[0], OnTime()))
-        for node in nodes:
-            node.villages += 1
-            node.on_time += row.id in reported
-    view.children.pop(scope_id, None)
+    villages = await store.tallies.villages_per_child(scope)
+    on_time = await _on_time(store, scope, month, cutoff, [pk(scope), *villages])
+    view.top = OnTime(on_time.get(pk(scope), 0), sum(villages.values()))
+    view.top.villages += scope.level is Level.village
+    for child, n in villages.items():
+        view.children[child] = OnTime(on_time.get(child, 0), n)
     return view
+
+
+async def _on_time(
+    store: Store, scope: Unit, month: Period, cutoff: datetime, ids: list[int]
+) -> dict[int, int]:
+    """On-time villages under each of `ids` (the scope and its children) at `cutoff`: the
+    month's taken counts when it is past (`take_on_time`), the present counters when
+    nothing changed since `cutoff`, else the raw entries."""
+    keys = months_in(month)
+    if len(keys) == 1:
+        taken = await store.punctual.counts(month.key, cutoff, ids)
+        if taken is not None:
+            return taken
+        if not await store.punctual.changed_after(cutoff):
+            return await _present(store, scope, month, ids)
+    reported = await store.punctual.reported_by(scope, month.start, month.end, keys, cutoff)
+    return _per_unit(scope, reported, ids)
+
+
+async def _present(store: Store, scope: Unit, month: Period, ids: list[int]) -> dict[int, int]:
+    """Villages reported now: those with a count in the month (period counters) and those
+    that declared "không phát sinh" (few; a village with both counts once)."""
+    counted = {u: v for u, (_, v) in (await store.tallies.periods(ids, month.key)).items()}
+    declared = await store.tallies.declared_villages(scope, [month.key])
+    also = await store.tallies.periods(list(declared), month.key)
+    declared = {u: p for u, p in declared.items() if not also.get(u, (0, 0))[1]}
+    extra = _per_unit(scope, declared, ids)
+    return {u: counted.get(u, 0) + extra.get(u, 0) for u in ids}
+
+
+def _per_unit(scope: Unit, villages: dict[int, str], ids: list[int]) -> dict[int, int]:
+    """How many of these villages (id -> path) lie under the scope and under each child."""
+    found = dict.fromkeys(ids, 0)
+    for path in villages.values():
+        below = ids_on_path(path[len(scope.path) :])
+        found[pk(scope)] += 1
+        if below and below[0] in found:
+            found[below[0]] += 1
+    return found
+
+
+def settled(cutoff: datetime, now: datetime) -> bool:
+    """Whether a month's on-time counts can be taken: its cutoff is far enough past that no
+    unit of work begun before it is still open (a report stamped 23:59:59 that commits
+    a second later must be in them)."""
+    return now >= cutoff + SETTLE
+
+
+async def take_on_time(
+    db: Database, now: datetime, schedule: Schedule, days: WorkingDays, months: int = 13
+) -> list[str]:
+    """Take the on-time counts of every month of the last `months` whose cutoff is
+    settled and that has none for it (the deadline settings may have moved it); returns
+    the months taken. Idempotent: the schedule runs it at every tick."""
+    wanted = {}
+    month = month_of(vn_today(now))
+    for _ in range(months):
+        cutoff = cutoff_of(deadline_of(month, schedule, days))
+        if settled(cutoff, now):
+            wanted[month.key] = (month, cutoff)
+        month = month_of(month.start - timedelta(days=1))
+    async with db.reading() as store:
+        have = await store.punctual.taken()
+    todo = [(m, c) for key, (m, c) in sorted(wanted.items()) if have.get(key) != c]
+    for month, cutoff in todo:
+        async with db.transaction() as store:
+            await store.punctual.take(month.key, month.start, month.end, cutoff, now)
+            await store.commit()
+    return [m.key for m, _ in todo]
 
 
 @dataclass(frozen=True)
@@ -110,8 +177,7 @@ async def month_state(
     schedule: Schedule | None = None,
     days: WorkingDays | None = None,
 ) -> MonthState:
-    units = await store.units.subtree_rows(scope)
-    view = await on_time_rates(store, scope, month, now, schedule, days, units)
+    view = await on_time_rates(store, scope, month, now, schedule, days)
     state = MonthState(scope, month, view)
     state.names = {i: u.name for i, u in (await store.units.by_ids(view.children)).items()}
     if scope.level in (Level.commune, Level.village):
@@ -122,7 +188,7 @@ async def month_state(
             state.commune = await _signed(store, row)
         return state
     rows = await store.signoffs.in_subtree(scope, month.key)
-    communes = [u for u in units if u.level is Level.commune]
+    communes = await store.units.of_level(scope, Level.commune)
     state.communes = len(communes)
     for place in communes:
         row = rows.get(place.id)

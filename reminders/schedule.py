@@ -4,8 +4,9 @@ The job only asks `run_due` for the events of the grace window; event keys make 
 to run often, at start-up, and after a restart. The job id is fixed, so a second start
 replaces rather than doubles it. Where several processes share a PostgreSQL database,
 each tick first asks for the leadership (an advisory lock): one process runs the events,
-and when it dies another takes over at its next tick. The leader also prunes, once a day
-(a keyed event too), expired public files and update keys past their retention.
+and when it dies another takes over at its next tick. The leader also takes each month's
+on-time counts once its deadline day is over (reminders/ontime.py), and prunes, once a
+day (a keyed event too), expired public files and update keys past their retention.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from reminders.calendar import VN, vn_today
 from reminders.due import Planner, Wording, run_due
+from reminders.ontime import take_on_time
 from storage import retention
 from storage.db import Database
 from storage.leader import Leadership
@@ -56,10 +58,24 @@ class DueJob:
             except Exception:
                 log.exception("running due events failed; the next tick retries")
                 return []
+            await self._take_on_time()
             await self._prune_daily()
         if ran:
             self.on_queued()
         return ran
+
+    async def _take_on_time(self) -> None:
+        """Each month's on-time counts, once its deadline day is over (one read per tick
+        when there is nothing to take)."""
+        try:
+            taken = await take_on_time(
+                self.db, self.clock(), self.planner.schedule, self.planner.days
+            )
+        except Exception:
+            log.exception("taking the on-time counts failed; the next tick retries")
+            return
+        if taken:
+            log.info("on-time counts taken for %s", ", ".join(taken))
 
     async def _prune_daily(self) -> None:
         now = self.clock()

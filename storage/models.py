@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlmodel import Field, SQLModel
@@ -206,8 +207,17 @@ class Entry(SQLModel, table=True):
 
     # Covers the tallies' aggregate (sums per unit and indicator over days) without
     # touching the table: a province's month is read from the index alone.
+    # The last two: "has anything changed since this moment?" (storage/punctual.py) is two
+    # index probes; the second index holds only the cancelled entries.
     __table_args__ = (
         Index("ix_entry_tally", "day", "unit_id", "indicator", "count", "cancelled_at"),
+        Index("ix_entry_created_at", "created_at"),
+        Index(
+            "ix_entry_cancelled_at",
+            "cancelled_at",
+            sqlite_where=text("cancelled_at IS NOT NULL"),
+            postgresql_where=text("cancelled_at IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -257,6 +267,29 @@ class UnitPeriod(SQLModel, table=True):
     villages_reported: int = 0
 
 
+class OnTimeMonth(SQLModel, table=True):
+    """A month whose on-time counts (`unit_ontime`) were taken, and for which cutoff (the
+    end of its deadline day when they were taken): counts taken for another cutoff (the
+    deadline setting changed) are not read."""
+
+    __tablename__ = "ontime_month"
+    month: str = Field(primary_key=True, max_length=8)
+    cutoff: datetime = Field(sa_column=_ts())
+    taken_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class UnitOnTime(SQLModel, table=True):
+    """Per unit and month (of `ontime_month`), how many villages of its subtree (itself,
+    when a village) had reported by the cutoff. Fixed once the cutoff is past; a unit
+    move shifts them with the roll-ups (storage/rollups.py). No row: none."""
+
+    __tablename__ = "unit_ontime"
+    __table_args__ = {"sqlite_with_rowid": False}
+    unit_id: int = Field(primary_key=True, foreign_key="unit.id")
+    month: str = Field(primary_key=True, max_length=8)
+    on_time: int = 0
+
+
 class SendSlot(SQLModel, table=True):
     """A send booked by some delivery worker (PostgreSQL: the limits shared by every
     process, bot/delivery/ratelimit.py). `at`: seconds since the epoch on the database's
@@ -297,7 +330,16 @@ class NothingToReport(SQLModel, table=True):
     report through cancelled_at/by."""
 
     __tablename__ = "nothing_to_report"
-    __table_args__ = (Index("ix_nothing_month_unit", "month", "unit_id"),)
+    __table_args__ = (
+        Index("ix_nothing_month_unit", "month", "unit_id"),
+        Index("ix_nothing_created_at", "created_at"),
+        Index(
+            "ix_nothing_cancelled_at",
+            "cancelled_at",
+            sqlite_where=text("cancelled_at IS NOT NULL"),
+            postgresql_where=text("cancelled_at IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     receipt: str = Field(max_length=12, index=True)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, or_, update
+from sqlalchemy import bindparam, func, literal, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -105,6 +105,19 @@ class Units:
         stmt = (
             sa_select(c.id, c.parent_id, c.level, c.path, c.name)
             .where(c.path.startswith(unit.path))
+            .order_by(c.path)
+        )
+        rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select
+        return [UnitRow(*row) for row in rows]
+
+    async def of_level(self, unit: Unit, level: Level) -> list[UnitRow]:
+        """The units of one level in a subtree, as plain rows (a country has 3,321
+        communes: read those, not its 100,000 villages)."""
+        c = Unit.__table__.c  # type: ignore[attr-defined]
+        stmt = (
+            sa_select(c.id, c.parent_id, c.level, c.path, c.name)
+            .where(c.path.startswith(literal(unit.path, literal_execute=True)))
+            .where(c.level == level)
             .order_by(c.path)
         )
         rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select

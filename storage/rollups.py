@@ -32,7 +32,15 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.util import identity_key
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Level, SubtreeDaily, Unit, UnitPeriod, ids_on_path
+from storage.models import (
+    Level,
+    OnTimeMonth,
+    SubtreeDaily,
+    Unit,
+    UnitOnTime,
+    UnitPeriod,
+    ids_on_path,
+)
 
 OwnKey = tuple[int, date, str]  # the entry's unit id, day, indicator
 Key = tuple[int, date, str]  # subtree_daily: unit id, day, indicator
@@ -41,6 +49,8 @@ PeriodKey = tuple[int, str]  # unit_period: unit id, period key
 _D = SubtreeDaily.__table__  # type: ignore[attr-defined]
 _P = UnitPeriod.__table__  # type: ignore[attr-defined]
 _U = Unit.__table__.c  # type: ignore[attr-defined]
+_O = UnitOnTime.__table__  # type: ignore[attr-defined]
+_M = OnTimeMonth.__table__  # type: ignore[attr-defined]
 _PENDING = "rollup_deltas"
 _SNAPSHOTS = "rollup_snapshots"
 _MOVED = "rollup_units_moved"
@@ -272,6 +282,21 @@ _SUBTREE_ROWS = sa_select(_D.c.day, _D.c.indicator, _D.c.n).where(
 _PERIOD_ROWS = sa_select(_P.c.period, _P.c.n, _P.c.villages_reported).where(
     _P.c.unit_id == bindparam("u")
 )
+_ON_TIME_ROWS = sa_select(_O.c.month, _O.c.on_time).where(
+    _O.c.unit_id == bindparam("u"), _O.c.on_time != 0
+)
+
+
+def _on_time_adder(dialect: Any) -> Any:
+    stmt = dialect.insert(_O).values(
+        unit_id=bindparam("unit_id"), month=bindparam("month"), on_time=bindparam("n")
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["unit_id", "month"], set_={"on_time": _O.c.on_time + stmt.excluded.on_time}
+    )
+
+
+_ADD_ON_TIME = {"postgresql": _on_time_adder(postgresql), "sqlite": _on_time_adder(sqlite)}
 
 
 async def moved(session: AsyncSession, unit_id: int, old_path: str, new_path: str) -> None:
@@ -297,9 +322,16 @@ def _moved(session: Session, unit_id: int, old_path: str, new_path: str) -> None
     for period, _, villages in session.execute(_PERIOD_ROWS, {"u": unit_id}).all():
         for upper, sign in signs.items():
             reported[(upper, period)] = sign * villages
+    on_time = [
+        {"unit_id": upper, "month": month, "n": sign * n}
+        for month, n in session.execute(_ON_TIME_ROWS, {"u": unit_id}).all()
+        for upper, sign in sorted(signs.items())
+    ]
     daily_stmt, _, reported_stmt = _UPSERT[_dialect(session)]
     _write_daily(session, daily_stmt, daily)
     _write_reported(session, reported_stmt, reported)
+    if on_time:  # a month's on-time counts (storage/punctual.py) move with the subtree
+        session.execute(_ADD_ON_TIME[_dialect(session)], on_time)
 
 
 async def relevelled(session: AsyncSession, unit_id: int, path: str, village: bool) -> None:
@@ -318,6 +350,9 @@ def _relevelled(session: Session, unit_id: int, path: str, village: bool) -> Non
             for upper in ids_on_path(path):
                 reported[(upper, period)] = sign
     _write_reported(session, _UPSERT[_dialect(session)][2], reported)
+    # Whether it was on time for a month is not kept per unit: the months' on-time counts
+    # are dropped, and taken again from the entries (reminders/ontime.py).
+    session.execute(_M.delete())
 
 
 def _day(value: date | str) -> date:

@@ -14,8 +14,8 @@ order without row locks.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Mapping
+from datetime import datetime
 
 from sqlalchemy import bindparam, or_
 from sqlalchemy import select as sa_select
@@ -23,10 +23,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
-    Entry,
     MonthSignoff,
     MonthStatus,
-    NothingToReport,
     SignoffFigure,
     Unit,
     ids_on_path,
@@ -145,32 +143,3 @@ class Signoffs:
             .where(col(Unit.path).startswith(scope.path), MonthSignoff.month == month)
         )
         return {row.unit_id: row for row in (await self.s.exec(stmt)).all()}
-
-    async def reported_by(
-        self, scope: Unit, start: date, end: date, months: Sequence[str], cutoff: datetime
-    ) -> set[int]:
-        """Units of a subtree that had, at the instant `cutoff`, an entry of the period
-        or a "không phát sinh" declaration of its months in force (made by then and not
-        cancelled by then): what "reported by the deadline" means."""
-        in_force_entry = or_(col(Entry.cancelled_at).is_(None), col(Entry.cancelled_at) > cutoff)
-        entries = (
-            select(Entry.unit_id)
-            .join(Unit, col(Unit.id) == col(Entry.unit_id))
-            .where(col(Unit.path).startswith(scope.path))
-            .where(Entry.day >= start, Entry.day <= end, col(Entry.created_at) <= cutoff)
-            .where(in_force_entry)
-            .distinct()
-        )
-        in_force_nothing = or_(
-            col(NothingToReport.cancelled_at).is_(None), col(NothingToReport.cancelled_at) > cutoff
-        )
-        declared = (
-            select(NothingToReport.unit_id)
-            .join(Unit, col(Unit.id) == col(NothingToReport.unit_id))
-            .where(col(Unit.path).startswith(scope.path))
-            .where(col(NothingToReport.month).in_(list(months)))
-            .where(col(NothingToReport.created_at) <= cutoff, in_force_nothing)
-            .distinct()
-        )
-        found = set((await self.s.exec(entries)).all())
-        return found | set((await self.s.exec(declared)).all())

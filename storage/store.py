@@ -17,6 +17,7 @@ from storage.nothing import Declarations
 from storage.nudges import Nudges
 from storage.outbox import Broadcasts, Outbox, PublicFiles
 from storage.people import Chats, Invites, Links, Members, OaTokens, Units
+from storage.punctual import Punctuality
 from storage.roster import Rosters
 from storage.signoff import Signoffs
 from storage.tally import Tallies
@@ -61,6 +62,7 @@ class Store:
         self.rosters = Rosters(session)
         self.tallies = Tallies(session)
         self.intake = ReportReads(session)
+        self.punctual = Punctuality(session)
 
     async def commit(self) -> None:
         """Keep what this unit of work wrote. Call it last in the `transaction()` block
