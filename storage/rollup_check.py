@@ -1,10 +1,12 @@
 """The roll-ups recomputed from the raw entries: what `cnsbot db verify-rollups` compares,
-what `--repair` sets, and the bulk fill of a database built without them (benchmarks)."""
+what `--repair` sets, and the bulk fill of a database built without them (benchmarks).
+The months' on-time counts are compared too, each at the cutoff it was taken for."""
 
 from __future__ import annotations
 
+from calendar import monthrange
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select as sa_select
@@ -13,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Level, SubtreeDaily, Unit, UnitPeriod, ids_on_path
+from storage.punctual import Punctuality
 from storage.rollups import Key, PeriodKey, _dialect, period_keys
 
 _D = SubtreeDaily.__table__  # type: ignore[attr-defined]
@@ -61,15 +64,16 @@ _OWN_MONTHS = (
     " WHERE cancelled_at IS NULL GROUP BY unit_id, substr(CAST(day AS TEXT), 1, 7)"
 )
 _HOLD_WRITERS = text(
-    "LOCK TABLE entry, subtree_daily, unit_period, unit IN SHARE ROW EXCLUSIVE MODE"
+    "LOCK TABLE entry, nothing_to_report, subtree_daily, unit_period, unit_ontime, ontime_month,"
+    " unit IN SHARE ROW EXCLUSIVE MODE"
 )
 
 
 @dataclass(frozen=True)
 class Difference:
-    table: str  # "subtree_daily" or "unit_period"
-    key: tuple[Any, ...]  # Key (subtree_daily) or PeriodKey (unit_period)
-    have: tuple[int, ...]  # n (subtree_daily); n, villages_reported (unit_period)
+    table: str  # "subtree_daily", "unit_period" or "unit_ontime"
+    key: tuple[Any, ...]  # Key (subtree_daily), PeriodKey (unit_period), (unit, month)
+    have: tuple[int, ...]  # n; n, villages_reported (unit_period); on_time (unit_ontime)
     want: tuple[int, ...]
 
 
@@ -130,7 +134,21 @@ async def differences(session: AsyncSession) -> list[Difference]:
             found.append(
                 Difference("unit_period", pkey, have_p.get(pkey, (0, 0)), want_p.get(pkey, (0, 0)))
             )
+    punctual = Punctuality(session)
+    for month, cutoff in sorted((await punctual.taken()).items()):
+        have_o = await punctual.stored(month)
+        want_o = await punctual.wanted(month, *month_span(month), cutoff)
+        for unit_id in sorted(set(have_o) | set(want_o)):
+            if have_o.get(unit_id, 0) != want_o.get(unit_id, 0):
+                have, want = (have_o.get(unit_id, 0),), (want_o.get(unit_id, 0),)
+                found.append(Difference("unit_ontime", (unit_id, month), have, want))
     return found
+
+
+def month_span(month: str) -> tuple[date, date]:
+    """The first and last day of a month key ("2026-11")."""
+    year, number = int(month[:4]), int(month[5:7])
+    return date(year, number, 1), date(year, number, monthrange(year, number)[1])
 
 
 def _setters(dialect: Any) -> tuple[Any, Any]:
@@ -149,8 +167,9 @@ def _setters(dialect: Any) -> tuple[Any, Any]:
 _SET = {"postgresql": _setters(postgresql), "sqlite": _setters(sqlite)}
 
 
-async def repair(session: AsyncSession, wrong: list[Difference]) -> int:
-    """Set these rows to what the entries say; returns how many."""
+async def repair(session: AsyncSession, wrong: list[Difference], taken_at: datetime) -> int:
+    """Set these rows to what the entries say (a month's on-time counts: taken again, for
+    the cutoff they were taken for); returns how many."""
     daily_stmt, period_stmt = _SET[_dialect(session)]
     daily = [
         {"unit_id": d.key[0], "day": d.key[1], "indicator": d.key[2], "n": d.want[0]}
@@ -162,6 +181,10 @@ async def repair(session: AsyncSession, wrong: list[Difference]) -> int:
         for d in wrong
         if d.table == "unit_period"
     ]
+    punctual = Punctuality(session)
+    taken = await punctual.taken()
+    for month in sorted({d.key[1] for d in wrong if d.table == "unit_ontime"}):
+        await punctual.take(month, *month_span(month), taken[month], taken_at)
     if daily:
         await session.exec(daily_stmt, params=daily)
     if periods:

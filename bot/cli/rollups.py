@@ -10,12 +10,14 @@ import typer
 from bot.compose import in_transaction
 from bot.settings import Settings
 from storage import rollup_check
+from storage.models import utcnow
 from storage.rollup_check import Difference
 from storage.store import Store
 
 SHOWN = 20  # differences listed; the rest are counted
 # A difference reads "subtree_daily UNIT DAY INDICATOR: roll-up N, entries N" or
-# "unit_period UNIT PERIOD: roll-up TOTAL VILLAGES_REPORTED, entries TOTAL VILLAGES_REPORTED".
+# "unit_period UNIT PERIOD: roll-up TOTAL VILLAGES_REPORTED, entries TOTAL VILLAGES_REPORTED"
+# or "unit_ontime UNIT MONTH: roll-up ON_TIME, entries ON_TIME".
 
 
 def verify_rollups(
@@ -23,17 +25,17 @@ def verify_rollups(
         bool, typer.Option("--repair", help="Set the wrong rows to what the entries say")
     ] = False,
 ) -> None:
-    """Recompute the roll-ups of every level (daily counts of each unit's subtree, and per
-    period each unit's total and reporting villages) from the raw entries and list every
-    difference (exit 1 if any; with --repair they are fixed in the same transaction, and
-    the check repeated)."""
+    """Recompute the roll-ups of every level (daily counts of each unit's subtree, per
+    period each unit's total and reporting villages, per month taken its on-time
+    villages) from the raw entries and list every difference (exit 1 if any; with
+    --repair they are fixed in the same transaction, and the check repeated)."""
 
     async def work(store: Store) -> tuple[list[Difference], list[Difference]]:
         await rollup_check.hold_writers(store.session)
         wrong = await rollup_check.differences(store.session)
         left = wrong
         if repair and wrong:
-            await rollup_check.repair(store.session, wrong)
+            await rollup_check.repair(store.session, wrong, utcnow())
             left = await rollup_check.differences(store.session)
             await store.commit()
         return wrong, left

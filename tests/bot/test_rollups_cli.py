@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -81,4 +81,33 @@ def test_verify_reports_a_drifted_rollup_and_repair_mends_it(
     assert "4 roll-up rows repaired" in repaired.output
     assert asyncio.run(stored(database_url)) == before
     assert before[(1, DAY, "vneid")] == 7 and before[(2, "2026-Q4")] == (8, 1)
+    assert runner.invoke(app, ["db", "verify-rollups"]).exit_code == 0
+
+
+async def take_november(url: str) -> dict[int, int]:
+    """The month's on-time counts taken for a cutoff after every report; what they are."""
+    db = Database(url)
+    async with db.transaction() as store:
+        cutoff = datetime.now(UTC) + timedelta(hours=1)
+        await store.punctual.take("2026-11", date(2026, 11, 1), date(2026, 11, 30), cutoff, cutoff)
+        found = await store.punctual.stored("2026-11")
+        await store.commit()
+    await db.dispose()
+    return found
+
+
+def test_verify_reports_a_wrong_on_time_count_and_repair_takes_the_month_again(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    asyncio.run(seed(database_url))
+    taken = asyncio.run(take_november(database_url))
+    assert taken == {1: 1, 2: 1}  # the village and its commune
+    asyncio.run(tamper(database_url, "UPDATE unit_ontime SET on_time = 5 WHERE unit_id = 1"))
+    drifted = runner.invoke(app, ["db", "verify-rollups"])
+    assert drifted.exit_code == 1
+    assert "unit_ontime 1 2026-11: roll-up 5, entries 1" in drifted.output.splitlines()
+    repaired = runner.invoke(app, ["db", "verify-rollups", "--repair"])
+    assert repaired.exit_code == 0, repaired.output
+    assert "1 roll-up rows repaired" in repaired.output
     assert runner.invoke(app, ["db", "verify-rollups"]).exit_code == 0

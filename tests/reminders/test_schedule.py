@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import text
+
 from handlers.texts_signoff import WORDING
 from reminders.due import Planner
 from reminders.schedule import JOB_ID, DueJob, start_scheduler
@@ -30,3 +32,26 @@ async def test_the_job_catches_up_at_start_and_never_twice(db: Database) -> None
     finally:
         scheduler.shutdown(wait=False)
         await job.finish()  # steps down: the scheduler lock's connection goes back
+
+
+async def _taken_at(db: Database) -> dict[str, datetime]:
+    async with db.reading() as store:
+        rows = await store.session.exec(text("SELECT month, taken_at FROM ontime_month"))  # type: ignore[call-overload]
+        return {m: t for m, t in rows.all()}
+
+
+async def test_a_tick_takes_the_on_time_counts_of_settled_months_once(db: Database) -> None:
+    now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # November's deadline day (20th) is over
+    job = DueJob(db, Planner(grace=timedelta(hours=12)), WORDING, lambda: now)
+    try:
+        await job.run()
+        async with db.reading() as store:
+            taken = await store.punctual.taken()
+        assert sorted(taken)[-1] == "2026-11" and len(taken) == 13  # and the year before
+        assert taken["2026-11"] == datetime(2026, 11, 20, 17, 0, tzinfo=UTC)  # 21/11 00:00 VN
+        first = await _taken_at(db)
+        now += timedelta(minutes=1)
+        await job.run()
+        assert await _taken_at(db) == first  # not taken again
+    finally:
+        await job.finish()
