@@ -16,7 +16,11 @@ counters) rebuilt in bulk per step (`storage.rollup_check.FILL`, the SQL of migr
 a commune: the whole tally (`tally_view`: month and week per child, villages reported per
 child, the villages without a report at the commune) and its aggregate alone
 (`Tallies.counts` over the rows of the scope and its children), against the bare GROUP BY
-over the raw entries of the same month and subtree.
+over the raw entries of the same month and subtree. And the month's sign-off and on-time
+state (`month_state`: what /tiendo, the tallies and the dashboard add) read three ways:
+last month after its counts were taken (as the schedule does once the deadline day is
+over; taking them is timed too), this month before its deadline (the period counters),
+and as of a moment before the step's entries were made (the raw entries: the fallback).
 """
 
 from __future__ import annotations
@@ -27,13 +31,14 @@ import os
 import statistics
 import time
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from reminders.calendar import month_of, week_of
+from reminders.calendar import Schedule, WorkingDays, month_of, week_of
+from reminders.ontime import month_state, take_on_time
 from reminders.progress import tally_view
 from storage import migrate, rollup_check
 from storage.db import Database
@@ -117,9 +122,21 @@ async def _timed(work: Callable[[], Awaitable[object]], repeat: int) -> dict[str
     return {"median": statistics.median(times), "p95": p95}
 
 
-async def _measure(db: Database, conn: asyncpg.Connection, repeat: int) -> dict[str, Any]:
+async def _measure(
+    db: Database, conn: asyncpg.Connection, repeat: int, built_from: datetime
+) -> dict[str, Any]:
+    """`built_from`: a moment before this step's entries were made (a rate asked as of
+    then is read from the raw entries)."""
     today = date.today()
     month, week = month_of(today), week_of(today)
+    now = datetime.now(UTC)
+    # Last month: its deadline day is over; its counts are taken as the schedule would.
+    last_month = month_of(month.start - timedelta(days=1))
+    began = time.perf_counter()
+    await take_on_time(db, now, Schedule(), WorkingDays(), months=2)
+    took = time.perf_counter() - began
+    # This month with its deadline on its last day: not over, the rate so far.
+    open_month = Schedule(deadline_day=month.end.day)
     span, inner = (month.start, month.end), (week.start, week.end)
     result: dict[str, Any] = {}
     async with db.reading() as store:
@@ -144,11 +161,27 @@ async def _measure(db: Database, conn: asyncpg.Connection, repeat: int) -> dict[
                 return await conn.fetch(BARE_ALL_SQL, month.start, month.end)
             return await conn.fetch(BARE_SQL, month.start, month.end, scope.path + "%")
 
+        async def state_taken(scope: Unit = scope) -> object:
+            async with db.reading() as store:
+                return await month_state(store, scope, last_month, now)
+
+        async def state_present(scope: Unit = scope) -> object:
+            async with db.reading() as store:
+                return await month_state(store, scope, month, now, open_month)
+
+        async def state_raw(scope: Unit = scope) -> object:
+            async with db.reading() as store:
+                return await month_state(store, scope, month, built_from, open_month)
+
         result[name] = {
             "tally": await _timed(tally, repeat),
             "aggregate": await _timed(aggregate, repeat),
             "bare": await _timed(bare, repeat),
+            "state_taken": await _timed(state_taken, repeat),
+            "state_present": await _timed(state_present, repeat),
+            "state_raw": await _timed(state_raw, repeat),
         }
+    result["take_seconds"] = took
     result["month_rollup_rows"] = await conn.fetchval(
         "SELECT count(*) FROM subtree_daily WHERE day BETWEEN $1 AND $2", month.start, month.end
     )
@@ -179,7 +212,7 @@ async def run(admin_url: str, steps: list[float], repeat: int) -> list[dict[str,
             built, done = time.perf_counter() - began, 0
             print(f"units and members: {built:.0f} s", flush=True)
             for millions in steps:
-                began = time.perf_counter()
+                began, built_from = time.perf_counter(), datetime.now(UTC)
                 target = round(millions * 1_000_000)
                 # Bulk load: the entry table's secondary indexes are dropped and built
                 # again after (one sort each instead of 20M random index insertions).
@@ -198,11 +231,12 @@ async def run(admin_url: str, steps: list[float], repeat: int) -> list[dict[str,
                     await conn.execute(index["indexdef"])
                 for sql in ROLLUP_SQL:
                     await conn.execute(sql)
+                await conn.execute("TRUNCATE unit_ontime, ontime_month")  # taken again
                 for table in ("entry", "subtree_daily", "unit_period", "unit"):
                     await conn.execute(f"VACUUM ANALYZE {table}")
                 growth = time.perf_counter() - began
                 print(f"{millions}M entries: built in {growth:.0f} s; measuring", flush=True)
-                step = await _measure(db, conn, repeat)
+                step = await _measure(db, conn, repeat, built_from)
                 step |= {"entries": done, "built_seconds": growth}
                 step["size_mb"] = await conn.fetchval(
                     "SELECT pg_database_size(current_database()) / 1048576"
@@ -238,6 +272,21 @@ def report(results: list[dict[str, Any]], repeat: int) -> list[str]:
                 f"{_ms(r['aggregate'])} | {_ms(r['bare'])} | {ratio:.2f} |"
             )
     lines.append(f"(each figure: {repeat} runs after one warm-up; p95 of {repeat} runs)")
+    lines += [
+        "",
+        "| entries | scope | month state, last month (counts taken) |"
+        " this month, so far (counters) | as of before the entries (raw entries) |"
+        " taking a month's counts |",
+        "|---|---|---|---|---|---|",
+    ]
+    for step in results:
+        for scope in ("country", "province", "commune"):
+            r = step[scope]
+            lines.append(
+                f"| {step['entries'] / 1e6:g}M | {scope} | {_ms(r['state_taken'])} | "
+                f"{_ms(r['state_present'])} | {_ms(r['state_raw'])} | "
+                f"{step['take_seconds']:.1f} s |"
+            )
     return lines
 
 

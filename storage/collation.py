@@ -9,6 +9,7 @@ its bare form (a à á ả ã ạ), and numbers by value. Pure: no locale, no IC
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 # The letters in order; a letter with a breve, circumflex or horn is a letter of its own.
 ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
@@ -33,6 +34,7 @@ def _clusters(text: str) -> list[tuple[str, str]]:
     return out
 
 
+@lru_cache(maxsize=1 << 16)  # the same unit and member names are sorted again and again
 def vn_key(text: str) -> Key:
     """A sort key in Vietnamese order: letters first (đ after d), then tones (a à á ả ã ạ),
     then case (lower first); runs of digits compare as numbers."""

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, literal, or_, union
+from sqlalchemy import bindparam, delete, insert, literal, or_, text, union
 from sqlalchemy import select as sa_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -60,6 +60,10 @@ _COUNTS = sa_select(_O.c.unit_id, _O.c.on_time).where(
     _O.c.month == bindparam("month"), _O.c.unit_id.in_(_IDS)
 )
 _MARKERS = sa_select(_M.c.month, _M.c.cutoff)
+# Units move (and are added) after the counts are read, or wait: a move shifts the counts
+# of its subtree (storage/rollups.py), and could not shift counts not yet written. Reports
+# go on (their row locks do not conflict with it).
+_NO_MOVES = text("LOCK TABLE unit IN SHARE MODE")
 _ROWS_OF = sa_select(_O.c.unit_id, _O.c.on_time).where(
     _O.c.month == bindparam("month"), _O.c.on_time != 0
 )
@@ -134,6 +138,8 @@ class Punctuality:
         have on-time villages. Take them only once no unit of work begun before the
         cutoff can still be open (the caller waits a margin)."""
         await rollups.flush(self.s)
+        if rollups._dialect(self.s) == "postgresql":
+            await self.s.exec(_NO_MOVES)  # type: ignore[call-overload]
         found = await self.wanted(month, start, end, cutoff)
         await self.s.exec(delete(_O).where(_O.c.month == month))
         await self.s.exec(delete(_M).where(_M.c.month == month))

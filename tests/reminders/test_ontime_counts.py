@@ -4,6 +4,7 @@ random histories around the deadline, late reports, undos and unit moves."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -13,6 +14,7 @@ from sqlalchemy import text
 
 from reminders.calendar import VN, Schedule, WorkingDays, deadline_of, month_of
 from reminders.ontime import SETTLE, cutoff_of, on_time_rates, take_on_time
+from storage import rollup_check
 from storage.db import Database
 from storage.models import Level, Unit, ids_on_path, pk
 from storage.store import Store
@@ -263,3 +265,37 @@ async def test_a_village_that_stops_being_one_drops_the_counts_until_taken_again
         assert await store.punctual.taken() == {}
     assert NOVEMBER.key in await take_on_time(db, after, Schedule(), DAYS)
     assert await _rate(db, country, "D", after) == (0, 4)
+
+
+async def test_taking_the_counts_while_villages_move_keeps_them_right(db: Database) -> None:
+    """On PostgreSQL they overlap: a take holds moves off until it commits, and a move
+    then shifts the counts it wrote."""
+    country = await _country(db)
+    for village in ("V00", "V01", "V10", "V20"):
+        await _report(db, country, village, CUTOFF - timedelta(hours=1))
+
+    async def mover() -> None:
+        for n in range(6):
+            async with db.transaction() as store:
+                village = await store.units.get(pk(country.units[("V00", "V10")[n % 2]]))
+                assert village is not None
+                target = country.units[("C1", "C2", "C0")[n % 3]]
+                await store.units.update(
+                    village, name=village.name, level=Level.village, parent=target
+                )
+                await store.commit()
+            await asyncio.sleep(0)
+
+    async def taker() -> None:
+        for _ in range(4):
+            async with db.transaction() as store:
+                await store.punctual.take(
+                    NOVEMBER.key, NOVEMBER.start, NOVEMBER.end, CUTOFF, CUTOFF + SETTLE
+                )
+                await store.commit()
+            await asyncio.sleep(0)
+
+    await asyncio.gather(mover(), taker())
+    async with db.reading() as store:
+        assert await rollup_check.differences(store.session) == []
+        assert (await store.punctual.stored(NOVEMBER.key))[pk(country.units["38"])] == 4
