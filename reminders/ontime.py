@@ -3,7 +3,13 @@ declared "không phát sinh") by the end of the month's deadline day, the deadli
 calendar sets it (moved off days off when the rule says so).
 
 "By the deadline" is the state at that instant: an entry made by then counts even if it
-was corrected or undone later; one made after it does not, whatever it is for.
+was corrected or undone later; one made after it does not, whatever it is for. Before the
+deadline is over, the rate so far is the state a minute after the moment asked (`LIVE`).
+
+Read without the month's entries where it can be (storage/punctual.py): once the
+deadline day is over and settled, the schedule takes the month's counts per unit
+(`take_on_time`); before that, when nothing was made or cancelled since the moment, the
+period counters are that state; otherwise (a past moment) the entries themselves.
 """
 
 from __future__ import annotations
@@ -27,6 +33,10 @@ from storage.models import Level, MonthSignoff, MonthStatus, Unit, ids_on_path, 
 from storage.store import Store
 
 SETTLE = timedelta(minutes=15)  # longer than any unit of work (the database waits less)
+# Before the deadline is over, the rate so far is as of a minute after the moment asked:
+# a report that lands while the question is answered may count, and then the period
+# counters answer (nothing changed since), not the month's entries.
+LIVE = timedelta(minutes=1)
 
 
 @dataclass
@@ -61,10 +71,11 @@ async def on_time_rates(
     days: WorkingDays | None = None,
 ) -> OnTimeView:
     """The scope's rate and each direct child's; before the deadline is over, the rate so
-    far (`due` False)."""
+    far (`due` False; as of `LIVE` after `now`)."""
     deadline = deadline_of(month, schedule or Schedule(), days or WorkingDays())
-    cutoff = min(cutoff_of(deadline), now)
-    view = OnTimeView(deadline, due=now >= cutoff_of(deadline))
+    end = cutoff_of(deadline)
+    view = OnTimeView(deadline, due=now >= end)
+    cutoff = end if view.due else min(now + LIVE, end)
     villages = await store.tallies.villages_per_child(scope)
     on_time = await _on_time(store, scope, month, cutoff, [pk(scope), *villages])
     view.top = OnTime(on_time.get(pk(scope), 0), sum(villages.values()))

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from reminders.calendar import VN, Schedule, WorkingDays, deadline_of, month_of
-from reminders.ontime import SETTLE, cutoff_of, on_time_rates, take_on_time
+from reminders.ontime import LIVE, SETTLE, cutoff_of, on_time_rates, take_on_time
 from storage import rollup_check
 from storage.db import Database
 from storage.models import Level, Unit, ids_on_path, pk
@@ -135,7 +135,7 @@ def _day(value: date | str) -> date:
 
 
 async def _agrees(db: Database, country: Country, now: datetime) -> None:
-    at = min(now, CUTOFF)
+    at = CUTOFF if now >= CUTOFF else min(now + LIVE, CUTOFF)  # the rate so far: a minute on
     async with db.reading() as store:
         for code in ("38", "D", "C0", "C1", "C2", "V00"):
             scope = await store.units.get(pk(country.units[code]))
@@ -299,3 +299,13 @@ async def test_taking_the_counts_while_villages_move_keeps_them_right(db: Databa
     async with db.reading() as store:
         assert await rollup_check.differences(store.session) == []
         assert (await store.punctual.stored(NOVEMBER.key))[pk(country.units["38"])] == 4
+
+
+async def test_a_report_landing_while_the_rate_is_asked_counts_so_far(db: Database) -> None:
+    country = await _country(db)
+    now = CUTOFF - timedelta(days=1)
+    await _report(db, country, "V00", now + timedelta(seconds=30))  # while it is answered
+    assert await _rate(db, country, "C0", now) == (1, 3)
+    await _report(db, country, "V01", now + timedelta(minutes=2))  # after: not yet
+    assert await _rate(db, country, "C0", now) == (1, 3)
+    assert await _rate(db, country, "C0", now + timedelta(minutes=2)) == (2, 3)
