@@ -59,6 +59,12 @@ def _ts(nullable: bool = False) -> Column:
     return Column(UtcDateTime(), nullable=nullable)
 
 
+def _cancelled(name: str) -> Index:
+    """An index of the rows cancelled, by when (a partial index: the others are left out)."""
+    only = text("cancelled_at IS NOT NULL")
+    return Index(name, "cancelled_at", sqlite_where=only, postgresql_where=only)
+
+
 E = TypeVar("E", bound=enum.StrEnum)
 
 
@@ -212,12 +218,7 @@ class Entry(SQLModel, table=True):
     __table_args__ = (
         Index("ix_entry_tally", "day", "unit_id", "indicator", "count", "cancelled_at"),
         Index("ix_entry_created_at", "created_at"),
-        Index(
-            "ix_entry_cancelled_at",
-            "cancelled_at",
-            sqlite_where=text("cancelled_at IS NOT NULL"),
-            postgresql_where=text("cancelled_at IS NOT NULL"),
-        ),
+        _cancelled("ix_entry_cancelled_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -333,12 +334,7 @@ class NothingToReport(SQLModel, table=True):
     __table_args__ = (
         Index("ix_nothing_month_unit", "month", "unit_id"),
         Index("ix_nothing_created_at", "created_at"),
-        Index(
-            "ix_nothing_cancelled_at",
-            "cancelled_at",
-            sqlite_where=text("cancelled_at IS NOT NULL"),
-            postgresql_where=text("cancelled_at IS NOT NULL"),
-        ),
+        _cancelled("ix_nothing_cancelled_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
