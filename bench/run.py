@@ -76,12 +76,13 @@ LIMITS = """## What limits these figures (profiled 2026-11-27; re-check after ch
   attempts have all gone out.
 - **Web dashboard.** The province page is the `/tiendo` tally (the same `tally_view`, ~25
   ms here, from the roll-ups), the chart of the last 12 weeks (the province's own daily
-  rows: ~1 ms) and rendering 166 rows. Most of what remains (~0.12 s of ~0.2 s under
-  cProfile) is the on-time rate of the sign-off badge (`reminders/ontime.py`,
-  `Signoffs.reported_by`): which villages had an entry or a declaration in force at the end
-  of the deadline day, read from the raw entries of the month. After the deadline that set
-  no longer changes, so it could be kept once per month; before it, it is the villages
-  reporting now, which the period counters already hold.
+  rows: ~1 ms), the sign-off badge with the on-time rate, and rendering 166 rows. The
+  on-time rate ("Đúng hạn": which villages had a report or a declaration in force at the end
+  of the deadline day) used to be read from the raw entries of the month (~0.12 s of ~0.2
+  s under cProfile); now the schedule takes each month's counts once its deadline day is
+  over (`reminders/ontime.py`, `storage/punctual.py`), and before the deadline the period
+  counters are the rate so far. The benchmark shows the page in the same run before and
+  after the counts are taken.
 - **Memory.** The bot's own peak (VmHWM) is mostly imports: ~90–110 MB for SQLAlchemy,
   SQLModel and pydantic, Alembic, aiohttp, openpyxl and the official unit list (aiogram only
   on the Telegram path, matplotlib only when a chart is drawn), plus what the first answer
