@@ -9,9 +9,10 @@ import itertools
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -72,16 +73,20 @@ def no_platform_call_inside_a_transaction() -> Iterator[None]:
 def fast_tests_start_no_process(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A test that starts a process (the bot, the CLI, a benchmark) is marked slow: the
-    fast loop (`pytest -m "not slow"`) stays fast. (PostgreSQL runs everything, pg_dump
-    included.)"""
+    """A test that starts a process (the bot, the CLI, a benchmark) or a server (an aiohttp
+    test server, a fake Telegram or Zalo on 127.0.0.1) is marked slow: the fast loop
+    (`pytest -m "not slow"`) stays fast. (PostgreSQL runs everything, pg_dump included.)"""
     if request.node.get_closest_marker("slow") or databases.ON_POSTGRES:
         return
 
-    def refused(*args: object, **kwargs: object) -> None:
-        raise AssertionError(f"{request.node.nodeid} starts a process: mark it slow")
+    def refused(what: str) -> Callable[..., None]:
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise AssertionError(f"{request.node.nodeid} starts {what}: mark it slow")
 
-    monkeypatch.setattr(subprocess, "Popen", refused)
+        return refuse
+
+    monkeypatch.setattr(subprocess, "Popen", refused("a process"))
+    monkeypatch.setattr(socket.socket, "listen", refused("a server"))
 
 
 @pytest.fixture(scope="session", autouse=True)
