@@ -218,13 +218,20 @@ async def test_scheduler_runs_are_counted() -> None:
         _sample("cnsbot_scheduler_runs_total", result="idle"),
         _sample("cnsbot_scheduled_events_total"),
     )
+
+    def runs_counted() -> float:
+        return sum(_sample("cnsbot_scheduler_runs_total", result=r) for r in ("events", "idle"))
+
     scheduler = AsyncIOScheduler()
     metrics.watch_scheduler(scheduler)
     scheduler.start()
     try:
-        for _ in range(2):
+        for run in range(1, 3):  # each job counted before the next is added
             scheduler.add_job(tick)
-            await asyncio.sleep(0.2)
+            for _ in range(400):  # at most 2 s; the run is counted within a few ms
+                if runs_counted() - sum(before[:2]) >= run:
+                    break
+                await asyncio.sleep(0.005)
     finally:
         scheduler.shutdown(wait=False)
     after = (
