@@ -29,6 +29,7 @@ from storage.db import Database, strict_transaction_guard
 from storage.models import Level, Role, pk
 from storage.seed import seed_indicators
 from tests import databases, properties
+from tests.built_once import BuiltOnce
 from tests.shared_sqlite import SharedSQLite
 
 # CI runs the property tests on a fixed sequence of examples (a landed run can be re-run
@@ -151,6 +152,14 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
 
     asyncio.run(make())
     return path
+
+
+@pytest.fixture(scope="session")
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> BuiltOnce | None:
+    """SQLite: the databases CLI tests start from, made once (tests/built_once.py)."""
+    if databases.ON_POSTGRES:
+        return None
+    return BuiltOnce(tmp_path_factory.mktemp("built-once"))
 
 
 @pytest.fixture(scope="session")
