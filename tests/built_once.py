@@ -48,11 +48,12 @@ class BuiltOnce:
         self.folder = folder
         self.made: dict[str, Path] = {}
 
-    def copy(self, recipe: Recipe, url: str) -> None:
-        """Make the (empty, not yet existing) SQLite database at `url` what `recipe` makes."""
+    def copy(self, recipe: Recipe, url: str, *, key: str = "") -> None:
+        """Make the (empty, not yet existing) SQLite database at `url` what `recipe` makes
+        (`key` names what it makes; the recipe's own name by default)."""
         target = Path(make_url(url).database or "")
         assert not target.exists(), f"{target} exists: a copy would replace it"
-        name = recipe.__name__
+        name = key or f"{recipe.__module__}.{recipe.__qualname__}"
         if name not in self.made:
             path = self.folder / f"{name}.db"
             with pytest.MonkeyPatch.context() as patch:
