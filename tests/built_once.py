@@ -18,23 +18,24 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
-from typer.testing import CliRunner
-
-from bot import compose
-from bot.cli.app import app
-from bot.settings import Settings
 
 Recipe = Callable[[], None]  # makes the database at $DATABASE_URL and closes it
 
 
 def upgraded() -> None:
     """`cnsbot db upgrade` on an empty database: the schema, the default indicators."""
+    from typer.testing import CliRunner  # imported by the tests that use it, not by all
+
+    from bot.cli.app import app
+
     result = CliRunner().invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
 
 
 def demo() -> None:
     """What `cnsbot run --demo` makes of an empty database: the schema and the demo."""
+    from bot import compose
+    from bot.settings import Settings
 
     async def build() -> None:
         runtime = await compose.build(Settings(), demo=True)
