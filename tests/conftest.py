@@ -9,9 +9,10 @@ import itertools
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +29,7 @@ from storage.db import Database, strict_transaction_guard
 from storage.models import Level, Role, pk
 from storage.seed import seed_indicators
 from tests import databases, properties
+from tests.built_once import BuiltOnce
 from tests.shared_sqlite import SharedSQLite
 
 # CI runs the property tests on a fixed sequence of examples (a landed run can be re-run
@@ -72,16 +74,20 @@ def no_platform_call_inside_a_transaction() -> Iterator[None]:
 def fast_tests_start_no_process(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A test that starts a process (the bot, the CLI, a benchmark) is marked slow: the
-    fast loop (`pytest -m "not slow"`) stays fast. (PostgreSQL runs everything, pg_dump
-    included.)"""
+    """A test that starts a process (the bot, the CLI, a benchmark) or a server (an aiohttp
+    test server, a fake Telegram or Zalo on 127.0.0.1) is marked slow: the fast loop
+    (`pytest -m "not slow"`) stays fast. (PostgreSQL runs everything, pg_dump included.)"""
     if request.node.get_closest_marker("slow") or databases.ON_POSTGRES:
         return
 
-    def refused(*args: object, **kwargs: object) -> None:
-        raise AssertionError(f"{request.node.nodeid} starts a process: mark it slow")
+    def refused(what: str) -> Callable[..., None]:
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise AssertionError(f"{request.node.nodeid} starts {what}: mark it slow")
 
-    monkeypatch.setattr(subprocess, "Popen", refused)
+        return refuse
+
+    monkeypatch.setattr(subprocess, "Popen", refused("a process"))
+    monkeypatch.setattr(socket.socket, "listen", refused("a server"))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -146,6 +152,14 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
 
     asyncio.run(make())
     return path
+
+
+@pytest.fixture(scope="session")
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> BuiltOnce | None:
+    """SQLite: the databases CLI tests start from, made once (tests/built_once.py)."""
+    if databases.ON_POSTGRES:
+        return None
+    return BuiltOnce(tmp_path_factory.mktemp("built-once"))
 
 
 @pytest.fixture(scope="session")

@@ -25,16 +25,20 @@ from storage.db import Database
 
 
 async def load_copy(
-    db: Database, source: Path, *, unless: Callable[[], bool] = lambda: False
+    db: Database,
+    source: Path,
+    *,
+    unless: Callable[[], bool] = lambda: False,
+    lock_wait: float = 1.0,
 ) -> None:
     """Make the content of `db` (SQLite) an exact copy of the SQLite file `source` (not if
     `unless()` says it is one already). Refused, rather than waiting for ever (the backup
     retries a held lock endlessly), while a connection a test left open holds the write
-    lock."""
+    lock (after `lock_wait` seconds)."""
     async with db.engine.connect() as conn:
         raw = (await conn.get_raw_connection()).driver_connection
         (wait,) = raw.execute("PRAGMA busy_timeout").fetchone()
-        raw.execute("PRAGMA busy_timeout = 1000")
+        raw.execute(f"PRAGMA busy_timeout = {int(lock_wait * 1000)}")
         try:
             raw.execute("BEGIN IMMEDIATE")
             raw.execute("ROLLBACK")
@@ -52,8 +56,9 @@ async def load_copy(
 
 
 class SharedSQLite:
-    def __init__(self, folder: Path, template: Path) -> None:
+    def __init__(self, folder: Path, template: Path, *, lock_wait: float = 1.0) -> None:
         self.path = folder / "test.db"
+        self.lock_wait = lock_wait
         shutil.copyfile(template, self.path)
         self.database = Database(self.url)
         # A connection outside the engine that never writes: SQLite tells it whether any
@@ -75,7 +80,9 @@ class SharedSQLite:
 
     async def load(self, source: Path) -> Database:
         """The database, its content now a copy of `source` (at once if it is one already)."""
-        await load_copy(self.database, source, unless=lambda: self.holds(source))
+        await load_copy(
+            self.database, source, unless=lambda: self.holds(source), lock_wait=self.lock_wait
+        )
         self._loaded = (source, self._version())
         return self.database
 

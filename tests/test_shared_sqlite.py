@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(databases.ON_POSTGRES, reason="SQLite's own mach
 
 @pytest.fixture
 async def shared(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[SharedSQLite]:
-    made = SharedSQLite(tmp_path, sqlite_template)
+    made = SharedSQLite(tmp_path, sqlite_template, lock_wait=0.05)  # a refusal in 50 ms
     yield made
     await made.close()
 

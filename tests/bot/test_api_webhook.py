@@ -68,6 +68,7 @@ async def _deliver(db: Database, url: str) -> list[OutboxMessage]:
         )
 
 
+@pytest.mark.slow  # starts a receiving server on 127.0.0.1
 async def test_a_signed_event_reaches_the_receiver_after_a_failed_attempt(
     db: Database, world: World, clock: FixedClock, receiver: tuple[Receiver, str]
 ) -> None:
@@ -90,6 +91,7 @@ async def test_a_signed_event_reaches_the_receiver_after_a_failed_attempt(
     assert not verify(SECRET, headers[TIMESTAMP], tampered, headers[SIGNATURE], utcnow())
 
 
+@pytest.mark.slow  # starts a receiving server on 127.0.0.1
 async def test_a_refusal_is_not_retried_and_its_error_is_kept(
     db: Database, world: World, clock: FixedClock, receiver: tuple[Receiver, str]
 ) -> None:

@@ -4,7 +4,9 @@ other command refuses a database that is empty, behind or unknown, and changes n
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from typer.testing import CliRunner
 from bot.cli.app import app
 from storage import migrate
 from storage.db import Database
+from tests.built_once import BuiltOnce
 
 runner = CliRunner()
 # One revision behind the newest (whatever the newest is once branches are merged).
@@ -43,15 +46,32 @@ def revision(path: Path) -> str | None:
         return row[0] if row else None
 
 
-def migrate_to(path: Path, target: str) -> None:
+def migrated(url: str, target: str) -> None:
     async def work() -> None:
-        db = Database(f"sqlite:///{path}")
+        db = Database(url)
         try:
             await migrate.upgrade(db, target)
         finally:
             await db.dispose()
 
     asyncio.run(work())
+
+
+MigrateTo = Callable[[str], None]
+
+
+@pytest.fixture
+def migrate_to(path: Path, built_once: BuiltOnce | None) -> MigrateTo:
+    """Migrate this test's empty file to a revision: a copy of the file migrated there once
+    for the session (tests/built_once.py; the migrations have tests of their own)."""
+
+    def to(target: str) -> None:
+        url = f"sqlite:///{path}"
+        if built_once is None:
+            return migrated(url, target)
+        built_once.copy(lambda: migrated(os.environ["DATABASE_URL"], target), url, key=target)
+
+    return to
 
 
 COMMANDS = [
@@ -79,9 +99,9 @@ def test_a_command_refuses_an_empty_database_and_creates_no_table(
 
 @pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
 def test_a_command_refuses_a_database_behind_and_leaves_its_revision(
-    path: Path, args: list[str]
+    path: Path, migrate_to: MigrateTo, args: list[str]
 ) -> None:
-    migrate_to(path, PREVIOUS)
+    migrate_to(PREVIOUS)
     result = runner.invoke(app, args)
     assert result.exit_code != 0
     assert f"is at schema revision {PREVIOUS}, behind" in result.output
@@ -89,8 +109,8 @@ def test_a_command_refuses_a_database_behind_and_leaves_its_revision(
     assert revision(path) == PREVIOUS
 
 
-def test_an_unknown_revision_is_refused_not_guessed(path: Path) -> None:
-    migrate_to(path, "head")
+def test_an_unknown_revision_is_refused_not_guessed(path: Path, migrate_to: MigrateTo) -> None:
+    migrate_to("head")
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE alembic_version SET version_num = 'ffff'")
     result = runner.invoke(app, ["members", "list"])
@@ -98,8 +118,10 @@ def test_an_unknown_revision_is_refused_not_guessed(path: Path) -> None:
     assert "revision ffff, which this version of cnsbot does not know" in result.output
 
 
-def test_db_upgrade_migrates_and_seeds_then_the_commands_work(path: Path) -> None:
-    migrate_to(path, PREVIOUS)
+def test_db_upgrade_migrates_and_seeds_then_the_commands_work(
+    path: Path, migrate_to: MigrateTo
+) -> None:
+    migrate_to(PREVIOUS)
     upgraded = runner.invoke(app, ["db", "upgrade"])
     assert upgraded.exit_code == 0, upgraded.output
     assert f"(was {PREVIOUS})" in upgraded.output
@@ -111,8 +133,10 @@ def test_db_upgrade_migrates_and_seeds_then_the_commands_work(path: Path) -> Non
     assert "up to date" in current.output
 
 
-def test_db_current_and_check_read_a_database_behind_without_migrating_it(path: Path) -> None:
-    migrate_to(path, PREVIOUS)
+def test_db_current_and_check_read_a_database_behind_without_migrating_it(
+    path: Path, migrate_to: MigrateTo
+) -> None:
+    migrate_to(PREVIOUS)
     current = runner.invoke(app, ["db", "current"])
     assert f"Schema at {PREVIOUS}; behind: run `cnsbot db upgrade`" in current.output
     assert revision(path) == PREVIOUS

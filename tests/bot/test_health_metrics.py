@@ -41,6 +41,7 @@ def _sample(name: str, **labels: str) -> float:
     return metrics.REGISTRY.get_sample_value(name, labels) or 0.0
 
 
+@pytest.mark.slow  # serves the health routes on 127.0.0.1
 async def test_alive_and_ready_on_a_migrated_database(client: TestClient, db: Database) -> None:
     assert (await client.get("/healthz")).status == 200
     leadership = Leadership(db)
@@ -57,6 +58,7 @@ async def test_alive_and_ready_on_a_migrated_database(client: TestClient, db: Da
     }
 
 
+@pytest.mark.slow  # serves the health routes on 127.0.0.1
 async def test_not_ready_when_the_schema_is_behind(client: TestClient, db: Database) -> None:
     async with db.transaction() as store:
         await store.session.exec(text("UPDATE alembic_version SET version_num = '0001'"))
@@ -74,6 +76,7 @@ async def test_not_ready_when_the_schema_is_behind(client: TestClient, db: Datab
     assert body["checks"]["migrations"] == f"at 0001, head is {migrate.head()}"
 
 
+@pytest.mark.slow  # serves the health routes on 127.0.0.1
 async def test_not_ready_when_the_database_is_unreachable() -> None:
     gone = Database("postgresql://nobody:nothing@127.0.0.1:1/none")  # nothing listens there
     app = web.Application()
@@ -113,6 +116,7 @@ def _incoming(text_: str, n: int, user: str = "an") -> Incoming:
     )  # fmt: skip
 
 
+@pytest.mark.slow  # serves the health routes on 127.0.0.1
 async def test_updates_are_counted_by_kind_and_result(
     client: TestClient, db: Database, clock: FixedClock, world: World
 ) -> None:
@@ -148,6 +152,7 @@ async def test_updates_are_counted_by_kind_and_result(
     assert "cnsbot_update_handling_seconds_bucket" in page
 
 
+@pytest.mark.slow  # serves the health routes on 127.0.0.1
 async def test_outbox_depth_age_and_dead_letters_come_from_the_database(
     client: TestClient, db: Database
 ) -> None:
@@ -213,13 +218,20 @@ async def test_scheduler_runs_are_counted() -> None:
         _sample("cnsbot_scheduler_runs_total", result="idle"),
         _sample("cnsbot_scheduled_events_total"),
     )
+
+    def runs_counted() -> float:
+        return sum(_sample("cnsbot_scheduler_runs_total", result=r) for r in ("events", "idle"))
+
     scheduler = AsyncIOScheduler()
     metrics.watch_scheduler(scheduler)
     scheduler.start()
     try:
-        for _ in range(2):
+        for run in range(1, 3):  # each job counted before the next is added
             scheduler.add_job(tick)
-            await asyncio.sleep(0.2)
+            for _ in range(400):  # at most 2 s; the run is counted within a few ms
+                if runs_counted() - sum(before[:2]) >= run:
+                    break
+                await asyncio.sleep(0.005)
     finally:
         scheduler.shutdown(wait=False)
     after = (

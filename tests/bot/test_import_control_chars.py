@@ -15,13 +15,19 @@ from handlers.types import Incoming
 from storage.cleaning import clean_name, clean_text
 from storage.db import Database
 from storage.models import pk
+from tests import built_once as built
+from tests.built_once import BuiltOnce
 
 runner = CliRunner()
 UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @pytest.fixture(autouse=True)
-def database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def database(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, built_once: BuiltOnce | None
+) -> str:
+    if built_once is not None:  # SQLite: a copy of the one `db upgrade` made for the session
+        built_once.copy(built.upgraded, database_url)
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
     upgraded = runner.invoke(app, ["db", "upgrade"])  # only `run` and `db upgrade` migrate

@@ -12,14 +12,20 @@ from typer.testing import CliRunner
 
 from bot.cli.app import app
 from storage.db import Database
+from tests import built_once as built
 from tests import databases
+from tests.built_once import BuiltOnce
 
 runner = CliRunner()
 TABLES = ("indicator", "indicator_alias", "audit_log", "target")
 
 
 @pytest.fixture(autouse=True)
-def database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def database(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, built_once: BuiltOnce | None
+) -> str:
+    if built_once is not None:  # SQLite: a copy of the one `db upgrade` made for the session
+        built_once.copy(built.upgraded, database_url)
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
     upgraded = runner.invoke(app, ["db", "upgrade"])  # only `run` and `db upgrade` migrate

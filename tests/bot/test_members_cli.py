@@ -14,16 +14,20 @@ from bot.cli.app import app
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import AuditLog, Member, Role
+from tests import built_once as built
+from tests.built_once import BuiltOnce
 
 runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def demo(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def demo(database_url: str, monkeypatch: pytest.MonkeyPatch, built_once: BuiltOnce | None) -> None:
+    if built_once is not None:  # SQLite: a copy of the demo made once for the session
+        built_once.copy(built.demo, database_url)
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
 
-    async def seed() -> None:
+    async def seed() -> None:  # on the copy: migrated and seeded already, nothing to do
         runtime = await compose.build(Settings(), demo=True)
         await runtime.db.dispose()
 

@@ -36,6 +36,7 @@ async def served(database_url: str) -> AsyncIterator[tuple[Database, TestClient,
     await db.dispose()
 
 
+@pytest.mark.slow  # serves the file routes on 127.0.0.1
 async def test_a_download_while_another_process_holds_the_write_lock(
     served: tuple[Database, TestClient, str], database_url: str
 ) -> None:
@@ -50,6 +51,7 @@ async def test_a_download_while_another_process_holds_the_write_lock(
         other.close()
 
 
+@pytest.mark.slow  # serves the file routes on 127.0.0.1
 async def test_a_download_while_this_process_writes(
     served: tuple[Database, TestClient, str],
 ) -> None:

@@ -121,6 +121,7 @@ async def test_a_start_up_failure_is_logged_without_the_token_and_exits_non_zero
     assert TOKEN.split(":")[1] not in bot.output, bot.output
 
 
+@pytest.mark.slow  # starts a fake platform API on 127.0.0.1
 async def test_the_delivery_worker_scrubs_what_it_stores(
     db: Database, api_redirecting_sends: RedirectingBotAPI, capfd: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,13 +11,19 @@ from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from bot.cli.app import app
+from tests import built_once as built
+from tests.built_once import BuiltOnce
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def database(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, built_once: BuiltOnce | None
+) -> str:
+    if built_once is not None:  # SQLite: a copy of the one `db upgrade` made for the session
+        built_once.copy(built.upgraded, database_url)
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
     upgraded = runner.invoke(app, ["db", "upgrade"])  # only `run` and `db upgrade` migrate

@@ -27,6 +27,8 @@ from storage.db import Database
 from tests.bot.tg import fakes
 from tests.conftest import FixedClock, World
 
+pytestmark = pytest.mark.slow  # starts aiohttp test servers on 127.0.0.1
+
 SECRET = "s3cret-webhook-token-123"
 
 

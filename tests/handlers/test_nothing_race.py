@@ -11,10 +11,14 @@ from sqlmodel import col, select
 
 from storage.db import Database
 from storage.models import Member, NothingToReport, pk
+from tests import databases
 from tests.conftest import Chat, World
 
 MONTH = "2026-11"
-WAIT = 0.3  # long enough for a blocked task to have run if it were not blocked
+# Long enough for a blocked task to have run if it were not blocked. SQLite: one event
+# loop and no I/O (storage/sqlite_inline.py), so a few ms give it every turn it could
+# take; PostgreSQL: a second connection's round trips to the server.
+WAIT = 0.3 if databases.ON_POSTGRES else 0.02
 
 
 async def _second_member(db: Database, world: World) -> Member:

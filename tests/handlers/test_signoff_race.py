@@ -9,10 +9,14 @@ from datetime import date
 
 from storage.db import Database
 from storage.models import MonthStatus, Role
+from tests import databases
 from tests.conftest import Chat, World
 
 MONTH = "2026-11"
-WAIT = 0.3  # long enough for a blocked task to have run if it were not blocked
+# Long enough for a blocked task to have run if it were not blocked. SQLite: one event
+# loop and no I/O (storage/sqlite_inline.py), so a few ms give it every turn it could
+# take; PostgreSQL: a second connection's round trips to the server.
+WAIT = 0.3 if databases.ON_POSTGRES else 0.02
 
 
 async def _admin(db: Database, world: World, chat: Chat) -> None:

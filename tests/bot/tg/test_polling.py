@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
+import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -23,6 +24,8 @@ from tests.bot.test_workers import until
 from tests.bot.tg import fakes
 from tests.bot.tg.fake_api import FakeBotAPI
 from tests.conftest import FixedClock, World
+
+pytestmark = pytest.mark.slow  # starts a fake Telegram Bot API server on 127.0.0.1
 
 UNLIMITED = Limits(per_second=1000, per_chat_second=1000, per_group_minute=1000)
 

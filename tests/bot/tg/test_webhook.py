@@ -24,6 +24,8 @@ from tests.bot.tg import fakes
 from tests.conftest import FixedClock, World
 from tests.virtual_time import VirtualTime
 
+pytestmark = pytest.mark.slow  # starts aiohttp test servers on 127.0.0.1
+
 SECRET = "s3cret-webhook-token-123"
 SESSION = web.AppKey("session", fakes.RecordingSession)
 HANDLERS = web.AppKey("handlers", Handlers)

@@ -7,12 +7,15 @@ import html
 import io
 import json
 
+import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 
 from storage.models import AuditLog, Invite, Member, Role, RosterEntry
 from tests.bot.web.admin_site import BOT, AdminSite, admin_site
 from tests.conftest import Chat
+
+pytestmark = pytest.mark.slow  # serves the web app on 127.0.0.1 (aiohttp's test server)
 
 __all__ = ["admin_site"]
 

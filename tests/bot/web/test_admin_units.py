@@ -6,10 +6,13 @@ from __future__ import annotations
 import html
 import json
 
+import pytest
 from sqlmodel import select
 
 from storage.models import AuditLog, Target, Unit
 from tests.bot.web.admin_site import AdminSite, admin_site
+
+pytestmark = pytest.mark.slow  # serves the web app on 127.0.0.1 (aiohttp's test server)
 
 __all__ = ["admin_site"]
 

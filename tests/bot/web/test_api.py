@@ -20,6 +20,8 @@ from handlers.api import ENTRY_COLUMNS, ApiService, RateLimiter, create_token, r
 from storage.models import ApiToken, Level
 from tests.conftest import Chat, FixedClock, World
 
+pytestmark = pytest.mark.slow  # serves the web app on 127.0.0.1 (aiohttp's test server)
+
 
 @dataclass
 class Ticks:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.bot.web.conftest import Site
 from tests.conftest import Chat
+
+pytestmark = pytest.mark.slow  # serves the web app on 127.0.0.1 (aiohttp's test server)
 
 
 async def test_the_dashboard_counts_a_declaration_as_reported(site: Site, chat: Chat) -> None:

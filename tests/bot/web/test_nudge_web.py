@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlmodel import col, select
 
 from storage.models import Level, OutboxMessage
 from tests.bot.web.conftest import Site
 from tests.conftest import Chat
+
+pytestmark = pytest.mark.slow  # serves the web app on 127.0.0.1 (aiohttp's test server)
 
 
 async def _nudges(site: Site) -> list[OutboxMessage]:

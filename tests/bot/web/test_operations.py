@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlmodel import select
 
 from storage.models import AuditLog, Broadcast, Chat, OutboxMessage, OutboxStatus, Role
 from tests.bot.web.conftest import Site
 from tests.bot.web.ops_site import Other, csrf_of, ops_fixture  # noqa: F401 (the fixture)
+
+pytestmark = pytest.mark.slow  # serves the web app on 127.0.0.1 (aiohttp's test server)
 
 Ops = tuple[Site, Other]
 

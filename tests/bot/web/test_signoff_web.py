@@ -3,10 +3,14 @@ on-time rate, through the same state as /tiendo; what people typed is escaped.""
 
 from __future__ import annotations
 
+import pytest
+
 from storage.db import Database
 from storage.models import Role
 from tests.bot.web.conftest import Site
 from tests.conftest import Chat, World
+
+pytestmark = pytest.mark.slow  # serves the web app on 127.0.0.1 (aiohttp's test server)
 
 
 async def test_the_dashboard_shows_the_sign_off_with_who_and_when(site: Site, chat: Chat) -> None:

@@ -9,6 +9,7 @@ import json
 import re
 from datetime import timedelta
 
+import pytest
 from openpyxl import load_workbook
 
 from bot.web.app import COOKIE
@@ -16,6 +17,8 @@ from bot.web.telegram_auth import sign_init_data
 from storage.models import Entry
 from tests.bot.web.conftest import BOT_TOKEN, Site
 from tests.conftest import Chat
+
+pytestmark = pytest.mark.slow  # serves the web app on 127.0.0.1 (aiohttp's test server)
 
 
 async def _entries(site: Site) -> list[Entry]:

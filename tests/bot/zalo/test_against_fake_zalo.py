@@ -19,6 +19,8 @@ from storage.models import OutboxMessage
 from storage.retry import RetryPolicy
 from tests.bot.zalo.fake_zalo import FakeZalo
 
+pytestmark = pytest.mark.slow  # starts a fake Zalo Bot API server on 127.0.0.1
+
 FAST = ClientSettings(timeout=2.0)
 
 

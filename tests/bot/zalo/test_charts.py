@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import httpx
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -26,6 +27,7 @@ def tally(**extra: object) -> OutboxMessage:
     )  # fmt: skip
 
 
+@pytest.mark.slow  # serves the chart route on 127.0.0.1
 async def test_a_tally_goes_with_a_link_to_its_chart_and_the_link_expires(db: Database) -> None:
     calls: list[tuple[str, dict[str, str]]] = []
 

@@ -134,6 +134,7 @@ async def test_a_spent_refresh_token_is_an_error_not_a_silent_failure(
     assert err.value.code == -14014
 
 
+@pytest.mark.slow  # serves the OA webhook on 127.0.0.1
 async def test_the_oa_webhook_verifies_answers_and_keeps_the_window(
     db: Database, oa: FakeOA
 ) -> None:

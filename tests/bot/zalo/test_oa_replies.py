@@ -23,6 +23,8 @@ from tests.bot.zalo.test_oa import APP, EVENT, NOW, SECRET, FakeOA, signature
 from tests.conftest import FixedClock, World
 from tests.virtual_time import VirtualTime
 
+pytestmark = pytest.mark.slow  # starts a fake Zalo OA server and the webhook on 127.0.0.1
+
 
 class SlowOrFailingOA(FakeOA):
     """The OA API answering the first `fail` message sends with a 500, each once `hold`

@@ -26,6 +26,8 @@ from storage.models import Level, OutboxMessage, pk
 from tests.bot.zalo.fake_oa import FakeOA
 from tests.conftest import NOW
 
+pytestmark = pytest.mark.slow  # starts a fake Zalo OA server and the webhook on 127.0.0.1
+
 APP, APP_SECRET, OA_KEY = "4321000", "app-secret-key", "oa-secret-key"
 
 

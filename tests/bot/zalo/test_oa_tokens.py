@@ -20,6 +20,8 @@ from storage.models import Level, OutboxMessage, Role
 from tests.bot.zalo.fake_oa import FakeOA
 from tests.conftest import NOW, FixedClock
 
+pytestmark = pytest.mark.slow  # starts a fake Zalo OA server on 127.0.0.1
+
 APP, APP_SECRET = "4321000", "app-secret-key"
 
 

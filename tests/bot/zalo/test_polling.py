@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
+import pytest
+
 from bot.delivery.ratelimit import Limits
 from bot.delivery.worker import DeliveryWorker
 from bot.render import html_to_plain
@@ -19,6 +21,8 @@ from storage.db import Database
 from tests.bot.test_workers import until
 from tests.bot.zalo.fake_zalo import FakeZalo
 from tests.conftest import FixedClock, World
+
+pytestmark = pytest.mark.slow  # starts a fake Zalo Bot API server on 127.0.0.1
 
 
 async def vneid(db: Database) -> int:

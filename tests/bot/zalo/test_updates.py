@@ -109,12 +109,14 @@ async def post(client: TestClient, body: dict[str, Any], secret: str | None = SE
     return status
 
 
+@pytest.mark.slow  # serves the Zalo webhook on 127.0.0.1
 async def test_the_secret_header_is_required(client: TestClient, db: Database) -> None:
     assert await post(client, text_update("vneid 5"), secret="nope") == 401
     assert await post(client, text_update("vneid 5"), secret=None) == 401
     assert await vneid(db) == 0 and client.sent == []  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow  # serves the Zalo webhook on 127.0.0.1
 async def test_both_shapes_and_duplicates_count_once(client: TestClient, db: Database) -> None:
     assert await post(client, text_update("vneid 5", "m-9")) == 200
     assert await post(client, {"ok": True, "result": text_update("vneid 5", "m-9")}) == 200
@@ -127,6 +129,7 @@ async def test_both_shapes_and_duplicates_count_once(client: TestClient, db: Dat
     assert len(texts) == 2 and all("<" not in t for t in texts)
 
 
+@pytest.mark.slow  # serves the Zalo webhook on 127.0.0.1
 async def test_a_sticker_gets_a_polite_answer(client: TestClient) -> None:
     sticker = text_update("", "m-20")
     sticker["event_name"] = "message.sticker.received"
@@ -134,6 +137,7 @@ async def test_a_sticker_gets_a_polite_answer(client: TestClient) -> None:
     assert "chỉ đọc được tin nhắn chữ" in client.sent[0]["text"]  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow  # serves the Zalo webhook on 127.0.0.1
 async def test_a_reply_whose_send_failed_goes_once_when_the_update_comes_again(
     db: Database, clock: FixedClock, world: World
 ) -> None:
