@@ -25,9 +25,11 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 # The developer's loop: everything but the slow tests (processes, servers, a browser, a
-# province's full size), fewer property examples, on two processes (pytest-xdist).
+# province's full size), fewer property examples, on every core (tests/conftest.py
+# adds pytest-xdist's -n auto), keeping compiled files between runs even where the environment
+# says not to write them (recompiling and rewriting every test module costs ~5 s a process).
 test-fast: $(STAMP)
-	$(BIN)/pytest -m "not slow" -n 2
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m "not slow"
 
 # The same suite on a real PostgreSQL server (installed and started by .ci/postgres.sh).
 test-pg: $(STAMP)

@@ -38,6 +38,16 @@ from tests.shared_sqlite import SharedSQLite
 settings.register_profile("ci", derandomize=True, print_blob=True)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads -n
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """The developer's fast loop, `pytest -m "not slow"`, runs on every core (xdist's
+    `-n auto`) unless the command says how many (`-n 0`: one process)."""
+    fast = re.search(r"\bnot\s+slow\b", config.getoption("markexpr", "") or "")
+    xdist = config.pluginmanager.has_plugin("xdist") and not os.environ.get("PYTEST_XDIST_WORKER")
+    if fast and xdist and config.getoption("numprocesses", None) is None:
+        config.option.numprocesses = "auto"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("hypothesis_profile", None):  # `--hypothesis-profile NAME` decides
         return

@@ -23,3 +23,8 @@ def examples(full: int) -> int:
     if settings.get_current_profile_name() == FAST:
         return max(FAST_AT_LEAST, full // FAST_SHARE)
     return full
+
+
+def seeds(full: int, fast: int) -> range:
+    """Seeds of a seeded random test: `full` of them, `fast` in the fast loop."""
+    return range(fast if settings.get_current_profile_name() == FAST else full)
