@@ -18,7 +18,7 @@ from handlers.permissions import require_inside
 from handlers.types import Button, File, Reply
 from reminders.calendar import month_of, parse_period, week_of
 from reminders.cumulative import year_to_date
-from reminders.progress import children_progress, months_in, tally_view, villages_missing
+from reminders.progress import children_progress, months_in, tally_view
 from storage.collation import vn_key
 from storage.models import Level, Unit
 
@@ -70,11 +70,19 @@ async def declared_villages(ctx: Ctx, scope: Unit) -> list[Unit]:
 
 
 async def not_reported(ctx: Ctx, args: str) -> Reply:
+    """The villages without a report this month, named from the commune down; above it,
+    how many of each child's (a province has thousands), with the code to ask for names."""
     scope = await unit_arg(ctx, args)
     period = month_of(ctx.today)
-    missing = await villages_missing(ctx.store, scope, period)
-    buttons = (Button(texts_nudge.BUTTON, f"{NUDGE_ACTION}:{scope.id}"),) if missing else ()
-    return Reply(texts_progress.missing_report(scope.name, missing, period.key), buttons=buttons)
+    top, children, missing = await tally_view(ctx.store, scope, period)
+    if top.missing_listed:
+        html = texts_progress.missing_report(scope.name, missing, period.key)
+        behind = bool(missing)
+    else:
+        html = texts_progress.missing_per_child(top, children, period.key)
+        behind = top.villages > top.villages_reported
+    buttons = (Button(texts_nudge.BUTTON, f"{NUDGE_ACTION}:{scope.id}"),) if behind else ()
+    return Reply(html, buttons=buttons)
 
 
 async def targets(ctx: Ctx, args: str) -> Reply:

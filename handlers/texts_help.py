@@ -18,7 +18,7 @@ COMMAND_HELP = {
     "toi": "/toi — số liệu của bạn hôm nay, tuần này, tháng này",
     "chitieu": "/chitieu [MÃ_ĐƠN_VỊ] — chỉ tiêu tháng này",
     "tiendo": "/tiendo [MÃ_ĐƠN_VỊ] — tiến độ từng đơn vị so với chỉ tiêu",
-    "chuabaocao": "/chuabaocao [MÃ_ĐƠN_VỊ] — các thôn chưa báo cáo tháng này",
+    "chuabaocao": "/chuabaocao [MÃ_ĐƠN_VỊ] — thôn chưa báo cáo tháng này (trên xã: đếm theo xã)",
     "nhacnho": "/nhacnho [MÃ_ĐƠN_VỊ] — nhắc ngay thành viên các thôn chưa báo cáo (1 lần/ngày)",
     "thanhvien": "/thanhvien [MÃ_ĐƠN_VỊ] — danh sách thành viên",
     "khoa": "/khoa SỐ — khóa một thành viên (hỏi xác nhận trước; số liệu vẫn giữ)",

@@ -10,6 +10,7 @@ from typing import assert_never
 from handlers.texts import counts_inline, esc, got_of_goal, ordered, period_name, share
 from reminders.calendar import Span, month_of
 from reminders.progress import UnitProgress
+from storage.collation import vn_key
 from storage.models import Unit
 
 
@@ -100,6 +101,26 @@ def missing_report(unit: str, missing: list[Unit], period: str) -> str:
     if not missing:
         return f"✅ Mọi thôn của {esc(unit)} đã báo cáo {period_name(period)}."
     return f"<b>{esc(unit)}</b>, {period_name(period)}\n{missing_list(missing)}"
+
+
+def missing_per_child(top: UnitProgress, children: list[UnitProgress], period: str) -> str:
+    """Above the commune: how many villages each child still misses, most first."""
+    left = top.villages - top.villages_reported
+    if left <= 0:
+        return f"✅ Mọi thôn của {esc(top.unit.name)} đã báo cáo {period_name(period)}."
+    lines = [
+        f"<b>{esc(top.unit.name)}</b>, {period_name(period)}",
+        f"⏳ Chưa báo cáo: {left}/{top.villages} thôn",
+    ]
+    behind = [c for c in children if c.villages > c.villages_reported]
+    behind.sort(key=lambda c: (c.villages_reported - c.villages, vn_key(c.unit.name)))
+    lines += [
+        f"• {esc(c.unit.name)} ({esc(c.unit.code)}): "
+        f"{c.villages - c.villages_reported}/{c.villages} thôn"
+        for c in behind
+    ]
+    lines.append("Tên các thôn: /chuabaocao MÃ (mã xã trong ngoặc).")
+    return "\n".join(lines)
 
 
 def targets_report(
