@@ -26,10 +26,10 @@ from reminders.calendar import (
     month_of,
     vn_today,
 )
-from reminders.progress import months_in
+from reminders.progress import ids_below, months_in
 from storage.collation import vn_key
 from storage.db import Database
-from storage.models import Level, MonthSignoff, MonthStatus, Unit, ids_on_path, pk
+from storage.models import Level, MonthSignoff, MonthStatus, Unit, pk
 from storage.store import Store
 
 SETTLE = timedelta(minutes=15)  # longer than any unit of work (the database waits less)
@@ -105,19 +105,19 @@ async def _on_time(
 async def _present(store: Store, scope: Unit, month: Period, ids: list[int]) -> dict[int, int]:
     """Villages reported now: those with a count in the month (period counters) and those
     that declared "không phát sinh" (few; a village with both counts once)."""
-    counted = {u: v for u, (_, v) in (await store.tallies.periods(ids, month.key)).items()}
     declared = await store.tallies.declared_villages(scope, [month.key])
-    also = await store.tallies.periods(list(declared), month.key)
-    declared = {u: p for u, p in declared.items() if not also.get(u, (0, 0))[1]}
+    counters = await store.tallies.periods([*ids, *declared], month.key)
+    reported = {u: v for u, (_, v) in counters.items()}
+    declared = {u: p for u, p in declared.items() if not reported.get(u)}
     extra = _per_unit(scope, declared, ids)
-    return {u: counted.get(u, 0) + extra.get(u, 0) for u in ids}
+    return {u: reported.get(u, 0) + extra.get(u, 0) for u in ids}
 
 
 def _per_unit(scope: Unit, villages: dict[int, str], ids: list[int]) -> dict[int, int]:
     """How many of these villages (id -> path) lie under the scope and under each child."""
     found = dict.fromkeys(ids, 0)
     for path in villages.values():
-        below = ids_on_path(path[len(scope.path) :])
+        below = ids_below(path, scope.path)
         found[pk(scope)] += 1
         if below and below[0] in found:
             found[below[0]] += 1
@@ -149,7 +149,7 @@ async def take_on_time(
     todo = [(m, c) for key, (m, c) in sorted(wanted.items()) if have.get(key) != c]
     for month, cutoff in todo:
         async with db.transaction() as store:
-            await store.punctual.take(month.key, month.start, month.end, cutoff, now)
+            await store.punctual.take(month.key, cutoff, now)
             await store.commit()
     return [m.key for m, _ in todo]
 

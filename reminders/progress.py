@@ -70,7 +70,7 @@ def months_in(period: Period) -> list[str]:
     return keys
 
 
-def _ids_below(path: str, scope_path: str) -> list[int]:
+def ids_below(path: str, scope_path: str) -> list[int]:
     """The unit ids on the way from the scope (excluded) down to this unit (included)."""
     return [int(part) for part in path[len(scope_path) :].split("/") if part]
 
@@ -117,7 +117,7 @@ async def tally_view(
     await reporting.load(list(declared))
     for village, path in declared.items():  # reported, with zeros; counted once
         if not reporting.has(village):
-            below = _ids_below(path, scope.path)
+            below = ids_below(path, scope.path)
             for node in (top, shown[below[0]]) if below else (top,):
                 node.villages_reported += 1
     targets = await _rolled_up_targets(store, scope, period)
@@ -170,7 +170,7 @@ async def _reporting(store: Store, scope: Unit, period: Period, shown: list[int]
         await store.tallies.villages_reporting(scope, period.start, period.end)
     ).items():
         found.villages[village] = True
-        below = _ids_below(path, scope.path)
+        below = ids_below(path, scope.path)
         for unit_id in (pk(scope), below[0]) if below else (pk(scope),):
             found.counted[unit_id] = found.counted.get(unit_id, 0) + 1
     return found
@@ -206,7 +206,7 @@ async def _rolled_up_targets(
     scope_id = pk(scope)
     parent: dict[int, int] = {}
     for unit_id in own:
-        chain = [scope_id, *_ids_below(paths.get(unit_id, ""), scope.path)]
+        chain = [scope_id, *ids_below(paths.get(unit_id, ""), scope.path)]
         for upper, lower in itertools.pairwise(chain):
             parent[lower] = upper
     involved = set(own) | set(parent) | set(parent.values())

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, literal, or_, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,6 +27,7 @@ from storage.models import (
     ids_on_path,
     pk,
 )
+from storage.tally import under
 
 INVITE_LENGTH = 8
 
@@ -116,8 +117,7 @@ class Units:
         c = Unit.__table__.c  # type: ignore[attr-defined]
         stmt = (
             sa_select(c.id, c.parent_id, c.level, c.path, c.name)
-            .where(c.path.startswith(literal(unit.path, literal_execute=True)))
-            .where(c.level == level)
+            .where(under(unit), c.level == level)
             .order_by(c.path)
         )
         rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -129,24 +130,30 @@ class Punctuality:
         rows = await self.s.exec(_ROWS_OF, params={"month": month})  # type: ignore[call-overload]
         return {int(u): int(n) for u, n in rows.all()}
 
-    async def wanted(self, month: str, start: date, end: date, cutoff: datetime) -> dict[int, int]:
+    async def wanted(self, month: str, cutoff: datetime) -> dict[int, int]:
         """What the month's counts should be, from the raw entries: per unit, its on-time
         villages (every ancestor of an on-time village counts it)."""
-        villages = await self.reported_by(None, start, end, [month], cutoff)
+        villages = await self.reported_by(None, *month_span(month), [month], cutoff)
         return dict(Counter(u for path in villages.values() for u in ids_on_path(path)))
 
-    async def take(self, month: str, start: date, end: date, cutoff: datetime, at: datetime) -> int:
-        """Take (or take again) the month's counts for `cutoff`; returns how many units
-        have on-time villages. Take them only once no unit of work begun before the
-        cutoff can still be open (the caller waits a margin)."""
+    async def take(self, month: str, cutoff: datetime, at: datetime) -> None:
+        """Take (or take again) the month's counts for `cutoff`. Take them only once no
+        unit of work begun before the cutoff can still be open (the caller waits a
+        margin)."""
         await rollups.flush(self.s)
-        if rollups._dialect(self.s) == "postgresql":
+        if rollups.dialect(self.s) == "postgresql":
             await self.s.exec(_NO_MOVES)  # type: ignore[call-overload]
-        found = await self.wanted(month, start, end, cutoff)
+        found = await self.wanted(month, cutoff)
         await self.s.exec(delete(_O).where(_O.c.month == month))
         await self.s.exec(delete(_M).where(_M.c.month == month))
         rows = [{"unit_id": u, "month": month, "on_time": n} for u, n in sorted(found.items())]
-        for start_at in range(0, len(rows), 5000):
-            await self.s.exec(insert(_O), params=rows[start_at : start_at + 5000])
+        if rows:
+            await self.s.exec(insert(_O), params=rows)
         await self.s.exec(insert(_M).values(month=month, cutoff=cutoff, taken_at=at))
-        return len(found)
+
+
+def month_span(month: str) -> tuple[date, date]:
+    """The first and last day of a month key ("2026-11"), as reminders.calendar has them
+    (storage cannot import it: a test keeps the two equal)."""
+    year, number = int(month[:4]), int(month[5:7])
+    return date(year, number, 1), date(year, number, monthrange(year, number)[1])

@@ -4,7 +4,6 @@ The months' on-time counts are compared too, each at the cutoff it was taken for
 
 from __future__ import annotations
 
-from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -16,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Level, SubtreeDaily, Unit, UnitPeriod, ids_on_path
 from storage.punctual import Punctuality
-from storage.rollups import Key, PeriodKey, _dialect, period_keys
+from storage.rollups import Key, PeriodKey, dialect, period_keys
 
 _D = SubtreeDaily.__table__  # type: ignore[attr-defined]
 _P = UnitPeriod.__table__  # type: ignore[attr-defined]
@@ -137,18 +136,12 @@ async def differences(session: AsyncSession) -> list[Difference]:
     punctual = Punctuality(session)
     for month, cutoff in sorted((await punctual.taken()).items()):
         have_o = await punctual.stored(month)
-        want_o = await punctual.wanted(month, *month_span(month), cutoff)
+        want_o = await punctual.wanted(month, cutoff)
         for unit_id in sorted(set(have_o) | set(want_o)):
             if have_o.get(unit_id, 0) != want_o.get(unit_id, 0):
                 have, want = (have_o.get(unit_id, 0),), (want_o.get(unit_id, 0),)
                 found.append(Difference("unit_ontime", (unit_id, month), have, want))
     return found
-
-
-def month_span(month: str) -> tuple[date, date]:
-    """The first and last day of a month key ("2026-11")."""
-    year, number = int(month[:4]), int(month[5:7])
-    return date(year, number, 1), date(year, number, monthrange(year, number)[1])
 
 
 def _setters(dialect: Any) -> tuple[Any, Any]:
@@ -170,7 +163,7 @@ _SET = {"postgresql": _setters(postgresql), "sqlite": _setters(sqlite)}
 async def repair(session: AsyncSession, wrong: list[Difference], taken_at: datetime) -> int:
     """Set these rows to what the entries say (a month's on-time counts: taken again, for
     the cutoff they were taken for); returns how many."""
-    daily_stmt, period_stmt = _SET[_dialect(session)]
+    daily_stmt, period_stmt = _SET[dialect(session)]
     daily = [
         {"unit_id": d.key[0], "day": d.key[1], "indicator": d.key[2], "n": d.want[0]}
         for d in wrong
@@ -184,7 +177,7 @@ async def repair(session: AsyncSession, wrong: list[Difference], taken_at: datet
     punctual = Punctuality(session)
     taken = await punctual.taken()
     for month in sorted({d.key[1] for d in wrong if d.table == "unit_ontime"}):
-        await punctual.take(month, *month_span(month), taken[month], taken_at)
+        await punctual.take(month, taken[month], taken_at)
     if daily:
         await session.exec(daily_stmt, params=daily)
     if periods:
@@ -196,7 +189,7 @@ async def hold_writers(session: AsyncSession) -> None:
     """PostgreSQL: hold off writers of entries, roll-ups and units until the transaction
     ends (reads go on), so a comparison and its repair see no report half-counted.
     (SQLite: a transaction that writes already excludes every other writer.)"""
-    if _dialect(session) == "postgresql":
+    if dialect(session) == "postgresql":
         await session.exec(_HOLD_WRITERS)  # type: ignore[call-overload]
 
 

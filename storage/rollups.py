@@ -113,7 +113,7 @@ _BOTH = text(
 )
 
 
-def _dialect(session: Session | AsyncSession) -> str:
+def dialect(session: Session | AsyncSession) -> str:
     bind = session.bind
     return "postgresql" if bind is not None and bind.dialect.name == "postgresql" else "sqlite"
 
@@ -163,7 +163,7 @@ def _flush(session: Session) -> None:
             daily[key] = daily.get(key, 0) + n
         for period in period_keys(day):
             own[(unit_id, period)] = own.get((unit_id, period), 0) + n
-    reported_stmt = _UPSERT[_dialect(session)][2]
+    reported_stmt = _UPSERT[dialect(session)][2]
     reported: dict[PeriodKey, int] = {}
     for unit_id, period, after in _write_both(session, daily, own):
         path, level = units[unit_id]
@@ -185,7 +185,7 @@ def _places(session: Session, ids: list[int]) -> dict[int, tuple[str, Level]]:
     member), else one query; not after a move in this transaction (its Core UPDATE
     leaves loaded descendants with their old paths)."""
     found: dict[int, tuple[str, Level]] = {}
-    postgres = _dialect(session) == "postgresql"
+    postgres = dialect(session) == "postgresql"
     if postgres and not session.info.get(_MOVED):
         locked = session.info.get(_HELD, {})
         found.update((unit_id, locked[unit_id]) for unit_id in ids if unit_id in locked)
@@ -206,10 +206,10 @@ def _write_both(
 ) -> Sequence[Any]:
     """Add the subtree rows, then the units' own period rows; returns (unit id, period,
     new n) of each period row."""
-    daily_stmt, own_stmt, _ = _UPSERT[_dialect(session)]
+    daily_stmt, own_stmt, _ = _UPSERT[dialect(session)]
     days = [(key, n) for key, n in sorted(daily.items()) if n]
     periods = [(key, n) for key, n in sorted(own.items()) if n]
-    if _dialect(session) == "postgresql" and days and periods:
+    if dialect(session) == "postgresql" and days and periods:
         params = {
             "du": [u for (u, _, _), _ in days], "dd": [d for (_, d, _), _ in days],
             "di": [i for (_, _, i), _ in days], "dn": [n for _, n in days],
@@ -327,11 +327,11 @@ def _moved(session: Session, unit_id: int, old_path: str, new_path: str) -> None
         for month, n in session.execute(_ON_TIME_ROWS, {"u": unit_id}).all()
         for upper, sign in sorted(signs.items())
     ]
-    daily_stmt, _, reported_stmt = _UPSERT[_dialect(session)]
+    daily_stmt, _, reported_stmt = _UPSERT[dialect(session)]
     _write_daily(session, daily_stmt, daily)
     _write_reported(session, reported_stmt, reported)
     if on_time:  # a month's on-time counts (storage/punctual.py) move with the subtree
-        session.execute(_ADD_ON_TIME[_dialect(session)], on_time)
+        session.execute(_ADD_ON_TIME[dialect(session)], on_time)
 
 
 async def relevelled(session: AsyncSession, unit_id: int, path: str, village: bool) -> None:
@@ -349,7 +349,7 @@ def _relevelled(session: Session, unit_id: int, path: str, village: bool) -> Non
         if n > 0:
             for upper in ids_on_path(path):
                 reported[(upper, period)] = sign
-    _write_reported(session, _UPSERT[_dialect(session)][2], reported)
+    _write_reported(session, _UPSERT[dialect(session)][2], reported)
     # Whether it was on time for a month is not kept per unit: the months' on-time counts
     # are dropped, and taken again from the entries (reminders/ontime.py).
     session.execute(_M.delete())

@@ -89,7 +89,7 @@ async def take_november(url: str) -> dict[int, int]:
     db = Database(url)
     async with db.transaction() as store:
         cutoff = datetime.now(UTC) + timedelta(hours=1)
-        await store.punctual.take("2026-11", date(2026, 11, 1), date(2026, 11, 30), cutoff, cutoff)
+        await store.punctual.take("2026-11", cutoff, cutoff)
         found = await store.punctual.stored("2026-11")
         await store.commit()
     await db.dispose()

@@ -290,9 +290,7 @@ async def test_taking_the_counts_while_villages_move_keeps_them_right(db: Databa
     async def taker() -> None:
         for _ in range(4):
             async with db.transaction() as store:
-                await store.punctual.take(
-                    NOVEMBER.key, NOVEMBER.start, NOVEMBER.end, CUTOFF, CUTOFF + SETTLE
-                )
+                await store.punctual.take(NOVEMBER.key, CUTOFF, CUTOFF + SETTLE)
                 await store.commit()
             await asyncio.sleep(0)
 

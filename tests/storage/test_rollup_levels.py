@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from reminders.calendar import Period, parse_period
 from reminders.progress import tally_view
-from storage import rollup_check, rollups
+from storage import punctual, rollup_check, rollups
 from storage.db import Database
 from storage.models import Level, Unit
 from storage.store import Store
@@ -371,10 +371,14 @@ async def test_the_bulk_fill_rebuilds_every_level_from_the_entries(db: Database)
 
 
 def test_the_roll_ups_key_periods_as_the_calendar_does() -> None:
-    """storage cannot import reminders: its period keys are written twice, kept equal here."""
+    """storage cannot import reminders: its period keys and month spans are written twice,
+    kept equal here."""
     for day in (date(2026, 1, 1), date(2026, 3, 31), date(2026, 4, 1), date(2026, 12, 31)):
         month, quarter, year = rollups.period_keys(day)
         for key in (month, quarter, year):
             period = parse_period(key)
             assert period.start <= day <= period.end and period.key == key
     assert rollups.period_keys(date(2026, 11, 27)) == ("2026-11", "2026-Q4", "2026")
+    for key in ("2026-02", "2028-02", "2026-11", "2026-12"):
+        month = parse_period(key)
+        assert punctual.month_span(key) == (month.start, month.end)
