@@ -74,7 +74,7 @@ LIMITS = """## What limits these figures (profiled 2026-11-27; re-check after ch
   the claim of each batch (~15 ms on the loop for 100 rows), and with the shipped backoff
   (2 s, doubling) the retries of the last 5xx, which end a run seconds after the first
   attempts have all gone out.
-- **Web dashboard.** The province page is the `/tiendo` tally (the same `tally_view`, ~25
+- **Web dashboard.** The province page is the `/tiendo` tally (the same `tally_view`, ~20
   ms here, from the roll-ups), the chart of the last 12 weeks (the province's own daily
   rows: ~1 ms), the sign-off badge with the on-time rate, and rendering 166 rows. The
   on-time rate ("Đúng hạn": which villages had a report or a declaration in force at the end
