@@ -133,7 +133,11 @@ class Indicators:
 _RECEIPT_TAKEN = select(col(Entry.id)).where(col(Entry.receipt) == bindparam("r")).limit(1)
 _INSERT_ENTRIES = insert(Entry.__table__)  # type: ignore[attr-defined]
 _M = Member.__table__.c  # type: ignore[attr-defined]
-_LOCK_MEMBER = sa_select(_M.id).where(_M.id == bindparam("m")).with_for_update()
+# FOR NO KEY UPDATE, as storage.intake's hold: it orders one member's changes after one
+# another, and lets the foreign-key checks (KEY SHARE) of a receipt being undone meanwhile
+# through (FOR UPDATE blocked them: an undo holding its entries waited for the member's row
+# while the undo of the day holding that row waited for the entries, a deadlock).
+_LOCK_MEMBER = sa_select(_M.id).where(_M.id == bindparam("m")).with_for_update(key_share=True)
 _E = Entry.__table__.c  # type: ignore[attr-defined]
 # A member's rows of one day, and those made lately: a handful, read from the member index.
 _MEMBER_RECENT = sa_select(

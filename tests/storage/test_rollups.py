@@ -204,3 +204,39 @@ async def test_migration_fills_the_rollups_from_the_entries(tmp_path: object) ->
             }
     finally:
         await db.dispose()
+
+
+@pytest.mark.skipif(not databases.ON_POSTGRES, reason="row locks of PostgreSQL")
+async def test_an_undo_goes_through_while_the_same_members_day_is_being_undone(
+    db: Database,
+) -> None:
+    """The undo of a day (a leader's `/huy` of a member's day) holds the member's row
+    first; an undo of one of that day's receipts meanwhile takes its entries, then a
+    foreign-key check on the member (`cancelled_by`). Were the member's row held FOR UPDATE,
+    that check would wait for the day's undo, which waits for the receipt's entries: the
+    deadlock CI met in this file's concurrent tests. FOR NO KEY UPDATE lets it through."""
+    province, people = await _country(db)
+    member, village = people[0]
+    async with db.transaction() as store:
+        receipt = await store.entries.add_report(
+            member_id=member, unit_id=village, counts={"vneid": 3}, day=DAY, source="t", at=NOW
+        )
+        await store.commit()
+
+    async def undo() -> int:
+        async with db.transaction() as store:
+            cancelled = await store.entries.cancel(receipt, by=member, at=NOW)
+            await store.commit()
+            return cancelled
+
+    async with db.transaction() as whole_day:
+        await whole_day.entries.lock_member(member)
+        entries = await whole_day.entries.member_day_entries(member, DAY, province)
+        undoing = asyncio.create_task(undo())
+        done, _ = await asyncio.wait({undoing}, timeout=3)
+        assert undoing in done, "the undo waited for the day's undo holding the member's row"
+        assert undoing.result() == 1
+        ids = [e.id or 0 for e in entries]
+        assert await whole_day.entries.cancel_entries(ids, by=member, at=NOW) == 0
+        await whole_day.commit()
+    await _assert_rollups_match(db, province)
