@@ -178,11 +178,21 @@ class Outbox:
         return list((await self.s.exec(stmt)).all())
 
     async def release_stale(self, now: datetime, lease: timedelta) -> int:
-        """Messages claimed by a worker that died go back to pending (sent at most twice)."""
-        stmt = (
-            update(OutboxMessage)
+        """Messages claimed by a worker that died go back to pending (sent at most twice).
+
+        PostgreSQL: rows another transaction holds are skipped (a worker recording their
+        outcomes now; the next release finds them if they are still stale). Waiting for them
+        instead deadlocked with a worker recording several rows in another order."""
+        stale = (
+            select(col(OutboxMessage.id))
             .where(col(OutboxMessage.status) == _S.sending)
             .where(col(OutboxMessage.claimed_at) < now - lease)
+        )
+        if self._dialect() == "postgresql":
+            stale = stale.with_for_update(skip_locked=True)
+        stmt = (
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(stale.scalar_subquery()))
             .values(status=_S.pending, claimed_at=None)
         )
         return int((await self.s.exec(stmt)).rowcount)
