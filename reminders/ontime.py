@@ -199,7 +199,7 @@ async def month_state(
             state.commune = await _signed(store, row)
         return state
     rows = await store.signoffs.in_subtree(scope, month.key)
-    communes = await store.units.of_level(scope, Level.commune)
+    communes = await store.units.subtree_rows(scope, Level.commune)
     state.communes = len(communes)
     for place in communes:
         row = rows.get(place.id)

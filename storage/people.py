@@ -100,27 +100,15 @@ class Units:
         stmt = select(Unit).where(col(Unit.path).startswith(unit.path)).order_by(col(Unit.path))
         return (await self.s.exec(stmt)).all()
 
-    async def subtree_rows(self, unit: Unit) -> list[UnitRow]:
-        """The subtree as plain rows (no ORM objects: a province has thousands of units)."""
+    async def subtree_rows(self, unit: Unit, level: Level | None = None) -> list[UnitRow]:
+        """The subtree as plain rows (no ORM objects: a province has thousands of units);
+        with `level`, only its units (a country has 3,321 communes: read those, not its
+        100,000 villages)."""
         c = Unit.__table__.c  # type: ignore[attr-defined]  # Core columns: no ORM row loading
-        stmt = (
-            sa_select(c.id, c.parent_id, c.level, c.path, c.name)
-            .where(c.path.startswith(unit.path))
-            .order_by(c.path)
-        )
-        rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select
-        return [UnitRow(*row) for row in rows]
-
-    async def of_level(self, unit: Unit, level: Level) -> list[UnitRow]:
-        """The units of one level in a subtree, as plain rows (a country has 3,321
-        communes: read those, not its 100,000 villages)."""
-        c = Unit.__table__.c  # type: ignore[attr-defined]
-        stmt = (
-            sa_select(c.id, c.parent_id, c.level, c.path, c.name)
-            .where(under(unit), c.level == level)
-            .order_by(c.path)
-        )
-        rows = (await self.s.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select
+        stmt = sa_select(c.id, c.parent_id, c.level, c.path, c.name).where(under(unit))
+        if level is not None:
+            stmt = stmt.where(c.level == level)
+        rows = (await self.s.exec(stmt.order_by(c.path))).all()  # type: ignore[call-overload]
         return [UnitRow(*row) for row in rows]
 
     async def by_ids(self, ids: Iterable[int]) -> dict[int, Unit]:
